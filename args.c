@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Argument validation and result shaping for the kvmmig uapi (pure logic).
+ *
+ * The rule every ioctl follows: @size must be exactly the size this build
+ * knows, no unknown flag may be set and every reserved field must be zero;
+ * otherwise -EINVAL and nothing changes.  Reserved fields are where the
+ * structures grow, announced by a capability, so a new kernel never
+ * misreads an old caller and an old kernel refuses a new caller clearly.
+ */
+#include <linux/kernel.h>
+#include <linux/kstrtox.h>
+#include <linux/sort.h>
+#include <linux/string.h>
+#include <kvmmig/args.h>
+
+/* KVM's memslot generation carries an update-in-progress flag in bit 63. */
+#define KVMMIG_GEN_IN_PROGRESS	BIT_ULL(63)
+
+static bool kvmmig_all_zero(const void *p, size_t len)
+{
+	return !memchr_inv(p, 0, len);
+}
+
+int kvmmig_check_attach(const struct kvmmig_attach *a)
+{
+	if (a->size != sizeof(*a) || a->flags)
+		return -EINVAL;
+	if (!kvmmig_all_zero(a->reserved, sizeof(a->reserved)))
+		return -EINVAL;
+	if (a->vm_fd < 0)
+		return -EBADF;
+	return 0;
+}
+
+int kvmmig_check_memslots(const struct kvmmig_memslots *r)
+{
+	if (r->size != sizeof(*r) || r->flags || r->reserved0)
+		return -EINVAL;
+	if (!kvmmig_all_zero(r->reserved, sizeof(r->reserved)))
+		return -EINVAL;
+	if (r->nr_slots > KVMMIG_MEMSLOTS_MAX)
+		return -EINVAL;
+	return 0;
+}
+
+/*
+ * Parse a decimal tunable and check it against its bounds: -EINVAL for
+ * anything that is not a number, -ERANGE for a number out of bounds.
+ */
+int kvmmig_parse_uint_range(const char *s, unsigned int min,
+			    unsigned int max, unsigned int *out)
+{
+	unsigned int v;
+	int ret;
+
+	ret = kstrtouint(s, 0, &v);
+	if (ret)
+		return ret == -ERANGE ? -ERANGE : -EINVAL;
+	if (v < min || v > max)
+		return -ERANGE;
+	*out = v;
+	return 0;
+}
+
+/*
+ * One generation for all address spaces.  KVM advances each address
+ * space's generation by the number of address spaces on every update
+ * (0, 2, 4, ... and 1, 3, 5, ... on x86), so the sum of the settled
+ * generations grows with every update of any address space and never
+ * repeats.
+ */
+u64 kvmmig_memslots_generation(const u64 *as_gen, int nr_as)
+{
+	u64 sum = 0;
+	int i;
+
+	for (i = 0; i < nr_as; i++)
+		sum += as_gen[i] & ~KVMMIG_GEN_IN_PROGRESS;
+	return sum;
+}
+
+static int kvmmig_memslot_cmp(const void *a, const void *b)
+{
+	const struct kvmmig_memslot *x = a, *y = b;
+
+	if (x->as_id != y->as_id)
+		return x->as_id < y->as_id ? -1 : 1;
+	if (x->slot_id != y->slot_id)
+		return x->slot_id < y->slot_id ? -1 : 1;
+	return 0;
+}
+
+/* KVM keeps memslots in a hash; userspace gets them by (as_id, slot_id). */
+void kvmmig_memslots_sort(struct kvmmig_memslot *v, u32 n)
+{
+	sort(v, n, sizeof(*v), kvmmig_memslot_cmp, NULL);
+}

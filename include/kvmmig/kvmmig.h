@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * kvmmig internal interfaces shared by the core files.
+ *
+ * Lock order (Documentation/locking.rst is the long form):
+ *   kvmmig_sessions_lock (global mutex)
+ *     -> session->lock (mutex)
+ *       -> kvm->srcu (read side only; never synchronize_srcu under it)
+ * No kvmmig lock is taken from the mmu_notifier callbacks, so
+ * mmu_notifier_unregister() may be called with kvmmig locks dropped only.
+ */
+#ifndef _KVMMIG_KVMMIG_H
+#define _KVMMIG_KVMMIG_H
+
+#include <linux/kobject.h>
+#include <linux/kref.h>
+#include <linux/list.h>
+#include <linux/mmu_notifier.h>
+#include <linux/moduleparam.h>
+#include <linux/mutex.h>
+#include <linux/atomic.h>
+#include <linux/types.h>
+#include <uapi/linux/kvmmig.h>
+
+struct kvm;
+struct file;
+
+/*
+ * Per-session counters, exported through the binary stats fd.  A new
+ * counter is one enum entry plus one line in kvmmig_stat_descs[] (stats.c).
+ */
+enum kvmmig_stat_id {
+	KVMMIG_STAT_ATTACH_TIME_NS,
+	KVMMIG_STAT_MEMSLOT_GENERATION,
+	KVMMIG_STAT_GET_MEMSLOTS,
+	KVMMIG_STAT_MM_RELEASED,
+	KVMMIG_STAT_NR,
+};
+
+/**
+ * struct kvmmig_session - one attached VM
+ * @kvm: the VM, referenced with kvm_get_kvm() until detach
+ * @mm: the VMM's mm (kvm->mm); pinned by the registered notifier
+ * @mn: notifier on @mm; its .release stops all work
+ * @node: entry in the global session list, under kvmmig_sessions_lock
+ * @kref: lifetime of this structure (session fd, stats fds, sysfs)
+ * @lock: serialises session state changes
+ * @id: session id, the sysfs directory name
+ * @vmm_tgid: thread-group id of the process that attached
+ * @mm_released: set once @mm has no users left; no work may touch it then
+ * @detached: set at detach; the structure only serves stats afterwards
+ * @kobj: /sys/kernel/kvmmig/<id>/, NULL when not (or no longer) present
+ * @stats: counters, see enum kvmmig_stat_id
+ */
+struct kvmmig_session {
+	struct kvm *kvm;
+	struct mm_struct *mm;
+	struct mmu_notifier mn;
+	struct list_head node;
+	struct kref kref;
+	struct mutex lock;	/* serialises state changes */
+	u32 id;
+	pid_t vmm_tgid;
+	bool mm_released;
+	bool detached;
+	struct kobject *kobj;
+	atomic64_t stats[KVMMIG_STAT_NR];
+};
+
+static inline void kvmmig_stat_add(struct kvmmig_session *s,
+				   enum kvmmig_stat_id id, s64 v)
+{
+	atomic64_add(v, &s->stats[id]);
+}
+
+static inline void kvmmig_stat_set(struct kvmmig_session *s,
+				   enum kvmmig_stat_id id, s64 v)
+{
+	atomic64_set(&s->stats[id], v);
+}
+
+/**
+ * struct kvmmig_param_uint - a bounded unsigned tunable
+ * @val: current value
+ * @min: smallest accepted value
+ * @max: largest accepted value
+ *
+ * Used with module_param_cb() and kvmmig_param_uint_ops: a write outside
+ * [@min, @max] fails with -ERANGE, a write that is not a number with
+ * -EINVAL, and neither changes @val.  Readers use READ_ONCE(p.val).
+ */
+struct kvmmig_param_uint {
+	unsigned int val;
+	unsigned int min;
+	unsigned int max;
+};
+
+extern const struct kernel_param_ops kvmmig_param_uint_ops;
+
+/* main.c */
+extern struct kvmmig_param_uint kvmmig_param_max_sessions;
+long kvmmig_check_extension(unsigned long cap);
+
+static inline unsigned int kvmmig_max_sessions(void)
+{
+	return READ_ONCE(kvmmig_param_max_sessions.val);
+}
+
+/* session.c */
+long kvmmig_attach_vm(struct kvmmig_attach __user *uarg);
+void kvmmig_session_put(struct kvmmig_session *s);
+int kvmmig_nr_address_spaces(void);
+
+/* memslots.c (kernel side) */
+long kvmmig_ioctl_get_memslots(struct kvmmig_session *s,
+			       struct kvmmig_memslots __user *uarg);
+void kvmmig_memslot_totals(struct kvmmig_session *s, u32 *nr_slots,
+			   u64 *guest_bytes);
+
+/* stats.c */
+int kvmmig_stats_fd_create(struct kvmmig_session *s);
+
+/* sysfs.c */
+int kvmmig_sysfs_init(void);
+void kvmmig_sysfs_exit(void);
+int kvmmig_sysfs_add(struct kvmmig_session *s);
+void kvmmig_sysfs_del(struct kvmmig_session *s);
+
+#endif /* _KVMMIG_KVMMIG_H */

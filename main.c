@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kvmmig: KVM extensions for live migration, snapshot restore and cloning.
+ *
+ * The module's front door: /dev/kvmmig (API version, capabilities, attach)
+ * and the bounded tunables under /sys/module/kvmmig/parameters/.  A VMM
+ * attaches its KVM VM fd and drives everything else through the session fd
+ * it gets back (session.c).
+ */
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <kvmmig/args.h>
+#include <kvmmig/kvmmig.h>
+
+static int kvmmig_param_uint_set(const char *val, const struct kernel_param *kp)
+{
+	struct kvmmig_param_uint *p = kp->arg;
+	unsigned int v;
+	int ret;
+
+	ret = kvmmig_parse_uint_range(val, p->min, p->max, &v);
+	if (ret)
+		return ret;
+	WRITE_ONCE(p->val, v);
+	return 0;
+}
+
+static int kvmmig_param_uint_get(char *buf, const struct kernel_param *kp)
+{
+	const struct kvmmig_param_uint *p = kp->arg;
+
+	return sysfs_emit(buf, "%u\n", READ_ONCE(p->val));
+}
+
+const struct kernel_param_ops kvmmig_param_uint_ops = {
+	.set = kvmmig_param_uint_set,
+	.get = kvmmig_param_uint_get,
+};
+
+struct kvmmig_param_uint kvmmig_param_max_sessions = {
+	.val = 64, .min = 1, .max = 4096,
+};
+module_param_cb(max_sessions, &kvmmig_param_uint_ops,
+		&kvmmig_param_max_sessions, 0644);
+MODULE_PARM_DESC(max_sessions,
+		 "Most VMs attached at once [1..4096, default 64]; lowering it detaches none");
+
+long kvmmig_check_extension(unsigned long cap)
+{
+	switch (cap) {
+	case KVMMIG_CAP_ATTACH_VM:
+	case KVMMIG_CAP_MEMSLOTS:
+	case KVMMIG_CAP_STATS_FD:
+	case KVMMIG_CAP_SYSFS_VM:
+		return 1;
+	case KVMMIG_CAP_NR_ADDRESS_SPACES:
+		return kvmmig_nr_address_spaces();
+	case KVMMIG_CAP_MAX_SESSIONS:
+		return kvmmig_max_sessions();
+	default:
+		return 0;
+	}
+}
+
+static long kvmmig_dev_ioctl(struct file *filp, unsigned int cmd,
+			     unsigned long arg)
+{
+	switch (cmd) {
+	case KVMMIG_GET_API_VERSION:
+		return arg ? -EINVAL : KVMMIG_API_VERSION;
+	case KVMMIG_CHECK_EXTENSION:
+		return kvmmig_check_extension(arg);
+	case KVMMIG_ATTACH_VM:
+		return kvmmig_attach_vm((struct kvmmig_attach __user *)arg);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static const struct file_operations kvmmig_dev_fops = {
+	.owner		= THIS_MODULE,
+	.unlocked_ioctl	= kvmmig_dev_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+	.llseek		= noop_llseek,
+};
+
+static struct miscdevice kvmmig_dev = {
+	.minor	= MISC_DYNAMIC_MINOR,
+	.name	= "kvmmig",
+	.fops	= &kvmmig_dev_fops,
+	.mode	= 0600,
+};
+
+static int __init kvmmig_init(void)
+{
+	int ret;
+
+	ret = kvmmig_sysfs_init();
+	if (ret)
+		return ret;
+	ret = misc_register(&kvmmig_dev);
+	if (ret) {
+		kvmmig_sysfs_exit();
+		return ret;
+	}
+	return 0;
+}
+
+/*
+ * Every session and stats fd holds a module reference, so nothing is
+ * attached by the time this runs.
+ */
+static void __exit kvmmig_exit(void)
+{
+	misc_deregister(&kvmmig_dev);
+	kvmmig_sysfs_exit();
+}
+
+module_init(kvmmig_init);
+module_exit(kvmmig_exit);
+MODULE_DESCRIPTION("KVM extensions for live migration, restore and cloning");
+MODULE_LICENSE("GPL");

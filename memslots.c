@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Memslot snapshots: KVM's memslots of every address space, read under
+ * kvm->srcu into a kernel buffer and copied to userspace after the read
+ * side is left (a fault on the user buffer must never delay KVM's
+ * synchronize_srcu() in a memslot update).
+ */
+#include <linux/kvm_host.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <kvmmig/args.h>
+#include <kvmmig/compat.h>
+#include <kvmmig/kvmmig.h>
+
+/*
+ * Fill up to @cap entries of @buf (may be NULL when @cap is 0) and return
+ * the number of memslots the VM has.  Caller holds kvm->srcu.
+ */
+static u32 kvmmig_memslots_read(struct kvm *kvm, struct kvmmig_memslot *buf,
+				u32 cap, u64 *generation)
+{
+	u64 as_gen[KVMMIG_MAX_NR_AS] = {};
+	int as, nr_as = kvmmig_vm_nr_as(kvm);
+	struct kvm_memory_slot *m;
+	u32 n = 0;
+	int bkt;
+
+	for (as = 0; as < nr_as; as++) {
+		struct kvm_memslots *slots = __kvm_memslots(kvm, as);
+
+		as_gen[as] = slots->generation;
+		kvm_for_each_memslot(m, bkt, slots) {
+			if (n < cap) {
+				struct kvmmig_memslot *e = &buf[n];
+
+				memset(e, 0, sizeof(*e));
+				e->base_gfn = m->base_gfn;
+				e->npages = m->npages;
+				e->userspace_addr = m->userspace_addr;
+				e->kvm_flags = m->flags;
+				e->as_id = as;
+				e->slot_id = m->id;
+				if (m->id >= KVM_USER_MEM_SLOTS)
+					e->flags |= KVMMIG_MEMSLOT_F_INTERNAL;
+			}
+			n++;
+		}
+	}
+	*generation = kvmmig_memslots_generation(as_gen, nr_as);
+	return n;
+}
+
+long kvmmig_ioctl_get_memslots(struct kvmmig_session *s,
+			       struct kvmmig_memslots __user *uarg)
+{
+	struct kvmmig_memslot *buf = NULL;
+	struct kvmmig_memslots r;
+	u64 generation;
+	long ret;
+	u32 n;
+	int idx;
+
+	if (copy_from_user(&r, uarg, sizeof(r)))
+		return -EFAULT;
+	ret = kvmmig_check_memslots(&r);
+	if (ret)
+		return ret;
+
+	if (r.nr_slots) {
+		buf = kvmalloc_array(r.nr_slots, sizeof(*buf), GFP_KERNEL_ACCOUNT);
+		if (!buf)
+			return -ENOMEM;
+	}
+
+	idx = srcu_read_lock(&s->kvm->srcu);
+	n = kvmmig_memslots_read(s->kvm, buf, r.nr_slots, &generation);
+	srcu_read_unlock(&s->kvm->srcu, idx);
+
+	if (n > r.nr_slots) {
+		ret = put_user(n, &uarg->nr_slots) ? -EFAULT : -E2BIG;
+		goto out;
+	}
+	kvmmig_memslots_sort(buf, n);
+	if (n && copy_to_user(u64_to_user_ptr(r.slots_ptr), buf,
+			      (size_t)n * sizeof(*buf))) {
+		ret = -EFAULT;
+		goto out;
+	}
+	r.nr_slots = n;
+	r.generation = generation;
+	if (copy_to_user(uarg, &r, sizeof(r))) {
+		ret = -EFAULT;
+		goto out;
+	}
+	kvmmig_stat_set(s, KVMMIG_STAT_MEMSLOT_GENERATION, generation);
+	kvmmig_stat_add(s, KVMMIG_STAT_GET_MEMSLOTS, 1);
+	ret = 0;
+out:
+	kvfree(buf);
+	return ret;
+}
+
+/*
+ * For sysfs: the number of memslots in all address spaces, and the bytes
+ * of guest memory, counted once: address space 0, KVM-internal slots left
+ * out (the SMM address space aliases the same memory).
+ */
+void kvmmig_memslot_totals(struct kvmmig_session *s, u32 *nr_slots,
+			   u64 *guest_bytes)
+{
+	struct kvm *kvm = s->kvm;
+	struct kvm_memory_slot *m;
+	int as, bkt, idx;
+	u64 bytes = 0;
+	u32 n = 0;
+
+	idx = srcu_read_lock(&kvm->srcu);
+	for (as = 0; as < kvmmig_vm_nr_as(kvm); as++) {
+		kvm_for_each_memslot(m, bkt, __kvm_memslots(kvm, as)) {
+			n++;
+			if (as == 0 && m->id < KVM_USER_MEM_SLOTS)
+				bytes += (u64)m->npages << PAGE_SHIFT;
+		}
+	}
+	srcu_read_unlock(&kvm->srcu, idx);
+	*nr_slots = n;
+	*guest_bytes = bytes;
+}

@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The session's binary stats fd, in KVM's format (KVM_GET_STATS_FD).
+ * The header, id and descriptors are built once per fd; each read
+ * snapshots the counters into the data block.  The fd holds a reference
+ * on the session structure, so it stays readable after detach.
+ */
+#include <linux/anon_inodes.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/kvm.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/slab.h>
+#include <kvmmig/kvmmig.h>
+#include <kvmmig/stats_layout.h>
+
+#define KVMMIG_STAT_NS	(KVM_STATS_TYPE_INSTANT | KVM_STATS_UNIT_SECONDS | \
+			 KVM_STATS_BASE_POW10)
+#define KVMMIG_STAT_VAL	(KVM_STATS_TYPE_INSTANT | KVM_STATS_UNIT_NONE)
+#define KVMMIG_STAT_CNT	(KVM_STATS_TYPE_CUMULATIVE | KVM_STATS_UNIT_NONE)
+#define KVMMIG_STAT_BOOL (KVM_STATS_TYPE_INSTANT | KVM_STATS_UNIT_BOOLEAN)
+
+static const struct kvmmig_stat_def kvmmig_stat_defs[KVMMIG_STAT_NR] = {
+	/* CLOCK_BOOTTIME of KVMMIG_ATTACH_VM */
+	[KVMMIG_STAT_ATTACH_TIME_NS]	 = { "attach_time", KVMMIG_STAT_NS, -9 },
+	/* generation returned by the last KVMMIG_GET_MEMSLOTS */
+	[KVMMIG_STAT_MEMSLOT_GENERATION] = { "memslot_generation", KVMMIG_STAT_VAL },
+	[KVMMIG_STAT_GET_MEMSLOTS]	 = { "get_memslots", KVMMIG_STAT_CNT },
+	/* the VMM's address space has been torn down */
+	[KVMMIG_STAT_MM_RELEASED]	 = { "mm_released", KVMMIG_STAT_BOOL },
+};
+
+struct kvmmig_stats_file {
+	struct kvmmig_session *s;
+	struct mutex lock;	/* serialises snapshots into @image */
+	size_t size;
+	u8 image[];
+};
+
+static ssize_t kvmmig_stats_read(struct file *filp, char __user *buf,
+				 size_t count, loff_t *ppos)
+{
+	struct kvmmig_stats_file *sf = filp->private_data;
+	u64 *data = (u64 *)(sf->image + kvmmig_stats_data_offset(KVMMIG_STAT_NR));
+	ssize_t ret;
+	int i;
+
+	mutex_lock(&sf->lock);
+	for (i = 0; i < KVMMIG_STAT_NR; i++)
+		data[i] = atomic64_read(&sf->s->stats[i]);
+	ret = simple_read_from_buffer(buf, count, ppos, sf->image, sf->size);
+	mutex_unlock(&sf->lock);
+	return ret;
+}
+
+static int kvmmig_stats_release(struct inode *inode, struct file *filp)
+{
+	struct kvmmig_stats_file *sf = filp->private_data;
+
+	kvmmig_session_put(sf->s);
+	mutex_destroy(&sf->lock);
+	kfree(sf);
+	return 0;
+}
+
+static const struct file_operations kvmmig_stats_fops = {
+	.owner		= THIS_MODULE,
+	.read		= kvmmig_stats_read,
+	.release	= kvmmig_stats_release,
+	.llseek		= noop_llseek,
+};
+
+int kvmmig_stats_fd_create(struct kvmmig_session *s)
+{
+	size_t size = kvmmig_stats_image_size(KVMMIG_STAT_NR);
+	struct kvmmig_stats_file *sf;
+	char id[KVMMIG_STATS_NAME_SIZE];
+	struct file *file;
+	int fd, ret;
+
+	sf = kzalloc(struct_size(sf, image, size), GFP_KERNEL_ACCOUNT);
+	if (!sf)
+		return -ENOMEM;
+	snprintf(id, sizeof(id), "kvmmig-%u", s->id);
+	ret = kvmmig_stats_fill_prefix(sf->image, size, id, kvmmig_stat_defs,
+				       KVMMIG_STAT_NR);
+	if (ret)
+		goto err_free;
+	sf->size = size;
+	sf->s = s;
+	mutex_init(&sf->lock);
+
+	fd = get_unused_fd_flags(O_CLOEXEC);
+	if (fd < 0) {
+		ret = fd;
+		goto err_free;
+	}
+	file = anon_inode_getfile("kvmmig-stats", &kvmmig_stats_fops, sf,
+				  O_RDONLY);
+	if (IS_ERR(file)) {
+		put_unused_fd(fd);
+		ret = PTR_ERR(file);
+		goto err_free;
+	}
+	kref_get(&s->kref);
+	file->f_mode |= FMODE_PREAD;
+	fd_install(fd, file);
+	return fd;
+
+err_free:
+	kfree(sf);
+	return ret;
+}
