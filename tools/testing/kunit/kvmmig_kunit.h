@@ -1,0 +1,11 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _KVMMIG_KUNIT_H
+#define _KVMMIG_KUNIT_H
+
+#include <kunit/test.h>
+
+extern struct kunit_suite kvmmig_uapi_layout_suite;
+extern struct kunit_suite kvmmig_args_suite;
+extern struct kunit_suite kvmmig_stats_layout_suite;
+
+#endif /* _KVMMIG_KUNIT_H */
