@@ -1,0 +1,183 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by the kvmmig selftests.  VMs are created with the KVM
+ * selftest library (tools/testing/selftests/kvm of the kernel source, a
+ * build dependency); tests use kselftest_harness.h, which runs each test in
+ * its own child process, so a dying test is also a dying VMM.
+ */
+#ifndef KVMMIG_SELFTEST_UTIL_H
+#define KVMMIG_SELFTEST_UTIL_H
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <linux/kvmmig.h>
+
+#include "kvm_util.h"
+#include "processor.h"
+/* test_util.h has an ASSERT_EQ of its own; the harness's is the one used */
+#undef ASSERT_EQ
+#include "kselftest_harness.h"
+
+#define KVMMIG_DEV		"/dev/kvmmig"
+#define KVMMIG_SYSFS_VMS	"/sys/kernel/kvmmig"
+#define KVMMIG_PARAMS		"/sys/module/kvmmig/parameters"
+#define KVM_DEBUGFS		"/sys/kernel/debug/kvm"
+
+static inline int kvmmig_open(void)
+{
+	int fd = open(KVMMIG_DEV, O_RDWR | O_CLOEXEC);
+
+	TEST_ASSERT(fd >= 0, "open(%s): %s", KVMMIG_DEV, strerror(errno));
+	return fd;
+}
+
+/* ATTACH_VM; returns the session fd or -errno, and the id through @id. */
+static inline int kvmmig_attach(int dev, int vm_fd, __u32 *id)
+{
+	struct kvmmig_attach a = { .size = sizeof(a), .vm_fd = vm_fd };
+	int ret = ioctl(dev, KVMMIG_ATTACH_VM, &a);
+
+	if (ret < 0)
+		return -errno;
+	if (id)
+		*id = a.session_id;
+	return ret;
+}
+
+/* Same, with /dev/kvmmig opened and closed around it. */
+static inline int kvmmig_attach_vm(struct kvm_vm *vm, __u32 *id)
+{
+	int dev = kvmmig_open(), fd;
+
+	fd = kvmmig_attach(dev, vm->fd, id);
+	close(dev);
+	return fd;
+}
+
+static inline bool path_exists(const char *fmt, ...)
+{
+	char path[256];
+	struct stat st;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(path, sizeof(path), fmt, ap);
+	va_end(ap);
+	return stat(path, &st) == 0;
+}
+
+static inline bool session_in_sysfs(__u32 id)
+{
+	return path_exists(KVMMIG_SYSFS_VMS "/%u", id);
+}
+
+/* KVM's own debugfs directory of a VM exists exactly while the VM does. */
+static inline bool kvm_vm_alive(pid_t pid, int vm_fd)
+{
+	return path_exists(KVM_DEBUGFS "/%d-%d", pid, vm_fd);
+}
+
+static inline int count_sysfs_sessions(void)
+{
+	DIR *d = opendir(KVMMIG_SYSFS_VMS);
+	struct dirent *e;
+	int n = 0;
+
+	TEST_ASSERT(d, "opendir(%s): %s", KVMMIG_SYSFS_VMS, strerror(errno));
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n;
+}
+
+/* Read a sysfs file into @buf (NUL-terminated, newline stripped). */
+static inline int read_text(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = 0;
+	if (n && buf[n - 1] == '\n')
+		buf[n - 1] = 0;
+	return 0;
+}
+
+static inline unsigned long long read_u64_file(const char *fmt, ...)
+{
+	char path[256], buf[64];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(path, sizeof(path), fmt, ap);
+	va_end(ap);
+	TEST_ASSERT(!read_text(path, buf, sizeof(buf)), "read %s", path);
+	return strtoull(buf, NULL, 0);
+}
+
+/* Write @val to a sysfs file; returns 0 or -errno. */
+static inline int write_text(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, val, strlen(val));
+	close(fd);
+	return n < 0 ? -errno : 0;
+}
+
+/*
+ * GET_MEMSLOTS into a malloc'ed array sized by a first call with no room
+ * (which fails with E2BIG unless the VM has no memslots at all).
+ * Returns the number of slots; *gen gets the generation.
+ */
+static inline __u32 kvmmig_get_memslots(int session, struct kvmmig_memslot **out,
+					__u64 *gen)
+{
+	struct kvmmig_memslots r = { .size = sizeof(r) };
+	struct kvmmig_memslot *v;
+
+	if (ioctl(session, KVMMIG_GET_MEMSLOTS, &r) == 0) {
+		TEST_ASSERT(r.nr_slots == 0, "no room, yet %u slots", r.nr_slots);
+		*out = NULL;
+		if (gen)
+			*gen = r.generation;
+		return 0;
+	}
+	TEST_ASSERT(errno == E2BIG, "GET_MEMSLOTS probe: %s", strerror(errno));
+	v = calloc(r.nr_slots, sizeof(*v));
+	TEST_ASSERT(v, "calloc");
+	r.slots_ptr = (__u64)(unsigned long)v;
+	TEST_ASSERT(!ioctl(session, KVMMIG_GET_MEMSLOTS, &r),
+		    "GET_MEMSLOTS: %s", strerror(errno));
+	*out = v;
+	if (gen)
+		*gen = r.generation;
+	return r.nr_slots;
+}
+
+/* Guest code that never exits: a vCPU running it is busy in KVM_RUN. */
+static inline void guest_spin(void)
+{
+	for (;;)
+		asm volatile("pause");
+}
+
+#endif /* KVMMIG_SELFTEST_UTIL_H */
