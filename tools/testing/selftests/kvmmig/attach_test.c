@@ -209,11 +209,8 @@ static void vmm_dies(struct __test_metadata *_metadata, bool kill_it)
 		kill(child, SIGKILL);
 	}
 	ASSERT_EQ(child, waitpid(child, &status, 0));
-	if (kill_it) {
-		EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
-	} else {
-		EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	}
+	EXPECT_TRUE(kill_it ? WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL :
+			      WIFEXITED(status) && WEXITSTATUS(status) == 0);
 
 	EXPECT_FALSE(session_in_sysfs(info.id));
 	EXPECT_FALSE(kvm_vm_alive(child, info.vm_fd));

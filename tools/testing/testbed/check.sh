@@ -1,0 +1,113 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# `make check` in the test kernel: assemble a payload from built artifacts,
+# boot it with run-vm.sh (guest-check.sh inside), summarize with
+# tap-summary.sh.
+#
+# Usage: check.sh [--module KO] [--kunit KO] [--kunit-test PATH]...
+#                 [--selftest PATH]... [--kver VER] [--timeout S] [--out DIR]
+#   --module KO        the module under test (default <repo>/kvmmig.ko)
+#   --kunit KO         KUnit core (default $BUILD_DIR/kunit/kunit.ko)
+#   --kunit-test PATH  a KUnit test module, or a directory: its *.ko
+#   --selftest PATH    a selftest binary, or a directory: its executables
+#   --kver, --timeout  passed to run-vm.sh
+#   --out DIR          payload and logs (default $BUILD_DIR/check)
+#   --host-checks FILE check lines made on the host ("KVMMIG-CHECK: ok|not ok
+#                      NAME", e.g. lint.sh's), counted with the guest's
+# Env: BUILD_DIR, KVER (see lib.sh)
+#
+# Prints the payload's output live, then the failures and as its last line
+# "N passed, N failed, N skipped".  A kernel-log problem (oops, WARNING, ...)
+# or a hang fails the run even if every test passed: it is counted as one
+# more failure.  Exit status: 0 only if nothing failed.
+
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+module=$KVMMIG_TOP/kvmmig.ko
+kunit=$BUILD_DIR/kunit/kunit.ko
+out=$BUILD_DIR/check
+host_checks=
+kunit_tests=()
+selftests=()
+vm_args=()
+while [ $# -gt 0 ]; do
+	case $1 in
+	--module) module=$2; shift 2 ;;
+	--kunit) kunit=$2; shift 2 ;;
+	--kunit-test) kunit_tests+=("$2"); shift 2 ;;
+	--selftest) selftests+=("$2"); shift 2 ;;
+	--kver | --timeout) vm_args+=("$1" "$2"); shift 2 ;;
+	--out) out=$2; shift 2 ;;
+	--host-checks) host_checks=$2; shift 2 ;;
+	*) kvmmig_die "check.sh: unknown argument $1 (see the header for usage)" ;;
+	esac
+done
+
+payload=$out/payload
+rm -rf "$payload"
+mkdir -p "$payload"
+
+# add SUBDIR FILE...: copy files into the payload's SUBDIR.
+add() {
+	local dest=$payload/$1 f
+	shift
+	mkdir -p "$dest"
+	for f in "$@"; do
+		[ -f "$f" ] || kvmmig_die "$f: no such file"
+		cp "$f" "$dest/"
+	done
+}
+
+cp "$KVMMIG_TESTBED/guest-check.sh" "$payload/run.sh"
+if [ -f "$kunit" ]; then
+	cp "$kunit" "$payload/kunit.ko"
+fi
+if [ -f "$module" ]; then
+	cp "$module" "$payload/kvmmig.ko"
+fi
+shopt -s nullglob
+for p in "${kunit_tests[@]}"; do
+	if [ -d "$p" ]; then
+		add kunit "$p"/*.ko
+	else
+		add kunit "$p"
+	fi
+done
+for p in "${selftests[@]}"; do
+	if [ -d "$p" ]; then
+		# The executables only: the Makefile leaves .d files beside them.
+		mapfile -t bins < <(find "$p" -maxdepth 1 -type f -perm -u+x | sort)
+		add selftests "${bins[@]}"
+	else
+		add selftests "$p"
+	fi
+done
+
+vm_status=0
+"$KVMMIG_TESTBED/run-vm.sh" --payload "$payload" --out "$out" "${vm_args[@]}" || vm_status=$?
+
+# Kernel trouble counts as one more failure, named after its first problem
+# line (minus line number and time stamp) when there is one.
+extra=()
+case $vm_status in
+0 | 2) ;;	# the tests passed / failed: the summary tells which
+3 | 4)
+	if [ "$vm_status" -eq 4 ]; then
+		what="no result from the guest (hang, panic or timeout)"
+	else
+		what="problems in the kernel log"
+	fi
+	first=$(sed -n '1s/^[0-9]*:\(\[[^]]*\] *\)*//p' "$out/problems.log")
+	extra=(--extra-failure "kernel: $what${first:+: $first}")
+	;;
+*) kvmmig_die "run-vm.sh failed (status $vm_status)" ;;
+esac
+
+if [ -n "$host_checks" ]; then
+	cat "$host_checks" >>"$out/output.log"
+fi
+
+echo
+"$KVMMIG_TESTBED/tap-summary.sh" "${extra[@]}" "$out/output.log"
