@@ -2,34 +2,75 @@
 #
 # kvmmig top-level Makefile.
 #
-#   make                 build kvmmig.ko against KDIR
-#   make check           build everything, boot the test kernel, run KUnit
-#                        and the selftests against real KVM (tools/testing/)
-#   make demo            boot the test kernel and attach to a running guest
-#   make lint            checkpatch --strict, W=1 and sparse, 6.1 and 6.12
+#   make            build kvmmig.ko against KDIR
+#   make demo       boot the test kernel, run a guest, attach, show what
+#                   kvmmig sees (installs what it needs with apt-get)
+#   make check      lint, then boot the test kernel and run the KUnit suites
+#                   and the selftests against real KVM; last line of output:
+#                   "N passed, N failed, N skipped"
+#   make lint       checkpatch --strict, W=1 and sparse on 6.1 and 6.12
+#   make clean
 #
 # KDIR defaults to the running kernel's build tree, else the newest Debian
-# headers installed under /usr/src.
+# headers under /usr/src.  The test kernel (TEST_KVER) is the newest Debian
+# 6.1 image that has its headers installed; override with KVER=.
 
 KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
 	$(shell ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V | tail -n 1))
-PWD := $(CURDIR)
-BUILD_DIR ?= $(PWD)/build
-TESTBED := $(PWD)/tools/testing/testbed
-
+BUILD_DIR ?= $(CURDIR)/build
+TESTBED := $(CURDIR)/tools/testing/testbed
 export BUILD_DIR
 
-.PHONY: all modules clean check demo lint kunit selftests help
+# Recursive: evaluated when a recipe that uses them runs, after deps.
+TEST_KVER = $(shell bash -c '. $(TESTBED)/lib.sh && kvmmig_kver')
+TEST_KDIR = $(shell bash -c '. $(TESTBED)/lib.sh && kvmmig_kdir $(TEST_KVER)')
+
+.PHONY: all modules clean deps check check-run test-build demo demo-run lint help
 
 all: modules
 
 modules:
 	@test -n "$(KDIR)" || { echo "no kernel headers: apt-get install linux-headers-amd64" >&2; exit 1; }
-	$(MAKE) -C $(KDIR) M=$(PWD) modules
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+deps:
+	@$(TESTBED)/deps.sh
+
+# kvmmig.ko and kvmmig_kunit.ko for the test kernel, kunit.ko, selftests.
+test-build:
+	@KVER=$(TEST_KVER) $(TESTBED)/build-kunit.sh
+	$(MAKE) -C $(TEST_KDIR) M=$(CURDIR) KVMMIG_KUNIT=m \
+		KBUILD_EXTRA_SYMBOLS=$(BUILD_DIR)/kunit/Module.symvers modules
+	$(MAKE) -C tools/testing/selftests/kvmmig
+
+check: deps
+	@$(MAKE) --no-print-directory check-run
+
+check-run: test-build
+	@$(TESTBED)/lint.sh $(BUILD_DIR)/lint.results >/dev/null || true
+	@$(TESTBED)/check.sh --kver $(TEST_KVER) --module $(CURDIR)/kvmmig.ko \
+		--kunit-test $(CURDIR)/kvmmig_kunit.ko \
+		--selftest $(BUILD_DIR)/selftests \
+		--host-checks $(BUILD_DIR)/lint.results
+
+demo: deps
+	@$(MAKE) --no-print-directory demo-run
+
+demo-run:
+	$(MAKE) -C $(TEST_KDIR) M=$(CURDIR) modules
+	$(MAKE) -C tools/kvmmig-demo
+	@rm -rf $(BUILD_DIR)/demo-payload && mkdir -p $(BUILD_DIR)/demo-payload
+	@cp tools/kvmmig-demo/guest-demo.sh $(BUILD_DIR)/demo-payload/run.sh
+	@cp kvmmig.ko $(BUILD_DIR)/demo/kvmmig_demo $(BUILD_DIR)/demo-payload/
+	@$(TESTBED)/run-vm.sh --kver $(TEST_KVER) --payload $(BUILD_DIR)/demo-payload \
+		--out $(BUILD_DIR)/demo-vm --timeout 600
+
+lint: deps
+	@$(TESTBED)/lint.sh
 
 clean:
-	@test -z "$(KDIR)" || $(MAKE) -C $(KDIR) M=$(PWD) clean
+	@test -z "$(KDIR)" || $(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	rm -rf $(BUILD_DIR)
 
 help:
-	@sed -n '3,12p' Makefile
+	@sed -n '3,17p' Makefile
