@@ -18,7 +18,7 @@
 #include "kvm_util.h"
 #include "processor.h"
 
-#define DATA_GPA	(1ULL << 30)
+#define DATA_GPA	BIT_ULL(30)
 #define DATA_SLOT	1
 #define DATA_PAGES	4096		/* 16 MiB */
 #define ROUNDS		4
