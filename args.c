@@ -10,6 +10,7 @@
  */
 #include <linux/kernel.h>
 #include <linux/kstrtox.h>
+#include <linux/sizes.h>
 #include <linux/sort.h>
 #include <linux/string.h>
 #include <kvmmig/args.h>
@@ -40,6 +41,54 @@ int kvmmig_check_memslots(const struct kvmmig_memslots *r)
 	if (!kvmmig_all_zero(r->reserved, sizeof(r->reserved)))
 		return -EINVAL;
 	if (r->nr_slots > KVMMIG_MEMSLOTS_MAX)
+		return -EINVAL;
+	return 0;
+}
+
+/*
+ * SET_SCAN: START and STOP exclude each other, the 4 KiB baseline is a
+ * kind of NOW pass, and a fixed period must lie within the tunables.
+ */
+int kvmmig_check_scan(const struct kvmmig_scan *a, u32 min_ms, u32 max_ms)
+{
+	if (a->size != sizeof(*a) || (a->flags & ~KVMMIG_SCAN_FLAGS))
+		return -EINVAL;
+	if (!kvmmig_all_zero(a->reserved, sizeof(a->reserved)))
+		return -EINVAL;
+	if ((a->flags & KVMMIG_SCAN_START) && (a->flags & KVMMIG_SCAN_STOP))
+		return -EINVAL;
+	if ((a->flags & KVMMIG_SCAN_4K_BASELINE) && !(a->flags & KVMMIG_SCAN_NOW))
+		return -EINVAL;
+	if (a->flags & KVMMIG_SCAN_SET_PERIOD) {
+		if (a->period_ms < min_ms || a->period_ms > max_ms)
+			return -EINVAL;
+	} else if (a->nr_passes) {
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int kvmmig_check_temperature(const struct kvmmig_temperature *a)
+{
+	if (a->size != sizeof(*a) || a->flags)
+		return -EINVAL;
+	if (!kvmmig_all_zero(a->reserved, sizeof(a->reserved)))
+		return -EINVAL;
+	if (a->gpa & (SZ_4K - 1) || a->npages > KVMMIG_TEMPERATURE_MAX_PAGES)
+		return -EINVAL;
+	/* the range may not wrap */
+	if (a->gpa + a->npages * SZ_4K < a->gpa)
+		return -EINVAL;
+	return 0;
+}
+
+int kvmmig_check_huge_candidates(const struct kvmmig_huge_candidates *a)
+{
+	if (a->size != sizeof(*a) || a->flags)
+		return -EINVAL;
+	if (!kvmmig_all_zero(a->reserved, sizeof(a->reserved)))
+		return -EINVAL;
+	if (a->nr > KVMMIG_HUGE_CANDIDATES_MAX)
 		return -EINVAL;
 	return 0;
 }

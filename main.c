@@ -53,7 +53,10 @@ long kvmmig_check_extension(unsigned long cap)
 	case KVMMIG_CAP_MEMSLOTS:
 	case KVMMIG_CAP_STATS_FD:
 	case KVMMIG_CAP_SYSFS_VM:
+	case KVMMIG_CAP_HUGE_CANDIDATES:
 		return 1;
+	case KVMMIG_CAP_TEMPERATURE:
+		return KVMMIG_TEMP_NR_LEVELS;
 	case KVMMIG_CAP_NR_ADDRESS_SPACES:
 		return kvmmig_nr_address_spaces();
 	case KVMMIG_CAP_MAX_SESSIONS:

@@ -100,6 +100,7 @@ static void kvmmig_session_detach(struct kvmmig_session *s)
 	s->detached = true;
 	mutex_unlock(&s->lock);
 
+	kvmmig_scan_destroy(s);
 	kvmmig_sysfs_del(s);
 	kvmmig_session_unpublish(s);
 	/* Runs .release if exit_mmap() has not; waits for callbacks. */
@@ -133,6 +134,12 @@ static long kvmmig_session_ioctl(struct file *filp, unsigned int cmd,
 		return kvmmig_ioctl_get_memslots(s, argp);
 	case KVMMIG_GET_STATS_FD:
 		return kvmmig_stats_fd_create(s);
+	case KVMMIG_SET_SCAN:
+		return kvmmig_ioctl_set_scan(s, argp);
+	case KVMMIG_GET_TEMPERATURE:
+		return kvmmig_ioctl_get_temperature(s, argp);
+	case KVMMIG_GET_HUGE_CANDIDATES:
+		return kvmmig_ioctl_get_huge_candidates(s, argp);
 	default:
 		return -ENOTTY;
 	}
@@ -167,6 +174,7 @@ static struct kvmmig_session *kvmmig_session_alloc(struct kvm *kvm)
 	s->mm = kvm->mm;
 	s->vmm_tgid = task_tgid_nr(current);
 	s->mn.ops = &kvmmig_mn_ops;
+	kvmmig_scan_init(s);
 	kvmmig_stat_set(s, KVMMIG_STAT_ATTACH_TIME_NS, ktime_get_boottime_ns());
 	return s;
 }

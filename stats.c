@@ -15,7 +15,7 @@
 #include <kvmmig/kvmmig.h>
 #include <kvmmig/stats_layout.h>
 
-#define KVMMIG_STAT_NS	(KVM_STATS_TYPE_INSTANT | KVM_STATS_UNIT_SECONDS | \
+#define KVMMIG_STAT_TIME (KVM_STATS_TYPE_INSTANT | KVM_STATS_UNIT_SECONDS | \
 			 KVM_STATS_BASE_POW10)
 #define KVMMIG_STAT_VAL	(KVM_STATS_TYPE_INSTANT | KVM_STATS_UNIT_NONE)
 #define KVMMIG_STAT_CNT	(KVM_STATS_TYPE_CUMULATIVE | KVM_STATS_UNIT_NONE)
@@ -23,12 +23,21 @@
 
 static const struct kvmmig_stat_def kvmmig_stat_defs[KVMMIG_STAT_NR] = {
 	/* CLOCK_BOOTTIME of KVMMIG_ATTACH_VM */
-	[KVMMIG_STAT_ATTACH_TIME_NS]	 = { "attach_time", KVMMIG_STAT_NS, -9 },
+	[KVMMIG_STAT_ATTACH_TIME_NS]	 = { "attach_time", KVMMIG_STAT_TIME, -9 },
 	/* generation returned by the last KVMMIG_GET_MEMSLOTS */
 	[KVMMIG_STAT_MEMSLOT_GENERATION] = { "memslot_generation", KVMMIG_STAT_VAL },
 	[KVMMIG_STAT_GET_MEMSLOTS]	 = { "get_memslots", KVMMIG_STAT_CNT },
 	/* the VMM's address space has been torn down */
 	[KVMMIG_STAT_MM_RELEASED]	 = { "mm_released", KVMMIG_STAT_BOOL },
+	/* page temperature (mm/scan.c) */
+	[KVMMIG_STAT_SCAN_PASSES]	 = { "scan_passes", KVMMIG_STAT_CNT },
+	[KVMMIG_STAT_SCAN_REGIONS]	 = { "scan_regions", KVMMIG_STAT_CNT },
+	[KVMMIG_STAT_SCAN_REGIONS_ACCESSED] = { "scan_regions_accessed", KVMMIG_STAT_CNT },
+	[KVMMIG_STAT_SCAN_PAGES_TESTED]	 = { "scan_pages_tested", KVMMIG_STAT_CNT },
+	[KVMMIG_STAT_SCAN_LAST_PASS_NS]	 = { "scan_last_pass", KVMMIG_STAT_TIME, -9 },
+	[KVMMIG_STAT_SCAN_HOT_PAGES]	 = { "scan_hot_pages", KVMMIG_STAT_VAL },
+	[KVMMIG_STAT_SCAN_TLB_FLUSHES]	 = { "scan_tlb_flushes", KVMMIG_STAT_CNT },
+	[KVMMIG_STAT_SCAN_PERIOD_MS]	 = { "scan_period", KVMMIG_STAT_TIME, -3 },
 };
 
 struct kvmmig_stats_file {

@@ -12,6 +12,9 @@
 
 int kvmmig_check_attach(const struct kvmmig_attach *a);
 int kvmmig_check_memslots(const struct kvmmig_memslots *r);
+int kvmmig_check_scan(const struct kvmmig_scan *a, u32 min_ms, u32 max_ms);
+int kvmmig_check_temperature(const struct kvmmig_temperature *a);
+int kvmmig_check_huge_candidates(const struct kvmmig_huge_candidates *a);
 int kvmmig_parse_uint_range(const char *s, unsigned int min,
 			    unsigned int max, unsigned int *out);
 u64 kvmmig_memslots_generation(const u64 *as_gen, int nr_as);

@@ -20,7 +20,9 @@
 #include <linux/mutex.h>
 #include <linux/atomic.h>
 #include <linux/types.h>
+#include <linux/workqueue.h>
 #include <uapi/linux/kvmmig.h>
+#include <kvmmig/temperature.h>
 
 struct kvm;
 struct file;
@@ -34,7 +36,40 @@ enum kvmmig_stat_id {
 	KVMMIG_STAT_MEMSLOT_GENERATION,
 	KVMMIG_STAT_GET_MEMSLOTS,
 	KVMMIG_STAT_MM_RELEASED,
+	KVMMIG_STAT_SCAN_PASSES,
+	KVMMIG_STAT_SCAN_REGIONS,
+	KVMMIG_STAT_SCAN_REGIONS_ACCESSED,
+	KVMMIG_STAT_SCAN_PAGES_TESTED,
+	KVMMIG_STAT_SCAN_LAST_PASS_NS,
+	KVMMIG_STAT_SCAN_HOT_PAGES,
+	KVMMIG_STAT_SCAN_TLB_FLUSHES,
+	KVMMIG_STAT_SCAN_PERIOD_MS,
 	KVMMIG_STAT_NR,
+};
+
+struct kvmmig_slot_temp;
+
+/**
+ * struct kvmmig_scanner - a session's page temperature (mm/scan.c)
+ * @lock: serialises passes and every access to @slots
+ * @work: the periodic pass
+ * @running: periodic scanning is on
+ * @slots: temperature of each scanned memslot
+ * @nr_slots: entries in @slots
+ * @interval: the adaptive period
+ * @fixed_passes: passes left at a period fixed by SET_SCAN (U32_MAX:
+ *	until the next SET_PERIOD)
+ * @passes: passes completed
+ */
+struct kvmmig_scanner {
+	struct mutex lock;	/* see above */
+	struct delayed_work work;
+	bool running;
+	struct kvmmig_slot_temp *slots;
+	u32 nr_slots;
+	struct kvmmig_interval interval;
+	u32 fixed_passes;
+	u64 passes;
 };
 
 /**
@@ -50,6 +85,7 @@ enum kvmmig_stat_id {
  * @mm_released: set once @mm has no users left; no work may touch it then
  * @detached: set at detach; the structure only serves stats afterwards
  * @kobj: /sys/kernel/kvmmig/<id>/, NULL when not (or no longer) present
+ * @scan: page temperature
  * @stats: counters, see enum kvmmig_stat_id
  */
 struct kvmmig_session {
@@ -64,6 +100,7 @@ struct kvmmig_session {
 	bool mm_released;
 	bool detached;
 	struct kobject *kobj;
+	struct kvmmig_scanner scan;
 	atomic64_t stats[KVMMIG_STAT_NR];
 };
 
@@ -116,6 +153,16 @@ long kvmmig_ioctl_get_memslots(struct kvmmig_session *s,
 			       struct kvmmig_memslots __user *uarg);
 void kvmmig_memslot_totals(struct kvmmig_session *s, u32 *nr_slots,
 			   u64 *guest_bytes);
+
+/* mm/scan.c */
+void kvmmig_scan_init(struct kvmmig_session *s);
+void kvmmig_scan_destroy(struct kvmmig_session *s);
+long kvmmig_ioctl_set_scan(struct kvmmig_session *s,
+			   struct kvmmig_scan __user *uarg);
+long kvmmig_ioctl_get_temperature(struct kvmmig_session *s,
+				  struct kvmmig_temperature __user *uarg);
+long kvmmig_ioctl_get_huge_candidates(struct kvmmig_session *s,
+				      struct kvmmig_huge_candidates __user *uarg);
 
 /* stats.c */
 int kvmmig_stats_fd_create(struct kvmmig_session *s);

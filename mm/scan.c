@@ -1,0 +1,683 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The page temperature scanner (methods M1-M3): kernel glue between KVM's
+ * memslots and access bits and the pure logic of mm/temperature.c.
+ *
+ * Access bits come from access sources (struct kvmmig_access_src); today
+ * one: KVM's own MMU-notifier aging ops, which reach the EPT/NPT A-bits of
+ * the host-virtual range backing a memslot.  Their clear_young() takes a
+ * range, their test_young() one address, hence coarse to fine across
+ * passes: a region whose pages are all cold costs one clear_young() over
+ * its 2 MiB; one found young is refined from the next pass on, page by page
+ * with test_young() and one clear_young() of the range, until its pages are
+ * all cold again.  test_young() answers for the mapping that covers a page,
+ * so a region KVM maps with a 2 MiB page reads as 512 accessed pages: that
+ * is the granularity the hardware can tell.
+ *
+ * Only the user memslots of address space 0 are scanned: SMM's address
+ * space aliases the same memory, and clearing by host-virtual range would
+ * age both at once.
+ *
+ * Locking: scan->lock serialises passes and every reader of the maps; it
+ * nests inside session->lock.  Memslots are read under kvm->srcu one batch
+ * of regions at a time, so a memslot update waits for one batch at most,
+ * and a slot that changed under a pass is left until the next pass
+ * re-reads the memslots.  KVM's ops take kvm->mmu_lock themselves.  A pass
+ * holds a reference on the VMM's mm users and stops as soon as the mm is
+ * released or the caller is killed.
+ */
+#include <linux/bitmap.h>
+#include <linux/kvm_host.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/sort.h>
+#include <linux/uaccess.h>
+#include <kvmmig/args.h>
+#include <kvmmig/compat.h>
+#include <kvmmig/kvmmig.h>
+#include <kvmmig/temperature.h>
+
+#define CREATE_TRACE_POINTS
+#include "trace.h"
+
+static struct kvmmig_param_uint scan_period_min_ms = {
+	.val = 100, .min = 10, .max = 600000,
+};
+module_param_cb(scan_period_min_ms, &kvmmig_param_uint_ops,
+		&scan_period_min_ms, 0644);
+MODULE_PARM_DESC(scan_period_min_ms,
+		 "Shortest temperature scan period, ms [10..600000, default 100]");
+
+static struct kvmmig_param_uint scan_period_max_ms = {
+	.val = 5000, .min = 10, .max = 600000,
+};
+module_param_cb(scan_period_max_ms, &kvmmig_param_uint_ops,
+		&scan_period_max_ms, 0644);
+MODULE_PARM_DESC(scan_period_max_ms,
+		 "Longest temperature scan period, ms [10..600000, default 5000]");
+
+static struct kvmmig_param_uint scan_target_permille = {
+	.val = 100, .min = 1, .max = 1000,
+};
+module_param_cb(scan_target_permille, &kvmmig_param_uint_ops,
+		&scan_target_permille, 0644);
+MODULE_PARM_DESC(scan_target_permille,
+		 "Share of scanned 2 MiB regions a pass should find accessed, 1/1000 [1..1000, default 100]");
+
+static struct kvmmig_param_uint scan_batch_regions = {
+	.val = 64, .min = 1, .max = 4096,
+};
+module_param_cb(scan_batch_regions, &kvmmig_param_uint_ops,
+		&scan_batch_regions, 0644);
+MODULE_PARM_DESC(scan_batch_regions,
+		 "2 MiB regions scanned per memslot read before yielding [1..4096, default 64]");
+
+static struct kvmmig_param_uint scan_flush_tlb = {
+	.val = 1, .min = 0, .max = 1,
+};
+module_param_cb(scan_flush_tlb, &kvmmig_param_uint_ops, &scan_flush_tlb, 0644);
+MODULE_PARM_DESC(scan_flush_tlb,
+		 "One remote TLB flush per pass, so cleared A-bits are set again [0..1, default 1]");
+
+static struct kvmmig_param_uint huge_observe_passes = {
+	.val = 8, .min = 0, .max = 100000,
+};
+module_param_cb(huge_observe_passes, &kvmmig_param_uint_ops,
+		&huge_observe_passes, 0644);
+MODULE_PARM_DESC(huge_observe_passes,
+		 "Passes of phase one, which only observes large-page candidates [0..100000, default 8]");
+
+static struct kvmmig_param_uint huge_decay_shift = {
+	.val = 3, .min = 0, .max = 16,
+};
+module_param_cb(huge_decay_shift, &kvmmig_param_uint_ops, &huge_decay_shift,
+		0644);
+MODULE_PARM_DESC(huge_decay_shift,
+		 "Large-page score keeps 1 - 1/2^N of itself per pass [0..16, default 3]");
+
+/**
+ * struct kvmmig_slot_temp - temperature of one memslot
+ * @slot_id: KVM slot id (address space 0)
+ * @hva: host-virtual address of the slot's first page
+ * @fine: per region, set while the region is scanned page by page
+ * @map: the pages' levels and the regions' scores
+ */
+struct kvmmig_slot_temp {
+	u16 slot_id;
+	unsigned long hva;
+	unsigned long *fine;
+	struct kvmmig_temp_map map;
+};
+
+/**
+ * struct kvmmig_access_src - where access bits come from
+ * @clear_range: clear the young state of [start, end); true if any page
+ *	in it was young
+ * @test_page: whether the page at @hva is young, leaving it so
+ */
+struct kvmmig_access_src {
+	bool (*clear_range)(struct kvmmig_session *s, unsigned long start,
+			    unsigned long end);
+	bool (*test_page)(struct kvmmig_session *s, unsigned long hva);
+};
+
+/* KVM's aging ops: the EPT/NPT (or shadow page table) A-bits. */
+static bool kvmmig_kvm_clear_range(struct kvmmig_session *s,
+				   unsigned long start, unsigned long end)
+{
+	struct mmu_notifier *mn = &s->kvm->mmu_notifier;
+
+	return mn->ops->clear_young(mn, s->mm, start, end);
+}
+
+static bool kvmmig_kvm_test_page(struct kvmmig_session *s, unsigned long hva)
+{
+	struct mmu_notifier *mn = &s->kvm->mmu_notifier;
+
+	return mn->ops->test_young(mn, s->mm, hva);
+}
+
+static const struct kvmmig_access_src kvmmig_kvm_src = {
+	.clear_range = kvmmig_kvm_clear_range,
+	.test_page = kvmmig_kvm_test_page,
+};
+
+static const struct kvmmig_access_src *const kvmmig_access_srcs[] = {
+	&kvmmig_kvm_src,
+};
+
+static bool kvmmig_src_clear_range(struct kvmmig_session *s,
+				   unsigned long start, unsigned long end)
+{
+	bool young = false;
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(kvmmig_access_srcs); i++)
+		young |= kvmmig_access_srcs[i]->clear_range(s, start, end);
+	return young;
+}
+
+static bool kvmmig_src_test_page(struct kvmmig_session *s, unsigned long hva)
+{
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(kvmmig_access_srcs); i++)
+		if (kvmmig_access_srcs[i]->test_page(s, hva))
+			return true;
+	return false;
+}
+
+/* What one pass did, for the interval controller, stats and trace. */
+struct kvmmig_pass {
+	bool baseline_4k;
+	bool cleared;
+	u64 regions;
+	u64 accessed;
+	u64 pages_tested;
+	u64 hot_pages;
+	DECLARE_BITMAP(young, KVMMIG_REGION_PAGES);
+};
+
+static void kvmmig_scan_region(struct kvmmig_session *s,
+			       struct kvmmig_slot_temp *st, u32 r,
+			       struct kvmmig_pass *p)
+{
+	unsigned int decay = READ_ONCE(huge_decay_shift.val);
+	u64 hist[KVMMIG_TEMP_LEVELS] = {};
+	unsigned long start;
+	u64 first;
+	u32 i, n, hits;
+
+	n = kvmmig_temp_region_pages(&st->map, r, &first);
+	start = st->hva + first * PAGE_SIZE;
+	p->regions++;
+	p->cleared = true;
+
+	if (!p->baseline_4k && !test_bit(r, st->fine)) {
+		/* coarse: one call for the whole region */
+		if (kvmmig_src_clear_range(s, start, start + n * PAGE_SIZE)) {
+			set_bit(r, st->fine);
+			p->accessed++;
+		}
+		kvmmig_temp_region_update(&st->map, r, NULL, decay);
+		return;
+	}
+
+	bitmap_zero(p->young, KVMMIG_REGION_PAGES);
+	if (p->baseline_4k) {
+		for (i = 0; i < n; i++)
+			if (kvmmig_src_clear_range(s, start + i * PAGE_SIZE,
+						   start + (i + 1) * PAGE_SIZE))
+				__set_bit(i, p->young);
+	} else {
+		for (i = 0; i < n; i++)
+			if (kvmmig_src_test_page(s, start + i * PAGE_SIZE))
+				__set_bit(i, p->young);
+		kvmmig_src_clear_range(s, start, start + n * PAGE_SIZE);
+	}
+	p->pages_tested += n;
+	hits = kvmmig_temp_region_update(&st->map, r, p->young, decay);
+	if (hits)
+		p->accessed++;
+	/* fine while any page is warm; only such regions hold hot pages */
+	if (st->map.region_max[r]) {
+		set_bit(r, st->fine);
+		kvmmig_temp_histogram(&st->map, first, n, hist);
+		p->hot_pages += hist[KVMMIG_TEMP_HOT];
+	} else {
+		clear_bit(r, st->fine);
+	}
+}
+
+static void kvmmig_slot_temp_free(struct kvmmig_slot_temp *st)
+{
+	kvmmig_temp_map_free(&st->map);
+	bitmap_free(st->fine);
+	st->fine = NULL;
+}
+
+static void kvmmig_scan_free_slots(struct kvmmig_scanner *sc)
+{
+	u32 i;
+
+	for (i = 0; i < sc->nr_slots; i++)
+		kvmmig_slot_temp_free(&sc->slots[i]);
+	kvfree(sc->slots);
+	sc->slots = NULL;
+	sc->nr_slots = 0;
+}
+
+struct kvmmig_slot_snap {
+	u16 id;
+	u64 base_gfn;
+	u64 npages;
+	unsigned long hva;
+};
+
+static int kvmmig_slot_snap_cmp(const void *a, const void *b)
+{
+	const struct kvmmig_slot_snap *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/*
+ * Bring sc->slots in line with the VM's memslots: a slot that kept its id,
+ * base and size keeps its temperature (its host address may have changed:
+ * a flags update); any other is new and starts cold.  Entries stay sorted
+ * by slot id.
+ */
+static int kvmmig_scan_sync_slots(struct kvmmig_session *s)
+{
+	struct kvmmig_scanner *sc = &s->scan;
+	struct kvmmig_slot_snap *snap = NULL;
+	struct kvmmig_slot_temp *slots;
+	struct kvm_memory_slot *m;
+	u32 n = 0, cap, i, j = 0;
+	int bkt, idx, ret = 0;
+
+	do {
+		kvfree(snap);
+		idx = srcu_read_lock(&s->kvm->srcu);
+		cap = 0;
+		kvm_for_each_memslot(m, bkt, __kvm_memslots(s->kvm, 0))
+			cap++;
+		srcu_read_unlock(&s->kvm->srcu, idx);
+		snap = kvcalloc(max(cap, 1U), sizeof(*snap), GFP_KERNEL_ACCOUNT);
+		if (!snap)
+			return -ENOMEM;
+		idx = srcu_read_lock(&s->kvm->srcu);
+		n = 0;
+		kvm_for_each_memslot(m, bkt, __kvm_memslots(s->kvm, 0)) {
+			if (m->id >= KVM_USER_MEM_SLOTS)
+				continue;
+			if (n == cap) {
+				n = U32_MAX;	/* slots were added: again */
+				break;
+			}
+			snap[n++] = (struct kvmmig_slot_snap){ m->id, m->base_gfn,
+							       m->npages,
+							       m->userspace_addr };
+		}
+		srcu_read_unlock(&s->kvm->srcu, idx);
+	} while (n == U32_MAX);
+	sort(snap, n, sizeof(*snap), kvmmig_slot_snap_cmp, NULL);
+
+	slots = kvcalloc(max(n, 1U), sizeof(*slots), GFP_KERNEL_ACCOUNT);
+	if (!slots) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		struct kvmmig_slot_temp *old = NULL;
+
+		while (j < sc->nr_slots && sc->slots[j].slot_id < snap[i].id)
+			j++;
+		if (j < sc->nr_slots && sc->slots[j].slot_id == snap[i].id &&
+		    sc->slots[j].map.base_gfn == snap[i].base_gfn &&
+		    sc->slots[j].map.npages == snap[i].npages)
+			old = &sc->slots[j];
+		if (old) {
+			slots[i] = *old;
+			old->fine = NULL;	/* moved: not freed below */
+			memset(&old->map, 0, sizeof(old->map));
+		} else {
+			ret = kvmmig_temp_map_init(&slots[i].map, snap[i].base_gfn,
+						   snap[i].npages);
+			if (!ret) {
+				slots[i].fine = bitmap_zalloc(slots[i].map.nr_regions,
+							      GFP_KERNEL_ACCOUNT);
+				if (!slots[i].fine)
+					ret = -ENOMEM;
+			}
+			if (ret) {
+				/* start over cold rather than half-synced */
+				for (j = 0; j <= i; j++)
+					kvmmig_slot_temp_free(&slots[j]);
+				kvfree(slots);
+				kvmmig_scan_free_slots(sc);
+				goto out;
+			}
+		}
+		slots[i].slot_id = snap[i].id;
+		slots[i].hva = snap[i].hva;
+	}
+	kvmmig_scan_free_slots(sc);
+	sc->slots = slots;
+	sc->nr_slots = n;
+out:
+	kvfree(snap);
+	return ret;
+}
+
+/* Whether @st still describes the memslot it was made from. */
+static bool kvmmig_slot_unchanged(struct kvm *kvm, struct kvmmig_slot_temp *st)
+{
+	struct kvm_memory_slot *m = id_to_memslot(__kvm_memslots(kvm, 0),
+						  st->slot_id);
+
+	return m && m->base_gfn == st->map.base_gfn &&
+	       m->npages == st->map.npages && m->userspace_addr == st->hva;
+}
+
+static bool kvmmig_scan_should_stop(struct kvmmig_session *s)
+{
+	return READ_ONCE(s->mm_released) || fatal_signal_pending(current);
+}
+
+/* One pass over every scanned memslot.  Caller holds scan->lock. */
+static int kvmmig_scan_pass(struct kvmmig_session *s, bool baseline_4k)
+{
+	struct kvmmig_scanner *sc = &s->scan;
+	struct kvmmig_pass *p;
+	u64 t0 = ktime_get_ns(), ns;
+	u32 i, r, b, batch = READ_ONCE(scan_batch_regions.val);
+	int idx, ret;
+
+	lockdep_assert_held(&sc->lock);
+	if (READ_ONCE(s->mm_released) || !mmget_not_zero(s->mm))
+		return -ESRCH;
+	p = kzalloc(sizeof(*p), GFP_KERNEL);
+	if (!p) {
+		ret = -ENOMEM;
+		goto out_mmput;
+	}
+	p->baseline_4k = baseline_4k;
+	ret = kvmmig_scan_sync_slots(s);
+	if (ret)
+		goto out_free;
+
+	for (i = 0; i < sc->nr_slots && !ret; i++) {
+		struct kvmmig_slot_temp *st = &sc->slots[i];
+
+		for (r = 0; r < st->map.nr_regions;) {
+			idx = srcu_read_lock(&s->kvm->srcu);
+			if (!kvmmig_slot_unchanged(s->kvm, st)) {
+				srcu_read_unlock(&s->kvm->srcu, idx);
+				break;
+			}
+			for (b = 0; b < batch && r < st->map.nr_regions; b++, r++)
+				kvmmig_scan_region(s, st, r, p);
+			srcu_read_unlock(&s->kvm->srcu, idx);
+			if (kvmmig_scan_should_stop(s)) {
+				ret = -EINTR;
+				break;
+			}
+			cond_resched();
+		}
+	}
+	/* clear_young() does not flush: a cached translation would keep the
+	 * CPU from setting the A-bit again, so flush once for the pass.
+	 */
+	if (p->cleared && READ_ONCE(scan_flush_tlb.val)) {
+		kvm_flush_remote_tlbs(s->kvm);
+		kvmmig_stat_add(s, KVMMIG_STAT_SCAN_TLB_FLUSHES, 1);
+	}
+	if (ret)
+		goto out_free;
+
+	sc->passes++;
+	sc->interval.min_ms = min(READ_ONCE(scan_period_min_ms.val),
+				  READ_ONCE(scan_period_max_ms.val));
+	sc->interval.max_ms = READ_ONCE(scan_period_max_ms.val);
+	sc->interval.target_permille = READ_ONCE(scan_target_permille.val);
+	if (sc->fixed_passes) {
+		if (sc->fixed_passes != U32_MAX)
+			sc->fixed_passes--;
+	} else {
+		kvmmig_interval_next(&sc->interval, p->accessed, p->regions);
+	}
+
+	ns = ktime_get_ns() - t0;
+	kvmmig_stat_set(s, KVMMIG_STAT_SCAN_PASSES, sc->passes);
+	kvmmig_stat_add(s, KVMMIG_STAT_SCAN_REGIONS, p->regions);
+	kvmmig_stat_add(s, KVMMIG_STAT_SCAN_REGIONS_ACCESSED, p->accessed);
+	kvmmig_stat_add(s, KVMMIG_STAT_SCAN_PAGES_TESTED, p->pages_tested);
+	kvmmig_stat_set(s, KVMMIG_STAT_SCAN_LAST_PASS_NS, ns);
+	kvmmig_stat_set(s, KVMMIG_STAT_SCAN_HOT_PAGES, p->hot_pages);
+	kvmmig_stat_set(s, KVMMIG_STAT_SCAN_PERIOD_MS, sc->interval.period_ms);
+	trace_kvmmig_scan_pass(s->id, sc->passes, p->regions, p->accessed,
+			       p->pages_tested, p->hot_pages, ns,
+			       sc->interval.period_ms);
+out_free:
+	kfree(p);
+out_mmput:
+	mmput(s->mm);
+	return ret;
+}
+
+static void kvmmig_scan_work(struct work_struct *work)
+{
+	struct kvmmig_scanner *sc = container_of(to_delayed_work(work),
+						 struct kvmmig_scanner, work);
+	struct kvmmig_session *s = container_of(sc, struct kvmmig_session, scan);
+
+	mutex_lock(&sc->lock);
+	if (sc->running) {
+		kvmmig_scan_pass(s, false);
+		if (!READ_ONCE(s->mm_released))
+			queue_delayed_work(system_unbound_wq, &sc->work,
+					   msecs_to_jiffies(sc->interval.period_ms));
+	}
+	mutex_unlock(&sc->lock);
+}
+
+void kvmmig_scan_init(struct kvmmig_session *s)
+{
+	struct kvmmig_scanner *sc = &s->scan;
+
+	mutex_init(&sc->lock);
+	INIT_DELAYED_WORK(&sc->work, kvmmig_scan_work);
+	sc->interval.min_ms = READ_ONCE(scan_period_min_ms.val);
+	sc->interval.max_ms = READ_ONCE(scan_period_max_ms.val);
+	sc->interval.target_permille = READ_ONCE(scan_target_permille.val);
+	sc->interval.period_ms = clamp(1000U, sc->interval.min_ms,
+				       max(sc->interval.min_ms, sc->interval.max_ms));
+}
+
+/* Stop scanning for good and free the maps; called at detach. */
+void kvmmig_scan_destroy(struct kvmmig_session *s)
+{
+	struct kvmmig_scanner *sc = &s->scan;
+
+	mutex_lock(&sc->lock);
+	sc->running = false;
+	mutex_unlock(&sc->lock);
+	cancel_delayed_work_sync(&sc->work);
+	kvmmig_scan_free_slots(sc);
+	mutex_destroy(&sc->lock);
+}
+
+long kvmmig_ioctl_set_scan(struct kvmmig_session *s,
+			   struct kvmmig_scan __user *uarg)
+{
+	struct kvmmig_scanner *sc = &s->scan;
+	struct kvmmig_scan a;
+	long ret;
+
+	if (copy_from_user(&a, uarg, sizeof(a)))
+		return -EFAULT;
+	ret = kvmmig_check_scan(&a, READ_ONCE(scan_period_min_ms.val),
+				READ_ONCE(scan_period_max_ms.val));
+	if (ret)
+		return ret;
+
+	/* session->lock orders concurrent SET_SCANs, also around the cancel */
+	mutex_lock(&s->lock);
+	mutex_lock(&sc->lock);
+	if (a.flags & KVMMIG_SCAN_SET_PERIOD) {
+		sc->interval.period_ms = a.period_ms;
+		sc->fixed_passes = a.nr_passes ?: U32_MAX;
+		if (sc->running)
+			mod_delayed_work(system_unbound_wq, &sc->work,
+					 msecs_to_jiffies(a.period_ms));
+	}
+	if (a.flags & KVMMIG_SCAN_START && !sc->running) {
+		if (READ_ONCE(s->mm_released)) {
+			ret = -ESRCH;
+			goto out_unlock;
+		}
+		sc->running = true;
+		queue_delayed_work(system_unbound_wq, &sc->work, 0);
+	}
+	if (a.flags & KVMMIG_SCAN_STOP)
+		sc->running = false;
+	if (a.flags & KVMMIG_SCAN_NOW)
+		ret = kvmmig_scan_pass(s, a.flags & KVMMIG_SCAN_4K_BASELINE);
+	a.period_ms = sc->interval.period_ms;
+	a.passes = sc->passes;
+out_unlock:
+	mutex_unlock(&sc->lock);
+	if (a.flags & KVMMIG_SCAN_STOP)
+		cancel_delayed_work_sync(&sc->work);
+	mutex_unlock(&s->lock);
+	if (!ret && copy_to_user(uarg, &a, sizeof(a)))
+		ret = -EFAULT;
+	return ret;
+}
+
+/* Levels of gfns [gfn, gfn + n) into @buf (may be NULL); scan->lock held. */
+static void kvmmig_temp_fill(struct kvmmig_scanner *sc, u64 gfn, u32 n,
+			     u8 *buf, u64 *hist)
+{
+	u32 i;
+
+	if (buf)
+		memset(buf, KVMMIG_TEMP_NO_SLOT, n);
+	for (i = 0; i < sc->nr_slots; i++) {
+		struct kvmmig_temp_map *m = &sc->slots[i].map;
+		u64 lo = max(gfn, m->base_gfn);
+		u64 hi = min(gfn + n, m->base_gfn + m->npages);
+		u64 g;
+
+		if (lo >= hi)
+			continue;
+		if (!buf) {
+			kvmmig_temp_histogram(m, lo - m->base_gfn, hi - lo, hist);
+			continue;
+		}
+		for (g = lo; g < hi; g++) {
+			u8 lvl = kvmmig_temp_level(m, g - m->base_gfn);
+
+			buf[g - gfn] = lvl;
+			hist[lvl]++;
+		}
+	}
+}
+
+#define KVMMIG_TEMP_CHUNK	(64 * 1024)
+
+long kvmmig_ioctl_get_temperature(struct kvmmig_session *s,
+				  struct kvmmig_temperature __user *uarg)
+{
+	struct kvmmig_scanner *sc = &s->scan;
+	struct kvmmig_temperature a;
+	u64 done = 0, hist[KVMMIG_TEMP_LEVELS] = {};
+	u8 *buf = NULL;
+	long ret = 0;
+
+	if (copy_from_user(&a, uarg, sizeof(a)))
+		return -EFAULT;
+	ret = kvmmig_check_temperature(&a);
+	if (ret)
+		return ret;
+	if (a.levels_ptr && a.npages) {
+		buf = kvmalloc(min_t(u64, a.npages, KVMMIG_TEMP_CHUNK), GFP_KERNEL);
+		if (!buf)
+			return -ENOMEM;
+	}
+
+	while (done < a.npages) {
+		u32 n = min_t(u64, a.npages - done, KVMMIG_TEMP_CHUNK);
+
+		mutex_lock(&sc->lock);
+		kvmmig_temp_fill(sc, (a.gpa >> PAGE_SHIFT) + done, n, buf, hist);
+		mutex_unlock(&sc->lock);
+		if (buf && copy_to_user(u64_to_user_ptr(a.levels_ptr + done), buf, n)) {
+			ret = -EFAULT;
+			break;
+		}
+		done += n;
+		if (fatal_signal_pending(current)) {
+			ret = -EINTR;
+			break;
+		}
+		cond_resched();
+	}
+	kvfree(buf);
+
+	a.npages = done;
+	memcpy(a.histogram, hist, sizeof(hist));
+	mutex_lock(&sc->lock);
+	a.passes = sc->passes;
+	mutex_unlock(&sc->lock);
+	if (copy_to_user(uarg, &a, sizeof(a)))
+		return -EFAULT;
+	return ret;
+}
+
+long kvmmig_ioctl_get_huge_candidates(struct kvmmig_session *s,
+				      struct kvmmig_huge_candidates __user *uarg)
+{
+	struct kvmmig_scanner *sc = &s->scan;
+	struct kvmmig_huge_candidate *out = NULL;
+	struct kvmmig_topk_entry *e = NULL;
+	struct kvmmig_huge_candidates a;
+	struct kvmmig_topk topk;
+	u32 i, r, observe = READ_ONCE(huge_observe_passes.val);
+	long ret = 0;
+
+	if (copy_from_user(&a, uarg, sizeof(a)))
+		return -EFAULT;
+	ret = kvmmig_check_huge_candidates(&a);
+	if (ret)
+		return ret;
+	if (a.nr) {
+		e = kvcalloc(a.nr, sizeof(*e), GFP_KERNEL);
+		out = kvcalloc(a.nr, sizeof(*out), GFP_KERNEL);
+		if (!e || !out) {
+			ret = -ENOMEM;
+			goto out;
+		}
+	}
+	kvmmig_topk_init(&topk, e, a.nr);
+
+	mutex_lock(&sc->lock);
+	a.passes = sc->passes;
+	a.observe_passes_left = sc->passes < observe ? observe - sc->passes : 0;
+	for (i = 0; i < sc->nr_slots && !a.observe_passes_left; i++) {
+		struct kvmmig_temp_map *m = &sc->slots[i].map;
+		u64 region0 = m->base_gfn - m->head;
+
+		for (r = 0; r < m->nr_regions; r++)
+			if (m->region_score[r] && kvmmig_temp_region_is_full(m, r))
+				kvmmig_topk_offer(&topk,
+						  region0 + ((u64)r << KVMMIG_REGION_SHIFT),
+						  m->region_score[r],
+						  m->region_hits[r]);
+	}
+	mutex_unlock(&sc->lock);
+
+	kvmmig_topk_sort(&topk);
+	for (i = 0; i < topk.n; i++)
+		out[i] = (struct kvmmig_huge_candidate){
+			.gpa = topk.e[i].gfn << PAGE_SHIFT,
+			.score = topk.e[i].score,
+			.hits = topk.e[i].hits,
+		};
+	a.nr = topk.n;
+	if (topk.n && copy_to_user(u64_to_user_ptr(a.candidates_ptr), out,
+				   topk.n * sizeof(*out))) {
+		ret = -EFAULT;
+		goto out;
+	}
+	if (copy_to_user(uarg, &a, sizeof(a)))
+		ret = -EFAULT;
+out:
+	kvfree(e);
+	kvfree(out);
+	return ret;
+}

@@ -1,0 +1,583 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kvmmig selftests: page temperature from real NPT access bits.  Guest code
+ * sweeps chosen pages of a data slot; the test runs temperature passes
+ * between sweeps (KVMMIG_SCAN_NOW), so it knows exactly which pages were
+ * touched and checks what the module reports.
+ */
+#include <pthread.h>
+#include <signal.h>
+#include <sys/wait.h>
+
+#include "kvmmig_util.h"
+#include "sweep.h"
+
+#define SZ_2M		BIT_ULL(21)
+#define SZ_1G		BIT_ULL(30)
+
+#define DATA_PAGES	16384		/* 64 MiB */
+#define HOT_PAGES	(DATA_PAGES / 10)
+/* 2-bit counter: one pass to see a cold region woken, three to heat up */
+#define PASSES_TO_HOT	4
+
+static int scan(int session, __u32 flags)
+{
+	struct kvmmig_scan a = { .size = sizeof(a), .flags = flags };
+
+	return ioctl(session, KVMMIG_SET_SCAN, &a) ? -errno : 0;
+}
+
+static void scan_now(struct __test_metadata *_metadata, int session)
+{
+	ASSERT_EQ(0, scan(session, KVMMIG_SCAN_NOW));
+}
+
+/* Levels of the data slot's pages; returns the histogram through @hist. */
+static uint8_t *data_levels(struct __test_metadata *_metadata, int session,
+			    uint64_t npages, __u64 *hist)
+{
+	struct kvmmig_temperature t = { .size = sizeof(t), .gpa = SWEEP_DATA_GPA,
+					.npages = npages };
+	uint8_t *lv = malloc(npages);
+
+	t.levels_ptr = (__u64)(unsigned long)lv;
+	EXPECT_EQ(0, ioctl(session, KVMMIG_GET_TEMPERATURE, &t));
+	EXPECT_EQ(npages, t.npages);
+	if (hist)
+		memcpy(hist, t.histogram, sizeof(t.histogram));
+	return lv;
+}
+
+/*
+ * Recall: hot-set pages reported hot.  Precision: pages reported hot that
+ * are in the hot set.  Returned in per mille.
+ */
+static void recall_precision(const uint8_t *lv, const uint32_t *hot, uint32_t nhot,
+			     uint64_t npages, int *recall, int *precision)
+{
+	uint8_t *in = calloc(npages, 1);
+	uint64_t tp = 0, reported = 0;
+
+	for (uint32_t i = 0; i < nhot; i++)
+		in[hot[i]] = 1;
+	for (uint64_t p = 0; p < npages; p++) {
+		if (lv[p] != KVMMIG_TEMP_NR_LEVELS - 1)
+			continue;
+		reported++;
+		tp += in[p];
+	}
+	*recall = tp * 1000 / nhot;
+	*precision = reported ? tp * 1000 / reported : 0;
+	free(in);
+}
+
+struct setup {
+	struct sweep_vm s;
+	int session;
+	uint32_t hot[HOT_PAGES];
+};
+
+static void setup(struct __test_metadata *_metadata, struct setup *t,
+		  enum vm_mem_backing_src_type src)
+{
+	sweep_vm_create(&t->s, DATA_PAGES, src);
+	t->session = kvmmig_attach_vm(t->s.vm, NULL);
+	ASSERT_GE(t->session, 0);
+}
+
+/* Hot pages read hot, untouched pages cold: recall and precision >= 95%. */
+static void hot_set(struct __test_metadata *_metadata, bool write)
+{
+	struct setup *t = calloc(1, sizeof(*t));
+	int recall, precision, i;
+	__u64 hist[4];
+	uint8_t *lv;
+
+	setup(_metadata, t, VM_MEM_SRC_ANONYMOUS);
+	sweep_pick(t->hot, HOT_PAGES, DATA_PAGES, 1, NULL);
+	for (i = 0; i < PASSES_TO_HOT + 1; i++) {
+		sweep_run(&t->s, t->hot, HOT_PAGES, write, 1);
+		scan_now(_metadata, t->session);
+	}
+	lv = data_levels(_metadata, t->session, DATA_PAGES, hist);
+	recall_precision(lv, t->hot, HOT_PAGES, DATA_PAGES, &recall, &precision);
+	TH_LOG("%s: recall %d.%d%% precision %d.%d%%, hist %llu/%llu/%llu/%llu",
+	       write ? "write" : "read", recall / 10, recall % 10,
+	       precision / 10, precision % 10, hist[0], hist[1], hist[2], hist[3]);
+	EXPECT_GE(recall, 950);
+	EXPECT_GE(precision, 950);
+	EXPECT_EQ(DATA_PAGES, hist[0] + hist[1] + hist[2] + hist[3]);
+	free(lv);
+	close(t->session);
+	kvm_vm_free(t->s.vm);
+	free(t);
+}
+
+TEST(hot_set_read)
+{
+	hot_set(_metadata, false);
+}
+
+TEST(hot_set_write)
+{
+	hot_set(_metadata, true);
+}
+
+/* The guest moves its hot set: the map follows within a bounded number. */
+TEST(hot_set_moves)
+{
+	struct setup *t = calloc(1, sizeof(*t));
+	uint32_t *moved = calloc(HOT_PAGES, sizeof(*moved));
+	uint8_t *old = calloc(DATA_PAGES, 1);
+	int recall, precision, i;
+	uint8_t *lv;
+
+	setup(_metadata, t, VM_MEM_SRC_ANONYMOUS);
+	sweep_pick(t->hot, HOT_PAGES, DATA_PAGES, 7, NULL);
+	for (i = 0; i < PASSES_TO_HOT + 1; i++) {
+		sweep_run(&t->s, t->hot, HOT_PAGES, true, 1);
+		scan_now(_metadata, t->session);
+	}
+	for (i = 0; i < HOT_PAGES; i++)
+		old[t->hot[i]] = 1;
+	sweep_pick(moved, HOT_PAGES, DATA_PAGES, 99, old);
+	/* three idle passes cool a hot page; three busy ones heat one */
+	for (i = 0; i < PASSES_TO_HOT; i++) {
+		sweep_run(&t->s, moved, HOT_PAGES, false, 1);
+		scan_now(_metadata, t->session);
+	}
+	lv = data_levels(_metadata, t->session, DATA_PAGES, NULL);
+	recall_precision(lv, moved, HOT_PAGES, DATA_PAGES, &recall, &precision);
+	TH_LOG("after the move: recall %d.%d%% precision %d.%d%%",
+	       recall / 10, recall % 10, precision / 10, precision % 10);
+	EXPECT_GE(recall, 950);
+	EXPECT_GE(precision, 950);
+	free(lv);
+	free(old);
+	free(moved);
+	close(t->session);
+	kvm_vm_free(t->s.vm);
+	free(t);
+}
+
+/*
+ * Levels rise one per busy pass and fall one per idle pass; a page touched
+ * once goes warm, not hot, and cools again.
+ */
+TEST(levels_follow_passes)
+{
+	struct setup *t = calloc(1, sizeof(*t));
+	uint32_t page = 1234;
+	/* busy for 5 passes, then idle */
+	static const int want[] = { 1, 2, 3, 3, 3, 2, 1, 0, 0 };
+	int i;
+	uint8_t *lv;
+
+	setup(_metadata, t, VM_MEM_SRC_ANONYMOUS);
+	/* wake the region: the first pass only finds it young */
+	sweep_run(&t->s, &page, 1, false, 1);
+	scan_now(_metadata, t->session);
+	for (i = 0; i < ARRAY_SIZE(want); i++) {
+		if (i < 5)
+			sweep_run(&t->s, &page, 1, false, 1);
+		else
+			sweep_run(&t->s, NULL, 0, false, 1);
+		scan_now(_metadata, t->session);
+		lv = data_levels(_metadata, t->session, DATA_PAGES, NULL);
+		EXPECT_EQ(want[i], lv[page]);
+		EXPECT_EQ(0, lv[page + 1]);
+		free(lv);
+	}
+	close(t->session);
+	kvm_vm_free(t->s.vm);
+	free(t);
+}
+
+/*
+ * Host THP backing: KVM maps the region with one 2 MiB page, and one hot
+ * 4 KiB page makes the whole region read accessed.  The module reports
+ * what the hardware can tell, at the mapping's granularity.
+ */
+TEST(thp_backed_region_reads_at_2m)
+{
+	struct setup *t = calloc(1, sizeof(*t));
+	uint32_t page = 3 * 512 + 17;
+	__u64 hist[4];
+	uint8_t *lv;
+	int i, hot = 0;
+
+	setup(_metadata, t, VM_MEM_SRC_ANONYMOUS_THP);
+	/* fault the whole region in, so it can be mapped huge */
+	for (i = 0; i < 512; i++) {
+		uint32_t p = 3 * 512 + i;
+
+		sweep_run(&t->s, &p, 1, true, 1);
+	}
+	for (i = 0; i < PASSES_TO_HOT + 1; i++) {
+		sweep_run(&t->s, &page, 1, false, 1);
+		scan_now(_metadata, t->session);
+	}
+	lv = data_levels(_metadata, t->session, DATA_PAGES, hist);
+	for (i = 0; i < 512; i++)
+		hot += lv[3 * 512 + i] == 3;
+	TH_LOG("THP region: %d of 512 pages hot, histogram %llu/%llu/%llu/%llu",
+	       hot, hist[0], hist[1], hist[2], hist[3]);
+	EXPECT_EQ(3, lv[page]);
+	/* either KVM mapped it huge (all hot) or it could not (one hot) */
+	EXPECT_TRUE(hot == 512 || hot == 1);
+	EXPECT_EQ(hot, hist[3]);
+	free(lv);
+	close(t->session);
+	kvm_vm_free(t->s.vm);
+	free(t);
+}
+
+static void set_param(struct __test_metadata *_metadata, const char *name,
+		      const char *val, char *saved, size_t len)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), KVMMIG_PARAMS "/%s", name);
+	if (saved)
+		ASSERT_EQ(0, read_text(path, saved, len));
+	ASSERT_EQ(0, write_text(path, val));
+}
+
+static uint32_t get_candidates(struct __test_metadata *_metadata, int session,
+			       struct kvmmig_huge_candidate *c, uint32_t nr,
+			       uint32_t *observe_left)
+{
+	struct kvmmig_huge_candidates a = { .size = sizeof(a), .nr = nr };
+
+	a.candidates_ptr = (__u64)(unsigned long)c;
+	EXPECT_EQ(0, ioctl(session, KVMMIG_GET_HUGE_CANDIDATES, &a));
+	*observe_left = a.observe_passes_left;
+	return a.nr;
+}
+
+/* Regions the guest hammers head the large-page ranking after phase one. */
+TEST(huge_candidates_ranked)
+{
+	struct setup *t = calloc(1, sizeof(*t));
+	struct kvmmig_huge_candidate c[4];
+	uint32_t list[512 * 2 + 8], n = 0, left, got, i, pass;
+	char saved[32];
+
+	set_param(_metadata, "huge_observe_passes", "3", saved, sizeof(saved));
+	setup(_metadata, t, VM_MEM_SRC_ANONYMOUS);
+	/* region 5: every page; region 20: half; 8 pages scattered elsewhere */
+	for (i = 0; i < 512; i++)
+		list[n++] = 5 * 512 + i;
+	for (i = 0; i < 512; i += 2)
+		list[n++] = 20 * 512 + i;
+	for (i = 0; i < 8; i++)
+		list[n++] = (9 + 2 * i) * 512 + 100;
+
+	for (pass = 1; pass <= 8; pass++) {
+		sweep_run(&t->s, list, n, true, 1);
+		scan_now(_metadata, t->session);
+		got = get_candidates(_metadata, t->session, c, ARRAY_SIZE(c), &left);
+		if (pass < 3) {
+			/* phase one only observes */
+			EXPECT_EQ(0, got);
+			EXPECT_EQ(3 - pass, left);
+		}
+	}
+	EXPECT_EQ(0, left);
+	ASSERT_EQ(ARRAY_SIZE(c), got);
+	EXPECT_EQ(SWEEP_DATA_GPA + 5 * SZ_2M, c[0].gpa);
+	EXPECT_EQ(512, c[0].hits);
+	EXPECT_EQ(SWEEP_DATA_GPA + 20 * SZ_2M, c[1].gpa);
+	EXPECT_EQ(256, c[1].hits);
+	EXPECT_GT(c[0].score, c[1].score);
+	EXPECT_GT(c[1].score, c[2].score);
+	EXPECT_LT(c[2].hits, 256);
+	set_param(_metadata, "huge_observe_passes", saved, NULL, 0);
+	close(t->session);
+	kvm_vm_free(t->s.vm);
+	free(t);
+}
+
+/* Cold regions cost one call each: a mostly idle VM is cheap to scan. */
+TEST(coarse_to_fine_work)
+{
+	struct setup *t = calloc(1, sizeof(*t));
+	uint32_t pages[2] = { 100, 9 * 512 + 3 };
+	int session_stats, i;
+	__u64 tested0 = 0;
+	struct kvm_stats_header h;
+	struct kvm_stats_desc *d;
+
+	setup(_metadata, t, VM_MEM_SRC_ANONYMOUS);
+	session_stats = ioctl(t->session, KVMMIG_GET_STATS_FD);
+	ASSERT_GE(session_stats, 0);
+	read_stats_header(session_stats, &h);
+	d = read_stats_descriptors(session_stats, &h);
+	for (i = 0; i < PASSES_TO_HOT + 1; i++) {
+		sweep_run(&t->s, pages, 2, false, 1);
+		scan_now(_metadata, t->session);
+	}
+	for (i = 0; i < h.num_desc; i++) {
+		struct kvm_stats_desc *e = get_stats_descriptor(d, i, &h);
+		uint64_t v;
+
+		if (strcmp(e->name, "scan_pages_tested"))
+			continue;
+		read_stat_data(session_stats, &h, e, &v, 1);
+		tested0 = v;
+	}
+	/*
+	 * Only regions holding touched pages are refined: the two data pages',
+	 * 4 passes each, and slot 0's few (guest code, stack, page tables).
+	 * All of it is less than one page-by-page pass of the data slot.
+	 */
+	TH_LOG("pages tested page by page over %d passes: %llu",
+	       PASSES_TO_HOT + 1, tested0);
+	EXPECT_GE(tested0, 2 * 512 * PASSES_TO_HOT);
+	EXPECT_LT(tested0, DATA_PAGES);
+	free(d);
+	close(session_stats);
+	close(t->session);
+	kvm_vm_free(t->s.vm);
+	free(t);
+}
+
+/* Periodic scanning runs on its own and adapts its period. */
+TEST(periodic_scanning)
+{
+	struct setup *t = calloc(1, sizeof(*t));
+	struct kvmmig_scan a = { .size = sizeof(a) };
+	__u64 passes;
+
+	setup(_metadata, t, VM_MEM_SRC_ANONYMOUS);
+	a.flags = KVMMIG_SCAN_START | KVMMIG_SCAN_SET_PERIOD;
+	a.period_ms = 100;
+	a.nr_passes = 3;
+	ASSERT_EQ(0, ioctl(t->session, KVMMIG_SET_SCAN, &a));
+	EXPECT_EQ(100, a.period_ms);
+	usleep(1500 * 1000);
+	/* nr_passes goes with SET_PERIOD only */
+	a.nr_passes = 0;
+	a.flags = KVMMIG_SCAN_STOP;
+	ASSERT_EQ(0, ioctl(t->session, KVMMIG_SET_SCAN, &a));
+	passes = a.passes;
+	TH_LOG("%llu passes in 1.5 s, period now %u ms", passes, a.period_ms);
+	EXPECT_GE(passes, 3);
+	/* an idle VM: after the fixed passes the period grows */
+	EXPECT_GT(a.period_ms, 100);
+	usleep(300 * 1000);
+	a.flags = 0;
+	ASSERT_EQ(0, ioctl(t->session, KVMMIG_SET_SCAN, &a));
+	EXPECT_EQ(passes, a.passes);
+	close(t->session);
+	kvm_vm_free(t->s.vm);
+	free(t);
+}
+
+static void *slot_churn(void *arg)
+{
+	struct kvm_vm *vm = arg;
+
+	for (int i = 0; i < 40; i++) {
+		vm_userspace_mem_region_add(vm, VM_MEM_SRC_ANONYMOUS,
+					    SWEEP_DATA_GPA + SZ_1G, 5, 2048, 0);
+		vm_mem_region_delete(vm, 5);
+	}
+	return NULL;
+}
+
+/* Memslots added and deleted while passes run. */
+TEST(memslot_churn_during_scan)
+{
+	struct setup *t = calloc(1, sizeof(*t));
+	struct kvmmig_temperature tq = { .size = sizeof(tq) };
+	pthread_t th;
+	int passes = 0;
+
+	setup(_metadata, t, VM_MEM_SRC_ANONYMOUS);
+	pthread_create(&th, NULL, slot_churn, t->s.vm);
+	while (pthread_tryjoin_np(th, NULL)) {
+		ASSERT_EQ(0, scan(t->session, KVMMIG_SCAN_NOW));
+		passes++;
+	}
+	TH_LOG("%d passes while the slot churned", passes);
+	scan_now(_metadata, t->session);
+	/* the deleted slot's range has no temperature */
+	tq.gpa = SWEEP_DATA_GPA + SZ_1G;
+	tq.npages = 2048;
+	ASSERT_EQ(0, ioctl(t->session, KVMMIG_GET_TEMPERATURE, &tq));
+	EXPECT_EQ(0, tq.histogram[0] + tq.histogram[1] + tq.histogram[2] +
+		  tq.histogram[3]);
+	close(t->session);
+	kvm_vm_free(t->s.vm);
+	free(t);
+}
+
+static void *vcpu_loop(void *arg)
+{
+	struct sweep_vm *s = arg;
+	uint32_t list[64];
+
+	for (int i = 0; i < 64; i++)
+		list[i] = i * 200;
+	for (;;)
+		sweep_run(s, list, 64, true, 1);
+	return NULL;
+}
+
+/* The VMM dies while periodic passes run over a busy guest. */
+TEST(vmm_killed_while_scanning)
+{
+	int pipefd[2], status;
+	__u32 id;
+	pid_t child;
+
+	ASSERT_EQ(0, pipe(pipefd));
+	child = fork();
+	ASSERT_GE(child, 0);
+	if (!child) {
+		struct sweep_vm s;
+		struct kvmmig_scan a = { .size = sizeof(a),
+			.flags = KVMMIG_SCAN_START | KVMMIG_SCAN_SET_PERIOD,
+			.period_ms = 100 };
+		pthread_t th;
+		int session;
+
+		sweep_vm_create(&s, DATA_PAGES, VM_MEM_SRC_ANONYMOUS);
+		session = kvmmig_attach_vm(s.vm, &id);
+		if (session < 0 || ioctl(session, KVMMIG_SET_SCAN, &a))
+			_exit(2);
+		pthread_create(&th, NULL, vcpu_loop, &s);
+		usleep(300 * 1000);
+		if (write(pipefd[1], &id, sizeof(id)) != sizeof(id))
+			_exit(3);
+		for (;;)	/* passes in this thread too */
+			ioctl(session, KVMMIG_SET_SCAN,
+			      &(struct kvmmig_scan){ .size = sizeof(a),
+						     .flags = KVMMIG_SCAN_NOW });
+	}
+	close(pipefd[1]);
+	ASSERT_EQ(sizeof(id), read(pipefd[0], &id, sizeof(id)));
+	EXPECT_TRUE(session_in_sysfs(id));
+	usleep(200 * 1000);
+	kill(child, SIGKILL);
+	ASSERT_EQ(child, waitpid(child, &status, 0));
+	EXPECT_TRUE(WIFSIGNALED(status));
+	EXPECT_FALSE(session_in_sysfs(id));
+	close(pipefd[0]);
+}
+
+TEST(scan_bad_inputs)
+{
+	struct kvm_vm *vm = vm_create(1);
+	struct kvmmig_scan a, good = { .size = sizeof(a) };
+	int session = kvmmig_attach_vm(vm, NULL), i;
+
+	ASSERT_GE(session, 0);
+#define EXPECT_SCAN_EINVAL() do {					\
+		EXPECT_EQ(-1, ioctl(session, KVMMIG_SET_SCAN, &a));	\
+		EXPECT_EQ(EINVAL, errno);				\
+	} while (0)
+	a = good;
+	a.size = sizeof(a) - 8;
+	EXPECT_SCAN_EINVAL();
+	a = good;
+	a.flags = 1U << 31;
+	EXPECT_SCAN_EINVAL();
+	a.flags = KVMMIG_SCAN_START | KVMMIG_SCAN_STOP;
+	EXPECT_SCAN_EINVAL();
+	a.flags = KVMMIG_SCAN_4K_BASELINE;
+	EXPECT_SCAN_EINVAL();
+	a.flags = KVMMIG_SCAN_SET_PERIOD;
+	a.period_ms = 1;
+	EXPECT_SCAN_EINVAL();
+	a.period_ms = 10000000;
+	EXPECT_SCAN_EINVAL();
+	a = good;
+	a.nr_passes = 3;
+	EXPECT_SCAN_EINVAL();
+	for (i = 0; i < ARRAY_SIZE(a.reserved); i++) {
+		a = good;
+		a.reserved[i] = 1;
+		EXPECT_SCAN_EINVAL();
+	}
+#undef EXPECT_SCAN_EINVAL
+	EXPECT_EQ(-1, ioctl(session, KVMMIG_SET_SCAN, NULL));
+	EXPECT_EQ(EFAULT, errno);
+	/* nothing started */
+	a = good;
+	ASSERT_EQ(0, ioctl(session, KVMMIG_SET_SCAN, &a));
+	EXPECT_EQ(0, a.passes);
+	close(session);
+	kvm_vm_free(vm);
+}
+
+TEST(temperature_bad_inputs)
+{
+	struct kvm_vm *vm = vm_create(1);
+	struct kvmmig_temperature a, good = { .size = sizeof(a), .npages = 16 };
+	struct kvmmig_huge_candidates h, hgood = { .size = sizeof(h) };
+	int session = kvmmig_attach_vm(vm, NULL), i;
+	uint8_t buf[16];
+
+	ASSERT_GE(session, 0);
+	scan_now(_metadata, session);
+#define EXPECT_T_ERR(err) do {						\
+		EXPECT_EQ(-1, ioctl(session, KVMMIG_GET_TEMPERATURE, &a)); \
+		EXPECT_EQ(err, errno);					\
+	} while (0)
+	a = good;
+	a.size = 8;
+	EXPECT_T_ERR(EINVAL);
+	a = good;
+	a.flags = 1;
+	EXPECT_T_ERR(EINVAL);
+	a = good;
+	a.gpa = 100;
+	EXPECT_T_ERR(EINVAL);
+	a = good;
+	a.npages = KVMMIG_TEMPERATURE_MAX_PAGES + 1;
+	EXPECT_T_ERR(EINVAL);
+	a = good;
+	a.gpa = -4096ULL;
+	a.npages = 2;
+	EXPECT_T_ERR(EINVAL);
+	for (i = 0; i < ARRAY_SIZE(a.reserved); i++) {
+		a = good;
+		a.reserved[i] = 1;
+		EXPECT_T_ERR(EINVAL);
+	}
+	a = good;
+	a.levels_ptr = 8;
+	EXPECT_T_ERR(EFAULT);
+	EXPECT_EQ(0, a.npages);
+#undef EXPECT_T_ERR
+	/* a good call: slot 0's pages have levels, the rest none */
+	a = good;
+	a.levels_ptr = (__u64)(unsigned long)buf;
+	ASSERT_EQ(0, ioctl(session, KVMMIG_GET_TEMPERATURE, &a));
+	EXPECT_EQ(16, a.histogram[0] + a.histogram[1] + a.histogram[2] +
+		  a.histogram[3]);
+	a.gpa = 1ULL << 40;
+	ASSERT_EQ(0, ioctl(session, KVMMIG_GET_TEMPERATURE, &a));
+	EXPECT_EQ(KVMMIG_TEMP_NO_SLOT, buf[0]);
+	EXPECT_EQ(0, a.histogram[0]);
+
+	h = hgood;
+	h.nr = KVMMIG_HUGE_CANDIDATES_MAX + 1;
+	EXPECT_EQ(-1, ioctl(session, KVMMIG_GET_HUGE_CANDIDATES, &h));
+	EXPECT_EQ(EINVAL, errno);
+	h = hgood;
+	h.flags = 2;
+	EXPECT_EQ(-1, ioctl(session, KVMMIG_GET_HUGE_CANDIDATES, &h));
+	EXPECT_EQ(EINVAL, errno);
+	h = hgood;
+	h.reserved[3] = 1;
+	EXPECT_EQ(-1, ioctl(session, KVMMIG_GET_HUGE_CANDIDATES, &h));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(4, ioctl(session, KVMMIG_CHECK_EXTENSION, KVMMIG_CAP_TEMPERATURE));
+	close(session);
+	kvm_vm_free(vm);
+}
+
+TEST_HARNESS_MAIN
