@@ -3,16 +3,19 @@
  * The page temperature scanner (methods M1-M3): kernel glue between KVM's
  * memslots and access bits and the pure logic of mm/temperature.c.
  *
- * Access bits come from access sources (struct kvmmig_access_src); today
- * one: KVM's own MMU-notifier aging ops, which reach the EPT/NPT A-bits of
- * the host-virtual range backing a memslot.  Their clear_young() takes a
- * range, their test_young() one address, hence coarse to fine across
- * passes: a region whose pages are all cold costs one clear_young() over
- * its 2 MiB; one found young is refined from the next pass on, page by page
- * with test_young() and one clear_young() of the range, until its pages are
- * all cold again.  test_young() answers for the mapping that covers a page,
- * so a region KVM maps with a 2 MiB page reads as 512 accessed pages: that
- * is the granularity the hardware can tell.
+ * Access bits come from access sources (struct kvmmig_access_src): KVM's
+ * own MMU-notifier aging ops, which reach the EPT/NPT A-bits of the
+ * host-virtual range backing a memslot, and the VMM's page tables
+ * (mm/host_pt.c), whose accessed bits record the VMM's own accesses to
+ * guest memory.  A page is accessed if either says so.
+ *
+ * KVM's clear_young() takes a range, its test_young() one address, hence
+ * coarse to fine across passes: a region whose pages are all cold costs one
+ * clear_young() over its 2 MiB; one found young is refined from the next
+ * pass on, page by page with test_young() and one clear_young() of the
+ * range, until its pages are all cold again.  test_young() answers for the
+ * mapping that covers a page, so a region KVM maps with a 2 MiB page reads
+ * as 512 accessed pages: that is the granularity the hardware can tell.
  *
  * Only the user memslots of address space 0 are scanned: SMM's address
  * space aliases the same memory, and clearing by host-virtual range would
@@ -29,6 +32,7 @@
 #include <linux/bitmap.h>
 #include <linux/kvm_host.h>
 #include <linux/mm.h>
+#include <linux/mmap_lock.h>
 #include <linux/module.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
@@ -37,6 +41,7 @@
 #include <linux/uaccess.h>
 #include <kvmmig/args.h>
 #include <kvmmig/compat.h>
+#include <kvmmig/host_pt.h>
 #include <kvmmig/kvmmig.h>
 #include <kvmmig/temperature.h>
 
@@ -116,12 +121,14 @@ struct kvmmig_slot_temp {
  * struct kvmmig_access_src - where access bits come from
  * @clear_range: clear the young state of [start, end); true if any page
  *	in it was young
- * @test_page: whether the page at @hva is young, leaving it so
+ * @test_pages: set bit i of @young for each young page start + i pages,
+ *	i < @n, leaving the young state as it is
  */
 struct kvmmig_access_src {
 	bool (*clear_range)(struct kvmmig_session *s, unsigned long start,
 			    unsigned long end);
-	bool (*test_page)(struct kvmmig_session *s, unsigned long hva);
+	void (*test_pages)(struct kvmmig_session *s, unsigned long start,
+			   u32 n, unsigned long *young);
 };
 
 /* KVM's aging ops: the EPT/NPT (or shadow page table) A-bits. */
@@ -133,19 +140,59 @@ static bool kvmmig_kvm_clear_range(struct kvmmig_session *s,
 	return mn->ops->clear_young(mn, s->mm, start, end);
 }
 
-static bool kvmmig_kvm_test_page(struct kvmmig_session *s, unsigned long hva)
+static void kvmmig_kvm_test_pages(struct kvmmig_session *s, unsigned long start,
+				  u32 n, unsigned long *young)
 {
 	struct mmu_notifier *mn = &s->kvm->mmu_notifier;
+	u32 i;
 
-	return mn->ops->test_young(mn, s->mm, hva);
+	for (i = 0; i < n; i++)
+		if (!test_bit(i, young) &&
+		    mn->ops->test_young(mn, s->mm, start + i * PAGE_SIZE))
+			__set_bit(i, young);
+}
+
+/*
+ * The VMM's own page tables: their accessed bits are set when the VMM
+ * itself touches guest memory (device emulation, vhost-user, ...), which
+ * EPT/NPT never sees.  mmap_lock is only tried: a pass never waits for the
+ * VMM's address space, it reads the bits next pass instead.
+ */
+static bool kvmmig_host_clear_range(struct kvmmig_session *s,
+				    unsigned long start, unsigned long end)
+{
+	bool young;
+
+	if (!mmap_read_trylock(s->mm))
+		return false;
+	young = kvmmig_hpt_young(s->mm, start, end, true, NULL);
+	mmap_read_unlock(s->mm);
+	return young;
+}
+
+static void kvmmig_host_test_pages(struct kvmmig_session *s,
+				   unsigned long start, u32 n,
+				   unsigned long *young)
+{
+	if (!mmap_read_trylock(s->mm))
+		return;
+	kvmmig_hpt_young(s->mm, start, start + n * PAGE_SIZE, false, young);
+	mmap_read_unlock(s->mm);
 }
 
 static const struct kvmmig_access_src kvmmig_kvm_src = {
 	.clear_range = kvmmig_kvm_clear_range,
-	.test_page = kvmmig_kvm_test_page,
+	.test_pages = kvmmig_kvm_test_pages,
 };
 
+static const struct kvmmig_access_src kvmmig_host_src = {
+	.clear_range = kvmmig_host_clear_range,
+	.test_pages = kvmmig_host_test_pages,
+};
+
+/* The host source first: pages it finds young need no KVM call. */
 static const struct kvmmig_access_src *const kvmmig_access_srcs[] = {
+	&kvmmig_host_src,
 	&kvmmig_kvm_src,
 };
 
@@ -160,14 +207,13 @@ static bool kvmmig_src_clear_range(struct kvmmig_session *s,
 	return young;
 }
 
-static bool kvmmig_src_test_page(struct kvmmig_session *s, unsigned long hva)
+static void kvmmig_src_test_pages(struct kvmmig_session *s, unsigned long start,
+				  u32 n, unsigned long *young)
 {
 	int i;
 
 	for (i = 0; i < ARRAY_SIZE(kvmmig_access_srcs); i++)
-		if (kvmmig_access_srcs[i]->test_page(s, hva))
-			return true;
-	return false;
+		kvmmig_access_srcs[i]->test_pages(s, start, n, young);
 }
 
 /* What one pass did, for the interval controller, stats and trace. */
@@ -213,9 +259,7 @@ static void kvmmig_scan_region(struct kvmmig_session *s,
 						   start + (i + 1) * PAGE_SIZE))
 				__set_bit(i, p->young);
 	} else {
-		for (i = 0; i < n; i++)
-			if (kvmmig_src_test_page(s, start + i * PAGE_SIZE))
-				__set_bit(i, p->young);
+		kvmmig_src_test_pages(s, start, n, p->young);
 		kvmmig_src_clear_range(s, start, start + n * PAGE_SIZE);
 	}
 	p->pages_tested += n;

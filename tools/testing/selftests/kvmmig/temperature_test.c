@@ -194,6 +194,45 @@ TEST(levels_follow_passes)
 }
 
 /*
+ * The VMM's own accesses to guest memory (device emulation does them)
+ * never touch EPT/NPT; the host page tables' accessed bits see them.
+ */
+TEST(vmm_accesses_count)
+{
+	struct setup *t = calloc(1, sizeof(*t));
+	uint8_t *data;
+	int recall, precision, i, j;
+	uint64_t sum = 0;
+	uint8_t *lv;
+
+	setup(_metadata, t, VM_MEM_SRC_ANONYMOUS);
+	data = addr_gpa2hva(t->s.vm, SWEEP_DATA_GPA);
+	sweep_pick(t->hot, 256, DATA_PAGES, 5, NULL);
+	for (i = 0; i < PASSES_TO_HOT + 1; i++) {
+		/* the guest runs, but touches none of the data slot */
+		sweep_run(&t->s, NULL, 0, false, 1);
+		for (j = 0; j < 256; j++) {
+			if (j & 1)
+				sum += READ_ONCE(data[(uint64_t)t->hot[j] * 4096]);
+			else
+				WRITE_ONCE(data[(uint64_t)t->hot[j] * 4096], j);
+		}
+		scan_now(_metadata, t->session);
+	}
+	lv = data_levels(_metadata, t->session, DATA_PAGES, NULL);
+	recall_precision(lv, t->hot, 256, DATA_PAGES, &recall, &precision);
+	TH_LOG("VMM reads and writes: recall %d.%d%% precision %d.%d%% (%llu)",
+	       recall / 10, recall % 10, precision / 10, precision % 10,
+	       (unsigned long long)sum);
+	EXPECT_EQ(1000, recall);
+	EXPECT_EQ(1000, precision);
+	free(lv);
+	close(t->session);
+	kvm_vm_free(t->s.vm);
+	free(t);
+}
+
+/*
  * Host THP backing: KVM maps the region with one 2 MiB page, and one hot
  * 4 KiB page makes the whole region read accessed.  The module reports
  * what the hardware can tell, at the mapping's granularity.
