@@ -111,7 +111,8 @@ u32 kvmmig_temp_region_update(struct kvmmig_temp_map *m, u32 region,
 	m->region_hits[region] = hits;
 
 	score = m->region_score[region];
-	score -= score >> min(decay_shift, 31U);
+	/* score < 2^32: shifting by 32 or more leaves nothing to decay */
+	score -= score >> min(decay_shift, 32U);
 	score += (u64)hits << KVMMIG_SCORE_SHIFT;
 	m->region_score[region] = min_t(u64, score, U32_MAX);
 	return hits;
@@ -120,8 +121,11 @@ u32 kvmmig_temp_region_update(struct kvmmig_temp_map *m, u32 region,
 void kvmmig_temp_histogram(const struct kvmmig_temp_map *m, u64 first, u64 n,
 			   u64 *hist)
 {
-	u64 p, end = min(first + n, m->npages);
+	u64 p, end = m->npages;
 
+	/* clip without computing first + n, which may wrap */
+	if (first < end && n < end - first)
+		end = first + n;
 	for (p = first; p < end; p++)
 		hist[kvmmig_temp_level(m, p)]++;
 }

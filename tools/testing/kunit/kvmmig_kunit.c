@@ -9,7 +9,7 @@
 
 #if IS_ENABLED(CONFIG_KUNIT)
 kunit_test_suites(&kvmmig_uapi_layout_suite, &kvmmig_args_suite,
-		  &kvmmig_stats_layout_suite);
+		  &kvmmig_stats_layout_suite, &kvmmig_temperature_suite);
 #else
 /*
  * Debian's kernels have no CONFIG_KUNIT; the test bed loads a kunit.ko built
@@ -20,6 +20,7 @@ static struct kunit_suite *kvmmig_kunit_suites[] = {
 	&kvmmig_uapi_layout_suite,
 	&kvmmig_args_suite,
 	&kvmmig_stats_layout_suite,
+	&kvmmig_temperature_suite,
 };
 
 static int __init kvmmig_kunit_init(void)

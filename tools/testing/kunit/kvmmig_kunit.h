@@ -7,5 +7,6 @@
 extern struct kunit_suite kvmmig_uapi_layout_suite;
 extern struct kunit_suite kvmmig_args_suite;
 extern struct kunit_suite kvmmig_stats_layout_suite;
+extern struct kunit_suite kvmmig_temperature_suite;
 
 #endif /* _KVMMIG_KUNIT_H */
