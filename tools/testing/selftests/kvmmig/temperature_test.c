@@ -381,6 +381,99 @@ TEST(coarse_to_fine_work)
 	free(t);
 }
 
+static uint64_t stat_by_name(int fd, const char *name)
+{
+	struct kvm_stats_header h;
+	struct kvm_stats_desc *d;
+	uint64_t v = ~0ULL;
+
+	/* pread: the library's read_stats_header() moves the file position */
+	TEST_ASSERT(pread(fd, &h, sizeof(h), 0) == sizeof(h), "stats header");
+	d = read_stats_descriptors(fd, &h);
+	for (uint32_t i = 0; i < h.num_desc; i++) {
+		struct kvm_stats_desc *e = get_stats_descriptor(d, i, &h);
+
+		if (!strcmp(e->name, name))
+			read_stat_data(fd, &h, e, &v, 1);
+	}
+	free(d);
+	TEST_ASSERT(v != ~0ULL, "no stat %s", name);
+	return v;
+}
+
+/* Every pass emits kvmmig:kvmmig_scan_pass and flushes TLBs at most once. */
+TEST(pass_tracepoint_and_flushes)
+{
+	const char *ev = "/sys/kernel/tracing/events/kvmmig/kvmmig_scan_pass/enable";
+	struct setup *t = calloc(1, sizeof(*t));
+	char want[64], *buf = calloc(1, 1 << 16);
+	int stats, i, fd;
+	__u32 id = ~0U;
+	ssize_t n;
+
+	sweep_vm_create(&t->s, DATA_PAGES, VM_MEM_SRC_ANONYMOUS);
+	t->session = kvmmig_attach_vm(t->s.vm, &id);
+	ASSERT_GE(t->session, 0);
+	ASSERT_EQ(0, write_text("/sys/kernel/tracing/trace", ""));
+	ASSERT_EQ(0, write_text(ev, "1"));
+	for (i = 0; i < 3; i++) {
+		sweep_run(&t->s, t->hot, 16, false, 1);
+		scan_now(_metadata, t->session);
+	}
+	ASSERT_EQ(0, write_text(ev, "0"));
+	fd = open("/sys/kernel/tracing/trace", O_RDONLY);
+	ASSERT_GE(fd, 0);
+	n = read(fd, buf, (1 << 16) - 1);
+	close(fd);
+	ASSERT_GT(n, 0);
+	for (i = 1; i <= 3; i++) {
+		snprintf(want, sizeof(want), "session=%u pass=%d regions=", id, i);
+		EXPECT_NE(NULL, strstr(buf, want)) TH_LOG("no \"%s\"", want);
+	}
+	stats = ioctl(t->session, KVMMIG_GET_STATS_FD);
+	ASSERT_GE(stats, 0);
+	EXPECT_EQ(3, stat_by_name(stats, "scan_passes"));
+	EXPECT_LE(stat_by_name(stats, "scan_tlb_flushes"), 3);
+	EXPECT_GE(stat_by_name(stats, "scan_tlb_flushes"), 1);
+	close(stats);
+	free(buf);
+	close(t->session);
+	kvm_vm_free(t->s.vm);
+	free(t);
+}
+
+/*
+ * Starting dirty logging changes the memslot's flags (a new memslot for
+ * KVM): the slot keeps its id, base and size, so it keeps its temperature.
+ */
+TEST(temperature_survives_dirty_logging)
+{
+	struct setup *t = calloc(1, sizeof(*t));
+	int recall, precision, i;
+	uint8_t *lv;
+
+	setup(_metadata, t, VM_MEM_SRC_ANONYMOUS);
+	sweep_pick(t->hot, HOT_PAGES, DATA_PAGES, 11, NULL);
+	for (i = 0; i < PASSES_TO_HOT + 1; i++) {
+		sweep_run(&t->s, t->hot, HOT_PAGES, false, 1);
+		scan_now(_metadata, t->session);
+	}
+	vm_mem_region_set_flags(t->s.vm, SWEEP_DATA_SLOT, KVM_MEM_LOG_DIRTY_PAGES);
+	/* one more busy pass over the logged slot keeps the set hot */
+	sweep_run(&t->s, t->hot, HOT_PAGES, true, 1);
+	scan_now(_metadata, t->session);
+	lv = data_levels(_metadata, t->session, DATA_PAGES, NULL);
+	recall_precision(lv, t->hot, HOT_PAGES, DATA_PAGES, &recall, &precision);
+	TH_LOG("after KVM_MEM_LOG_DIRTY_PAGES: recall %d.%d%% precision %d.%d%%",
+	       recall / 10, recall % 10, precision / 10, precision % 10);
+	EXPECT_GE(recall, 950);
+	EXPECT_GE(precision, 950);
+	free(lv);
+	close(t->session);
+	kvm_vm_free(t->s.vm);
+	free(t);
+}
+
 /* Periodic scanning runs on its own and adapts its period. */
 TEST(periodic_scanning)
 {
