@@ -32,6 +32,17 @@ static void scan_now(struct __test_metadata *_metadata, int session)
 	ASSERT_EQ(0, scan(session, KVMMIG_SCAN_NOW));
 }
 
+/* @passes times: the guest touches @list, then one temperature pass. */
+static void heat(struct __test_metadata *_metadata, struct sweep_vm *s,
+		 int session, const uint32_t *list, uint64_t nr, bool write,
+		 int passes)
+{
+	for (int i = 0; i < passes; i++) {
+		sweep_run(s, list, nr, write, 1);
+		scan_now(_metadata, session);
+	}
+}
+
 /* Levels of the data slot's pages; returns the histogram through @hist. */
 static uint8_t *data_levels(struct __test_metadata *_metadata, int session,
 			    uint64_t npages, __u64 *hist)
@@ -89,16 +100,14 @@ static void setup(struct __test_metadata *_metadata, struct setup *t,
 static void hot_set(struct __test_metadata *_metadata, bool write)
 {
 	struct setup *t = calloc(1, sizeof(*t));
-	int recall, precision, i;
+	int recall, precision;
 	__u64 hist[4];
 	uint8_t *lv;
 
 	setup(_metadata, t, VM_MEM_SRC_ANONYMOUS);
 	sweep_pick(t->hot, HOT_PAGES, DATA_PAGES, 1, NULL);
-	for (i = 0; i < PASSES_TO_HOT + 1; i++) {
-		sweep_run(&t->s, t->hot, HOT_PAGES, write, 1);
-		scan_now(_metadata, t->session);
-	}
+	heat(_metadata, &t->s, t->session, t->hot, HOT_PAGES, write,
+	     PASSES_TO_HOT + 1);
 	lv = data_levels(_metadata, t->session, DATA_PAGES, hist);
 	recall_precision(lv, t->hot, HOT_PAGES, DATA_PAGES, &recall, &precision);
 	TH_LOG("%s: recall %d.%d%% precision %d.%d%%, hist %llu/%llu/%llu/%llu",
@@ -134,18 +143,14 @@ TEST(hot_set_moves)
 
 	setup(_metadata, t, VM_MEM_SRC_ANONYMOUS);
 	sweep_pick(t->hot, HOT_PAGES, DATA_PAGES, 7, NULL);
-	for (i = 0; i < PASSES_TO_HOT + 1; i++) {
-		sweep_run(&t->s, t->hot, HOT_PAGES, true, 1);
-		scan_now(_metadata, t->session);
-	}
+	heat(_metadata, &t->s, t->session, t->hot, HOT_PAGES, true,
+	     PASSES_TO_HOT + 1);
 	for (i = 0; i < HOT_PAGES; i++)
 		old[t->hot[i]] = 1;
 	sweep_pick(moved, HOT_PAGES, DATA_PAGES, 99, old);
 	/* three idle passes cool a hot page; three busy ones heat one */
-	for (i = 0; i < PASSES_TO_HOT; i++) {
-		sweep_run(&t->s, moved, HOT_PAGES, false, 1);
-		scan_now(_metadata, t->session);
-	}
+	heat(_metadata, &t->s, t->session, moved, HOT_PAGES, false,
+	     PASSES_TO_HOT);
 	lv = data_levels(_metadata, t->session, DATA_PAGES, NULL);
 	recall_precision(lv, moved, HOT_PAGES, DATA_PAGES, &recall, &precision);
 	TH_LOG("after the move: recall %d.%d%% precision %d.%d%%",
@@ -252,10 +257,8 @@ TEST(thp_backed_region_reads_at_2m)
 
 		sweep_run(&t->s, &p, 1, true, 1);
 	}
-	for (i = 0; i < PASSES_TO_HOT + 1; i++) {
-		sweep_run(&t->s, &page, 1, false, 1);
-		scan_now(_metadata, t->session);
-	}
+	heat(_metadata, &t->s, t->session, &page, 1, false,
+	     PASSES_TO_HOT + 1);
 	lv = data_levels(_metadata, t->session, DATA_PAGES, hist);
 	for (i = 0; i < 512; i++)
 		hot += lv[3 * 512 + i] == 3;
@@ -352,10 +355,8 @@ TEST(coarse_to_fine_work)
 	ASSERT_GE(session_stats, 0);
 	read_stats_header(session_stats, &h);
 	d = read_stats_descriptors(session_stats, &h);
-	for (i = 0; i < PASSES_TO_HOT + 1; i++) {
-		sweep_run(&t->s, pages, 2, false, 1);
-		scan_now(_metadata, t->session);
-	}
+	heat(_metadata, &t->s, t->session, pages, 2, false,
+	     PASSES_TO_HOT + 1);
 	for (i = 0; i < h.num_desc; i++) {
 		struct kvm_stats_desc *e = get_stats_descriptor(d, i, &h);
 		uint64_t v;
@@ -416,10 +417,8 @@ TEST(pass_tracepoint_and_flushes)
 	ASSERT_GE(t->session, 0);
 	ASSERT_EQ(0, write_text("/sys/kernel/tracing/trace", ""));
 	ASSERT_EQ(0, write_text(ev, "1"));
-	for (i = 0; i < 3; i++) {
-		sweep_run(&t->s, t->hot, 16, false, 1);
-		scan_now(_metadata, t->session);
-	}
+	heat(_metadata, &t->s, t->session, t->hot, 16, false,
+	     3);
 	ASSERT_EQ(0, write_text(ev, "0"));
 	fd = open("/sys/kernel/tracing/trace", O_RDONLY);
 	ASSERT_GE(fd, 0);
@@ -449,15 +448,13 @@ TEST(pass_tracepoint_and_flushes)
 TEST(temperature_survives_dirty_logging)
 {
 	struct setup *t = calloc(1, sizeof(*t));
-	int recall, precision, i;
+	int recall, precision;
 	uint8_t *lv;
 
 	setup(_metadata, t, VM_MEM_SRC_ANONYMOUS);
 	sweep_pick(t->hot, HOT_PAGES, DATA_PAGES, 11, NULL);
-	for (i = 0; i < PASSES_TO_HOT + 1; i++) {
-		sweep_run(&t->s, t->hot, HOT_PAGES, false, 1);
-		scan_now(_metadata, t->session);
-	}
+	heat(_metadata, &t->s, t->session, t->hot, HOT_PAGES, false,
+	     PASSES_TO_HOT + 1);
 	vm_mem_region_set_flags(t->s.vm, SWEEP_DATA_SLOT, KVM_MEM_LOG_DIRTY_PAGES);
 	/* one more busy pass over the logged slot keeps the set hot */
 	sweep_run(&t->s, t->hot, HOT_PAGES, true, 1);
