@@ -20,15 +20,24 @@
 
 #define DATA_GPA	BIT_ULL(30)
 #define DATA_SLOT	1
-#define DATA_PAGES	4096		/* 16 MiB */
-#define ROUNDS		4
+#define DATA_PAGES	16384		/* 64 MiB */
+#define HOT_PAGES	1024		/* the first 4 MiB: two 2 MiB regions */
+#define ROUNDS		12
 
-/* The guest fills a buffer round after round and reports each round. */
-static void guest_code(uint64_t *buf, uint64_t words)
+/*
+ * The guest touches all of its memory once, then round after round works
+ * on its first 4 MiB and, lightly, on every 97th page of the rest.
+ */
+static void guest_code(uint64_t *buf, uint64_t npages)
 {
+	for (uint64_t p = 0; p < npages; p++)
+		buf[p * 512] = p;
+	GUEST_SYNC(0);
 	for (uint64_t round = 1; round <= ROUNDS; round++) {
-		for (uint64_t i = 0; i < words; i += 512)
-			buf[i] = round;
+		for (uint64_t p = 0; p < HOT_PAGES; p++)
+			buf[p * 512 + round] = round;
+		for (uint64_t p = HOT_PAGES; p < npages; p += 97)
+			buf[p * 512 + 1] = round;
 		GUEST_SYNC(round);
 	}
 	GUEST_DONE();
@@ -38,6 +47,41 @@ static void die(const char *what)
 {
 	fprintf(stderr, "kvmmig-demo: %s: %s\n", what, strerror(errno));
 	exit(1);
+}
+
+static void scan_now(int session)
+{
+	struct kvmmig_scan a = { .size = sizeof(a), .flags = KVMMIG_SCAN_NOW };
+
+	if (ioctl(session, KVMMIG_SET_SCAN, &a))
+		die("SET_SCAN");
+}
+
+static void show_temperature(int session, int round)
+{
+	struct kvmmig_temperature t = { .size = sizeof(t), .gpa = DATA_GPA,
+					.npages = DATA_PAGES };
+
+	if (ioctl(session, KVMMIG_GET_TEMPERATURE, &t))
+		die("GET_TEMPERATURE");
+	printf("round %2d, pass %2llu: cold %5llu  cool %5llu  warm %5llu  hot %5llu\n",
+	       round, (unsigned long long)t.passes,
+	       (unsigned long long)t.histogram[0], (unsigned long long)t.histogram[1],
+	       (unsigned long long)t.histogram[2], (unsigned long long)t.histogram[3]);
+}
+
+static void show_huge_candidates(int session)
+{
+	struct kvmmig_huge_candidate c[4];
+	struct kvmmig_huge_candidates a = { .size = sizeof(a), .nr = 4 };
+
+	a.candidates_ptr = (unsigned long)c;
+	if (ioctl(session, KVMMIG_GET_HUGE_CANDIDATES, &a))
+		die("GET_HUGE_CANDIDATES");
+	printf("large-page candidates (best first):\n");
+	for (__u32 i = 0; i < a.nr; i++)
+		printf("  gpa 0x%llx  %3u of 512 pages accessed last pass, score %.1f\n",
+		       (unsigned long long)c[i].gpa, c[i].hits, c[i].score / 256.0);
 }
 
 static void show_file(const char *dir, const char *name)
@@ -120,9 +164,11 @@ int main(void)
 	vm_userspace_mem_region_add(vm, VM_MEM_SRC_ANONYMOUS, DATA_GPA, DATA_SLOT,
 				    DATA_PAGES, KVM_MEM_LOG_DIRTY_PAGES);
 	virt_map(vm, DATA_GPA, DATA_GPA, DATA_PAGES);
-	vcpu_args_set(vcpu, 2, DATA_GPA, (uint64_t)DATA_PAGES * 512);
+	vcpu_args_set(vcpu, 2, DATA_GPA, (uint64_t)DATA_PAGES);
 	printf("VM: 1 vCPU in long mode, %d MiB data slot at 0x%llx\n",
 	       DATA_PAGES / 256, DATA_GPA);
+	printf("guest: works on its first %d MiB, touches every 97th page of the rest\n",
+	       HOT_PAGES / 256);
 
 	dev = open("/dev/kvmmig", O_RDWR);
 	if (dev < 0)
@@ -134,16 +180,19 @@ int main(void)
 		die("ATTACH_VM");
 	printf("attached: session %u (fd %d)\n", a.session_id, session);
 
-	for (int round = 1; round <= ROUNDS; round++) {
+	printf("page temperature, one pass after each guest round (%d MiB data slot):\n",
+	       DATA_PAGES / 256);
+	for (int round = 0; round <= ROUNDS; round++) {
 		vcpu_run(vcpu);
 		if (get_ucall(vcpu, &uc) != UCALL_SYNC)
 			die("guest did not sync");
-		printf("guest round %llu: wrote %d pages\n",
-		       (unsigned long long)uc.args[1], DATA_PAGES);
+		scan_now(session);
+		show_temperature(session, round);
 	}
 	vcpu_run(vcpu);
 	if (get_ucall(vcpu, &uc) != UCALL_DONE)
 		die("guest did not finish");
+	show_huge_candidates(session);
 
 	show_memslots(session);
 	snprintf(dir, sizeof(dir), "/sys/kernel/kvmmig/%u", a.session_id);
