@@ -9,9 +9,15 @@
 #include <linux/kvm.h>
 #include <kvmmig/stats_layout.h>
 
+/*
+ * A descriptor is its fixed part plus name_size bytes of name.  The fixed
+ * part is offsetof(name): in newer kernels (6.12 here) the kernel's own view
+ * of the struct (under __KERNEL__) declares name[KVM_STATS_NAME_SIZE], so
+ * sizeof() would count the name twice.
+ */
 static size_t kvmmig_stats_desc_size(void)
 {
-	return sizeof(struct kvm_stats_desc) + KVMMIG_STATS_NAME_SIZE;
+	return offsetof(struct kvm_stats_desc, name) + KVMMIG_STATS_NAME_SIZE;
 }
 
 size_t kvmmig_stats_data_offset(u32 nr_stats)

@@ -36,7 +36,8 @@ static void header_offsets(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hdr->id_offset, (u32)sizeof(*hdr));
 	KUNIT_EXPECT_EQ(test, hdr->desc_offset, hdr->id_offset + hdr->name_size);
 	KUNIT_EXPECT_EQ(test, hdr->data_offset, hdr->desc_offset +
-			n * (u32)(sizeof(struct kvm_stats_desc) + hdr->name_size));
+			n * (u32)(offsetof(struct kvm_stats_desc, name) +
+				 hdr->name_size));
 	KUNIT_EXPECT_EQ(test, (size_t)hdr->data_offset + n * sizeof(u64), size);
 	KUNIT_EXPECT_STREQ(test, (char *)hdr + hdr->id_offset, "kvmmig-3");
 }
@@ -54,7 +55,7 @@ static void descriptors(struct kunit *test)
 						       test_defs, n), 0);
 	for (i = 0; i < n; i++) {
 		struct kvm_stats_desc *d = (void *)((u8 *)hdr + hdr->desc_offset +
-			i * (sizeof(*d) + hdr->name_size));
+			i * (offsetof(struct kvm_stats_desc, name) + hdr->name_size));
 
 		KUNIT_EXPECT_STREQ(test, d->name, test_defs[i].name);
 		KUNIT_EXPECT_EQ(test, d->flags, test_defs[i].flags);

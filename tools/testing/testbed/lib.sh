@@ -64,3 +64,17 @@ kvmmig_kdir() {
 kvmmig_stamp_valid() {
 	[ -f "$1" ] && [ "$(cat "$1")" = "$2" ]
 }
+
+# Print the second supported kernel's version: the newest 6.12.*-amd64 with
+# both image and headers installed; nothing (and status 1) if there is none.
+kvmmig_kver2() {
+	local img ver best=
+	for img in /boot/vmlinuz-6.12.*-amd64; do
+		[ -e "$img" ] || continue
+		ver=${img#/boot/vmlinuz-}
+		[ -d "/usr/src/linux-headers-$ver" ] || continue
+		best=$(printf '%s\n%s\n' "$best" "$ver" | sort -V | tail -n 1)
+	done
+	[ -n "$best" ] || return 1
+	printf '%s\n' "$best"
+}
