@@ -117,7 +117,10 @@ void kvmmig_memslot_totals(struct kvmmig_session *s, u32 *nr_slots,
 
 	idx = srcu_read_lock(&kvm->srcu);
 	for (as = 0; as < kvmmig_vm_nr_as(kvm); as++) {
-		kvm_for_each_memslot(m, bkt, __kvm_memslots(kvm, as)) {
+		/* one dereference: the macro evaluates its set at every step */
+		struct kvm_memslots *slots = __kvm_memslots(kvm, as);
+
+		kvm_for_each_memslot(m, bkt, slots) {
 			n++;
 			if (as == 0 && m->id < KVM_USER_MEM_SLOTS)
 				bytes += (u64)m->npages << PAGE_SHIFT;

@@ -318,24 +318,32 @@ static int kvmmig_scan_sync_slots(struct kvmmig_session *s)
 {
 	struct kvmmig_scanner *sc = &s->scan;
 	struct kvmmig_slot_snap *snap = NULL;
-	struct kvmmig_slot_temp *slots;
+	struct kvmmig_slot_temp *temps;
+	struct kvm_memslots *slots;
 	struct kvm_memory_slot *m;
 	u32 n = 0, cap, i, j = 0;
 	int bkt, idx, ret = 0;
 
+	/*
+	 * kvm_for_each_memslot() evaluates its set argument at every step:
+	 * pass it one dereference, or a memslot update swapping the sets
+	 * mid-walk would mix the two sets' hash nodes.
+	 */
 	do {
 		kvfree(snap);
 		idx = srcu_read_lock(&s->kvm->srcu);
+		slots = __kvm_memslots(s->kvm, 0);
 		cap = 0;
-		kvm_for_each_memslot(m, bkt, __kvm_memslots(s->kvm, 0))
+		kvm_for_each_memslot(m, bkt, slots)
 			cap++;
 		srcu_read_unlock(&s->kvm->srcu, idx);
 		snap = kvcalloc(max(cap, 1U), sizeof(*snap), GFP_KERNEL_ACCOUNT);
 		if (!snap)
 			return -ENOMEM;
 		idx = srcu_read_lock(&s->kvm->srcu);
+		slots = __kvm_memslots(s->kvm, 0);
 		n = 0;
-		kvm_for_each_memslot(m, bkt, __kvm_memslots(s->kvm, 0)) {
+		kvm_for_each_memslot(m, bkt, slots) {
 			if (m->id >= KVM_USER_MEM_SLOTS)
 				continue;
 			if (n == cap) {
@@ -350,8 +358,8 @@ static int kvmmig_scan_sync_slots(struct kvmmig_session *s)
 	} while (n == U32_MAX);
 	sort(snap, n, sizeof(*snap), kvmmig_slot_snap_cmp, NULL);
 
-	slots = kvcalloc(max(n, 1U), sizeof(*slots), GFP_KERNEL_ACCOUNT);
-	if (!slots) {
+	temps = kvcalloc(max(n, 1U), sizeof(*temps), GFP_KERNEL_ACCOUNT);
+	if (!temps) {
 		ret = -ENOMEM;
 		goto out;
 	}
@@ -365,32 +373,32 @@ static int kvmmig_scan_sync_slots(struct kvmmig_session *s)
 		    sc->slots[j].map.npages == snap[i].npages)
 			old = &sc->slots[j];
 		if (old) {
-			slots[i] = *old;
+			temps[i] = *old;
 			old->fine = NULL;	/* moved: not freed below */
 			memset(&old->map, 0, sizeof(old->map));
 		} else {
-			ret = kvmmig_temp_map_init(&slots[i].map, snap[i].base_gfn,
+			ret = kvmmig_temp_map_init(&temps[i].map, snap[i].base_gfn,
 						   snap[i].npages);
 			if (!ret) {
-				slots[i].fine = bitmap_zalloc(slots[i].map.nr_regions,
+				temps[i].fine = bitmap_zalloc(temps[i].map.nr_regions,
 							      GFP_KERNEL_ACCOUNT);
-				if (!slots[i].fine)
+				if (!temps[i].fine)
 					ret = -ENOMEM;
 			}
 			if (ret) {
 				/* start over cold rather than half-synced */
 				for (j = 0; j <= i; j++)
-					kvmmig_slot_temp_free(&slots[j]);
-				kvfree(slots);
+					kvmmig_slot_temp_free(&temps[j]);
+				kvfree(temps);
 				kvmmig_scan_free_slots(sc);
 				goto out;
 			}
 		}
-		slots[i].slot_id = snap[i].id;
-		slots[i].hva = snap[i].hva;
+		temps[i].slot_id = snap[i].id;
+		temps[i].hva = snap[i].hva;
 	}
 	kvmmig_scan_free_slots(sc);
-	sc->slots = slots;
+	sc->slots = temps;
 	sc->nr_slots = n;
 out:
 	kvfree(snap);
