@@ -6,8 +6,9 @@
 #   make demo       boot the test kernel, run a guest, attach, show what
 #                   kvmmig sees (installs what it needs with apt-get)
 #   make check      lint, then boot the test kernel and run the KUnit suites
-#                   and the selftests against real KVM, and the selftests on
-#                   6.12 too; last line: "N passed, N failed, N skipped"
+#                   and the selftests against real KVM, then the selftests
+#                   with shadow paging and on 6.12; last line:
+#                   "N passed, N failed, N skipped"
 #   make lint       checkpatch --strict, W=1 and sparse on 6.1 and 6.12
 #   make clean
 #
@@ -46,11 +47,17 @@ test-build:
 check: deps
 	@$(MAKE) --no-print-directory check-run
 
-# Lint and the second kernel's selftests are counted in the one summary.
+# Lint and the extra selftest runs are counted in the one summary: on the
+# second supported kernel, and with KVM's shadow paging (no NPT).
 check-run: test-build
 	@$(TESTBED)/lint.sh $(BUILD_DIR)/lint.results >/dev/null || true
-	@$(TESTBED)/second-kernel.sh $(BUILD_DIR)/kernel2.results $(BUILD_DIR)/selftests
-	@cat $(BUILD_DIR)/lint.results $(BUILD_DIR)/kernel2.results >$(BUILD_DIR)/host.results
+	@$(TESTBED)/extra-run.sh $(BUILD_DIR)/shadow.results $(BUILD_DIR)/selftests \
+		shadow-mmu --cpu qemu64,+svm
+	@kver2=$$(bash -c '. $(TESTBED)/lib.sh && kvmmig_kver2') || kver2=none; \
+	$(TESTBED)/extra-run.sh $(BUILD_DIR)/kernel2.results $(BUILD_DIR)/selftests \
+		"$$kver2" --kver "$$kver2"
+	@cat $(BUILD_DIR)/lint.results $(BUILD_DIR)/shadow.results \
+		$(BUILD_DIR)/kernel2.results >$(BUILD_DIR)/host.results
 	@$(TESTBED)/check.sh --kver $(TEST_KVER) --module $(CURDIR)/kvmmig.ko \
 		--kunit-test $(CURDIR)/kvmmig_kunit.ko \
 		--selftest $(BUILD_DIR)/selftests \

@@ -13,7 +13,8 @@
 #   --out DIR       logs and the initramfs (default $BUILD_DIR/vm)
 #   --vng           boot with virtme-ng instead (untested here: vng is not
 #                   packaged for Debian 12; slower, ~30 s a boot under TCG)
-# Env: BUILD_DIR, KVER (see lib.sh)
+# Env: BUILD_DIR, KVER (see lib.sh); TCG_CPU: the -cpu model under TCG
+# (default EPYC: SVM with NPT; qemu64,+svm: SVM without NPT, shadow paging)
 #
 # Outputs in $OUT: console.log (the guest kernel's console, ttyS0),
 # output.log (the payload's output, ttyS1), initramfs.cpio.
@@ -72,7 +73,8 @@ if [ -r /dev/kvm ] && [ -w /dev/kvm ] && grep -qwE 'vmx|svm' /proc/cpuinfo; then
 else
 	# thread=single: multi-threaded TCG hung in ~1 of 5 guest runs that
 	# create and destroy VMs (KVM's text patching); single is no slower.
-	accel=(-accel 'tcg,thread=single' -cpu EPYC)
+	# TCG_CPU=qemu64,+svm (no NPT) makes KVM use shadow paging.
+	accel=(-accel 'tcg,thread=single' -cpu "${TCG_CPU:-EPYC}")
 fi
 
 # Guest side, shared by both boot methods: print the shell code that loads
