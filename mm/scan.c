@@ -107,13 +107,16 @@ MODULE_PARM_DESC(huge_decay_shift,
  * struct kvmmig_slot_temp - temperature of one memslot
  * @slot_id: KVM slot id (address space 0)
  * @hva: host-virtual address of the slot's first page
- * @fine: per region, set while the region is scanned page by page
+ * @fine: per region, set while the region is refined (page by page)
+ * @probe: per page, set when a pass found the page's cold run accessed:
+ *	the next pass tests the page by itself
  * @map: the pages' levels and the regions' scores
  */
 struct kvmmig_slot_temp {
 	u16 slot_id;
 	unsigned long hva;
 	unsigned long *fine;
+	unsigned long *probe;
 	struct kvmmig_temp_map map;
 };
 
@@ -122,13 +125,15 @@ struct kvmmig_slot_temp {
  * @clear_range: clear the young state of [start, end); true if any page
  *	in it was young
  * @test_pages: set bit i of @young for each young page start + i pages,
- *	i < @n, leaving the young state as it is
+ *	i < @n, leaving the young state as it is; only pages whose bit is
+ *	set in @want need an answer (a source may answer for more)
  */
 struct kvmmig_access_src {
 	bool (*clear_range)(struct kvmmig_session *s, unsigned long start,
 			    unsigned long end);
 	void (*test_pages)(struct kvmmig_session *s, unsigned long start,
-			   u32 n, unsigned long *young);
+			   u32 n, const unsigned long *want,
+			   unsigned long *young);
 };
 
 /* KVM's aging ops: the EPT/NPT (or shadow page table) A-bits. */
@@ -141,12 +146,13 @@ static bool kvmmig_kvm_clear_range(struct kvmmig_session *s,
 }
 
 static void kvmmig_kvm_test_pages(struct kvmmig_session *s, unsigned long start,
-				  u32 n, unsigned long *young)
+				  u32 n, const unsigned long *want,
+				  unsigned long *young)
 {
 	struct mmu_notifier *mn = &s->kvm->mmu_notifier;
 	u32 i;
 
-	for (i = 0; i < n; i++)
+	for_each_set_bit(i, want, n)
 		if (!test_bit(i, young) &&
 		    mn->ops->test_young(mn, s->mm, start + i * PAGE_SIZE))
 			__set_bit(i, young);
@@ -170,8 +176,10 @@ static bool kvmmig_host_clear_range(struct kvmmig_session *s,
 	return young;
 }
 
+/* One walk answers for every page of the range, wanted or not. */
 static void kvmmig_host_test_pages(struct kvmmig_session *s,
 				   unsigned long start, u32 n,
+				   const unsigned long *want,
 				   unsigned long *young)
 {
 	if (!mmap_read_trylock(s->mm))
@@ -208,12 +216,13 @@ static bool kvmmig_src_clear_range(struct kvmmig_session *s,
 }
 
 static void kvmmig_src_test_pages(struct kvmmig_session *s, unsigned long start,
-				  u32 n, unsigned long *young)
+				  u32 n, const unsigned long *want,
+				  unsigned long *young)
 {
 	int i;
 
 	for (i = 0; i < ARRAY_SIZE(kvmmig_access_srcs); i++)
-		kvmmig_access_srcs[i]->test_pages(s, start, n, young);
+		kvmmig_access_srcs[i]->test_pages(s, start, n, want, young);
 }
 
 /* What one pass did, for the interval controller, stats and trace. */
@@ -224,8 +233,42 @@ struct kvmmig_pass {
 	u64 accessed;
 	u64 pages_tested;
 	u64 hot_pages;
+	DECLARE_BITMAP(want, KVMMIG_REGION_PAGES);
 	DECLARE_BITMAP(young, KVMMIG_REGION_PAGES);
 };
+
+/*
+ * A refined region: pages that are warm, or whose cold run was found
+ * accessed last pass (probe), are tested one by one; each run of other
+ * pages costs one clear_young(), and if it was accessed its pages are
+ * probed next pass.  All tests come before any clear, so a region KVM maps
+ * with one 2 MiB page still answers for every tested page.
+ */
+static void kvmmig_scan_refine(struct kvmmig_session *s,
+			       struct kvmmig_slot_temp *st, u64 first, u32 n,
+			       unsigned long start, struct kvmmig_pass *p)
+{
+	u32 i, run;
+
+	bitmap_zero(p->want, KVMMIG_REGION_PAGES);
+	for (i = 0; i < n; i++)
+		if (kvmmig_temp_level(&st->map, first + i) ||
+		    test_bit(first + i, st->probe))
+			__set_bit(i, p->want);
+	kvmmig_src_test_pages(s, start, n, p->want, p->young);
+	p->pages_tested += bitmap_weight(p->want, n);
+
+	for (i = find_first_zero_bit(p->want, n); i < n;
+	     i = find_next_zero_bit(p->want, n, run)) {
+		run = find_next_bit(p->want, n, i);
+		if (kvmmig_src_clear_range(s, start + i * PAGE_SIZE,
+					   start + run * PAGE_SIZE))
+			bitmap_set(st->probe, first + i, run - i);
+	}
+	for_each_set_bit(i, p->want, n)
+		clear_bit(first + i, st->probe);
+	kvmmig_src_clear_range(s, start, start + n * PAGE_SIZE);
+}
 
 static void kvmmig_scan_region(struct kvmmig_session *s,
 			       struct kvmmig_slot_temp *st, u32 r,
@@ -245,7 +288,9 @@ static void kvmmig_scan_region(struct kvmmig_session *s,
 	if (!p->baseline_4k && !test_bit(r, st->fine)) {
 		/* coarse: one call for the whole region */
 		if (kvmmig_src_clear_range(s, start, start + n * PAGE_SIZE)) {
+			/* woken: every page is tested next pass */
 			set_bit(r, st->fine);
+			bitmap_set(st->probe, first, n);
 			p->accessed++;
 		}
 		kvmmig_temp_region_update(&st->map, r, NULL, decay);
@@ -258,16 +303,16 @@ static void kvmmig_scan_region(struct kvmmig_session *s,
 			if (kvmmig_src_clear_range(s, start + i * PAGE_SIZE,
 						   start + (i + 1) * PAGE_SIZE))
 				__set_bit(i, p->young);
+		p->pages_tested += n;
 	} else {
-		kvmmig_src_test_pages(s, start, n, p->young);
-		kvmmig_src_clear_range(s, start, start + n * PAGE_SIZE);
+		kvmmig_scan_refine(s, st, first, n, start, p);
 	}
-	p->pages_tested += n;
 	hits = kvmmig_temp_region_update(&st->map, r, p->young, decay);
 	if (hits)
 		p->accessed++;
-	/* fine while any page is warm; only such regions hold hot pages */
-	if (st->map.region_max[r]) {
+	/* refined while any page is warm or to be probed */
+	if (st->map.region_max[r] ||
+	    find_next_bit(st->probe, first + n, first) < first + n) {
 		set_bit(r, st->fine);
 		kvmmig_temp_histogram(&st->map, first, n, hist);
 		p->hot_pages += hist[KVMMIG_TEMP_HOT];
@@ -280,7 +325,9 @@ static void kvmmig_slot_temp_free(struct kvmmig_slot_temp *st)
 {
 	kvmmig_temp_map_free(&st->map);
 	bitmap_free(st->fine);
+	bitmap_free(st->probe);
 	st->fine = NULL;
+	st->probe = NULL;
 }
 
 static void kvmmig_scan_free_slots(struct kvmmig_scanner *sc)
@@ -375,6 +422,7 @@ static int kvmmig_scan_sync_slots(struct kvmmig_session *s)
 		if (old) {
 			temps[i] = *old;
 			old->fine = NULL;	/* moved: not freed below */
+			old->probe = NULL;
 			memset(&old->map, 0, sizeof(old->map));
 		} else {
 			ret = kvmmig_temp_map_init(&temps[i].map, snap[i].base_gfn,
@@ -382,7 +430,9 @@ static int kvmmig_scan_sync_slots(struct kvmmig_session *s)
 			if (!ret) {
 				temps[i].fine = bitmap_zalloc(temps[i].map.nr_regions,
 							      GFP_KERNEL_ACCOUNT);
-				if (!temps[i].fine)
+				temps[i].probe = bitmap_zalloc(snap[i].npages,
+							       GFP_KERNEL_ACCOUNT);
+				if (!temps[i].fine || !temps[i].probe)
 					ret = -ENOMEM;
 			}
 			if (ret) {
