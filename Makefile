@@ -84,3 +84,30 @@ clean:
 
 help:
 	@sed -n '3,17p' Makefile
+
+# make bench-temperature: boot the test kernel and run the page temperature
+# benchmark (tools/testing/bench/temperature_bench.c) on one VM; the last
+# line of output is its result line,
+# "temperature: cost_ratio=... slowdown=... recall=... precision=...".
+.PHONY: bench-temperature bench-temperature-run
+
+bench-temperature: deps
+	@$(MAKE) --no-print-directory bench-temperature-run
+
+bench-temperature-run:
+	$(MAKE) -C $(TEST_KDIR) M=$(CURDIR) modules
+	$(MAKE) -C tools/testing/bench
+	@rm -rf $(BUILD_DIR)/bench-payload && mkdir -p $(BUILD_DIR)/bench-payload
+	@cp tools/testing/bench/guest-bench.sh $(BUILD_DIR)/bench-payload/run.sh
+	@cp kvmmig.ko $(BUILD_DIR)/bench/temperature_bench $(BUILD_DIR)/bench-payload/
+	@rc=0; $(TESTBED)/run-vm.sh --kver $(TEST_KVER) --payload $(BUILD_DIR)/bench-payload \
+		--out $(BUILD_DIR)/bench-vm --timeout 600 || rc=$$?; \
+	line=$$(tr -d '\r' <$(BUILD_DIR)/bench-vm/output.log 2>/dev/null | \
+		grep -a '^temperature: cost_ratio=' | tail -n 1); \
+	if [ -z "$$line" ]; then \
+		echo "bench-temperature: no result line in $(BUILD_DIR)/bench-vm/output.log" >&2; \
+		exit 1; \
+	fi; \
+	[ $$rc -eq 0 ] || echo "bench-temperature: run-vm.sh exited $$rc" >&2; \
+	echo "$$line"; \
+	exit $$rc

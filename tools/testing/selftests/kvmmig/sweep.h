@@ -61,9 +61,8 @@ static inline void sweep_vm_create(struct sweep_vm *s, uint64_t npages,
 {
 	vm_vaddr_t sw_gva;
 
-	/* slot 0 also holds the data slot's page tables and the list */
-	s->vm = __vm_create_with_one_vcpu(&s->vcpu, npages / 512 + 128,
-					  sweep_guest);
+	/* the library sizes slot 0 for the page tables mapping @npages */
+	s->vm = __vm_create_with_one_vcpu(&s->vcpu, npages, sweep_guest);
 	s->npages = npages;
 	vm_userspace_mem_region_add(s->vm, src, SWEEP_DATA_GPA, SWEEP_DATA_SLOT,
 				    npages, 0);
