@@ -339,6 +339,7 @@ static void kvmmig_scan_free_slots(struct kvmmig_scanner *sc)
 	kvfree(sc->slots);
 	sc->slots = NULL;
 	sc->nr_slots = 0;
+	sc->synced = false;
 }
 
 struct kvmmig_slot_snap {
@@ -359,7 +360,8 @@ static int kvmmig_slot_snap_cmp(const void *a, const void *b)
  * Bring sc->slots in line with the VM's memslots: a slot that kept its id,
  * base and size keeps its temperature (its host address may have changed:
  * a flags update); any other is new and starts cold.  Entries stay sorted
- * by slot id.
+ * by slot id.  Nothing to do while KVM's memslot generation stays the same
+ * (bit 63 set means an update is in flight: sync then).
  */
 static int kvmmig_scan_sync_slots(struct kvmmig_session *s)
 {
@@ -370,6 +372,13 @@ static int kvmmig_scan_sync_slots(struct kvmmig_session *s)
 	struct kvm_memory_slot *m;
 	u32 n = 0, cap, i, j = 0;
 	int bkt, idx, ret = 0;
+	u64 gen;
+
+	idx = srcu_read_lock(&s->kvm->srcu);
+	gen = __kvm_memslots(s->kvm, 0)->generation;
+	srcu_read_unlock(&s->kvm->srcu, idx);
+	if (sc->synced && gen == sc->slots_gen && !(gen & BIT_ULL(63)))
+		return 0;
 
 	/*
 	 * kvm_for_each_memslot() evaluates its set argument at every step:
@@ -389,6 +398,7 @@ static int kvmmig_scan_sync_slots(struct kvmmig_session *s)
 			return -ENOMEM;
 		idx = srcu_read_lock(&s->kvm->srcu);
 		slots = __kvm_memslots(s->kvm, 0);
+		gen = slots->generation;
 		n = 0;
 		kvm_for_each_memslot(m, bkt, slots) {
 			if (m->id >= KVM_USER_MEM_SLOTS)
@@ -450,6 +460,8 @@ static int kvmmig_scan_sync_slots(struct kvmmig_session *s)
 	kvmmig_scan_free_slots(sc);
 	sc->slots = temps;
 	sc->nr_slots = n;
+	sc->slots_gen = gen;
+	sc->synced = true;
 out:
 	kvfree(snap);
 	return ret;

@@ -56,6 +56,8 @@ struct kvmmig_slot_temp;
  * @running: periodic scanning is on
  * @slots: temperature of each scanned memslot
  * @nr_slots: entries in @slots
+ * @slots_gen: address space 0's memslot generation @slots were made from
+ * @synced: @slots and @slots_gen are valid
  * @interval: the adaptive period
  * @fixed_passes: passes left at a period fixed by SET_SCAN (U32_MAX:
  *	until the next SET_PERIOD)
@@ -67,6 +69,8 @@ struct kvmmig_scanner {
 	bool running;
 	struct kvmmig_slot_temp *slots;
 	u32 nr_slots;
+	u64 slots_gen;
+	bool synced;
 	struct kvmmig_interval interval;
 	u32 fixed_passes;
 	u64 passes;
