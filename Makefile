@@ -72,7 +72,8 @@ demo-run:
 	$(MAKE) -C $(TEST_KDIR) M=$(CURDIR) modules
 	$(MAKE) -C tools/kvmmig-demo
 	@rm -rf $(BUILD_DIR)/demo-payload && mkdir -p $(BUILD_DIR)/demo-payload
-	@cp tools/kvmmig-demo/guest-demo.sh $(BUILD_DIR)/demo-payload/run.sh
+	@cp $(TESTBED)/guest-program.sh $(BUILD_DIR)/demo-payload/run.sh
+	@echo kvmmig_demo >$(BUILD_DIR)/demo-payload/program
 	@cp kvmmig.ko $(BUILD_DIR)/demo/kvmmig_demo $(BUILD_DIR)/demo-payload/
 	@$(TESTBED)/run-vm.sh --kver $(TEST_KVER) --payload $(BUILD_DIR)/demo-payload \
 		--out $(BUILD_DIR)/demo-vm --timeout 600
@@ -100,7 +101,8 @@ bench-temperature-run:
 	$(MAKE) -C $(TEST_KDIR) M=$(CURDIR) modules
 	$(MAKE) -C tools/testing/bench
 	@rm -rf $(BUILD_DIR)/bench-payload && mkdir -p $(BUILD_DIR)/bench-payload
-	@cp tools/testing/bench/guest-bench.sh $(BUILD_DIR)/bench-payload/run.sh
+	@cp $(TESTBED)/guest-program.sh $(BUILD_DIR)/bench-payload/run.sh
+	@echo temperature_bench >$(BUILD_DIR)/bench-payload/program
 	@cp kvmmig.ko $(BUILD_DIR)/bench/temperature_bench $(BUILD_DIR)/bench-payload/
 	@rc=0; $(TESTBED)/run-vm.sh --kver $(TEST_KVER) --payload $(BUILD_DIR)/bench-payload \
 		--out $(BUILD_DIR)/bench-vm --timeout 600 || rc=$$?; \
