@@ -8,6 +8,7 @@
  * structures grow, announced by a capability, so a new kernel never
  * misreads an old caller and an old kernel refuses a new caller clearly.
  */
+#include <linux/bitops.h>
 #include <linux/kernel.h>
 #include <linux/kstrtox.h>
 #include <linux/sizes.h>
@@ -89,6 +90,146 @@ int kvmmig_check_huge_candidates(const struct kvmmig_huge_candidates *a)
 	if (!kvmmig_all_zero(a->reserved, sizeof(a->reserved)))
 		return -EINVAL;
 	if (a->nr > KVMMIG_HUGE_CANDIDATES_MAX)
+		return -EINVAL;
+	return 0;
+}
+
+int kvmmig_check_dirty_rate(const struct kvmmig_dirty_rate *a)
+{
+	if (a->size != sizeof(*a) || (a->flags & ~KVMMIG_DIRTY_RATE_FLAGS))
+		return -EINVAL;
+	if (!kvmmig_all_zero(a->reserved, sizeof(a->reserved)))
+		return -EINVAL;
+	if (a->nr_vcpus > KVMMIG_DIRTY_RATE_MAX_VCPUS)
+		return -EINVAL;
+	if (a->nr_vcpus && !a->vcpu_rates_ptr)
+		return -EINVAL;
+	return 0;
+}
+
+/* The bitmap is read in 64-bit words, so it starts on a word's frame. */
+int kvmmig_check_send_order(const struct kvmmig_send_order *a)
+{
+	if (a->size != sizeof(*a) || (a->flags & ~KVMMIG_SEND_ORDER_FLAGS))
+		return -EINVAL;
+	if (!kvmmig_all_zero(a->reserved, sizeof(a->reserved)))
+		return -EINVAL;
+	if (!a->npages || a->npages > KVMMIG_SEND_ORDER_MAX_PAGES)
+		return -EINVAL;
+	if (a->base_gfn & 63 || a->base_gfn + a->npages < a->base_gfn)
+		return -EINVAL;
+	if (!a->bitmap_ptr)
+		return -EINVAL;
+	if (a->nr_gfns && !a->gfns_ptr)
+		return -EINVAL;
+	return 0;
+}
+
+int kvmmig_check_classify(const struct kvmmig_classify *a)
+{
+	if (a->size != sizeof(*a) || (a->flags & ~KVMMIG_CLASSIFY_FLAGS))
+		return -EINVAL;
+	if (!kvmmig_all_zero(a->reserved, sizeof(a->reserved)))
+		return -EINVAL;
+	if (!a->npages || a->npages > KVMMIG_CLASSIFY_MAX_PAGES)
+		return -EINVAL;
+	if (!a->classes_ptr)
+		return -EINVAL;
+	if (a->flags & KVMMIG_CLASSIFY_GFN_LIST) {
+		if (!a->gfns_ptr || a->gpa)
+			return -EINVAL;
+	} else {
+		if (a->gfns_ptr || a->gpa & (SZ_4K - 1))
+			return -EINVAL;
+		if (a->gpa + (u64)a->npages * SZ_4K < a->gpa)
+			return -EINVAL;
+	}
+	return 0;
+}
+
+int kvmmig_check_free_hints(const struct kvmmig_free_hints *a)
+{
+	u32 op = a->flags & KVMMIG_FREE_HINT_FLAGS;
+
+	if (a->size != sizeof(*a) || (a->flags & ~KVMMIG_FREE_HINT_FLAGS))
+		return -EINVAL;
+	if (a->reserved0 || !kvmmig_all_zero(a->reserved, sizeof(a->reserved)))
+		return -EINVAL;
+	if (hweight32(op) != 1)
+		return -EINVAL;
+	if (op & (KVMMIG_FREE_HINT_ADD | KVMMIG_FREE_HINT_REMOVE)) {
+		if (!a->nr_ranges || a->nr_ranges > KVMMIG_FREE_HINT_MAX_RANGES ||
+		    !a->ranges_ptr)
+			return -EINVAL;
+	} else if (a->nr_ranges || a->ranges_ptr) {
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* One range of a hint: aligned, non-empty, not wrapping. */
+int kvmmig_check_gpa_range(const struct kvmmig_gpa_range *r)
+{
+	if (r->gpa & (SZ_4K - 1) || !r->npages)
+		return -EINVAL;
+	if (r->npages > (U64_MAX >> 12) || r->gpa + r->npages * SZ_4K - 1 < r->gpa)
+		return -EINVAL;
+	return 0;
+}
+
+int kvmmig_check_migration(const struct kvmmig_migration *a, u32 max_pct)
+{
+	u32 op = a->flags & (KVMMIG_MIGRATION_START | KVMMIG_MIGRATION_ROUND |
+			     KVMMIG_MIGRATION_END);
+
+	if (a->size != sizeof(*a) || (a->flags & ~KVMMIG_MIGRATION_FLAGS))
+		return -EINVAL;
+	if (!kvmmig_all_zero(a->reserved, sizeof(a->reserved)))
+		return -EINVAL;
+	if (hweight32(op) != 1)
+		return -EINVAL;
+	if ((a->flags & KVMMIG_MIGRATION_FIXED) && op == KVMMIG_MIGRATION_END)
+		return -EINVAL;
+	if ((a->flags & KVMMIG_MIGRATION_NO_HISTORY) && op != KVMMIG_MIGRATION_START)
+		return -EINVAL;
+	if (a->flags & KVMMIG_MIGRATION_FIXED) {
+		if (a->throttle_pct > max_pct)
+			return -EINVAL;
+	} else if (a->throttle_pct) {
+		return -EINVAL;
+	}
+	if (op == KVMMIG_MIGRATION_END) {
+		if (a->outcome < KVMMIG_OUTCOME_CONVERGED ||
+		    a->outcome > KVMMIG_OUTCOME_CANCELLED)
+			return -EINVAL;
+	} else if (a->outcome || a->downtime_ns) {
+		return -EINVAL;
+	}
+	if (op == KVMMIG_MIGRATION_ROUND) {
+		if (!a->round_ns)
+			return -EINVAL;
+	} else if (a->dirty_pages || a->sent_pages || a->round_ns ||
+		   a->remaining_pages) {
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* @set: the record comes from userspace and must be loadable. */
+int kvmmig_check_history(const struct kvmmig_history *a, bool set)
+{
+	if (a->size != sizeof(*a) || a->flags)
+		return -EINVAL;
+	if (!set)
+		return 0;
+	if (!kvmmig_all_zero(a->reserved, sizeof(a->reserved)))
+		return -EINVAL;
+	if (a->version != KVMMIG_HISTORY_VERSION)
+		return -EINVAL;
+	if (a->last_outcome > KVMMIG_OUTCOME_CANCELLED)
+		return -EINVAL;
+	if (a->last_throttle_pct > 100 || a->max_throttle_pct > 100 ||
+	    a->last_throttle_pct > a->max_throttle_pct)
 		return -EINVAL;
 	return 0;
 }

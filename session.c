@@ -42,6 +42,7 @@ static void kvmmig_mn_release(struct mmu_notifier *mn, struct mm_struct *mm)
 
 	WRITE_ONCE(s->mm_released, true);
 	kvmmig_stat_set(s, KVMMIG_STAT_MM_RELEASED, 1);
+	kvmmig_throttle_mm_released(s);
 }
 
 static const struct mmu_notifier_ops kvmmig_mn_ops = {
@@ -52,6 +53,9 @@ static void kvmmig_session_free(struct kref *kref)
 {
 	struct kvmmig_session *s = container_of(kref, struct kvmmig_session, kref);
 
+	kvmmig_throttle_destroy(s);
+	kvmmig_hints_destroy(s);
+	kvmmig_dirty_destroy(s);
 	ida_free(&kvmmig_session_ida, s->id);
 	mutex_destroy(&s->lock);
 	kfree(s);
@@ -100,6 +104,7 @@ static void kvmmig_session_detach(struct kvmmig_session *s)
 	s->detached = true;
 	mutex_unlock(&s->lock);
 
+	kvmmig_throttle_stop(s);
 	kvmmig_scan_destroy(s);
 	kvmmig_sysfs_del(s);
 	kvmmig_session_unpublish(s);
@@ -140,6 +145,20 @@ static long kvmmig_session_ioctl(struct file *filp, unsigned int cmd,
 		return kvmmig_ioctl_get_temperature(s, argp);
 	case KVMMIG_GET_HUGE_CANDIDATES:
 		return kvmmig_ioctl_get_huge_candidates(s, argp);
+	case KVMMIG_GET_DIRTY_RATE:
+		return kvmmig_ioctl_get_dirty_rate(s, argp);
+	case KVMMIG_GET_SEND_ORDER:
+		return kvmmig_ioctl_get_send_order(s, argp);
+	case KVMMIG_CLASSIFY:
+		return kvmmig_ioctl_classify(s, argp);
+	case KVMMIG_FREE_HINTS:
+		return kvmmig_ioctl_free_hints(s, argp);
+	case KVMMIG_MIGRATION:
+		return kvmmig_ioctl_migration(s, argp);
+	case KVMMIG_GET_HISTORY:
+		return kvmmig_ioctl_get_history(s, argp);
+	case KVMMIG_SET_HISTORY:
+		return kvmmig_ioctl_set_history(s, argp);
 	default:
 		return -ENOTTY;
 	}
@@ -156,7 +175,7 @@ static const struct file_operations kvmmig_session_fops = {
 static struct kvmmig_session *kvmmig_session_alloc(struct kvm *kvm)
 {
 	struct kvmmig_session *s;
-	int id;
+	int id, ret;
 
 	s = kzalloc(sizeof(*s), GFP_KERNEL_ACCOUNT);
 	if (!s)
@@ -176,6 +195,16 @@ static struct kvmmig_session *kvmmig_session_alloc(struct kvm *kvm)
 	s->mn.ops = &kvmmig_mn_ops;
 	kvmmig_scan_init(s);
 	kvmmig_stat_set(s, KVMMIG_STAT_ATTACH_TIME_NS, ktime_get_boottime_ns());
+	ret = kvmmig_dirty_init(s);
+	if (!ret)
+		ret = kvmmig_hints_init(s);
+	if (!ret)
+		ret = kvmmig_throttle_init(s);
+	if (ret) {
+		/* the destroy functions accept what init left half done */
+		kvmmig_session_put(s);
+		return ERR_PTR(ret);
+	}
 	return s;
 }
 

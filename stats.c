@@ -38,6 +38,23 @@ static const struct kvmmig_stat_def kvmmig_stat_defs[KVMMIG_STAT_NR] = {
 	[KVMMIG_STAT_SCAN_HOT_PAGES]	 = { "scan_hot_pages", KVMMIG_STAT_VAL },
 	[KVMMIG_STAT_SCAN_TLB_FLUSHES]	 = { "scan_tlb_flushes", KVMMIG_STAT_CNT },
 	[KVMMIG_STAT_SCAN_PERIOD_MS]	 = { "scan_period", KVMMIG_STAT_TIME, -3 },
+	/* pre-copy (migrate/, mm/content.c, hint/, sched/) */
+	[KVMMIG_STAT_DIRTY_RATE]	 = { "dirty_rate", KVMMIG_STAT_VAL },
+	[KVMMIG_STAT_SEND_ORDER_CALLS]	 = { "send_order_calls", KVMMIG_STAT_CNT },
+	[KVMMIG_STAT_SEND_ORDER_PAGES]	 = { "send_order_pages", KVMMIG_STAT_CNT },
+	[KVMMIG_STAT_SEND_ORDER_FREE]	 = { "send_order_free_skipped", KVMMIG_STAT_CNT },
+	[KVMMIG_STAT_CLASSIFY_PAGES]	 = { "classify_pages", KVMMIG_STAT_CNT },
+	[KVMMIG_STAT_CLASSIFY_ZERO]	 = { "classify_zero", KVMMIG_STAT_CNT },
+	[KVMMIG_STAT_CLASSIFY_PATTERN]	 = { "classify_pattern", KVMMIG_STAT_CNT },
+	[KVMMIG_STAT_CLASSIFY_DUP]	 = { "classify_dup", KVMMIG_STAT_CNT },
+	[KVMMIG_STAT_CLASSIFY_DATA]	 = { "classify_data", KVMMIG_STAT_CNT },
+	[KVMMIG_STAT_FREE_HINTED]	 = { "free_hinted_pages", KVMMIG_STAT_VAL },
+	[KVMMIG_STAT_FREE_HINTS_DROPPED] = { "free_hints_dropped", KVMMIG_STAT_CNT },
+	[KVMMIG_STAT_MIGRATIONS]	 = { "migrations", KVMMIG_STAT_CNT },
+	[KVMMIG_STAT_THROTTLE_PCT]	 = { "throttle_pct", KVMMIG_STAT_VAL },
+	[KVMMIG_STAT_THROTTLE_DECISIONS] = { "throttle_decisions", KVMMIG_STAT_CNT },
+	[KVMMIG_STAT_STUN_SLICES]	 = { "stun_slices", KVMMIG_STAT_CNT },
+	[KVMMIG_STAT_STUN_NS]		 = { "stun_time", KVMMIG_STAT_TIME, -9 },
 };
 
 struct kvmmig_stats_file {

@@ -44,10 +44,29 @@ enum kvmmig_stat_id {
 	KVMMIG_STAT_SCAN_HOT_PAGES,
 	KVMMIG_STAT_SCAN_TLB_FLUSHES,
 	KVMMIG_STAT_SCAN_PERIOD_MS,
+	KVMMIG_STAT_DIRTY_RATE,
+	KVMMIG_STAT_SEND_ORDER_CALLS,
+	KVMMIG_STAT_SEND_ORDER_PAGES,
+	KVMMIG_STAT_SEND_ORDER_FREE,
+	KVMMIG_STAT_CLASSIFY_PAGES,
+	KVMMIG_STAT_CLASSIFY_ZERO,
+	KVMMIG_STAT_CLASSIFY_PATTERN,
+	KVMMIG_STAT_CLASSIFY_DUP,
+	KVMMIG_STAT_CLASSIFY_DATA,
+	KVMMIG_STAT_FREE_HINTED,
+	KVMMIG_STAT_FREE_HINTS_DROPPED,
+	KVMMIG_STAT_MIGRATIONS,
+	KVMMIG_STAT_THROTTLE_PCT,
+	KVMMIG_STAT_THROTTLE_DECISIONS,
+	KVMMIG_STAT_STUN_SLICES,
+	KVMMIG_STAT_STUN_NS,
 	KVMMIG_STAT_NR,
 };
 
 struct kvmmig_slot_temp;
+struct kvmmig_dirty;
+struct kvmmig_hints;
+struct kvmmig_throttle;
 
 /**
  * struct kvmmig_scanner - a session's page temperature (mm/scan.c)
@@ -90,6 +109,9 @@ struct kvmmig_scanner {
  * @detached: set at detach; the structure only serves stats afterwards
  * @kobj: /sys/kernel/kvmmig/<id>/, NULL when not (or no longer) present
  * @scan: page temperature
+ * @dirty: dirty rate measurement (migrate/dirty.c)
+ * @hints: free-page hints (hint/free_hints.c)
+ * @throttle: migration control and vCPU stun (sched/throttle.c)
  * @stats: counters, see enum kvmmig_stat_id
  */
 struct kvmmig_session {
@@ -105,6 +127,9 @@ struct kvmmig_session {
 	bool detached;
 	struct kobject *kobj;
 	struct kvmmig_scanner scan;
+	struct kvmmig_dirty *dirty;
+	struct kvmmig_hints *hints;
+	struct kvmmig_throttle *throttle;
 	atomic64_t stats[KVMMIG_STAT_NR];
 };
 
@@ -167,6 +192,45 @@ long kvmmig_ioctl_get_temperature(struct kvmmig_session *s,
 				  struct kvmmig_temperature __user *uarg);
 long kvmmig_ioctl_get_huge_candidates(struct kvmmig_session *s,
 				      struct kvmmig_huge_candidates __user *uarg);
+
+/*
+ * Features.  Each has init (at attach, may fail), stop (at detach: no work
+ * may run after it returns, except what holds a session reference) and
+ * destroy (when the session structure is freed).
+ */
+
+/* migrate/dirty.c */
+int kvmmig_dirty_init(struct kvmmig_session *s);
+void kvmmig_dirty_destroy(struct kvmmig_session *s);
+long kvmmig_ioctl_get_dirty_rate(struct kvmmig_session *s,
+				 struct kvmmig_dirty_rate __user *uarg);
+void kvmmig_dirty_report(struct kvmmig_session *s, u64 dirty_pages);
+
+/* migrate/send_order.c */
+long kvmmig_ioctl_get_send_order(struct kvmmig_session *s,
+				 struct kvmmig_send_order __user *uarg);
+
+/* mm/content.c */
+long kvmmig_ioctl_classify(struct kvmmig_session *s,
+			   struct kvmmig_classify __user *uarg);
+
+/* hint/free_hints.c */
+int kvmmig_hints_init(struct kvmmig_session *s);
+void kvmmig_hints_destroy(struct kvmmig_session *s);
+long kvmmig_ioctl_free_hints(struct kvmmig_session *s,
+			     struct kvmmig_free_hints __user *uarg);
+
+/* sched/throttle.c */
+int kvmmig_throttle_init(struct kvmmig_session *s);
+void kvmmig_throttle_mm_released(struct kvmmig_session *s);
+void kvmmig_throttle_stop(struct kvmmig_session *s);
+void kvmmig_throttle_destroy(struct kvmmig_session *s);
+long kvmmig_ioctl_migration(struct kvmmig_session *s,
+			    struct kvmmig_migration __user *uarg);
+long kvmmig_ioctl_get_history(struct kvmmig_session *s,
+			      struct kvmmig_history __user *uarg);
+long kvmmig_ioctl_set_history(struct kvmmig_session *s,
+			      struct kvmmig_history __user *uarg);
 
 /* stats.c */
 int kvmmig_stats_fd_create(struct kvmmig_session *s);

@@ -30,6 +30,12 @@
 #define KVMMIG_CAP_MAX_SESSIONS		6	/* returns the current limit */
 #define KVMMIG_CAP_TEMPERATURE		7	/* returns the number of levels */
 #define KVMMIG_CAP_HUGE_CANDIDATES	8	/* KVMMIG_GET_HUGE_CANDIDATES */
+#define KVMMIG_CAP_DIRTY_RATE		9	/* KVMMIG_GET_DIRTY_RATE */
+#define KVMMIG_CAP_SEND_ORDER		10	/* KVMMIG_GET_SEND_ORDER */
+#define KVMMIG_CAP_CLASSIFY		11	/* KVMMIG_CLASSIFY */
+#define KVMMIG_CAP_FREE_HINTS		12	/* KVMMIG_FREE_HINTS */
+#define KVMMIG_CAP_THROTTLE		13	/* KVMMIG_MIGRATION, stun */
+#define KVMMIG_CAP_HISTORY		14	/* KVMMIG_GET/SET_HISTORY */
 
 /**
  * struct kvmmig_attach - argument of KVMMIG_ATTACH_VM
@@ -210,6 +216,301 @@ struct kvmmig_huge_candidates {
 	__u64 reserved[4];
 };
 
+/* struct kvmmig_dirty_rate.flags */
+#define KVMMIG_DIRTY_RATE_RESET	(1U << 0)	/* start a new window after */
+#define KVMMIG_DIRTY_RATE_FLAGS	KVMMIG_DIRTY_RATE_RESET
+
+/* struct kvmmig_dirty_rate.source: where @pages_per_sec comes from */
+#define KVMMIG_DIRTY_SRC_NONE		0	/* no dirty tracking on */
+#define KVMMIG_DIRTY_SRC_RING		1	/* vCPU dirty ring indices */
+#define KVMMIG_DIRTY_SRC_BITMAP		2	/* memslot dirty bitmaps */
+#define KVMMIG_DIRTY_SRC_REPORTED	3	/* bitmaps passed to GET_SEND_ORDER */
+
+#define KVMMIG_DIRTY_RATE_MAX_VCPUS	4096
+
+/**
+ * struct kvmmig_dirty_rate - argument of KVMMIG_GET_DIRTY_RATE
+ * @size: sizeof(struct kvmmig_dirty_rate)
+ * @flags: KVMMIG_DIRTY_RATE_RESET: after measuring, start the next window
+ *	now (call it right after each dirty log harvest)
+ * @source: out: KVMMIG_DIRTY_SRC_* behind @pages_per_sec: the dirty ring
+ *	when the VM uses one, else the bitmaps the VMM handed to
+ *	KVMMIG_GET_SEND_ORDER when it did in the window, else a read-only
+ *	count of the memslot dirty bitmaps
+ * @nr_vcpus: in: capacity of @vcpu_rates_ptr (at most
+ *	KVMMIG_DIRTY_RATE_MAX_VCPUS); out: the VM's vCPU count.  Only the
+ *	dirty ring attributes pages to vCPUs; otherwise every entry is 0.
+ * @pages_per_sec: out: distinct 4 KiB pages dirtied per second in the
+ *	window (ring: ring entries pushed per second)
+ * @dirty_pages: out: pages dirtied in the window
+ * @window_ns: out: length of the window measured
+ * @vcpu_rates_ptr: user pointer to __u64[@nr_vcpus], pages per second per
+ *	vCPU (by vCPU index), or 0
+ * @reserved: must be 0
+ *
+ * Reading never changes KVM's dirty tracking state.
+ */
+struct kvmmig_dirty_rate {
+	__u32 size;
+	__u32 flags;
+	__u32 source;
+	__u32 nr_vcpus;
+	__u64 pages_per_sec;
+	__u64 dirty_pages;
+	__u64 window_ns;
+	__u64 vcpu_rates_ptr;
+	__u64 reserved[4];
+};
+
+/* struct kvmmig_send_order.flags */
+#define KVMMIG_SEND_ORDER_ALL	(1U << 0)	/* bitmap is "to send", not a harvest */
+#define KVMMIG_SEND_ORDER_FLAGS	KVMMIG_SEND_ORDER_ALL
+
+#define KVMMIG_SEND_ORDER_MAX_PAGES	(1ULL << 36)
+
+/**
+ * struct kvmmig_send_order - argument of KVMMIG_GET_SEND_ORDER
+ * @size: sizeof(struct kvmmig_send_order)
+ * @flags: KVMMIG_SEND_ORDER_ALL when the bitmap is the first round's
+ *	"everything", not a dirty log harvest: then every free-hinted page is
+ *	dropped.  Otherwise the bitmap is a harvest taken after the last
+ *	KVMMIG_FREE_HINT_MARK, and a dirty page whose hint came before that
+ *	mark was written after its hint: its hint is dropped and it is sent.
+ * @base_gfn: guest frame of bit 0 (address space 0), 64-page aligned
+ * @npages: bits in the bitmap, at most KVMMIG_SEND_ORDER_MAX_PAGES
+ * @bitmap_ptr: user pointer to the bitmap, KVM_GET_DIRTY_LOG's layout
+ *	(bit i of 64-bit word i / 64 is frame @base_gfn + i)
+ * @gfns_ptr: user pointer to __u64[@nr_gfns], filled with the frames to
+ *	send, coldest level first, ascending frame within a level
+ * @nr_gfns: in: capacity of @gfns_ptr; out: frames in the order.  When the
+ *	capacity is too small: -E2BIG, nothing written, @nr_gfns = needed.
+ * @nr_free: out: dirty frames dropped because they are hinted free
+ * @level_pages: out: frames in the order per temperature level
+ * @reserved: must be 0
+ *
+ * Frames outside every memslot are dropped.  The call also counts the
+ * bitmap's bits for KVMMIG_GET_DIRTY_RATE's reported rate (not with ALL).
+ */
+struct kvmmig_send_order {
+	__u32 size;
+	__u32 flags;
+	__u64 base_gfn;
+	__u64 npages;
+	__u64 bitmap_ptr;
+	__u64 gfns_ptr;
+	__u64 nr_gfns;
+	__u64 nr_free;
+	__u64 level_pages[KVMMIG_TEMP_NR_LEVELS];
+	__u64 reserved[4];
+};
+
+/* struct kvmmig_page_class.class */
+#define KVMMIG_CLASS_DATA	0	/* send the contents */
+#define KVMMIG_CLASS_ZERO	1	/* all zero */
+#define KVMMIG_CLASS_PATTERN	2	/* one 8-byte word, repeated: @value */
+#define KVMMIG_CLASS_DUP	3	/* same bytes as page @ref of this call */
+#define KVMMIG_CLASS_NO_SLOT	4	/* no memslot: nothing to send */
+
+/**
+ * struct kvmmig_page_class - what one page holds, from KVMMIG_CLASSIFY
+ * @class: KVMMIG_CLASS_*
+ * @ref: DUP: index (in this call) of the canonical page, a DATA page
+ *	earlier in the list; DATA with data returned: index of its 4 KiB in
+ *	the data buffer; else 0
+ * @value: PATTERN: the repeated word (in guest byte order); DATA and DUP:
+ *	the page's xxh64 signature (seed 0); else 0
+ */
+struct kvmmig_page_class {
+	__u32 class;
+	__u32 ref;
+	__u64 value;
+};
+
+/* struct kvmmig_classify.flags */
+#define KVMMIG_CLASSIFY_GFN_LIST	(1U << 0)	/* @gfns_ptr, not a range */
+#define KVMMIG_CLASSIFY_NO_DUP		(1U << 1)	/* skip the DUP search */
+#define KVMMIG_CLASSIFY_FLAGS	(KVMMIG_CLASSIFY_GFN_LIST | KVMMIG_CLASSIFY_NO_DUP)
+
+#define KVMMIG_CLASSIFY_MAX_PAGES	65536
+
+/**
+ * struct kvmmig_classify - argument of KVMMIG_CLASSIFY
+ * @size: sizeof(struct kvmmig_classify)
+ * @flags: KVMMIG_CLASSIFY_*
+ * @npages: in: pages to classify, 1..KVMMIG_CLASSIFY_MAX_PAGES; out: pages
+ *	done (less only when the call fails part way, e.g. -EFAULT)
+ * @nr_data: out: DATA pages copied to @data_ptr
+ * @gpa: without KVMMIG_CLASSIFY_GFN_LIST: first guest-physical address of
+ *	the range, 4 KiB aligned (address space 0)
+ * @gfns_ptr: with KVMMIG_CLASSIFY_GFN_LIST: user pointer to __u64[@npages]
+ *	guest frames, e.g. the order from KVMMIG_GET_SEND_ORDER
+ * @classes_ptr: user pointer to struct kvmmig_page_class[@npages]
+ * @data_ptr: user buffer of @npages * 4096 bytes or 0: the contents of each
+ *	DATA page, packed in list order, read in the same pass that
+ *	classified it.  A DUP page then equals, byte for byte when compared,
+ *	the bytes returned for its canonical page.
+ * @class_pages: out: pages per class (index KVMMIG_CLASS_*)
+ * @reserved: must be 0
+ *
+ * Guest memory is read in the kernel through the VMM's mappings, not
+ * copied to userspace first; pages the VMM never touched read as zero
+ * without being allocated.  A page may change after it is classified: the
+ * dirty log reports it for the next round.
+ */
+struct kvmmig_classify {
+	__u32 size;
+	__u32 flags;
+	__u32 npages;
+	__u32 nr_data;
+	__u64 gpa;
+	__u64 gfns_ptr;
+	__u64 classes_ptr;
+	__u64 data_ptr;
+	__u64 class_pages[8];
+	__u64 reserved[4];
+};
+
+/**
+ * struct kvmmig_gpa_range - a range of guest-physical pages
+ * @gpa: first address, 4 KiB aligned
+ * @npages: number of 4 KiB pages, > 0
+ */
+struct kvmmig_gpa_range {
+	__u64 gpa;
+	__u64 npages;
+};
+
+/* struct kvmmig_free_hints.flags: exactly one operation */
+#define KVMMIG_FREE_HINT_ADD	(1U << 0)	/* the ranges are free */
+#define KVMMIG_FREE_HINT_REMOVE	(1U << 1)	/* the ranges hold data again */
+#define KVMMIG_FREE_HINT_MARK	(1U << 2)	/* a dirty log harvest follows */
+#define KVMMIG_FREE_HINT_CLEAR	(1U << 3)	/* forget every hint */
+#define KVMMIG_FREE_HINT_FLAGS	(KVMMIG_FREE_HINT_ADD | KVMMIG_FREE_HINT_REMOVE | \
+				 KVMMIG_FREE_HINT_MARK | KVMMIG_FREE_HINT_CLEAR)
+
+#define KVMMIG_FREE_HINT_MAX_RANGES	65536
+
+/**
+ * struct kvmmig_free_hints - argument of KVMMIG_FREE_HINTS
+ * @size: sizeof(struct kvmmig_free_hints)
+ * @flags: one KVMMIG_FREE_HINT_* operation
+ * @nr_ranges: ADD, REMOVE: entries at @ranges_ptr, 1..
+ *	KVMMIG_FREE_HINT_MAX_RANGES; else 0
+ * @reserved0: must be 0
+ * @ranges_ptr: user pointer to struct kvmmig_gpa_range[@nr_ranges]
+ * @nr_hinted: out: pages hinted free after the call
+ * @mark: out: marks made since attach
+ * @reserved: must be 0
+ *
+ * Every range must lie in address space 0's memslots, or the call fails
+ * with -EINVAL and changes nothing.  Hints are what a VMM's virtio-balloon
+ * free page hinting handler receives; a hinted page is left out of
+ * KVMMIG_GET_SEND_ORDER until the dirty log shows it written after its
+ * hint.  MARK is called right before each harvest: it is how the module
+ * tells "dirtied before its hint" from "dirtied after".
+ */
+struct kvmmig_free_hints {
+	__u32 size;
+	__u32 flags;
+	__u32 nr_ranges;
+	__u32 reserved0;
+	__u64 ranges_ptr;
+	__u64 nr_hinted;
+	__u64 mark;
+	__u64 reserved[4];
+};
+
+/* struct kvmmig_migration.flags: one operation, plus modifiers */
+#define KVMMIG_MIGRATION_START	(1U << 0)	/* a migration begins */
+#define KVMMIG_MIGRATION_ROUND	(1U << 1)	/* a round ended: report it */
+#define KVMMIG_MIGRATION_END	(1U << 2)	/* it ended: @outcome */
+#define KVMMIG_MIGRATION_FIXED	(1U << 3)	/* with START/ROUND: the VMM sets
+						 * @throttle_pct itself */
+#define KVMMIG_MIGRATION_NO_HISTORY (1U << 4)	/* with START: do not seed */
+#define KVMMIG_MIGRATION_FLAGS	(KVMMIG_MIGRATION_START | KVMMIG_MIGRATION_ROUND | \
+				 KVMMIG_MIGRATION_END | KVMMIG_MIGRATION_FIXED | \
+				 KVMMIG_MIGRATION_NO_HISTORY)
+
+/* struct kvmmig_migration.outcome and struct kvmmig_history.last_outcome */
+#define KVMMIG_OUTCOME_NONE		0
+#define KVMMIG_OUTCOME_CONVERGED	1	/* stop-and-copy, destination runs */
+#define KVMMIG_OUTCOME_FAILED		2	/* destination or link lost */
+#define KVMMIG_OUTCOME_CANCELLED	3	/* VMM gave up (e.g. round limit) */
+
+/**
+ * struct kvmmig_migration - argument of KVMMIG_MIGRATION
+ * @size: sizeof(struct kvmmig_migration)
+ * @flags: one of START, ROUND, END; FIXED with START or ROUND; NO_HISTORY
+ *	with START
+ * @outcome: END: KVMMIG_OUTCOME_* (not NONE); else 0
+ * @throttle_pct: FIXED: in, the stun share to apply, 0..throttle_max_pct;
+ *	out (every operation): the share of each slice the vCPUs now sleep
+ * @rounds: out: rounds reported in this migration
+ * @dirty_pages: ROUND: pages dirtied during the round (the harvest's count)
+ * @sent_pages: ROUND: pages sent during the round
+ * @round_ns: ROUND: the round's length, > 0
+ * @remaining_pages: ROUND: pages left to send (the next round's set)
+ * @downtime_ns: END: the stop-and-copy pause
+ * @reserved: must be 0
+ *
+ * START begins stunning at once when the VM's history says its last
+ * migration needed it (unless NO_HISTORY); each ROUND lets the controller
+ * compare the dirty rate with the send rate and move the stun share; END,
+ * detach, the VMM's exit and module unload stop all stunning, and END
+ * folds the migration into the history record.
+ */
+struct kvmmig_migration {
+	__u32 size;
+	__u32 flags;
+	__u32 outcome;
+	__u32 throttle_pct;
+	__u64 rounds;
+	__u64 dirty_pages;
+	__u64 sent_pages;
+	__u64 round_ns;
+	__u64 remaining_pages;
+	__u64 downtime_ns;
+	__u64 reserved[4];
+};
+
+#define KVMMIG_HISTORY_VERSION	1
+
+/**
+ * struct kvmmig_history - a VM's migration history, KVMMIG_GET/SET_HISTORY
+ * @size: sizeof(struct kvmmig_history)
+ * @flags: none defined yet, must be 0
+ * @version: KVMMIG_HISTORY_VERSION
+ * @last_outcome: KVMMIG_OUTCOME_* of the last migration
+ * @migrations: migrations ended so far (over every load of the record)
+ * @last_rounds: rounds of the last migration
+ * @last_dirty_rate: pages per second dirtied in its last round
+ * @last_send_rate: pages per second sent in its last round
+ * @last_throttle_pct: stun share at its end
+ * @max_throttle_pct: the highest stun share it reached
+ * @last_downtime_ns: its stop-and-copy pause
+ * @reserved: must be 0
+ *
+ * The VMM stores the record with the VM's configuration and loads it into
+ * the next session (on this host or another), so a VM that needed
+ * throttling is throttled from the start of its next migration.  SET
+ * refuses a record whose percentages exceed 100 or whose outcome is
+ * unknown, and is refused while a migration runs (-EBUSY).
+ */
+struct kvmmig_history {
+	__u32 size;
+	__u32 flags;
+	__u32 version;
+	__u32 last_outcome;
+	__u64 migrations;
+	__u64 last_rounds;
+	__u64 last_dirty_rate;
+	__u64 last_send_rate;
+	__u32 last_throttle_pct;
+	__u32 max_throttle_pct;
+	__u64 last_downtime_ns;
+	__u64 reserved[4];
+};
+
 /* ioctls on /dev/kvmmig */
 #define KVMMIG_GET_API_VERSION	_IO(KVMMIGIO, 0x00)
 #define KVMMIG_CHECK_EXTENSION	_IO(KVMMIGIO, 0x01)
@@ -221,5 +522,12 @@ struct kvmmig_huge_candidates {
 #define KVMMIG_SET_SCAN		_IOWR(KVMMIGIO, 0x12, struct kvmmig_scan)
 #define KVMMIG_GET_TEMPERATURE	_IOWR(KVMMIGIO, 0x13, struct kvmmig_temperature)
 #define KVMMIG_GET_HUGE_CANDIDATES _IOWR(KVMMIGIO, 0x14, struct kvmmig_huge_candidates)
+#define KVMMIG_GET_DIRTY_RATE	_IOWR(KVMMIGIO, 0x15, struct kvmmig_dirty_rate)
+#define KVMMIG_GET_SEND_ORDER	_IOWR(KVMMIGIO, 0x16, struct kvmmig_send_order)
+#define KVMMIG_CLASSIFY		_IOWR(KVMMIGIO, 0x17, struct kvmmig_classify)
+#define KVMMIG_FREE_HINTS	_IOWR(KVMMIGIO, 0x18, struct kvmmig_free_hints)
+#define KVMMIG_MIGRATION	_IOWR(KVMMIGIO, 0x19, struct kvmmig_migration)
+#define KVMMIG_GET_HISTORY	_IOWR(KVMMIGIO, 0x1a, struct kvmmig_history)
+#define KVMMIG_SET_HISTORY	_IOW(KVMMIGIO, 0x1b, struct kvmmig_history)
 
 #endif /* _UAPI_LINUX_KVMMIG_H */
