@@ -9,7 +9,9 @@
 
 #if IS_ENABLED(CONFIG_KUNIT)
 kunit_test_suites(&kvmmig_uapi_layout_suite, &kvmmig_args_suite,
-		  &kvmmig_stats_layout_suite, &kvmmig_temperature_suite);
+		  &kvmmig_stats_layout_suite, &kvmmig_temperature_suite,
+		  &kvmmig_classify_suite, &kvmmig_order_suite,
+		  &kvmmig_throttle_suite);
 #else
 /*
  * Debian's kernels have no CONFIG_KUNIT; the test bed loads a kunit.ko built
@@ -21,6 +23,9 @@ static struct kunit_suite *kvmmig_kunit_suites[] = {
 	&kvmmig_args_suite,
 	&kvmmig_stats_layout_suite,
 	&kvmmig_temperature_suite,
+	&kvmmig_classify_suite,
+	&kvmmig_order_suite,
+	&kvmmig_throttle_suite,
 };
 
 static int __init kvmmig_kunit_init(void)

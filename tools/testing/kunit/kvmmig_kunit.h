@@ -8,5 +8,8 @@ extern struct kunit_suite kvmmig_uapi_layout_suite;
 extern struct kunit_suite kvmmig_args_suite;
 extern struct kunit_suite kvmmig_stats_layout_suite;
 extern struct kunit_suite kvmmig_temperature_suite;
+extern struct kunit_suite kvmmig_classify_suite;
+extern struct kunit_suite kvmmig_order_suite;
+extern struct kunit_suite kvmmig_throttle_suite;
 
 #endif /* _KVMMIG_KUNIT_H */
