@@ -18,7 +18,6 @@ TRACE_DEFINE_ENUM(KVMMIG_THROTTLE_DECAY);
 TRACE_DEFINE_ENUM(KVMMIG_THROTTLE_END);
 TRACE_DEFINE_ENUM(KVMMIG_THROTTLE_STOP);
 
-
 /* One decision of the stun-share controller (sched/throttle.c). */
 TRACE_EVENT(kvmmig_throttle,
 	    TP_PROTO(u32 session, u64 round, u64 dirty_rate, u64 send_rate,
