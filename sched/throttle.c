@@ -74,11 +74,14 @@ MODULE_PARM_DESC(throttle_slice_ms,
  * @cb: the task work
  * @s: the session; referenced while @cb is queued
  * @pending: @cb is queued (at most one stun per vCPU)
+ * @last_end: ktime_get_ns() when this vCPU's last stun ended (0: never);
+ *	only the stun itself, on the vCPU thread, reads and writes it
  */
 struct kvmmig_stun {
 	struct callback_head cb;
 	struct kvmmig_session *s;
 	atomic_t pending;
+	u64 last_end;
 };
 
 /**
@@ -123,6 +126,23 @@ static unsigned long kvmmig_slice_jiffies(void)
 	return max(msecs_to_jiffies(READ_ONCE(throttle_slice_ms.val)), 1UL);
 }
 
+/*
+ * How long to sleep at share @pct (1..99): @pct of the slice, or, when the
+ * vCPU's last stun ended less than two slices ago, the time it has run
+ * since times @pct / (100 - @pct), so that the share holds over wall time
+ * when the driver's slices come late or a slice was skipped.  Bounded by
+ * twice @pct of the slice.
+ */
+static u64 kvmmig_stun_ns(u64 slice_ns, u32 pct, u64 last_end, u64 now)
+{
+	u64 nominal = div_u64(slice_ns * pct, 100);
+	u64 ran = now - last_end;
+
+	if (!last_end || now < last_end || ran >= 2 * slice_ns)
+		return nominal;
+	return min(div_u64(ran * pct, 100 - pct), 2 * nominal);
+}
+
 /* Runs on the vCPU thread, from task_work_run(). */
 static void kvmmig_stun_run(struct callback_head *cb)
 {
@@ -132,15 +152,17 @@ static void kvmmig_stun_run(struct callback_head *cb)
 	u32 pct = min(READ_ONCE(th->pct), kvmmig_throttle_max_pct());
 
 	if (READ_ONCE(th->active) && pct && !fatal_signal_pending(current)) {
-		ktime_t t = ns_to_ktime(div_u64(READ_ONCE(th->slice_ns) * pct,
-						100));
-		ktime_t start = ktime_get();
+		u64 start = ktime_get_ns(), end;
+		ktime_t t = ns_to_ktime(kvmmig_stun_ns(READ_ONCE(th->slice_ns),
+						       pct, stun->last_end,
+						       start));
 
 		set_current_state(TASK_INTERRUPTIBLE);
 		schedule_hrtimeout(&t, HRTIMER_MODE_REL);
+		end = ktime_get_ns();
+		stun->last_end = end;
 		kvmmig_stat_add(s, KVMMIG_STAT_STUN_SLICES, 1);
-		kvmmig_stat_add(s, KVMMIG_STAT_STUN_NS,
-				ktime_to_ns(ktime_sub(ktime_get(), start)));
+		kvmmig_stat_add(s, KVMMIG_STAT_STUN_NS, end - start);
 	}
 	/* @stun may be queued again from here; it is not touched after */
 	atomic_set_release(&stun->pending, 0);

@@ -218,67 +218,111 @@ static unsigned long long refcnt_settles(unsigned long long want)
 	return n;
 }
 
+/* During a migration, the VMM sets the share (ROUND with FIXED). */
+static int set_fixed(int session, __u32 pct)
+{
+	struct kvmmig_migration a = {
+		.flags = KVMMIG_MIGRATION_ROUND | KVMMIG_MIGRATION_FIXED,
+		.throttle_pct = pct, .round_ns = 1,
+	};
+	int ret = migration(session, &a);
+
+	return ret ? ret : (int)a.throttle_pct;
+}
+
+struct phase {
+	__u32 pct;
+	uint64_t counted, wall_ns, stun_ns;
+};
+
 /*
- * FIXED shares stun the guest: 50% and 80% against the unthrottled rate
- * measured in the same test; END gives the progress back; the stun
- * counters grow.
+ * FIXED shares against no stun, in the same VM, interleaved: @cycles
+ * times @ms per share, so that load on the machine running the test
+ * kernel hits every share alike.  Out: progress ratios against no stun,
+ * and the share of each vCPU's wall time spent stunned, per share; then
+ * END gives the progress back and the stun counters stop.
  */
+static void fixed_ratios(struct __test_metadata *_metadata, int nr_vcpus,
+			 int slice_ms, int cycles, int ms, double ratio[3],
+			 double stunned[3])
+{
+	struct phase ph[3] = { { .pct = 0 }, { .pct = 50 }, { .pct = 80 } };
+	char val[16];
+	struct cvm c;
+	uint64_t n0, t0, s0, slices;
+	double base, after;
+	int i, k;
+
+	snprintf(val, sizeof(val), "%d", slice_ms);
+	ASSERT_EQ(0, write_text(KVMMIG_PARAMS "/throttle_slice_ms", val));
+	cvm_create(&c, nr_vcpus, guest_count);
+	usleep(200 * 1000);		/* warm up: faults, first entries */
+	EXPECT_EQ(0, session_stat(c.session, "stun_slices"));
+	ASSERT_EQ(0, mig_op(c.session, KVMMIG_MIGRATION_START |
+			    KVMMIG_MIGRATION_FIXED, 0, 0, NULL));
+	for (i = 0; i < cycles; i++) {
+		for (k = 0; k < 3; k++) {
+			ASSERT_EQ(ph[k].pct, set_fixed(c.session, ph[k].pct));
+			EXPECT_EQ(ph[k].pct, session_stat(c.session, "throttle_pct"));
+			usleep(2 * slice_ms * 1000);	/* the last stun ends */
+			n0 = counted(&c);
+			t0 = now_ns();
+			s0 = session_stat(c.session, "stun_time");
+			usleep(ms * 1000);
+			ph[k].counted += counted(&c) - n0;
+			ph[k].wall_ns += now_ns() - t0;
+			ph[k].stun_ns += session_stat(c.session, "stun_time") - s0;
+		}
+	}
+	ASSERT_EQ(0, mig_op(c.session, KVMMIG_MIGRATION_END, 0,
+			    KVMMIG_OUTCOME_CONVERGED, NULL));
+	EXPECT_EQ(0, session_stat(c.session, "throttle_pct"));
+	EXPECT_GT(session_stat(c.session, "stun_slices"), 0);
+	usleep(2 * slice_ms * 1000);
+	slices = session_stat(c.session, "stun_slices");
+	after = progress(&c, ms);
+	/* no stun after END */
+	EXPECT_EQ(slices, session_stat(c.session, "stun_slices"));
+	EXPECT_EQ(1, session_stat(c.session, "migrations"));
+	cvm_destroy(&c);
+	EXPECT_EQ(0, write_text(KVMMIG_PARAMS "/throttle_slice_ms", "20"));
+
+	base = (double)ph[0].counted / ph[0].wall_ns;
+	ASSERT_GT(base, 0);
+	for (k = 0; k < 3; k++) {
+		ratio[k] = (double)ph[k].counted / ph[k].wall_ns / base;
+		stunned[k] = (double)ph[k].stun_ns / ph[k].wall_ns / nr_vcpus;
+	}
+	printf("# %d vCPUs, %d ms slices: progress vs no stun: 50%%: %.3f 80%%: %.3f after END: %.3f\n",
+	       nr_vcpus, slice_ms, ratio[1], ratio[2], after / base);
+	printf("# share of wall time stunned: 0%%: %.3f 50%%: %.3f 80%%: %.3f\n",
+	       stunned[0], stunned[1], stunned[2]);
+	EXPECT_LT(ratio[1], 0.85);
+	EXPECT_LT(ratio[2], 0.85);
+	EXPECT_GT(after / base, ratio[2] * 1.2);
+	EXPECT_LT(stunned[0], 0.05);
+	EXPECT_GT(stunned[1], 0.25);
+	EXPECT_LT(stunned[1], 0.75);
+	EXPECT_GT(stunned[2], 0.5);
+	EXPECT_LT(stunned[2], 0.98);
+	EXPECT_GT(stunned[2], stunned[1]);
+}
+
+/* The default slice, two vCPUs. */
 TEST(fixed_share_reduces_progress)
 {
-	struct cvm c;
-	double base, p50, p80, after;
-	uint64_t slices, ns;
-	__u32 pct = ~0U;
+	double ratio[3], stunned[3];
 
-	cvm_create(&c, NR_VCPUS, guest_count);
-	usleep(200 * 1000);		/* warm up: faults, first entries */
-	base = progress(&c, MEASURE_MS);
-	ASSERT_GT(base, 0);
-	EXPECT_EQ(0, session_stat(c.session, "stun_slices"));
+	fixed_ratios(_metadata, NR_VCPUS, 20, 3, 300, ratio, stunned);
+}
 
-	ASSERT_EQ(0, mig_op(c.session, KVMMIG_MIGRATION_START |
-			    KVMMIG_MIGRATION_FIXED, 50, 0, &pct));
-	EXPECT_EQ(50, pct);
-	EXPECT_EQ(50, session_stat(c.session, "throttle_pct"));
-	usleep(100 * 1000);
-	p50 = progress(&c, MEASURE_MS);
-	slices = session_stat(c.session, "stun_slices");
-	ns = session_stat(c.session, "stun_time");
-	EXPECT_GT(slices, 0);
-	EXPECT_GT(ns, 0);
+/* Long slices, one vCPU: the share shows in the guest's progress. */
+TEST(fixed_share_long_slices)
+{
+	double ratio[3], stunned[3];
 
-	ASSERT_EQ(0, mig_op(c.session, KVMMIG_MIGRATION_END, 0,
-			    KVMMIG_OUTCOME_CANCELLED, &pct));
-	EXPECT_EQ(0, pct);
-	ASSERT_EQ(0, mig_op(c.session, KVMMIG_MIGRATION_START |
-			    KVMMIG_MIGRATION_FIXED | KVMMIG_MIGRATION_NO_HISTORY,
-			    80, 0, &pct));
-	EXPECT_EQ(80, pct);
-	usleep(100 * 1000);
-	p80 = progress(&c, MEASURE_MS);
-	EXPECT_GT(session_stat(c.session, "stun_slices"), slices);
-	EXPECT_GT(session_stat(c.session, "stun_time"), ns);
-
-	ASSERT_EQ(0, mig_op(c.session, KVMMIG_MIGRATION_END, 0,
-			    KVMMIG_OUTCOME_CONVERGED, &pct));
-	EXPECT_EQ(0, pct);
-	EXPECT_EQ(0, session_stat(c.session, "throttle_pct"));
-	usleep(100 * 1000);
-	slices = session_stat(c.session, "stun_slices");
-	after = progress(&c, MEASURE_MS);
-	/* at most the one stun per vCPU that was under way at END */
-	EXPECT_LE(session_stat(c.session, "stun_slices"), slices + NR_VCPUS);
-
-	printf("# progress ratio vs unthrottled: 50%%: %.3f  80%%: %.3f  after END: %.3f\n",
-	       p50 / base, p80 / base, after / base);
-	EXPECT_LT(p50 / base, 0.85);
-	EXPECT_GT(p50 / base, 0.15);
-	EXPECT_LT(p80 / base, 0.6);
-	EXPECT_LT(p80, p50);
-	EXPECT_GT(after / base, 0.7);
-	EXPECT_GT(after, p50 * 1.2);
-	EXPECT_EQ(2, session_stat(c.session, "migrations"));
-	cvm_destroy(&c);
+	fixed_ratios(_metadata, 1, 100, 3, 500, ratio, stunned);
+	EXPECT_LT(ratio[2], ratio[1]);
 }
 
 /* The controller moves the share from the rounds the VMM reports. */
