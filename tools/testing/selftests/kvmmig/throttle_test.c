@@ -293,7 +293,7 @@ static void fixed_ratios(struct __test_metadata *_metadata, int nr_vcpus,
 		ratio[k] = (double)ph[k].counted / ph[k].wall_ns / base;
 		stunned[k] = (double)ph[k].stun_ns / ph[k].wall_ns / nr_vcpus;
 	}
-	printf("# %d vCPUs, %d ms slices: progress vs no stun: 50%%: %.3f 80%%: %.3f after END: %.3f\n",
+	printf("# %d vCPUs, %d ms slices: progress vs no stun: 50%%: %.3f 80%%: %.3f END: %.3f\n",
 	       nr_vcpus, slice_ms, ratio[1], ratio[2], after / base);
 	printf("# share of wall time stunned: 0%%: %.3f 50%%: %.3f 80%%: %.3f\n",
 	       stunned[0], stunned[1], stunned[2]);
@@ -321,7 +321,7 @@ TEST(fixed_share_long_slices)
 {
 	double ratio[3], stunned[3];
 
-	fixed_ratios(_metadata, 1, 100, 3, 500, ratio, stunned);
+	fixed_ratios(_metadata, 1, 100, 4, 400, ratio, stunned);
 	EXPECT_LT(ratio[2], ratio[1]);
 }
 
