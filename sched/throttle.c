@@ -251,11 +251,11 @@ static void kvmmig_throttle_apply(struct kvmmig_session *s, u32 pct)
 		pct = 0;
 	WRITE_ONCE(th->pct, pct);
 	kvmmig_stat_set(s, KVMMIG_STAT_THROTTLE_PCT, pct);
-	if (pct && !th->active) {
+	if (pct && !READ_ONCE(th->active)) {
 		WRITE_ONCE(th->slice_ns, jiffies_to_nsecs(kvmmig_slice_jiffies()));
 		WRITE_ONCE(th->active, true);
 		queue_delayed_work(system_highpri_wq, &th->driver, 0);
-	} else if (!pct && th->active) {
+	} else if (!pct && READ_ONCE(th->active)) {
 		WRITE_ONCE(th->active, false);
 		cancel_delayed_work_sync(&th->driver);
 	}
