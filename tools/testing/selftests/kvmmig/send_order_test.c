@@ -6,6 +6,11 @@
  * dirty logging on, the free-page hint interplay is checked against real
  * KVM_GET_DIRTY_LOG harvests.
  */
+#include <pthread.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+
 #include "precopy_util.h"
 #include "sweep.h"
 
@@ -431,6 +436,99 @@ TEST(bad_inputs)
 	EXPECT_EQ(0, a.nr_gfns);
 	free((void *)(unsigned long)a.bitmap_ptr);
 	EXPECT_EQ(1, ioctl(t.session, KVMMIG_CHECK_EXTENSION, KVMMIG_CAP_SEND_ORDER));
+	teardown(&t);
+}
+
+/*
+ * The VMM dies in the middle of an order over the largest bitmap (8 GiB of
+ * zero pages, read in chunks): the call stops, the session goes.
+ */
+TEST(killed_during_huge_order)
+{
+	int pipefd[2], status;
+	__u32 id = ~0U;
+	pid_t child;
+
+	ASSERT_EQ(0, pipe(pipefd));
+	child = fork();
+	ASSERT_GE(child, 0);
+	if (!child) {
+		struct kvmmig_send_order o = { .size = sizeof(o) };
+		struct sweep_vm s;
+		int session;
+		void *bm;
+
+		sweep_vm_create(&s, DATA_PAGES, VM_MEM_SRC_ANONYMOUS);
+		session = kvmmig_attach_vm(s.vm, &id);
+		bm = mmap(NULL, KVMMIG_SEND_ORDER_MAX_PAGES / 8, PROT_READ,
+			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		if (session < 0 || bm == MAP_FAILED)
+			_exit(2);
+		if (free_hint1(session, KVMMIG_FREE_HINT_ADD, SWEEP_DATA_GPA, 64))
+			_exit(3);
+		o.base_gfn = 0;
+		o.npages = KVMMIG_SEND_ORDER_MAX_PAGES;
+		o.bitmap_ptr = (__u64)(unsigned long)bm;
+		if (write(pipefd[1], &id, sizeof(id)) != sizeof(id))
+			_exit(4);
+		send_order(session, &o);
+		_exit(5);	/* finished before the kill: the test fails */
+	}
+	close(pipefd[1]);
+	ASSERT_EQ(sizeof(id), read(pipefd[0], &id, sizeof(id)));
+	usleep(300 * 1000);
+	kill(child, SIGKILL);
+	ASSERT_EQ(child, waitpid(child, &status, 0));
+	EXPECT_TRUE(WIFSIGNALED(status));
+	EXPECT_FALSE(session_in_sysfs(id));
+	close(pipefd[0]);
+}
+
+struct churn {
+	int session;
+	volatile bool stop;
+	int errors;
+};
+
+static void *hint_churn(void *arg)
+{
+	struct churn *c = arg;
+
+	for (int i = 0; !c->stop; i++) {
+		__u64 gpa = SWEEP_DATA_GPA + (i % 64) * 64 * PAGE_4K;
+
+		c->errors += !!free_hint1(c->session, KVMMIG_FREE_HINT_ADD, gpa, 64);
+		if (i % 3 == 0)
+			c->errors += !!free_hints(c->session, KVMMIG_FREE_HINT_MARK,
+						  NULL, 0, NULL);
+		c->errors += !!free_hint1(c->session, KVMMIG_FREE_HINT_REMOVE,
+					  gpa, 32);
+	}
+	return NULL;
+}
+
+/* Hints change while orders are made: each order is whole and consistent. */
+TEST(orders_while_hints_change)
+{
+	struct setup t;
+	struct kvmmig_send_order o;
+	struct churn c = { 0 };
+	pthread_t th;
+	int i;
+
+	setup(_metadata, &t);
+	c.session = t.session;
+	pthread_create(&th, NULL, hint_churn, &c);
+	for (i = 0; i < 40; i++) {
+		set_all(&t, DATA_PAGES);
+		ASSERT_EQ(0, order(&t, i & 1 ? KVMMIG_SEND_ORDER_ALL : 0,
+				   DATA_PAGES, DATA_PAGES, &o));
+		ASSERT_EQ(DATA_PAGES, o.nr_gfns + o.nr_free);
+		check_parts(_metadata, &t, &o, NULL);
+	}
+	c.stop = true;
+	pthread_join(th, NULL);
+	EXPECT_EQ(0, c.errors);
 	teardown(&t);
 }
 
