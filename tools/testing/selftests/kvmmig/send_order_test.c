@@ -486,7 +486,7 @@ TEST(killed_during_huge_order)
 
 struct churn {
 	int session;
-	volatile bool stop;
+	bool stop;
 	int errors;
 };
 
@@ -494,7 +494,7 @@ static void *hint_churn(void *arg)
 {
 	struct churn *c = arg;
 
-	for (int i = 0; !c->stop; i++) {
+	for (int i = 0; !READ_ONCE(c->stop); i++) {
 		__u64 gpa = SWEEP_DATA_GPA + (i % 64) * 64 * PAGE_4K;
 
 		c->errors += !!free_hint1(c->session, KVMMIG_FREE_HINT_ADD, gpa, 64);
@@ -526,7 +526,7 @@ TEST(orders_while_hints_change)
 		ASSERT_EQ(DATA_PAGES, o.nr_gfns + o.nr_free);
 		check_parts(_metadata, &t, &o, NULL);
 	}
-	c.stop = true;
+	WRITE_ONCE(c.stop, true);
 	pthread_join(th, NULL);
 	EXPECT_EQ(0, c.errors);
 	teardown(&t);
