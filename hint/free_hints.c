@@ -91,6 +91,9 @@ static struct kvmmig_gfn_range *kvmmig_hints_ranges(struct kvmmig_session *s,
 		r[i].gfn = ur[i].gpa >> PAGE_SHIFT;
 		r[i].npages = ur[i].npages;
 	}
+	/* Removing is allowed anywhere, e.g. after a memslot is deleted. */
+	if (a->flags & KVMMIG_FREE_HINT_REMOVE)
+		goto out;
 	idx = srcu_read_lock(&s->kvm->srcu);
 	for (i = 0; i < a->nr_ranges && !ret; i++)
 		if (!kvmmig_hints_in_slots(s->kvm, r[i].gfn, r[i].npages))
@@ -140,6 +143,8 @@ long kvmmig_ioctl_free_hints(struct kvmmig_session *s,
 		break;
 	case KVMMIG_FREE_HINT_CLEAR:
 		kvmmig_hint_map_clear(&h->map);
+		break;
+	default:	/* a query */
 		break;
 	}
 	a.nr_hinted = kvmmig_hint_map_count(&h->map);

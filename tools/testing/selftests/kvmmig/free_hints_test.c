@@ -66,6 +66,11 @@ TEST(add_remove_mark_clear)
 	EXPECT_EQ(1, out.mark);
 	ASSERT_EQ(0, free_hints(t.session, KVMMIG_FREE_HINT_MARK, NULL, 0, &out));
 	EXPECT_EQ(2, out.mark);
+	/* no operation: a query, which changes nothing */
+	ASSERT_EQ(0, free_hints(t.session, 0, NULL, 0, &out));
+	EXPECT_EQ(141, out.nr_hinted);
+	EXPECT_EQ(2, out.mark);
+	EXPECT_EQ(141, nr_hinted(t.session));
 	ASSERT_EQ(0, free_hints(t.session, KVMMIG_FREE_HINT_CLEAR, NULL, 0, &out));
 	EXPECT_EQ(0, out.nr_hinted);
 	EXPECT_EQ(2, out.mark);
@@ -108,7 +113,8 @@ TEST(outside_memslots_changes_nothing)
 	r[1] = (struct kvmmig_gpa_range){ NEXT_GPA + (NEXT_PAGES - 1) * PAGE_4K, 2 };
 	EXPECT_EQ(-EINVAL, free_hints(t.session, KVMMIG_FREE_HINT_ADD, r, 2, NULL));
 	EXPECT_EQ(5, nr_hinted(t.session));
-	EXPECT_EQ(-EINVAL, free_hints(t.session, KVMMIG_FREE_HINT_REMOVE, r, 2, NULL));
+	/* removing needs no memslot: r[0] holds no hint, so nothing changes */
+	EXPECT_EQ(0, free_hints(t.session, KVMMIG_FREE_HINT_REMOVE, r, 2, NULL));
 	EXPECT_EQ(5, nr_hinted(t.session));
 	/* far away, and in the gap below the data slot */
 	r[1] = (struct kvmmig_gpa_range){ 1ULL << 40, 1 };
@@ -130,8 +136,13 @@ TEST(outside_memslots_changes_nothing)
 	free(slots);
 	EXPECT_EQ(5, nr_hinted(t.session));
 	/* a slot deleted: its range is refused from then on */
+	ASSERT_EQ(0, free_hint1(t.session, KVMMIG_FREE_HINT_ADD, NEXT_GPA, 2));
+	EXPECT_EQ(7, nr_hinted(t.session));
 	vm_mem_region_delete(t.s.vm, NEXT_SLOT);
 	EXPECT_EQ(-EINVAL, free_hint1(t.session, KVMMIG_FREE_HINT_ADD, NEXT_GPA, 1));
+	EXPECT_EQ(7, nr_hinted(t.session));
+	/* ... but its hints can still be removed */
+	EXPECT_EQ(0, free_hint1(t.session, KVMMIG_FREE_HINT_REMOVE, NEXT_GPA, 2));
 	EXPECT_EQ(5, nr_hinted(t.session));
 	teardown(&t);
 }
