@@ -47,6 +47,7 @@
 #include <linux/highmem.h>
 #include <linux/kvm_host.h>
 #include <linux/mm.h>
+#include <linux/pagemap.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -220,6 +221,11 @@ static int kvmmig_classify_all(struct kvmmig_classify_call *c)
 	int ret = 0;
 
 	c->a.npages = 0;
+	if (!access_ok(classes, (u64)npages * sizeof(*c->rec)) ||
+	    (c->a.data_ptr && !access_ok(u64_to_user_ptr(c->a.data_ptr),
+					 (u64)npages * KVMMIG_PAGE_BYTES)) ||
+	    (gfns && !access_ok(gfns, (u64)npages * sizeof(*gfns))))
+		return -EFAULT;
 	for (start = 0; start < npages; start += n) {
 		n = min_t(u32, npages - start, KVMMIG_CLASSIFY_BATCH);
 		if (c->a.flags & KVMMIG_CLASSIFY_GFN_LIST) {
@@ -230,6 +236,13 @@ static int kvmmig_classify_all(struct kvmmig_classify_call *c)
 			for (i = 0; i < n; i++)
 				c->gfn[i] = (c->a.gpa >> PAGE_SHIFT) + start + i;
 		}
+		/*
+		 * The records' room, writable, before any data is copied for
+		 * the batch: a bad @classes_ptr then costs nothing.
+		 */
+		if (fault_in_safe_writeable((char __user *)(classes + start),
+					    n * sizeof(*c->rec)))
+			return -EFAULT;
 		kvmmig_classify_translate(c, n);
 		done_data = c->nr_data;
 		ret = kvmmig_classify_batch(c, start, n, &ok);

@@ -314,7 +314,7 @@ static void canon_compare_bound(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, st->t.nr, KVMMIG_CANON_MAX_CMP + 1);
 }
 
-/* A compare that fails fails the look-up, and adds nothing. */
+/* A failing compare fails the look-up, and adds nothing. */
 static void canon_compare_error(struct kunit *test)
 {
 	struct ct_state *st = test->priv;
