@@ -51,23 +51,36 @@ u32 kvmmig_page_scan(const void *page, u64 *word)
 	return w ? KVMMIG_CLASS_PATTERN : KVMMIG_CLASS_ZERO;
 }
 
-/* lib/xxhash.c's constants and rounds, for the fused copy below. */
-#define KVMMIG_P64_1	11400714785074694791ULL
-#define KVMMIG_P64_2	14029467366897019727ULL
-#define KVMMIG_P64_3	1609587929392839161ULL
-#define KVMMIG_P64_4	9650029242287828579ULL
-
-static __always_inline u64 kvmmig_xxh64_round(u64 acc, u64 input)
-{
-	acc += input * KVMMIG_P64_2;
-	acc = rol64(acc, 31);
-	return acc * KVMMIG_P64_1;
-}
-
 static __always_inline u64 kvmmig_xxh64_merge(u64 acc, u64 val)
 {
 	acc ^= kvmmig_xxh64_round(0, val);
-	return acc * KVMMIG_P64_1 + KVMMIG_P64_4;
+	return acc * KVMMIG_XXH_P1 + KVMMIG_XXH_P4;
+}
+
+/**
+ * kvmmig_sig_merge() - the signature of a page from its final lanes
+ * @v1: lane 0 after the page's 128 kvmmig_sig_update() steps
+ * @v2: lane 1
+ * @v3: lane 2
+ * @v4: lane 3
+ *
+ * Return: xxh64 (seed 0) of the 4096 bytes.
+ */
+u64 kvmmig_sig_merge(u64 v1, u64 v2, u64 v3, u64 v4)
+{
+	u64 h = rol64(v1, 1) + rol64(v2, 7) + rol64(v3, 12) + rol64(v4, 18);
+
+	h = kvmmig_xxh64_merge(h, v1);
+	h = kvmmig_xxh64_merge(h, v2);
+	h = kvmmig_xxh64_merge(h, v3);
+	h = kvmmig_xxh64_merge(h, v4);
+	h += KVMMIG_PAGE_BYTES;
+	h ^= h >> 33;
+	h *= KVMMIG_XXH_P2;
+	h ^= h >> 29;
+	h *= KVMMIG_XXH_P3;
+	h ^= h >> 32;
+	return h;
 }
 
 /**
@@ -77,22 +90,18 @@ static __always_inline u64 kvmmig_xxh64_merge(u64 acc, u64 val)
  *
  * The signature is xxh64(@dst, 4096, 0) (lib/xxhash), computed over the
  * words as they are stored, in the same pass: the result describes the
- * copy even if @src changes meanwhile.  x86 is little endian, as xxh64
- * reads its input.
+ * copy even if @src changes meanwhile.
  *
  * Return: the signature of the copied bytes.
  */
 u64 kvmmig_page_copy_sig(void *dst, const void *src)
 {
+	struct kvmmig_sig sig;
 	const u64 *s = src;
 	u64 *d = dst;
-	u64 v1 = KVMMIG_P64_1 + KVMMIG_P64_2;
-	u64 v2 = KVMMIG_P64_2;
-	u64 v3 = 0;
-	u64 v4 = -KVMMIG_P64_1;
 	unsigned int i;
-	u64 h;
 
+	kvmmig_sig_init(&sig);
 	for (i = 0; i < KVMMIG_PAGE_WORDS; i += 4) {
 		u64 a = s[i], b = s[i + 1], c = s[i + 2], e = s[i + 3];
 
@@ -100,23 +109,9 @@ u64 kvmmig_page_copy_sig(void *dst, const void *src)
 		d[i + 1] = b;
 		d[i + 2] = c;
 		d[i + 3] = e;
-		v1 = kvmmig_xxh64_round(v1, a);
-		v2 = kvmmig_xxh64_round(v2, b);
-		v3 = kvmmig_xxh64_round(v3, c);
-		v4 = kvmmig_xxh64_round(v4, e);
+		kvmmig_sig_update(&sig, a, b, c, e);
 	}
-	h = rol64(v1, 1) + rol64(v2, 7) + rol64(v3, 12) + rol64(v4, 18);
-	h = kvmmig_xxh64_merge(h, v1);
-	h = kvmmig_xxh64_merge(h, v2);
-	h = kvmmig_xxh64_merge(h, v3);
-	h = kvmmig_xxh64_merge(h, v4);
-	h += KVMMIG_PAGE_BYTES;
-	h ^= h >> 33;
-	h *= KVMMIG_P64_2;
-	h ^= h >> 29;
-	h *= KVMMIG_P64_3;
-	h ^= h >> 32;
-	return h;
+	return kvmmig_sig_final(sig);
 }
 
 /*

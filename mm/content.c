@@ -10,8 +10,8 @@
  * virtual address; (3) with the read side left, one get_user_pages_fast()
  * per run of contiguous addresses; (4) each page, through
  * kmap_local_page(), scanned for zero / one repeated word, and a DATA page
- * copied to a bounce buffer while its xxh64 is computed, looked up in the
- * call's canonical table, and copied to the user's data buffer; (5) the
+ * copied (to the user's data buffer, or else to a bounce buffer) while its
+ * xxh64 is computed, then looked up in the call's canonical table; (5) the
  * batch's records copied out.  Guest memory is never copied to userspace
  * to be classified there.
  *
@@ -34,7 +34,9 @@
  * (read back from that buffer), so a DUP always equals what the VMM got
  * even if the guest wrote the canonical page since; without one, the
  * canonical page as it is now.  The page's own side of the compare is its
- * bounce copy, the very bytes that were hashed and are returned.
+ * copy, the very bytes that were hashed: in the data buffer's next free
+ * slot, or in the bounce buffer.  A DUP leaves that slot free for the
+ * next DATA page.
  *
  * Locking: no kvmmig lock is taken (a call changes no session state but
  * the atomic counters).  kvm->srcu is held only while one batch's frames
@@ -69,8 +71,9 @@
  * @src: per page index, when @dedup: user address of the bytes of a
  *	canonical page (in the data buffer, or the page itself)
  * @nr_data: DATA pages copied to the data buffer, this batch included
- * @bounce: the DATA page being classified, as copied and hashed
- * @cmp: a canonical page's bytes, read back for a compare
+ * @cur: with a data buffer: where the page being classified was copied
+ * @bounce: without one: the DATA page being classified, as copied and
+ *	hashed
  * @rec: the batch's records
  * @gfn: the batch's frames
  * @hva: the batch's host virtual addresses, or KVMMIG_NO_HVA
@@ -83,23 +86,94 @@ struct kvmmig_classify_call {
 	struct kvmmig_canon canon;
 	u64 *src;
 	u32 nr_data;
+	u64 cur;
 	void *bounce;
-	void *cmp;
 	struct kvmmig_page_class rec[KVMMIG_CLASSIFY_BATCH];
 	u64 gfn[KVMMIG_CLASSIFY_BATCH];
 	unsigned long hva[KVMMIG_CLASSIFY_BATCH];
 	struct page *pages[KVMMIG_CLASSIFY_BATCH];
 };
 
+/*
+ * Word by word, stopping at the first difference: 0 when the page at user
+ * address @u equals @k (kernel) or @uk (user), 1 when not, -EFAULT.  One
+ * pass that stops early, rather than copy_from_user() and memcmp().
+ */
+static int kvmmig_cmp_user(const u64 __user *u, const u64 *k,
+			   const u64 __user *uk)
+{
+	unsigned int i;
+	u64 x, y;
+
+	if (uk && !access_ok(uk, KVMMIG_PAGE_BYTES))
+		return -EFAULT;
+	if (!user_access_begin(u, KVMMIG_PAGE_BYTES))
+		return -EFAULT;
+	for (i = 0; i < KVMMIG_PAGE_WORDS; i++) {
+		unsafe_get_user(x, &u[i], efault);
+		if (uk)
+			unsafe_get_user(y, &uk[i], efault);
+		else
+			y = k[i];
+		if (x != y)
+			break;
+	}
+	user_access_end();
+	return i < KVMMIG_PAGE_WORDS;
+efault:
+	user_access_end();
+	return -EFAULT;
+}
+
+/* kvmmig_canon_cmp_t: canonical page @idx against the current page. */
 static int kvmmig_classify_cmp(void *ctx, u32 idx, const void *page)
 {
 	struct kvmmig_classify_call *c = ctx;
+	const u64 __user *canon = u64_to_user_ptr(c->src[idx]);
+	int ret;
 
-	if (copy_from_user(c->cmp, u64_to_user_ptr(c->src[idx]),
-			   KVMMIG_PAGE_BYTES))
-		/* our own data buffer gone bad; a page unmapped differs */
-		return c->a.data_ptr ? -EFAULT : 1;
-	return memcmp(c->cmp, page, KVMMIG_PAGE_BYTES) ? 1 : 0;
+	if (c->a.data_ptr)
+		/* both as returned, in the data buffer */
+		return kvmmig_cmp_user(canon, NULL, u64_to_user_ptr(c->cur));
+	/* the canonical page now, against this page's bounce copy */
+	ret = kvmmig_cmp_user(canon, page, NULL);
+	return ret < 0 ? 1 : ret;	/* unmapped since: it differs */
+}
+
+/*
+ * Copy a page to userspace and compute its signature in the same pass, so
+ * the signature is that of the bytes stored; no bounce buffer, no second
+ * pass over the page.
+ */
+static int kvmmig_copy_sig_user(u64 __user *dst, const u64 *src, u64 *sig)
+{
+	struct kvmmig_sig st;
+	unsigned int i;
+
+	if (!user_access_begin(dst, KVMMIG_PAGE_BYTES))
+		return -EFAULT;
+	kvmmig_sig_init(&st);
+	for (i = 0; i < KVMMIG_PAGE_WORDS; i += 8) {
+		u64 a = src[i], b = src[i + 1], c = src[i + 2], d = src[i + 3];
+		u64 e = src[i + 4], f = src[i + 5], g = src[i + 6], h = src[i + 7];
+
+		unsafe_put_user(a, &dst[i], efault);
+		unsafe_put_user(b, &dst[i + 1], efault);
+		unsafe_put_user(c, &dst[i + 2], efault);
+		unsafe_put_user(d, &dst[i + 3], efault);
+		unsafe_put_user(e, &dst[i + 4], efault);
+		unsafe_put_user(f, &dst[i + 5], efault);
+		unsafe_put_user(g, &dst[i + 6], efault);
+		unsafe_put_user(h, &dst[i + 7], efault);
+		kvmmig_sig_update(&st, a, b, c, d);
+		kvmmig_sig_update(&st, e, f, g, h);
+	}
+	user_access_end();
+	*sig = kvmmig_sig_final(st);
+	return 0;
+efault:
+	user_access_end();
+	return -EFAULT;
 }
 
 /* Frames to host virtual addresses, under kvm->srcu. */
@@ -131,8 +205,9 @@ static int kvmmig_classify_one(struct kvmmig_classify_call *c, u32 idx,
 {
 	struct kvmmig_page_class *r = &c->rec[bi];
 	void *p = kmap_local_page(page);
+	const void *bytes;
+	u64 sig, dst = 0;
 	u32 canon;
-	u64 sig;
 	int ret;
 
 	r->class = kvmmig_page_scan(p, &r->value);
@@ -141,12 +216,24 @@ static int kvmmig_classify_one(struct kvmmig_classify_call *c, u32 idx,
 		kunmap_local(p);
 		return 0;
 	}
-	sig = kvmmig_page_copy_sig(c->bounce, p);
-	kunmap_local(p);
+	if (c->a.data_ptr) {
+		/* into the next free slot; a DUP leaves it free again */
+		dst = c->a.data_ptr + (u64)c->nr_data * KVMMIG_PAGE_BYTES;
+		ret = kvmmig_copy_sig_user(u64_to_user_ptr(dst), p, &sig);
+		kunmap_local(p);
+		if (ret)
+			return ret;
+		c->cur = dst;
+		bytes = NULL;
+	} else {
+		sig = kvmmig_page_copy_sig(c->bounce, p);
+		kunmap_local(p);
+		bytes = c->bounce;
+	}
 	r->value = sig;
 
 	if (c->dedup) {
-		ret = kvmmig_canon_dedup(&c->canon, sig, idx, c->bounce,
+		ret = kvmmig_canon_dedup(&c->canon, sig, idx, bytes,
 					 kvmmig_classify_cmp, c, &canon);
 		if (ret < 0)
 			return ret;
@@ -157,11 +244,6 @@ static int kvmmig_classify_one(struct kvmmig_classify_call *c, u32 idx,
 		}
 	}
 	if (c->a.data_ptr) {
-		u64 dst = c->a.data_ptr + (u64)c->nr_data * KVMMIG_PAGE_BYTES;
-
-		if (copy_to_user(u64_to_user_ptr(dst), c->bounce,
-				 KVMMIG_PAGE_BYTES))
-			return -EFAULT;
 		r->ref = c->nr_data++;
 		if (c->dedup)
 			c->src[idx] = dst;
@@ -299,8 +381,7 @@ long kvmmig_ioctl_classify(struct kvmmig_session *s,
 	c->dedup = !(c->a.flags & KVMMIG_CLASSIFY_NO_DUP);
 	ret = -ENOMEM;
 	c->bounce = kmalloc(KVMMIG_PAGE_BYTES, GFP_KERNEL_ACCOUNT);
-	c->cmp = kmalloc(KVMMIG_PAGE_BYTES, GFP_KERNEL_ACCOUNT);
-	if (!c->bounce || !c->cmp)
+	if (!c->bounce)
 		goto out;
 	if (c->dedup) {
 		c->src = kvmalloc_array(c->a.npages, sizeof(*c->src),
@@ -325,7 +406,6 @@ long kvmmig_ioctl_classify(struct kvmmig_session *s,
 out:
 	kvmmig_canon_free(&c->canon);
 	kvfree(c->src);
-	kfree(c->cmp);
 	kfree(c->bounce);
 	kvfree(c);
 	return ret;
