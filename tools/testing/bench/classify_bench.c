@@ -75,24 +75,15 @@ static void write_contents(uint8_t *mem)
 	for (uint64_t p = 0; p < DATA_PAGES; p++) {
 		uint64_t *pg = (uint64_t *)(mem + p * PAGE);
 
-		switch (p % 20) {
-		case 0:
+		if (p % 20 == 0)
 			memset(pg, 0, PAGE);
-			break;
-		case 1:
+		else if (p % 20 == 1)
 			for (int i = 0; i < 512; i++)
 				pg[i] = 0x0101010101010101ULL * (p & 0xff);
-			break;
-		case 2:
-		case 3:
-			if (p >= 20) {
-				memcpy(pg, mem + (p - 19) * PAGE, PAGE);
-				break;
-			}
-			/* fall through */
-		default:
+		else if (p % 20 <= 3 && p >= 20)
+			memcpy(pg, mem + (p - 19) * PAGE, PAGE);
+		else
 			fill_data(pg, p);
-		}
 	}
 }
 
@@ -148,6 +139,11 @@ static uint64_t min_of(const uint64_t *v)
 	return m;
 }
 
+static double ms(uint64_t ns)
+{
+	return ns / 1e6;
+}
+
 static double mib_s(uint64_t ns)
 {
 	return DATA_MIB * 1e9 / ns;
@@ -191,10 +187,11 @@ int main(void)
 	/* warm-up, and the classes for the record */
 	copy(dst, mem);
 	classify(session, 0, classes, data, &a);
-	printf("classes: data %llu zero %llu pattern %llu dup %llu no_slot %llu, nr_data %u\n",
+	printf("classes: data %llu zero %llu pattern %llu dup %llu no_slot %llu, ",
 	       a.class_pages[KVMMIG_CLASS_DATA], a.class_pages[KVMMIG_CLASS_ZERO],
 	       a.class_pages[KVMMIG_CLASS_PATTERN], a.class_pages[KVMMIG_CLASS_DUP],
-	       a.class_pages[KVMMIG_CLASS_NO_SLOT], a.nr_data);
+	       a.class_pages[KVMMIG_CLASS_NO_SLOT]);
+	printf("nr_data %u\n", a.nr_data);
 
 	for (i = 0; i < REPS; i++) {
 		t_copy[i] = copy(dst, mem);
@@ -203,31 +200,34 @@ int main(void)
 		t_nodata[i] = classify(session, 0, classes, NULL, NULL);
 		t_nodup[i] = classify(session, KVMMIG_CLASSIFY_NO_DUP, classes,
 				      data, NULL);
-		printf("rep %d: memcpy %.1f ms, per-page memcpy %.1f ms, "
-		       "classify+data %.1f ms, classify %.1f ms, "
-		       "classify+data NO_DUP %.1f ms\n", i, t_copy[i] / 1e6,
-		       t_pages[i] / 1e6, t_cls[i] / 1e6, t_nodata[i] / 1e6,
-		       t_nodup[i] / 1e6);
+		printf("rep %d: memcpy %.1f ms, per-page memcpy %.1f ms, ",
+		       i, ms(t_copy[i]), ms(t_pages[i]));
+		printf("classify+data %.1f ms, classify %.1f ms, ",
+		       ms(t_cls[i]), ms(t_nodata[i]));
+		printf("classify+data NO_DUP %.1f ms\n", ms(t_nodup[i]));
 	}
-	printf("fastest: memcpy %.1f ms, per-page memcpy %.1f ms, classify+data %.1f ms: ratio %.3f\n",
-	       min_of(t_copy) / 1e6, min_of(t_pages) / 1e6, min_of(t_cls) / 1e6,
-	       (double)(min_of(t_pages) < min_of(t_copy) ? min_of(t_pages) :
-			min_of(t_copy)) / min_of(t_cls));
+	m_copy = min_of(t_pages) < min_of(t_copy) ? min_of(t_pages) : min_of(t_copy);
+	printf("fastest: memcpy %.1f ms, per-page memcpy %.1f ms, ",
+	       ms(min_of(t_copy)), ms(min_of(t_pages)));
+	printf("classify+data %.1f ms: ratio %.3f\n", ms(min_of(t_cls)),
+	       (double)m_copy / min_of(t_cls));
 	m_copy = median(t_copy, REPS);
 	m_pages = median(t_pages, REPS);
-	printf("memcpy medians: one call %.1f ms (%.0f MiB/s), per page %.1f ms (%.0f MiB/s); the faster is the baseline\n",
-	       m_copy / 1e6, mib_s(m_copy), m_pages / 1e6, mib_s(m_pages));
+	printf("memcpy medians: one call %.1f ms (%.0f MiB/s), ",
+	       ms(m_copy), mib_s(m_copy));
+	printf("per page %.1f ms (%.0f MiB/s); the faster is the baseline\n",
+	       ms(m_pages), mib_s(m_pages));
 	if (m_pages < m_copy)
 		m_copy = m_pages;
 	m_cls = median(t_cls, REPS);
 	m_nodata = median(t_nodata, REPS);
 	m_nodup = median(t_nodup, REPS);
-	printf("medians: memcpy %.1f ms (%.0f MiB/s), classify+data %.1f ms (%.0f MiB/s)\n",
-	       m_copy / 1e6, mib_s(m_copy), m_cls / 1e6, mib_s(m_cls));
-	printf("         classify without data %.1f ms (%.0f MiB/s, %.3f x memcpy), "
-	       "classify+data NO_DUP %.1f ms (%.0f MiB/s, %.3f x memcpy)\n",
-	       m_nodata / 1e6, mib_s(m_nodata), (double)m_copy / m_nodata,
-	       m_nodup / 1e6, mib_s(m_nodup), (double)m_copy / m_nodup);
+	printf("medians: memcpy %.1f ms (%.0f MiB/s), ", ms(m_copy), mib_s(m_copy));
+	printf("classify+data %.1f ms (%.0f MiB/s)\n", ms(m_cls), mib_s(m_cls));
+	printf("  classify without data %.1f ms (%.0f MiB/s, %.3f x memcpy)\n",
+	       ms(m_nodata), mib_s(m_nodata), (double)m_copy / m_nodata);
+	printf("  classify+data NO_DUP %.1f ms (%.0f MiB/s, %.3f x memcpy)\n",
+	       ms(m_nodup), mib_s(m_nodup), (double)m_copy / m_nodup);
 
 	close(session);
 	close(dev);

@@ -8,7 +8,10 @@
  * classes, pattern words, signatures (xxh64, seed 0), DUP references,
  * the returned data, list order, counters, and bad input.
  */
+#include <pthread.h>
+#include <signal.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 
 #include "kvmmig_util.h"
 #include "sweep.h"
@@ -124,12 +127,13 @@ static uint64_t word_pattern(uint64_t p)
 }
 
 /* The VM, its session, the known contents, the guest's own writes. */
-static void env_create(struct __test_metadata *_metadata, struct env *e)
+static void env_create_src(struct __test_metadata *_metadata, struct env *e,
+			   enum vm_mem_backing_src_type src)
 {
 	uint32_t list[32];
 	uint64_t p;
 
-	sweep_vm_create(&e->s, DATA_PAGES, VM_MEM_SRC_ANONYMOUS);
+	sweep_vm_create(&e->s, DATA_PAGES, src);
 	e->mem = addr_gpa2hva(e->s.vm, SWEEP_DATA_GPA);
 	e->session = kvmmig_attach_vm(e->s.vm, NULL);
 	ASSERT_GE(e->session, 0);
@@ -156,6 +160,11 @@ static void env_create(struct __test_metadata *_metadata, struct env *e)
 	for (p = 0; p < 32; p++)
 		list[p] = P_GUEST + p;
 	sweep_run(&e->s, list, 32, true, 1);
+}
+
+static void env_create(struct __test_metadata *_metadata, struct env *e)
+{
+	env_create_src(_metadata, e, VM_MEM_SRC_ANONYMOUS);
 }
 
 static void env_destroy(struct env *e)
@@ -286,9 +295,7 @@ static void verify(struct __test_metadata *_metadata, struct env *e,
 		}
 	}
 	EXPECT_EQ(nr_data, a->nr_data);
-	for (int c = 0; c < 8; c++) {
-		EXPECT_EQ(count[c], a->class_pages[c]) TH_LOG("class %d", c);
-	}
+	EXPECT_EQ(0, memcmp(count, a->class_pages, sizeof(count)));
 }
 
 /* A range call over the content and some untouched pages. */
@@ -324,9 +331,8 @@ static void range_call(struct __test_metadata *_metadata, bool with_data,
 		    rec[p].class == KVMMIG_CLASS_ZERO) {
 			EXPECT_EQ(v, rec[p].value);
 		}
-		if (rec[p].class == KVMMIG_CLASS_DUP) {
+		if (rec[p].class == KVMMIG_CLASS_DUP)
 			EXPECT_EQ(p - (P_COPY - P_DATA), rec[p].ref);
-		}
 	}
 	EXPECT_EQ(16 + 1 + (n - CONTENT_PAGES), a.class_pages[KVMMIG_CLASS_ZERO]);
 	EXPECT_EQ(16, a.class_pages[KVMMIG_CLASS_PATTERN]);
@@ -335,9 +341,8 @@ static void range_call(struct __test_metadata *_metadata, bool with_data,
 	EXPECT_EQ(0, a.class_pages[KVMMIG_CLASS_NO_SLOT]);
 	EXPECT_EQ(with_data ? a.class_pages[KVMMIG_CLASS_DATA] : 0, a.nr_data);
 	/* the guest's own pages: word 0 is their list position */
-	for (uint32_t p = P_GUEST + 1; p < CONTENT_PAGES; p++) {
+	for (uint32_t p = P_GUEST + 1; p < CONTENT_PAGES; p++)
 		EXPECT_EQ(p - P_GUEST, *(uint64_t *)page_of(&e, p));
-	}
 
 	EXPECT_EQ(before[0] + n, after[0]);
 	EXPECT_EQ(before[1] + a.class_pages[KVMMIG_CLASS_ZERO], after[1]);
@@ -465,7 +470,8 @@ static long rss_pages(void)
  * being read: 63.5 MiB classified, RSS grows by less than 1 MiB (the
  * per-thread RSS counters are synced lazily, up to 64 events).
  */
-TEST(untouched_zero_no_rss)
+static void untouched(struct __test_metadata *_metadata,
+		      enum vm_mem_backing_src_type src)
 {
 	uint32_t n = DATA_PAGES - CONTENT_PAGES;
 	struct kvmmig_page_class *rec = calloc(n, sizeof(*rec));
@@ -480,7 +486,7 @@ TEST(untouched_zero_no_rss)
 	struct env e;
 
 	ASSERT_NE(MAP_FAILED, data);
-	env_create(_metadata, &e);
+	env_create_src(_metadata, &e, src);
 	memset(rec, 0xff, n * sizeof(*rec));	/* fault the records in */
 	for (int with_data = 0; with_data < 2; with_data++) {
 		a.npages = n;
@@ -493,15 +499,25 @@ TEST(untouched_zero_no_rss)
 		EXPECT_EQ(n, a.npages);
 		EXPECT_EQ(n, a.class_pages[KVMMIG_CLASS_ZERO]);
 		EXPECT_EQ(0, a.nr_data);
-		for (uint32_t i = 0; i < n; i++) {
+		for (uint32_t i = 0; i < n; i++)
 			ASSERT_EQ(KVMMIG_CLASS_ZERO, rec[i].class);
-		}
 	}
 	/* the guest reads zeros there, and can still write */
 	sweep_run(&e.s, (uint32_t[]){ DATA_PAGES - 1 }, 1, true, 1);
 	env_destroy(&e);
 	munmap(data, n * PAGE);
 	free(rec);
+}
+
+TEST(untouched_zero_no_rss)
+{
+	untouched(_metadata, VM_MEM_SRC_ANONYMOUS);
+}
+
+/* With THP: the huge zero page. */
+TEST(untouched_zero_no_rss_thp)
+{
+	untouched(_metadata, VM_MEM_SRC_ANONYMOUS_THP);
 }
 
 /* A fresh unmapped address: a bad user pointer. */
@@ -534,12 +550,10 @@ static void expect_refused(struct __test_metadata *_metadata, struct env *e,
 		EXPECT_EQ(0, a->nr_data) TH_LOG("%s", what);
 	}
 	/* the caller's buffers hold 0xa5 bytes before */
-	if (err == EINVAL && rec) {
+	if (err == EINVAL && rec)
 		EXPECT_EQ(0xa5a5a5a5, rec[0].class) TH_LOG("%s", what);
-	}
-	if (err == EINVAL && data) {
+	if (err == EINVAL && data)
 		EXPECT_EQ(0xa5, data[0]) TH_LOG("%s", what);
-	}
 }
 
 TEST(bad_input)
@@ -595,12 +609,10 @@ TEST(bad_input)
 	REFUSED(EFAULT, a.flags = KVMMIG_CLASSIFY_GFN_LIST; a.gpa = 0;
 		a.gfns_ptr = (__u64)(unsigned long)hole());
 	/* nothing was written by any of them */
-	for (uint32_t i = 0; i < n * sizeof(*rec); i++) {
+	for (uint32_t i = 0; i < n * sizeof(*rec); i++)
 		ASSERT_EQ(0xa5, ((uint8_t *)rec)[i]);
-	}
-	for (uint64_t i = 0; i < n * PAGE; i++) {
+	for (uint64_t i = 0; i < n * PAGE; i++)
 		ASSERT_EQ(0xa5, data[i]);
-	}
 	/* the argument itself unreadable */
 	EXPECT_EQ(-1, ioctl(e.session, KVMMIG_CLASSIFY, hole()));
 	EXPECT_EQ(EFAULT, errno);
@@ -690,6 +702,135 @@ TEST(data_is_a_snapshot)
 	free(rec);
 	free(data);
 	free(keep);
+}
+
+/*
+ * A guest that keeps writing: pages 2q and 2q + 1 start equal and get the
+ * same writes, one after the other, so at any moment some pairs are equal
+ * and some are not.  Never exits.
+ */
+#define WRITER_PAGES	64
+
+static void writer_guest(void)
+{
+	uint64_t *data = (uint64_t *)SWEEP_DATA_GPA;
+
+	for (uint64_t k = 1;; k++)
+		for (uint64_t p = 0; p < WRITER_PAGES; p++)
+			WRITE_ONCE(data[p * 512 + (k * 7 + p / 2) % 512], k + p / 2);
+}
+
+static void *vcpu_thread(void *arg)
+{
+	vcpu_run(arg);	/* returns only if the guest fails */
+	return NULL;
+}
+
+/*
+ * Classify while the guest writes the pages: whatever a page held when
+ * read, the signature of a DATA page is that of the bytes returned, and a
+ * DUP has the signature of the bytes returned for its canonical page
+ * (equal bytes, compared against that copy, not the live page).
+ */
+TEST(guest_writes_during_call)
+{
+	struct kvmmig_page_class rec[WRITER_PAGES];
+	uint8_t *data = malloc(WRITER_PAGES * PAGE);
+	uint64_t dups = 0, datas = 0;
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	pthread_t thread;
+	uint8_t *mem;
+	int session;
+
+	vm = __vm_create_with_one_vcpu(&vcpu, WRITER_PAGES, writer_guest);
+	vm_userspace_mem_region_add(vm, VM_MEM_SRC_ANONYMOUS, SWEEP_DATA_GPA,
+				    SWEEP_DATA_SLOT, WRITER_PAGES, 0);
+	virt_map(vm, SWEEP_DATA_GPA, SWEEP_DATA_GPA, WRITER_PAGES);
+	mem = addr_gpa2hva(vm, SWEEP_DATA_GPA);
+	for (uint64_t p = 0; p < WRITER_PAGES; p++)
+		fill_data(mem + p * PAGE, p / 2);
+	session = kvmmig_attach_vm(vm, NULL);
+	ASSERT_GE(session, 0);
+	ASSERT_EQ(0, pthread_create(&thread, NULL, vcpu_thread, vcpu));
+
+	for (int round = 0; round < 200; round++) {
+		struct kvmmig_classify a = {
+			.size = sizeof(a), .npages = WRITER_PAGES,
+			.gpa = SWEEP_DATA_GPA,
+			.classes_ptr = (__u64)(unsigned long)rec,
+			.data_ptr = (__u64)(unsigned long)data,
+		};
+
+		ASSERT_EQ(0, classify(session, &a));
+		for (uint32_t i = 0; i < WRITER_PAGES; i++) {
+			const struct kvmmig_page_class *r = &rec[i];
+
+			if (r->class == KVMMIG_CLASS_DATA) {
+				ASSERT_LT(r->ref, a.nr_data);
+				ASSERT_EQ(page_xxh64(data + r->ref * PAGE), r->value);
+				datas++;
+			} else {
+				ASSERT_EQ(KVMMIG_CLASS_DUP, r->class);
+				ASSERT_LT(r->ref, i);
+				ASSERT_EQ(KVMMIG_CLASS_DATA, rec[r->ref].class);
+				ASSERT_EQ(rec[r->ref].value, r->value);
+				dups++;
+			}
+		}
+	}
+	TH_LOG("%llu DATA, %llu DUP", (unsigned long long)datas,
+	       (unsigned long long)dups);
+	EXPECT_GT(dups, 0);
+	/* the guest is still running: this process exits with it in KVM_RUN */
+	close(session);
+	free(data);
+}
+
+/*
+ * A VMM killed while a long call runs: the call stops (fatal signal), the
+ * process goes, and the kernel log stays clean (judged by the runner).
+ */
+TEST(vmm_killed_during_call)
+{
+	for (int delay_ms = 0; delay_ms <= 40; delay_ms += 20) {
+		int fds[2], status;
+		pid_t pid;
+		char c;
+
+		ASSERT_EQ(0, pipe(fds));
+		pid = fork();
+		ASSERT_GE(pid, 0);
+		if (!pid) {
+			uint32_t n = DATA_PAGES;
+			struct kvmmig_page_class *rec = calloc(n, sizeof(*rec));
+			uint8_t *data = malloc(n * PAGE);
+			struct kvmmig_classify a;
+			struct env e;
+
+			env_create(_metadata, &e);
+			/* every page DATA: the longest call there is */
+			for (uint64_t p = 0; p < n; p++)
+				((uint64_t *)page_of(&e, p))[0] = p + 1;
+			TEST_ASSERT(write(fds[1], "x", 1) == 1, "pipe");
+			for (;;) {
+				a = (struct kvmmig_classify){
+					.size = sizeof(a), .npages = n,
+					.gpa = SWEEP_DATA_GPA,
+					.classes_ptr = (__u64)(unsigned long)rec,
+					.data_ptr = (__u64)(unsigned long)data,
+				};
+				classify(e.session, &a);
+			}
+		}
+		close(fds[1]);
+		ASSERT_EQ(1, read(fds[0], &c, 1));
+		close(fds[0]);
+		usleep(delay_ms * 1000);
+		kill(pid, SIGKILL);
+		ASSERT_EQ(pid, waitpid(pid, &status, 0));
+		EXPECT_TRUE(WIFSIGNALED(status));
+	}
 }
 
 TEST_HARNESS_MAIN
