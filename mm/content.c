@@ -36,7 +36,12 @@
  * canonical page as it is now.  The page's own side of the compare is its
  * copy, the very bytes that were hashed: in the data buffer's next free
  * slot, or in the bounce buffer.  A DUP leaves that slot free for the
- * next DATA page.
+ * next DATA page (so the data buffer past @nr_data pages is scratch).
+ *
+ * NO_SLOT: a frame in no memslot of address space 0, in a KVM-private
+ * slot (KVM recreates those) or in a slot being deleted.  A frame whose
+ * memslot address the VMM cannot read (unmapped, PROT_NONE, VM_PFNMAP)
+ * fails the call with -EFAULT at that page.
  *
  * Locking: no kvmmig lock is taken (a call changes no session state but
  * the atomic counters).  kvm->srcu is held only while one batch's frames
