@@ -351,14 +351,17 @@ struct kvmmig_page_class {
  * @data_ptr: user buffer of @npages * 4096 bytes or 0: the contents of each
  *	DATA page, packed in list order, read in the same pass that
  *	classified it.  A DUP page then equals, byte for byte when compared,
- *	the bytes returned for its canonical page.
+ *	the bytes returned for its canonical page.  The buffer past the
+ *	@nr_data pages returned is scratch: the call may write there.
  * @class_pages: out: pages per class (index KVMMIG_CLASS_*)
  * @reserved: must be 0
  *
  * Guest memory is read in the kernel through the VMM's mappings, not
  * copied to userspace first; pages the VMM never touched read as zero
  * without being allocated.  A page may change after it is classified: the
- * dirty log reports it for the next round.
+ * dirty log reports it for the next round.  A frame whose memory the VMM
+ * cannot read (unmapped, PROT_NONE, device memory) ends the call with
+ * -EFAULT at that page, @npages telling how far it got.
  */
 struct kvmmig_classify {
 	__u32 size;
