@@ -359,7 +359,6 @@ static void end_without_rounds(struct kunit *test)
 static void closed_loop_converges(struct kunit *test)
 {
 	struct kvmmig_throttle_ctl c;
-	struct kvmmig_throttle_decision d;
 	u64 remaining = 50000, sent = 10000, d0 = 40000;
 	int i;
 
@@ -368,7 +367,7 @@ static void closed_loop_converges(struct kunit *test)
 		u64 dirty = d0 * (100 - c.pct) / 100;
 
 		remaining = remaining - min(remaining, sent) + dirty;
-		d = round_of(&c, dirty, sent, remaining);
+		round_of(&c, dirty, sent, remaining);
 	}
 	KUNIT_EXPECT_LT(test, i, 30);
 	KUNIT_EXPECT_GT(test, c.max_pct, 0U);
