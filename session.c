@@ -41,6 +41,7 @@ static void kvmmig_mn_release(struct mmu_notifier *mn, struct mm_struct *mm)
 	struct kvmmig_session *s = container_of(mn, struct kvmmig_session, mn);
 
 	WRITE_ONCE(s->mm_released, true);
+	/* also at detach: the session's access to the mm ends either way */
 	kvmmig_stat_set(s, KVMMIG_STAT_MM_RELEASED, 1);
 	kvmmig_throttle_mm_released(s);
 }
@@ -101,7 +102,7 @@ static void kvmmig_session_unpublish(struct kvmmig_session *s)
 static void kvmmig_session_detach(struct kvmmig_session *s)
 {
 	mutex_lock(&s->lock);
-	s->detached = true;
+	WRITE_ONCE(s->detached, true);
 	mutex_unlock(&s->lock);
 
 	kvmmig_throttle_stop(s);

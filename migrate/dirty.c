@@ -97,7 +97,12 @@ void kvmmig_dirty_report(struct kvmmig_session *s, u64 dirty_pages)
 	mutex_unlock(&d->lock);
 }
 
-/* Pages set in the first half of the dirty bitmaps; false: none logged. */
+/*
+ * Pages set in the first half of the dirty bitmaps; false: none logged.
+ * With manual dirty log protection (KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2)
+ * KVM_GET_DIRTY_LOG leaves that half as it is and the VMM clears it
+ * lazily, so it counts pages not yet cleared, not a window: no source then.
+ */
 static bool kvmmig_dirty_bitmap_count(struct kvm *kvm, u64 *pages)
 {
 	struct kvm_memslots *slots;
@@ -106,10 +111,13 @@ static bool kvmmig_dirty_bitmap_count(struct kvm *kvm, u64 *pages)
 	int bkt, idx;
 
 	*pages = 0;
+	if (READ_ONCE(kvm->manual_dirty_log_protect))
+		return false;
 	idx = srcu_read_lock(&kvm->srcu);
 	slots = __kvm_memslots(kvm, 0);
 	kvm_for_each_memslot(m, bkt, slots) {
-		if (m->id >= KVM_USER_MEM_SLOTS || !m->dirty_bitmap)
+		if (m->id >= KVM_USER_MEM_SLOTS || !m->dirty_bitmap ||
+		    (m->flags & KVM_MEMSLOT_INVALID))
 			continue;
 		logged = true;
 		*pages += bitmap_weight(m->dirty_bitmap, m->npages);
@@ -136,6 +144,15 @@ long kvmmig_ioctl_get_dirty_rate(struct kvmmig_session *s,
 		return ret;
 	reset = a.flags & KVMMIG_DIRTY_RATE_RESET;
 	cap = a.nr_vcpus;
+	/*
+	 * The outputs must be writable before a RESET ends the window: an
+	 * -EFAULT afterwards would lose the measurement.
+	 */
+	if (copy_to_user(uarg, &a, sizeof(a)))
+		return -EFAULT;
+	if (cap && clear_user(u64_to_user_ptr(a.vcpu_rates_ptr),
+			      (size_t)cap * sizeof(*rates)))
+		return -EFAULT;
 	if (cap) {
 		rates = kvcalloc(cap, sizeof(*rates), GFP_KERNEL);
 		if (!rates)

@@ -151,7 +151,8 @@ static void kvmmig_stun_run(struct callback_head *cb)
 	struct kvmmig_throttle *th = s->throttle;
 	u32 pct = min(READ_ONCE(th->pct), kvmmig_throttle_max_pct());
 
-	if (READ_ONCE(th->active) && pct && !fatal_signal_pending(current)) {
+	if (READ_ONCE(th->active) && !READ_ONCE(th->stopped) && pct &&
+	    !fatal_signal_pending(current)) {
 		u64 start = ktime_get_ns(), end;
 		ktime_t t = ns_to_ktime(kvmmig_stun_ns(READ_ONCE(th->slice_ns),
 						       pct, stun->last_end,
@@ -231,7 +232,11 @@ static void kvmmig_throttle_drive(struct work_struct *work)
 	struct kvm_vcpu *vcpu;
 	unsigned long i, period;
 
-	if (!READ_ONCE(th->active))
+	/*
+	 * @stopped too: the VMM's exit sets it without th->lock, so an apply
+	 * racing with it may still have set @active after it.
+	 */
+	if (!READ_ONCE(th->active) || READ_ONCE(th->stopped))
 		return;
 	s = th->s;
 	period = kvmmig_slice_jiffies();
@@ -393,6 +398,9 @@ long kvmmig_ioctl_migration(struct kvmmig_session *s,
 	if (ret)
 		return ret;
 	fixed = a.flags & KVMMIG_MIGRATION_FIXED;
+	/* the result must be writable before anything changes */
+	if (copy_to_user(uarg, &a, sizeof(a)))
+		return -EFAULT;
 
 	mutex_lock(&th->lock);
 	if (a.flags & KVMMIG_MIGRATION_START) {

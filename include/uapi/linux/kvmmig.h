@@ -236,7 +236,8 @@ struct kvmmig_huge_candidates {
  * @source: out: KVMMIG_DIRTY_SRC_* behind @pages_per_sec: the dirty ring
  *	when the VM uses one, else the bitmaps the VMM handed to
  *	KVMMIG_GET_SEND_ORDER when it did in the window, else a read-only
- *	count of the memslot dirty bitmaps
+ *	count of the memslot dirty bitmaps (not with manual dirty log
+ *	protection, where they hold pages not yet cleared: NONE then)
  * @nr_vcpus: in: capacity of @vcpu_rates_ptr (at most
  *	KVMMIG_DIRTY_RATE_MAX_VCPUS); out: the VM's vCPU count, of which the
  *	first @nr_vcpus (in) entries are written.  Only the dirty ring
@@ -274,9 +275,11 @@ struct kvmmig_dirty_rate {
  * @size: sizeof(struct kvmmig_send_order)
  * @flags: KVMMIG_SEND_ORDER_ALL when the bitmap is the first round's
  *	"everything", not a dirty log harvest: then every free-hinted page is
- *	dropped.  Otherwise the bitmap is a harvest taken after the last
- *	KVMMIG_FREE_HINT_MARK, and a dirty page whose hint came before that
- *	mark was written after its hint: its hint is dropped and it is sent.
+ *	dropped.  Otherwise the bitmap is the harvest that the last
+ *	KVMMIG_FREE_HINT_MARK followed.  A dirty page hinted after that mark
+ *	was written before its hint: it is dropped.  A dirty page hinted
+ *	before it may have been written after its hint: its hint is dropped
+ *	and it is sent.
  * @base_gfn: guest frame of bit 0 (address space 0), 64-page aligned
  * @npages: bits in the bitmap, at most KVMMIG_SEND_ORDER_MAX_PAGES
  * @bitmap_ptr: user pointer to the bitmap, KVM_GET_DIRTY_LOG's layout
@@ -389,7 +392,7 @@ struct kvmmig_gpa_range {
 /* struct kvmmig_free_hints.flags: exactly one operation */
 #define KVMMIG_FREE_HINT_ADD	(1U << 0)	/* the ranges are free */
 #define KVMMIG_FREE_HINT_REMOVE	(1U << 1)	/* the ranges hold data again */
-#define KVMMIG_FREE_HINT_MARK	(1U << 2)	/* a dirty log harvest follows */
+#define KVMMIG_FREE_HINT_MARK	(1U << 2)	/* a dirty log harvest ended */
 #define KVMMIG_FREE_HINT_CLEAR	(1U << 3)	/* forget every hint */
 #define KVMMIG_FREE_HINT_FLAGS	(KVMMIG_FREE_HINT_ADD | KVMMIG_FREE_HINT_REMOVE | \
 				 KVMMIG_FREE_HINT_MARK | KVMMIG_FREE_HINT_CLEAR)
@@ -414,8 +417,10 @@ struct kvmmig_gpa_range {
  * memslot may be gone).  Hints are what a VMM's virtio-balloon
  * free page hinting handler receives; a hinted page is left out of
  * KVMMIG_GET_SEND_ORDER until the dirty log shows it written after its
- * hint.  MARK is called right before each harvest: it is how the module
- * tells "dirtied before its hint" from "dirtied after".
+ * hint.  MARK is called right after each harvest (KVM_GET_DIRTY_LOG),
+ * before KVMMIG_GET_SEND_ORDER: a hint made after the mark came after
+ * every write that harvest shows.  Hints are only valid while dirty
+ * logging is on, so that a write after a hint always reaches a harvest.
  */
 struct kvmmig_free_hints {
 	__u32 size;
@@ -459,6 +464,11 @@ struct kvmmig_free_hints {
  * @remaining_pages: ROUND: pages left to send (the next round's set)
  * @downtime_ns: END: the stop-and-copy pause
  * @reserved: must be 0
+ *
+ * A vCPU is stunned on the thread that last ran it (KVM's vcpu->pid),
+ * when that thread next returns to user mode or enters the guest: a VMM
+ * runs each vCPU from its own thread, as KVM expects, and does not issue
+ * vCPU ioctls from other threads while stunning.
  *
  * START begins stunning at once when the VM's history says its last
  * migration needed it (unless NO_HISTORY); each ROUND lets the controller
