@@ -12,6 +12,8 @@
 #   make lint       checkpatch --strict, W=1 and sparse on 6.1 and 6.12
 #   make bench-temperature   page temperature: cost against a 4 KiB pass,
 #                   guest slowdown, recall and precision (about 3 minutes)
+#   make bench-precopy       pre-copy migration: bytes, convergence and
+#                   rounds against a QEMU-style baseline, classify speed
 #   make clean
 #
 # KDIR defaults to the running kernel's build tree, else the newest Debian
@@ -87,7 +89,7 @@ clean:
 	rm -rf $(BUILD_DIR)
 
 help:
-	@sed -n '3,19p' Makefile
+	@sed -n '3,21p' Makefile
 
 # make bench-temperature: boot the test kernel and run the page temperature
 # benchmark (tools/testing/bench/temperature_bench.c) on one VM; the last
@@ -114,5 +116,36 @@ bench-temperature-run:
 		exit 1; \
 	fi; \
 	[ $$rc -eq 0 ] || echo "bench-temperature: run-vm.sh exited $$rc" >&2; \
+	echo "$$line"; \
+	exit $$rc
+
+# make bench-precopy: boot the test kernel and migrate the same guests with
+# the baseline and with kvmmig (tools/testing/bench/precopy_bench.sh, driving
+# tools/kvmmig-migrate); the last line is its result line,
+# "precopy: idle_bytes_ratio=... busy_bytes_ratio=... hot_converged=...
+# baseline_hot_converged=... second_run_rounds_ratio=... classify_vs_memcpy=...".
+.PHONY: bench-precopy bench-precopy-run
+
+bench-precopy: deps
+	@$(MAKE) --no-print-directory bench-precopy-run
+
+bench-precopy-run:
+	$(MAKE) -C $(TEST_KDIR) M=$(CURDIR) modules
+	$(MAKE) -C tools/testing/bench
+	$(MAKE) -C tools/kvmmig-migrate
+	@rm -rf $(BUILD_DIR)/precopy-payload && mkdir -p $(BUILD_DIR)/precopy-payload
+	@cp $(TESTBED)/guest-program.sh $(BUILD_DIR)/precopy-payload/run.sh
+	@echo precopy_bench.sh >$(BUILD_DIR)/precopy-payload/program
+	@cp kvmmig.ko tools/testing/bench/precopy_bench.sh $(BUILD_DIR)/bench/classify_bench \
+		$(BUILD_DIR)/kvmmig-migrate/kvmmig-migrate $(BUILD_DIR)/precopy-payload/
+	@rc=0; $(TESTBED)/run-vm.sh --kver $(TEST_KVER) --payload $(BUILD_DIR)/precopy-payload \
+		--out $(BUILD_DIR)/precopy-vm --timeout 1500 || rc=$$?; \
+	line=$$(tr -d '\r' <$(BUILD_DIR)/precopy-vm/output.log 2>/dev/null | \
+		grep -a '^precopy: idle_bytes_ratio=' | tail -n 1); \
+	if [ -z "$$line" ]; then \
+		echo "bench-precopy: no result line in $(BUILD_DIR)/precopy-vm/output.log" >&2; \
+		exit 1; \
+	fi; \
+	[ $$rc -eq 0 ] || echo "bench-precopy: run-vm.sh exited $$rc" >&2; \
 	echo "$$line"; \
 	exit $$rc

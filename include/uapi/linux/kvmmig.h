@@ -424,8 +424,7 @@ struct kvmmig_free_hints {
 #define KVMMIG_MIGRATION_START	(1U << 0)	/* a migration begins */
 #define KVMMIG_MIGRATION_ROUND	(1U << 1)	/* a round ended: report it */
 #define KVMMIG_MIGRATION_END	(1U << 2)	/* it ended: @outcome */
-#define KVMMIG_MIGRATION_FIXED	(1U << 3)	/* with START/ROUND: the VMM sets
-						 * @throttle_pct itself */
+#define KVMMIG_MIGRATION_FIXED	(1U << 3)	/* VMM sets @throttle_pct */
 #define KVMMIG_MIGRATION_NO_HISTORY (1U << 4)	/* with START: do not seed */
 #define KVMMIG_MIGRATION_FLAGS	(KVMMIG_MIGRATION_START | KVMMIG_MIGRATION_ROUND | \
 				 KVMMIG_MIGRATION_END | KVMMIG_MIGRATION_FIXED | \

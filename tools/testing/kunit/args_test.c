@@ -137,6 +137,212 @@ static void memslots_rejects_bad(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, kvmmig_check_memslots(&r), -EINVAL);
 }
 
+/* Pre-copy checks: a valid argument passes, each defect alone is refused. */
+static void dirty_rate_checks(struct kunit *test)
+{
+	struct kvmmig_dirty_rate a = { .size = sizeof(a) }, b;
+
+	KUNIT_EXPECT_EQ(test, kvmmig_check_dirty_rate(&a), 0);
+	a.flags = KVMMIG_DIRTY_RATE_RESET;
+	a.nr_vcpus = 4;
+	a.vcpu_rates_ptr = 0x1000;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_dirty_rate(&a), 0);
+	b = a; b.size += 8;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_dirty_rate(&b), -EINVAL);
+	b = a; b.flags = 2;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_dirty_rate(&b), -EINVAL);
+	b = a; b.reserved[3] = 1;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_dirty_rate(&b), -EINVAL);
+	b = a; b.nr_vcpus = KVMMIG_DIRTY_RATE_MAX_VCPUS + 1;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_dirty_rate(&b), -EINVAL);
+	b = a; b.vcpu_rates_ptr = 0;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_dirty_rate(&b), -EINVAL);
+}
+
+static void send_order_checks(struct kunit *test)
+{
+	struct kvmmig_send_order a = {
+		.size = sizeof(a), .base_gfn = 64, .npages = 100,
+		.bitmap_ptr = 0x1000, .gfns_ptr = 0x2000, .nr_gfns = 100,
+	}, b;
+
+	KUNIT_EXPECT_EQ(test, kvmmig_check_send_order(&a), 0);
+	b = a; b.flags = KVMMIG_SEND_ORDER_ALL;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_send_order(&b), 0);
+	/* a size query: no output array */
+	b = a; b.nr_gfns = 0; b.gfns_ptr = 0;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_send_order(&b), 0);
+	b = a; b.flags = 2;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_send_order(&b), -EINVAL);
+	b = a; b.base_gfn = 65;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_send_order(&b), -EINVAL);
+	b = a; b.npages = 0;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_send_order(&b), -EINVAL);
+	b = a; b.npages = KVMMIG_SEND_ORDER_MAX_PAGES + 1;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_send_order(&b), -EINVAL);
+	b = a; b.base_gfn = U64_MAX & ~63ULL;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_send_order(&b), -EINVAL);
+	b = a; b.bitmap_ptr = 0;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_send_order(&b), -EINVAL);
+	b = a; b.gfns_ptr = 0;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_send_order(&b), -EINVAL);
+	b = a; b.reserved[0] = 1;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_send_order(&b), -EINVAL);
+}
+
+static void classify_checks(struct kunit *test)
+{
+	struct kvmmig_classify a = {
+		.size = sizeof(a), .npages = 16, .gpa = 0x10000,
+		.classes_ptr = 0x1000,
+	}, b;
+
+	KUNIT_EXPECT_EQ(test, kvmmig_check_classify(&a), 0);
+	b = a; b.flags = KVMMIG_CLASSIFY_GFN_LIST; b.gpa = 0; b.gfns_ptr = 0x3000;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_classify(&b), 0);
+	/* a list and a range exclude each other */
+	b.gpa = 0x10000;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_classify(&b), -EINVAL);
+	b = a; b.gfns_ptr = 0x3000;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_classify(&b), -EINVAL);
+	b = a; b.flags = KVMMIG_CLASSIFY_GFN_LIST;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_classify(&b), -EINVAL);
+	b = a; b.flags = 1U << 7;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_classify(&b), -EINVAL);
+	b = a; b.gpa = 0x10008;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_classify(&b), -EINVAL);
+	b = a; b.gpa = U64_MAX & ~0xfffULL;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_classify(&b), -EINVAL);
+	b = a; b.npages = 0;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_classify(&b), -EINVAL);
+	b = a; b.npages = KVMMIG_CLASSIFY_MAX_PAGES + 1;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_classify(&b), -EINVAL);
+	b = a; b.classes_ptr = 0;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_classify(&b), -EINVAL);
+	b = a; b.reserved[1] = 1;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_classify(&b), -EINVAL);
+}
+
+static void free_hints_checks(struct kunit *test)
+{
+	struct kvmmig_free_hints a = {
+		.size = sizeof(a), .flags = KVMMIG_FREE_HINT_ADD,
+		.nr_ranges = 2, .ranges_ptr = 0x1000,
+	}, b;
+	struct kvmmig_gpa_range r = { .gpa = 0x2000, .npages = 3 };
+
+	KUNIT_EXPECT_EQ(test, kvmmig_check_free_hints(&a), 0);
+	b = a; b.flags = KVMMIG_FREE_HINT_REMOVE;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_free_hints(&b), 0);
+	b = a; b.flags = KVMMIG_FREE_HINT_MARK; b.nr_ranges = 0; b.ranges_ptr = 0;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_free_hints(&b), 0);
+	/* MARK takes no ranges */
+	b.nr_ranges = 1;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_free_hints(&b), -EINVAL);
+	/* exactly one operation */
+	b = a; b.flags = KVMMIG_FREE_HINT_ADD | KVMMIG_FREE_HINT_REMOVE;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_free_hints(&b), -EINVAL);
+	b = a; b.flags = 0;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_free_hints(&b), -EINVAL);
+	b = a; b.flags |= 1U << 9;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_free_hints(&b), -EINVAL);
+	b = a; b.nr_ranges = 0;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_free_hints(&b), -EINVAL);
+	b = a; b.nr_ranges = KVMMIG_FREE_HINT_MAX_RANGES + 1;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_free_hints(&b), -EINVAL);
+	b = a; b.reserved0 = 1;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_free_hints(&b), -EINVAL);
+
+	KUNIT_EXPECT_EQ(test, kvmmig_check_gpa_range(&r), 0);
+	r.gpa = 0x2001;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_gpa_range(&r), -EINVAL);
+	r.gpa = 0x2000; r.npages = 0;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_gpa_range(&r), -EINVAL);
+	r.gpa = U64_MAX & ~0xfffULL; r.npages = 2;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_gpa_range(&r), -EINVAL);
+	/* the last page of the address space is a valid range */
+	r.npages = 1;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_gpa_range(&r), 0);
+	r.gpa = 0; r.npages = U64_MAX;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_gpa_range(&r), -EINVAL);
+}
+
+static void migration_checks(struct kunit *test)
+{
+	struct kvmmig_migration a = { .size = sizeof(a),
+				      .flags = KVMMIG_MIGRATION_START }, b;
+
+	KUNIT_EXPECT_EQ(test, kvmmig_check_migration(&a, 90), 0);
+	b = a; b.flags |= KVMMIG_MIGRATION_NO_HISTORY;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_migration(&b, 90), 0);
+	b = a; b.flags |= KVMMIG_MIGRATION_FIXED; b.throttle_pct = 90;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_migration(&b, 90), 0);
+	b.throttle_pct = 91;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_migration(&b, 90), -EINVAL);
+	/* throttle_pct is an input only with FIXED */
+	b = a; b.throttle_pct = 10;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_migration(&b, 90), -EINVAL);
+
+	b = a; b.flags = KVMMIG_MIGRATION_ROUND; b.round_ns = 1000;
+	b.dirty_pages = 5; b.sent_pages = 6; b.remaining_pages = 7;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_migration(&b, 90), 0);
+	b.round_ns = 0;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_migration(&b, 90), -EINVAL);
+	b = a; b.flags = KVMMIG_MIGRATION_ROUND | KVMMIG_MIGRATION_NO_HISTORY;
+	b.round_ns = 1;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_migration(&b, 90), -EINVAL);
+	/* round data belongs to ROUND only */
+	b = a; b.sent_pages = 1;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_migration(&b, 90), -EINVAL);
+
+	b = a; b.flags = KVMMIG_MIGRATION_END;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_migration(&b, 90), -EINVAL);
+	b.outcome = KVMMIG_OUTCOME_CONVERGED; b.downtime_ns = 5;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_migration(&b, 90), 0);
+	b.outcome = KVMMIG_OUTCOME_CANCELLED + 1;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_migration(&b, 90), -EINVAL);
+	b.outcome = KVMMIG_OUTCOME_FAILED; b.flags |= KVMMIG_MIGRATION_FIXED;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_migration(&b, 90), -EINVAL);
+	b = a; b.outcome = KVMMIG_OUTCOME_FAILED;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_migration(&b, 90), -EINVAL);
+
+	b = a; b.flags = KVMMIG_MIGRATION_START | KVMMIG_MIGRATION_END;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_migration(&b, 90), -EINVAL);
+	b = a; b.flags = KVMMIG_MIGRATION_FIXED;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_migration(&b, 90), -EINVAL);
+	b = a; b.flags |= 1U << 12;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_migration(&b, 90), -EINVAL);
+	b = a; b.reserved[2] = 1;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_migration(&b, 90), -EINVAL);
+}
+
+static void history_checks(struct kunit *test)
+{
+	struct kvmmig_history a = {
+		.size = sizeof(a), .version = KVMMIG_HISTORY_VERSION,
+		.last_outcome = KVMMIG_OUTCOME_CONVERGED, .migrations = 3,
+		.last_throttle_pct = 40, .max_throttle_pct = 60,
+	}, b;
+
+	KUNIT_EXPECT_EQ(test, kvmmig_check_history(&a, true), 0);
+	/* GET only needs size and flags: the rest is output */
+	b = a; b.version = 0; b.reserved[0] = 1;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_history(&b, false), 0);
+	KUNIT_EXPECT_EQ(test, kvmmig_check_history(&b, true), -EINVAL);
+	b = a; b.flags = 1;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_history(&b, false), -EINVAL);
+	b = a; b.version = KVMMIG_HISTORY_VERSION + 1;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_history(&b, true), -EINVAL);
+	b = a; b.last_outcome = KVMMIG_OUTCOME_CANCELLED + 1;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_history(&b, true), -EINVAL);
+	b = a; b.max_throttle_pct = 101; b.last_throttle_pct = 101;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_history(&b, true), -EINVAL);
+	b = a; b.last_throttle_pct = 70;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_history(&b, true), -EINVAL);
+	b = a; b.size = 8;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_history(&b, false), -EINVAL);
+}
+
 static void parse_uint_range(struct kunit *test)
 {
 	unsigned int v = 1234;
@@ -234,6 +440,12 @@ static struct kunit_case kvmmig_args_cases[] = {
 	KUNIT_CASE(generation_masks_in_progress),
 	KUNIT_CASE(generation_changes_on_every_update),
 	KUNIT_CASE(memslots_sorted_by_as_then_slot),
+	KUNIT_CASE(dirty_rate_checks),
+	KUNIT_CASE(send_order_checks),
+	KUNIT_CASE(classify_checks),
+	KUNIT_CASE(free_hints_checks),
+	KUNIT_CASE(migration_checks),
+	KUNIT_CASE(history_checks),
 	{}
 };
 

@@ -50,6 +50,15 @@ static void structs_8byte_padded(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, sizeof(struct kvmmig_attach) % 8, (size_t)0);
 	KUNIT_EXPECT_EQ(test, sizeof(struct kvmmig_memslot) % 8, (size_t)0);
 	KUNIT_EXPECT_EQ(test, sizeof(struct kvmmig_memslots) % 8, (size_t)0);
+	KUNIT_EXPECT_EQ(test, sizeof(struct kvmmig_scan) % 8, (size_t)0);
+	KUNIT_EXPECT_EQ(test, sizeof(struct kvmmig_temperature) % 8, (size_t)0);
+	KUNIT_EXPECT_EQ(test, sizeof(struct kvmmig_huge_candidates) % 8, (size_t)0);
+	KUNIT_EXPECT_EQ(test, sizeof(struct kvmmig_dirty_rate) % 8, (size_t)0);
+	KUNIT_EXPECT_EQ(test, sizeof(struct kvmmig_send_order) % 8, (size_t)0);
+	KUNIT_EXPECT_EQ(test, sizeof(struct kvmmig_classify) % 8, (size_t)0);
+	KUNIT_EXPECT_EQ(test, sizeof(struct kvmmig_free_hints) % 8, (size_t)0);
+	KUNIT_EXPECT_EQ(test, sizeof(struct kvmmig_migration) % 8, (size_t)0);
+	KUNIT_EXPECT_EQ(test, sizeof(struct kvmmig_history) % 8, (size_t)0);
 }
 
 static void ioctl_numbers(struct kunit *test)
@@ -71,7 +80,10 @@ static void capabilities_distinct(struct kunit *test)
 	static const unsigned int caps[] = {
 		KVMMIG_CAP_ATTACH_VM, KVMMIG_CAP_MEMSLOTS, KVMMIG_CAP_STATS_FD,
 		KVMMIG_CAP_SYSFS_VM, KVMMIG_CAP_NR_ADDRESS_SPACES,
-		KVMMIG_CAP_MAX_SESSIONS,
+		KVMMIG_CAP_MAX_SESSIONS, KVMMIG_CAP_TEMPERATURE,
+		KVMMIG_CAP_HUGE_CANDIDATES, KVMMIG_CAP_DIRTY_RATE,
+		KVMMIG_CAP_SEND_ORDER, KVMMIG_CAP_CLASSIFY, KVMMIG_CAP_FREE_HINTS,
+		KVMMIG_CAP_THROTTLE, KVMMIG_CAP_HISTORY,
 	};
 	int i, j;
 
@@ -82,6 +94,93 @@ static void capabilities_distinct(struct kunit *test)
 	}
 }
 
+/* The pre-copy structures: every field's offset and the total size. */
+static void precopy_layouts(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_dirty_rate, source), 8);
+	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_dirty_rate, nr_vcpus), 12);
+	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_dirty_rate, pages_per_sec), 16);
+	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_dirty_rate, dirty_pages), 24);
+	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_dirty_rate, window_ns), 32);
+	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_dirty_rate, vcpu_rates_ptr), 40);
+	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_dirty_rate, reserved), 48);
+	KUNIT_EXPECT_EQ(test, sizeof(struct kvmmig_dirty_rate), 80);
+
+	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_send_order, base_gfn), 8);
+	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_send_order, npages), 16);
+	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_send_order, bitmap_ptr), 24);
+	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_send_order, gfns_ptr), 32);
+	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_send_order, nr_gfns), 40);
+	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_send_order, nr_free), 48);
+	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_send_order, level_pages), 56);
+	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_send_order, reserved), 88);
+	KUNIT_EXPECT_EQ(test, sizeof(struct kvmmig_send_order), 120);
+
+	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_page_class, ref), 4);
+	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_page_class, value), 8);
+	KUNIT_EXPECT_EQ(test, sizeof(struct kvmmig_page_class), 16);
+
+	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_classify, npages), 8);
+	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_classify, nr_data), 12);
+	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_classify, gpa), 16);
+	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_classify, gfns_ptr), 24);
+	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_classify, classes_ptr), 32);
+	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_classify, data_ptr), 40);
+	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_classify, class_pages), 48);
+	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_classify, reserved), 112);
+	KUNIT_EXPECT_EQ(test, sizeof(struct kvmmig_classify), 144);
+
+	KUNIT_EXPECT_EQ(test, sizeof(struct kvmmig_gpa_range), 16);
+	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_free_hints, nr_ranges), 8);
+	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_free_hints, ranges_ptr), 16);
+	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_free_hints, nr_hinted), 24);
+	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_free_hints, mark), 32);
+	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_free_hints, reserved), 40);
+	KUNIT_EXPECT_EQ(test, sizeof(struct kvmmig_free_hints), 72);
+
+	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_migration, outcome), 8);
+	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_migration, throttle_pct), 12);
+	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_migration, rounds), 16);
+	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_migration, dirty_pages), 24);
+	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_migration, sent_pages), 32);
+	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_migration, round_ns), 40);
+	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_migration, remaining_pages), 48);
+	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_migration, downtime_ns), 56);
+	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_migration, reserved), 64);
+	KUNIT_EXPECT_EQ(test, sizeof(struct kvmmig_migration), 96);
+
+	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_history, version), 8);
+	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_history, last_outcome), 12);
+	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_history, migrations), 16);
+	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_history, last_rounds), 24);
+	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_history, last_dirty_rate), 32);
+	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_history, last_send_rate), 40);
+	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_history, last_throttle_pct), 48);
+	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_history, max_throttle_pct), 52);
+	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_history, last_downtime_ns), 56);
+	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_history, reserved), 64);
+	KUNIT_EXPECT_EQ(test, sizeof(struct kvmmig_history), 96);
+}
+
+static void precopy_ioctl_numbers(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, _IOC_SIZE(KVMMIG_GET_DIRTY_RATE),
+			sizeof(struct kvmmig_dirty_rate));
+	KUNIT_EXPECT_EQ(test, _IOC_SIZE(KVMMIG_GET_SEND_ORDER),
+			sizeof(struct kvmmig_send_order));
+	KUNIT_EXPECT_EQ(test, _IOC_SIZE(KVMMIG_CLASSIFY),
+			sizeof(struct kvmmig_classify));
+	KUNIT_EXPECT_EQ(test, _IOC_SIZE(KVMMIG_FREE_HINTS),
+			sizeof(struct kvmmig_free_hints));
+	KUNIT_EXPECT_EQ(test, _IOC_SIZE(KVMMIG_MIGRATION),
+			sizeof(struct kvmmig_migration));
+	KUNIT_EXPECT_EQ(test, _IOC_SIZE(KVMMIG_GET_HISTORY),
+			sizeof(struct kvmmig_history));
+	KUNIT_EXPECT_EQ(test, _IOC_DIR(KVMMIG_SET_HISTORY), _IOC_WRITE);
+	KUNIT_EXPECT_EQ(test, _IOC_NR(KVMMIG_GET_DIRTY_RATE), 0x15);
+	KUNIT_EXPECT_EQ(test, _IOC_NR(KVMMIG_SET_HISTORY), 0x1b);
+}
+
 static struct kunit_case kvmmig_uapi_layout_cases[] = {
 	KUNIT_CASE(attach_layout),
 	KUNIT_CASE(memslot_layout),
@@ -89,6 +188,8 @@ static struct kunit_case kvmmig_uapi_layout_cases[] = {
 	KUNIT_CASE(structs_8byte_padded),
 	KUNIT_CASE(ioctl_numbers),
 	KUNIT_CASE(capabilities_distinct),
+	KUNIT_CASE(precopy_layouts),
+	KUNIT_CASE(precopy_ioctl_numbers),
 	{}
 };
 

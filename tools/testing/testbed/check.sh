@@ -11,6 +11,9 @@
 #   --kunit KO         KUnit core (default $BUILD_DIR/kunit/kunit.ko)
 #   --kunit-test PATH  a KUnit test module, or a directory: its *.ko
 #   --selftest PATH    a selftest binary, or a directory: its executables
+#   --tool FILE        a program the selftests run (payload bin/, on their
+#                      PATH); default: $BUILD_DIR/kvmmig-migrate/kvmmig-migrate
+#                      when built
 #   --kver, --timeout  passed to run-vm.sh
 #   --out DIR          payload and logs (default $BUILD_DIR/check)
 #   --host-checks FILE check lines made on the host ("KVMMIG-CHECK: ok|not ok
@@ -31,6 +34,7 @@ out=$BUILD_DIR/check
 host_checks=
 kunit_tests=()
 selftests=()
+tools=()
 vm_args=()
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -38,6 +42,7 @@ while [ $# -gt 0 ]; do
 	--kunit) kunit=$2; shift 2 ;;
 	--kunit-test) kunit_tests+=("$2"); shift 2 ;;
 	--selftest) selftests+=("$2"); shift 2 ;;
+	--tool) tools+=("$2"); shift 2 ;;
 	--kver | --timeout) vm_args+=("$1" "$2"); shift 2 ;;
 	--out) out=$2; shift 2 ;;
 	--host-checks) host_checks=$2; shift 2 ;;
@@ -48,6 +53,10 @@ done
 payload=$out/payload
 rm -rf "$payload"
 mkdir -p "$payload"
+
+if [ ${#tools[@]} -eq 0 ] && [ -x "$BUILD_DIR/kvmmig-migrate/kvmmig-migrate" ]; then
+	tools=("$BUILD_DIR/kvmmig-migrate/kvmmig-migrate")
+fi
 
 # add SUBDIR FILE...: copy files into the payload's SUBDIR.
 add() {
@@ -68,6 +77,9 @@ if [ -f "$module" ]; then
 	cp "$module" "$payload/kvmmig.ko"
 fi
 shopt -s nullglob
+if [ ${#tools[@]} -gt 0 ]; then
+	add bin "${tools[@]}"
+fi
 for p in "${kunit_tests[@]}"; do
 	if [ -d "$p" ]; then
 		add kunit "$p"/*.ko

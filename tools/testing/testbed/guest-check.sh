@@ -12,6 +12,7 @@
 #   kvmmig.ko     the module under test
 #   kunit/*.ko    KUnit test modules: each runs its suites when loaded
 #   selftests/*   static selftest binaries printing KTAP (kselftest.h)
+#   bin/*         programs the selftests run (on their PATH)
 #
 # Order: insmod kunit.ko and kvmmig.ko; then per KUnit module: insmod, print
 # the KTAP of each new suite in /sys/kernel/debug/kunit, rmmod; then run each
@@ -112,6 +113,8 @@ for ko in kunit/*.ko; do
 	fi
 done
 
+PATH=$PWD/bin:$PATH
+export PATH
 for bin in selftests/*; do
 	[ -f "$bin" ] || continue
 	name=${bin##*/}
