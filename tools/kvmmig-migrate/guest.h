@@ -26,7 +26,7 @@
 #define IDLE_USED	19		/* ... of which the first 19 stay used */
 #define IDLE_SWAP	8		/* pages reallocated / freed at a time */
 
-enum workload { WL_IDLE, WL_ZERO, WL_DUP, WL_HOT, WL_DIRTY, WL_NR };
+enum workload { WL_IDLE, WL_ZERO, WL_DUP, WL_HOT, WL_DIRTY, WL_BUSY, WL_NR };
 
 /* GUEST_SYNC_ARGS stages */
 #define SYNC_READY	1		/* vCPU 0: initialisation done */
@@ -56,6 +56,24 @@ static void g_fill(uint64_t p, uint64_t salt)
 
 	for (int i = 0; i < 512; i += 64)
 		w[i] = (p + 1) * 0x9E3779B97F4A7C15ull ^ salt ^ i;
+}
+
+/* Page @p gets the contents of template @t: the same bytes for every @p. */
+static void g_fill_tmpl(uint64_t p, uint64_t t)
+{
+	volatile uint64_t *w = (uint64_t *)(DATA_GPA + p * 4096);
+
+	for (int i = 0; i < 512; i += 64)
+		w[i] = (t + 1) * 0xC2B2AE3D27D4EB4Full ^ i;
+}
+
+static void g_fill_pattern(uint64_t p)
+{
+	volatile uint64_t *w = (uint64_t *)(DATA_GPA + p * 4096);
+	uint64_t v = 0x0101010101010101ull * (1 + p % 7);
+
+	for (int i = 0; i < 512; i++)
+		w[i] = v;
 }
 
 static void g_hint_flush(struct gctl *c)
@@ -110,19 +128,25 @@ static void g_init(struct gctl *c)
 		break;
 	case WL_DUP:
 		for (uint64_t p = 0; p < np; p++) {
-			volatile uint64_t *w = (uint64_t *)(DATA_GPA + p * 4096);
+			if (p % 10 == 9)
+				g_fill_pattern(p);
+			else
+				g_fill_tmpl(p, p % 8);
+		}
+		break;
+	case WL_BUSY:
+		/* 30% zero, 30% copies of 8 pages, 10% pattern, 30% data */
+		for (uint64_t p = 0; p < np; p++) {
+			uint64_t k = p % 10;
 
-			if (p % 10 == 9) {
-				uint64_t v = 0x0101010101010101ull * (1 + p % 7);
-
-				for (int i = 0; i < 512; i++)
-					w[i] = v;
-			} else {
-				g_fill(p % 8, 3);	/* template page p % 8 ... */
-				for (int i = 0; i < 512; i += 64)	/* ... copied */
-					w[i] = ((volatile uint64_t *)(DATA_GPA +
-						(p % 8) * 4096))[i];
-			}
+			if (k < 3)
+				*(volatile uint64_t *)(DATA_GPA + p * 4096) = 0;
+			else if (k < 6)
+				g_fill_tmpl(p, p % 8);
+			else if (k == 6)
+				g_fill_pattern(p);
+			else
+				g_fill(p, 5);
 		}
 		break;
 	default:
@@ -147,7 +171,8 @@ static void guest_code(struct gctl *c, uint64_t id)
 		switch (c->workload) {
 		case WL_IDLE: {
 			uint64_t nb = (np + IDLE_BLOCK - 1) / IDLE_BLOCK;
-			uint64_t b = (it * 7 + id * 131) % nb;
+			/* a small working set: 4 blocks' used pages per vCPU */
+			uint64_t b = (id * 4 + (it / IDLE_USED) % 4) % nb;
 			uint64_t p = b * IDLE_BLOCK + it % IDLE_USED;
 
 			if (p < np)
@@ -166,7 +191,7 @@ static void guest_code(struct gctl *c, uint64_t id)
 					g_hint_flush(c);
 				}
 			}
-			g_delay(2000);
+			g_delay(20000);
 			break;
 		}
 		case WL_ZERO:
@@ -176,6 +201,15 @@ static void guest_code(struct gctl *c, uint64_t id)
 
 			g_fill(p, it);
 			g_delay(2000);
+			break;
+		}
+		case WL_BUSY: {
+			/* rewrite data pages of a working set of ~4% of RAM */
+			uint64_t ws = np / 25 / n + 1;
+			uint64_t p = (np * id / n + (it % ws) * 10 + 7) % np;
+
+			g_fill(p, it);
+			g_delay(200);
 			break;
 		}
 		case WL_HOT: {

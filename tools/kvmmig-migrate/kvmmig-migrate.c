@@ -55,7 +55,7 @@ enum outcome { OUT_CONVERGED, OUT_NOT_CONVERGED, OUT_DEST_LOST, OUT_SRC_LOST,
 static const char * const outcome_name[] = {
 	"converged", "not_converged", "dest_lost", "src_lost", "mismatch", "setup_error"
 };
-static const char * const workload_name[] = { "idle", "zero", "dup", "hot", "dirty" };
+static const char * const workload_name[] = { "idle", "zero", "dup", "hot", "dirty", "busy" };
 
 static struct opts {
 	int workload, vcpus, mem_mib, mode, no_throttle, max_rounds, downtime_ms;
@@ -721,7 +721,7 @@ static int source_main(int sock, int resfd, pid_t dst_pid)
 	struct kvmmig_scan scan = { .size = sizeof(scan), .flags = KVMMIG_SCAN_START };
 	struct kvmmig_migration ma = { 0 };
 	uint64_t t_start, t_stop = 0, nr, nr_free, prev_remaining = ~0ull, rate = 0;
-	uint32_t pct = 0;
+	uint32_t pct = 0, want = 0;
 	int dev, round, rc = 0, converged = 0, lost = 0;
 	uint64_t words;
 
@@ -883,19 +883,19 @@ static int source_main(int sock, int resfd, pid_t dst_pid)
 			int unproductive = dirty > sent / 2 || remaining >= prev_remaining;
 
 			if (unproductive)
-				pct = pct ? pct + 10 : 20;
-			if (pct > 99)
-				pct = 99;
+				want = want ? want + 10 : 20;
+			if (want > 99)
+				want = 99;
 			ma.flags |= KVMMIG_MIGRATION_FIXED;
-			ma.throttle_pct = pct;
+			ma.throttle_pct = want;
 		}
 		prev_remaining = remaining;
 		if (!migration_ioctl(s, &ma)) {
 			pct = ma.throttle_pct;
 			note_throttle(s, pct);
-		} else if (ma.flags & KVMMIG_MIGRATION_FIXED && ma.throttle_pct && s->have_mig) {
-			/* above the module's max: stay where we were */
-			pct = ma.throttle_pct - 10;
+		} else if (ma.flags & KVMMIG_MIGRATION_FIXED && want && s->have_mig) {
+			/* above the module's throttle_max_pct: stay where we were */
+			want -= 10;
 		}
 
 		/* converged: the rest fits the allowed downtime */
@@ -1134,7 +1134,7 @@ out:
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: kvmmig-migrate [--workload idle|zero|dup|hot|dirty] [--vcpus N] [--mem-mib M]\n"
+		"usage: kvmmig-migrate [--workload idle|zero|dup|hot|dirty|busy] [--vcpus N] [--mem-mib M]\n"
 		"  [--mode kvmmig|baseline] [--no-throttle] [--max-rounds N] [--downtime-ms D]\n"
 		"  [--transport loopback|netns] [--datastore FILE] [--history-in FILE]\n"
 		"  [--history-out FILE] [--kill-dest-at-round K] [--kill-src-at-round K]\n"
