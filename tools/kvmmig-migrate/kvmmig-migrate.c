@@ -42,6 +42,9 @@
 #include <unistd.h>
 
 #include <linux/kvmmig.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/veth.h>
 
 #include "guest.h"
 
@@ -64,7 +67,7 @@ static struct opts {
 } o = { .vcpus = 2, .mem_mib = 64, .max_rounds = 30, .downtime_ms = 300 };
 
 /* ---- wire format (source -> destination) ---- */
-enum { W_PAGES = 1, W_STATE, W_DONE, W_ACK_RECEIVED, W_REPORT };
+enum { W_PAGES = 1, W_STATE, W_DONE, W_ACK_RECEIVED, W_REPORT, W_CANCEL };
 /* wire page classes: KVMMIG_CLASS_DATA/ZERO/PATTERN/DUP, plus: */
 #define W_CLASS_DSTORE	16	/* contents in the datastore file */
 
@@ -673,11 +676,13 @@ static void migration_end(struct src_state *s, uint32_t outcome, uint64_t downti
 				      .downtime_ns = downtime_ns };
 
 	migration_ioctl(s, &a);
-	if (o.history_out && s->have_mig) {
+	if (o.history_out) {
 		struct kvmmig_history h = { .size = sizeof(h) };
 		FILE *f;
 
-		if (ioctl(s->m->session, KVMMIG_GET_HISTORY, &h)) {
+		if (!s->have_mig) {
+			msg("kvmmig-migrate: history not saved: no KVMMIG_MIGRATION in this module\n");
+		} else if (ioctl(s->m->session, KVMMIG_GET_HISTORY, &h)) {
 			msg("kvmmig-migrate: GET_HISTORY: %s\n", strerror(errno));
 		} else if (!(f = fopen(o.history_out, "wb")) || fwrite(&h, sizeof(h), 1, f) != 1) {
 			msg("kvmmig-migrate: %s: %s\n", o.history_out, strerror(errno));
@@ -921,6 +926,8 @@ static int source_main(int sock, int resfd, pid_t dst_pid)
 	if (!converged || lost || rc) {
 		/* cancelled or link lost: the source guest keeps running */
 		migration_end(s, lost ? KVMMIG_OUTCOME_FAILED : KVMMIG_OUTCOME_CANCELLED, 0);
+		if (!lost)
+			send_hdr(s->sock, W_CANCEL, 0, 0);
 		if (converged)
 			vcpus_resume(m);
 		s->res.src_alive = progress_check(m);
@@ -1005,13 +1012,6 @@ static int dest_main(int lsock, int resfd)
 		msg("kvmmig-migrate: destination: accept: %s\n", strerror(errno));
 		return 5;
 	}
-	if (o.datastore) {
-		dstore = open(o.datastore, O_RDONLY);
-		if (dstore < 0) {
-			msg("kvmmig-migrate: destination: %s: %s\n", o.datastore, strerror(errno));
-			return 5;
-		}
-	}
 	while (!done) {
 		if (recv_all(sock, &h, sizeof(h)))
 			break;
@@ -1054,9 +1054,15 @@ static int dest_main(int lsock, int resfd)
 					break;
 				}
 				case W_CLASS_DSTORE:
+					/* opened late: the source creates it */
+					if (dstore < 0 && o.datastore)
+						dstore = open(o.datastore, O_RDONLY | O_CLOEXEC);
 					if (dstore < 0 || pread(dstore, p, PAGE,
-								wp[i].gfn * PAGE) != PAGE)
+								wp[i].gfn * PAGE) != PAGE) {
+						msg("kvmmig-migrate: destination: datastore %s: %s\n",
+						    o.datastore, strerror(errno));
 						goto eof;
+					}
 					break;
 				default:
 					break;
@@ -1073,6 +1079,13 @@ static int dest_main(int lsock, int resfd)
 			src_hash = h.arg;
 			done = 1;
 			break;
+		case W_CANCEL:
+			msg("kvmmig-migrate: destination: migration cancelled by the source: guest not resumed\n");
+			res.outcome = OUT_NOT_CONVERGED;
+			if (write(resfd, &res, sizeof(res)) != sizeof(res))
+				return 2;
+			kvm_vm_free(m->vm);
+			return 2;
 		default:
 			goto eof;
 		}
@@ -1129,6 +1142,153 @@ static void lo_up(void)
 out:
 	if (fd >= 0)
 		close(fd);
+}
+
+/* ---- --transport netns: the destination in its own network namespace ---- */
+#define NL_BUF	1024
+
+static void nl_attr(struct nlmsghdr *n, int type, const void *data, int len)
+{
+	struct rtattr *rta = (struct rtattr *)((char *)n + NLMSG_ALIGN(n->nlmsg_len));
+
+	rta->rta_type = type;
+	rta->rta_len = RTA_LENGTH(len);
+	if (len)
+		memcpy(RTA_DATA(rta), data, len);
+	n->nlmsg_len = NLMSG_ALIGN(n->nlmsg_len) + RTA_ALIGN(rta->rta_len);
+}
+
+static struct rtattr *nl_nest(struct nlmsghdr *n, int type)
+{
+	struct rtattr *nest = (struct rtattr *)((char *)n + NLMSG_ALIGN(n->nlmsg_len));
+
+	nl_attr(n, type, NULL, 0);
+	return nest;
+}
+
+static void nl_nest_end(struct nlmsghdr *n, struct rtattr *nest)
+{
+	nest->rta_len = (char *)n + n->nlmsg_len - (char *)nest;
+}
+
+/* Send one request, wait for its ack; returns 0 or -errno. */
+static int nl_talk(struct nlmsghdr *n)
+{
+	char buf[NL_BUF];
+	struct nlmsgerr *e;
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE), ret = -EIO;
+	ssize_t len;
+
+	if (fd < 0)
+		return -errno;
+	n->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
+	if (send(fd, n, n->nlmsg_len, 0) < 0) {
+		ret = -errno;
+		goto out;
+	}
+	len = recv(fd, buf, sizeof(buf), 0);
+	if (len >= (ssize_t)NLMSG_LENGTH(sizeof(*e)) &&
+	    ((struct nlmsghdr *)buf)->nlmsg_type == NLMSG_ERROR) {
+		e = NLMSG_DATA((struct nlmsghdr *)buf);
+		ret = e->error;
+	}
+out:
+	close(fd);
+	return ret;
+}
+
+static int veth_create(const char *a, const char *b)
+{
+	char buf[NL_BUF] = { 0 };
+	struct nlmsghdr *n = (struct nlmsghdr *)buf;
+	struct ifinfomsg *peer;
+	struct rtattr *li, *data, *pr;
+
+	n->nlmsg_len = NLMSG_LENGTH(sizeof(struct ifinfomsg));
+	n->nlmsg_type = RTM_NEWLINK;
+	n->nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
+	nl_attr(n, IFLA_IFNAME, a, strlen(a) + 1);
+	li = nl_nest(n, IFLA_LINKINFO);
+	nl_attr(n, IFLA_INFO_KIND, "veth", 5);
+	data = nl_nest(n, IFLA_INFO_DATA);
+	pr = nl_nest(n, VETH_INFO_PEER);
+	peer = (struct ifinfomsg *)((char *)n + n->nlmsg_len);
+	memset(peer, 0, sizeof(*peer));
+	n->nlmsg_len += NLMSG_ALIGN(sizeof(*peer));
+	nl_attr(n, IFLA_IFNAME, b, strlen(b) + 1);
+	nl_nest_end(n, pr);
+	nl_nest_end(n, data);
+	nl_nest_end(n, li);
+	return nl_talk(n);
+}
+
+static int link_to_netns(const char *ifname, pid_t pid)
+{
+	char buf[NL_BUF] = { 0 };
+	struct nlmsghdr *n = (struct nlmsghdr *)buf;
+	__u32 p = pid;
+
+	n->nlmsg_len = NLMSG_LENGTH(sizeof(struct ifinfomsg));
+	n->nlmsg_type = RTM_NEWLINK;
+	nl_attr(n, IFLA_IFNAME, ifname, strlen(ifname) + 1);
+	nl_attr(n, IFLA_NET_NS_PID, &p, sizeof(p));
+	return nl_talk(n);
+}
+
+static int link_del(const char *ifname)
+{
+	char buf[NL_BUF] = { 0 };
+	struct nlmsghdr *n = (struct nlmsghdr *)buf;
+
+	n->nlmsg_len = NLMSG_LENGTH(sizeof(struct ifinfomsg));
+	n->nlmsg_type = RTM_DELLINK;
+	nl_attr(n, IFLA_IFNAME, ifname, strlen(ifname) + 1);
+	return nl_talk(n);
+}
+
+/* Address @ip/24 on @ifname, and up. */
+static int if_config(const char *ifname, in_addr_t ip)
+{
+	struct ifreq ifr = { 0 };
+	struct sockaddr_in *sin = (struct sockaddr_in *)&ifr.ifr_addr;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", ifname);
+	sin->sin_family = AF_INET;
+	sin->sin_addr.s_addr = ip;
+	if (ioctl(fd, SIOCSIFADDR, &ifr))
+		ret = -errno;
+	sin->sin_addr.s_addr = htonl(0xffffff00);
+	if (!ret && ioctl(fd, SIOCSIFNETMASK, &ifr))
+		ret = -errno;
+	if (!ret && ioctl(fd, SIOCGIFFLAGS, &ifr))
+		ret = -errno;
+	ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+	if (!ret && ioctl(fd, SIOCSIFFLAGS, &ifr))
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+static int listen_on(in_addr_t ip, struct sockaddr_in *sa)
+{
+	socklen_t sl = sizeof(*sa);
+	int one = 1, fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	memset(sa, 0, sizeof(*sa));
+	sa->sin_family = AF_INET;
+	sa->sin_addr.s_addr = ip;
+	if (fd < 0)
+		return -1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)sa, sizeof(*sa)) || listen(fd, 1) ||
+	    getsockname(fd, (struct sockaddr *)sa, &sl)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
 }
 
 static void usage(void)
@@ -1205,13 +1365,15 @@ static int read_result(int fd, struct result *r)
 
 int main(int argc, char **argv)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET };
-	socklen_t sl = sizeof(sa);
-	int lsock, one = 1, spipe[2], dpipe[2], st, rc;
+	struct sockaddr_in sa;
+	int lsock = -1, spipe[2], dpipe[2], d2s[2], s2d[2], st, rc, ret = -EIO;
 	struct result sr, dr, R;
 	pid_t dst, src;
 	struct sigaction act = { .sa_handler = kick_handler };
-	int have_s, have_d, selftest;
+	int have_s, have_d, selftest, setup_failed;
+	char if_s[IFNAMSIZ], if_d[IFNAMSIZ], c;
+	in_addr_t ip_s = htonl(0x0ad50001 | (getpid() % 250) << 8);
+	in_addr_t ip_d = htonl(0x0ad50002 | (getpid() % 250) << 8);
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	selftest = argc == 1;
@@ -1220,25 +1382,26 @@ int main(int argc, char **argv)
 		printf("TAP version 13\n1..1\n");
 	sigaction(SIGUSR1, &act, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	if (o.netns)
-		msg("kvmmig-migrate: --transport netns is not implemented yet: falling back to loopback TCP\n");
 	lo_up();
-
-	lsock = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	setsockopt(lsock, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (lsock < 0 || bind(lsock, (struct sockaddr *)&sa, sizeof(sa)) ||
-	    listen(lsock, 1) || getsockname(lsock, (struct sockaddr *)&sa, &sl)) {
-		msg("kvmmig-migrate: listening socket: %s\n", strerror(errno));
-		return 5;
+	snprintf(if_s, sizeof(if_s), "kms%d", getpid());
+	snprintf(if_d, sizeof(if_d), "kmd%d", getpid());
+	if (o.netns) {
+		ret = veth_create(if_s, if_d);
+		if (ret) {
+			msg("kvmmig-migrate: --transport netns: no veth pair (%s; this kernel has veth as a module, CONFIG_VETH=m, and it is not loaded?): FALLING BACK TO LOOPBACK TCP\n",
+			    strerror(-ret));
+			o.netns = 0;
+		}
 	}
-	if (pipe(spipe) || pipe(dpipe))
+	if (pipe(spipe) || pipe(dpipe) || pipe(d2s) || pipe(s2d))
 		return 5;
-	if (!o.quiet)
-		printf("kvmmig-migrate: workload %s, mode %s, %d vCPUs, %d MiB, 127.0.0.1:%d\n",
-		       workload_name[o.workload], o.mode ? "baseline" : "kvmmig", o.vcpus,
-		       o.mem_mib, ntohs(sa.sin_port));
-	fflush(stdout);
+	if (!o.netns) {
+		lsock = listen_on(htonl(INADDR_LOOPBACK), &sa);
+		if (lsock < 0) {
+			msg("kvmmig-migrate: listening socket: %s\n", strerror(errno));
+			return 5;
+		}
+	}
 
 	dst = fork();
 	if (dst == 0) {
@@ -1246,13 +1409,49 @@ int main(int argc, char **argv)
 		close(spipe[1]);
 		close(dpipe[0]);
 		alarm(1200);
+		if (o.netns) {
+			if (unshare(CLONE_NEWNET)) {
+				msg("kvmmig-migrate: unshare(CLONE_NEWNET): %s\n", strerror(errno));
+				_exit(5);
+			}
+			lo_up();
+			if (write(d2s[1], "u", 1) != 1 || read(s2d[0], &c, 1) != 1 || c != 'm')
+				_exit(5);
+			ret = if_config(if_d, ip_d);
+			lsock = listen_on(ip_d, &sa);
+			if (ret || lsock < 0) {
+				msg("kvmmig-migrate: destination netns: %s: %s\n", if_d,
+				    strerror(ret ? -ret : errno));
+				_exit(5);
+			}
+			if (write(d2s[1], &sa, sizeof(sa)) != sizeof(sa))
+				_exit(5);
+		}
 		_exit(dest_main(lsock, dpipe[1]));
 	}
+	if (o.netns) {
+		if (read(d2s[0], &c, 1) != 1 || (ret = link_to_netns(if_d, dst)) ||
+		    write(s2d[1], "m", 1) != 1 || (ret = if_config(if_s, ip_s)) ||
+		    read(d2s[0], &sa, sizeof(sa)) != sizeof(sa)) {
+			msg("kvmmig-migrate: netns setup failed: %s\n", strerror(-ret));
+			kill(dst, SIGKILL);
+			link_del(if_s);
+			return 5;
+		}
+	}
+	if (!o.quiet)
+		printf("kvmmig-migrate: workload %s, mode %s, %d vCPUs, %d MiB, %s %s:%d\n",
+		       workload_name[o.workload], o.mode ? "baseline" : "kvmmig", o.vcpus,
+		       o.mem_mib, o.netns ? "veth into the destination's netns," : "loopback",
+		       inet_ntoa(sa.sin_addr), ntohs(sa.sin_port));
+	fflush(stdout);
+
 	src = fork();
 	if (src == 0) {
 		int sock = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
-		close(lsock);
+		if (lsock >= 0)
+			close(lsock);
 		close(dpipe[0]);
 		close(dpipe[1]);
 		close(spipe[0]);
@@ -1263,7 +1462,8 @@ int main(int argc, char **argv)
 		}
 		_exit(source_main(sock, spipe[1], dst));
 	}
-	close(lsock);
+	if (lsock >= 0)
+		close(lsock);
 	close(spipe[1]);
 	close(dpipe[1]);
 	have_s = read_result(spipe[0], &sr);
@@ -1271,11 +1471,16 @@ int main(int argc, char **argv)
 	waitpid(src, &st, 0);
 	if (!have_s && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL && o.kill_src_at)
 		msg("kvmmig-migrate: source killed (fault injection)\n");
+	setup_failed = !have_s && WIFEXITED(st) && WEXITSTATUS(st) == 5;
 	waitpid(dst, &st, 0);
+	if (o.netns)
+		link_del(if_s);	/* normally gone with the destination's netns */
 
 	memset(&R, 0, sizeof(R));
 	if (have_s) {
 		R = sr;
+	} else if (setup_failed) {
+		R.outcome = OUT_SETUP;
 	} else if (have_d && dr.outcome == OUT_SRC_LOST) {
 		R.outcome = OUT_SRC_LOST;
 	} else {
@@ -1326,7 +1531,7 @@ int main(int argc, char **argv)
 		       "\"downtime_ms\":%llu,\"hash_ok\":%s,\"dst_progress\":%s,\"src_alive\":%s,"
 		       "\"classify_vs_memcpy_x1000\":%llu}\n",
 		       workload_name[o.workload], o.mode ? "baseline" : "kvmmig",
-		       R.outcome == OUT_SETUP ? "mismatch" : outcome_name[R.outcome],
+		       outcome_name[R.outcome],
 		       (unsigned long long)R.rounds,
 		       (unsigned long long)R.pages_data, (unsigned long long)R.pages_zero,
 		       (unsigned long long)R.pages_pattern, (unsigned long long)R.pages_dup,
