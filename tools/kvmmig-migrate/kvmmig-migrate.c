@@ -214,6 +214,18 @@ static void *vcpu_thread(void *arg)
 		switch (get_ucall(c->vcpu, &uc)) {
 		case UCALL_SYNC:
 			if (uc.args[1] == SYNC_READY) {
+				/*
+				 * Dirty logging on before vCPU 0 goes on: from
+				 * now on it may reallocate pages it hinted free,
+				 * and only the dirty log tells the module so.
+				 * Everything is faulted in by now: reads do not
+				 * show up as writes.
+				 */
+				if (m->is_source) {
+					vm_mem_region_set_flags(m->vm, 0, KVM_MEM_LOG_DIRTY_PAGES);
+					vm_mem_region_set_flags(m->vm, DATA_SLOT,
+								KVM_MEM_LOG_DIRTY_PAGES);
+				}
 				pthread_mutex_lock(&m->run_lock);
 				m->ready = 1;
 				pthread_cond_broadcast(&m->run_cond);
@@ -782,8 +794,6 @@ static int source_main(int sock, int resfd, pid_t dst_pid)
 	usleep(100000);
 
 	s->res.classify_x1000 = measure_classify(s);
-	vm_mem_region_set_flags(m->vm, 0, KVM_MEM_LOG_DIRTY_PAGES);
-	vm_mem_region_set_flags(m->vm, DATA_SLOT, KVM_MEM_LOG_DIRTY_PAGES);
 
 	if (o.history_in) {
 		struct kvmmig_history h;
