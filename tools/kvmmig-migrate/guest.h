@@ -52,28 +52,28 @@ static inline bool g_is_free(struct gctl *c, uint64_t p)
 /* A page of unique contents: 8 words, the rest left as they are. */
 static void g_fill(uint64_t p, uint64_t salt)
 {
-	volatile uint64_t *w = (uint64_t *)(DATA_GPA + p * 4096);
+	uint64_t *w = (uint64_t *)(DATA_GPA + p * 4096);
 
 	for (int i = 0; i < 512; i += 64)
-		w[i] = (p + 1) * 0x9E3779B97F4A7C15ull ^ salt ^ i;
+		WRITE_ONCE(w[i], (p + 1) * 0x9E3779B97F4A7C15ull ^ salt ^ i);
 }
 
 /* Page @p gets the contents of template @t: the same bytes for every @p. */
 static void g_fill_tmpl(uint64_t p, uint64_t t)
 {
-	volatile uint64_t *w = (uint64_t *)(DATA_GPA + p * 4096);
+	uint64_t *w = (uint64_t *)(DATA_GPA + p * 4096);
 
 	for (int i = 0; i < 512; i += 64)
-		w[i] = (t + 1) * 0xC2B2AE3D27D4EB4Full ^ i;
+		WRITE_ONCE(w[i], (t + 1) * 0xC2B2AE3D27D4EB4Full ^ i);
 }
 
 static void g_fill_pattern(uint64_t p)
 {
-	volatile uint64_t *w = (uint64_t *)(DATA_GPA + p * 4096);
+	uint64_t *w = (uint64_t *)(DATA_GPA + p * 4096);
 	uint64_t v = 0x0101010101010101ull * (1 + p % 7);
 
 	for (int i = 0; i < 512; i++)
-		w[i] = v;
+		WRITE_ONCE(w[i], v);
 }
 
 static void g_hint_flush(struct gctl *c)
@@ -97,8 +97,8 @@ static void g_free(struct gctl *c, uint64_t p, uint64_t n)
 
 static void g_delay(uint64_t n)
 {
-	for (volatile uint64_t i = 0; i < n; i++)
-		;
+	for (uint64_t i = 0; i < n; i++)
+		asm volatile("" : : : "memory");
 }
 
 static void g_init(struct gctl *c)
@@ -123,7 +123,7 @@ static void g_init(struct gctl *c)
 			if (p % 5 == 0)
 				g_fill(p, 2);
 			else
-				*(volatile uint64_t *)(DATA_GPA + p * 4096) = 0;
+				WRITE_ONCE(*(uint64_t *)(DATA_GPA + p * 4096), 0);
 		}
 		break;
 	case WL_DUP:
@@ -140,7 +140,7 @@ static void g_init(struct gctl *c)
 			uint64_t k = p % 10;
 
 			if (k < 3)
-				*(volatile uint64_t *)(DATA_GPA + p * 4096) = 0;
+				WRITE_ONCE(*(uint64_t *)(DATA_GPA + p * 4096), 0);
 			else if (k < 6)
 				g_fill_tmpl(p, p % 8);
 			else if (k == 6)
@@ -176,7 +176,7 @@ static void guest_code(struct gctl *c, uint64_t id)
 			uint64_t p = b * IDLE_BLOCK + it % IDLE_USED;
 
 			if (p < np)
-				*(volatile uint64_t *)(DATA_GPA + p * 4096 + 8) = it;
+				WRITE_ONCE(*(uint64_t *)(DATA_GPA + p * 4096 + 8), it);
 			if (id == 0 && it % 64 == 63) {
 				/* reallocate or free again IDLE_SWAP pages */
 				uint64_t s = ((it / 64) % nb) * IDLE_BLOCK + IDLE_USED;
@@ -217,7 +217,7 @@ static void guest_code(struct gctl *c, uint64_t id)
 			uint64_t s = hot * id / n, e = hot * (id + 1) / n;
 
 			for (uint64_t p = s; p < e; p++)
-				*(volatile uint64_t *)(DATA_GPA + p * 4096 + 16) = it;
+				WRITE_ONCE(*(uint64_t *)(DATA_GPA + p * 4096 + 16), it);
 			break;
 		}
 		case WL_DIRTY: {
@@ -225,7 +225,7 @@ static void guest_code(struct gctl *c, uint64_t id)
 			uint64_t s = big * id / n, e = big * (id + 1) / n;
 
 			for (uint64_t p = s; p < e; p++)
-				*(volatile uint64_t *)(DATA_GPA + p * 4096 + 24) = it;
+				WRITE_ONCE(*(uint64_t *)(DATA_GPA + p * 4096 + 24), it);
 			break;
 		}
 		}
