@@ -69,7 +69,7 @@ static struct opts {
 } o = { .vcpus = 2, .mem_mib = 64, .max_rounds = 30, .downtime_ms = 300 };
 
 /* ---- wire format (source -> destination) ---- */
-enum { W_PAGES = 1, W_STATE, W_DONE, W_ACK_RECEIVED, W_REPORT, W_CANCEL };
+enum { W_PAGES = 1, W_STATE, W_DONE, W_ACK_RECEIVED, W_REPORT, W_CANCEL, W_HASH };
 /* wire page classes: KVMMIG_CLASS_DATA/ZERO/PATTERN/DUP, plus: */
 #define W_CLASS_DSTORE	16	/* contents in the datastore file */
 
@@ -747,7 +747,7 @@ static int source_main(int sock, int resfd, pid_t dst_pid)
 	struct src_state *s = calloc(1, sizeof(*s));
 	struct kvmmig_scan scan = { .size = sizeof(scan), .flags = KVMMIG_SCAN_START };
 	struct kvmmig_migration ma = { 0 };
-	uint64_t t_start, t_stop = 0, nr, nr_free, prev_remaining = ~0ull, rate = 0;
+	uint64_t t_start, t_stop = 0, t_stopped = 0, nr, nr_free, prev_remaining = ~0ull, rate = 0;
 	uint32_t pct = 0, want = 0;
 	int dev, round, rc = 0, converged = 0, lost = 0;
 	uint64_t words;
@@ -932,8 +932,9 @@ static int source_main(int sock, int resfd, pid_t dst_pid)
 
 		/* converged: the rest fits the allowed downtime */
 		if (rate && remaining * 1000 / rate <= (uint64_t)o.downtime_ms) {
-			vcpus_stop(m, 0);
 			t_stop = now_ns();
+			vcpus_stop(m, 0);
+			t_stopped = now_ns();
 			pthread_mutex_lock(&m->hint_lock);
 			mark(s);
 			harvest(s, s->bits2);
@@ -964,17 +965,25 @@ static int source_main(int sock, int resfd, pid_t dst_pid)
 			    round, s->res.src_alive ? "still running" : "NOT RUNNING");
 		rc = lost ? 3 : rc ? rc : 2;
 	} else {
-		uint64_t hash = ram_hash(m);
+		uint64_t t_state = now_ns(), hash;
 		struct whdr ack;
 		struct result dr;
 
-		if (send_state(s) || send_hdr(s->sock, W_DONE, 0, hash) ||
+		if (send_state(s) || send_hdr(s->sock, W_DONE, 0, 0) ||
 		    recv_all(s->sock, &ack, sizeof(ack)) || ack.type != W_ACK_RECEIVED) {
 			lost = 1;
 		} else {
+			/* the destination could run the guest now: downtime ends */
 			s->res.downtime_ms = (now_ns() - t_stop) / 1000000;
+			if (!o.quiet)
+				printf("stop-and-copy: vCPUs stopped in %llu ms, state acked in %llu ms\n",
+				       (unsigned long long)(t_stopped - t_stop) / 1000000,
+				       (unsigned long long)(now_ns() - t_state) / 1000000);
 			migration_end(s, KVMMIG_OUTCOME_CONVERGED, now_ns() - t_stop);
-			if (recv_all(s->sock, &ack, sizeof(ack)) || ack.type != W_REPORT ||
+			/* the source guest stays stopped: hash its RAM for the check */
+			hash = ram_hash(m);
+			if (send_hdr(s->sock, W_HASH, 0, hash) ||
+			    recv_all(s->sock, &ack, sizeof(ack)) || ack.type != W_REPORT ||
 			    recv_all(s->sock, &dr, sizeof(dr)))
 				lost = 1;
 		}
@@ -1031,7 +1040,7 @@ static int dest_main(int lsock, int resfd)
 	uint8_t *data = malloc(BATCH * PAGE);
 	struct result res = { .valid = 1 };
 	int sock, dstore = -1, done = 0, rc;
-	uint64_t src_hash = 0, states = 0;
+	uint64_t src_hash = 0, dst_hash, states = 0;
 	struct whdr h;
 
 	vmm_create(m, 0);
@@ -1105,7 +1114,6 @@ static int dest_main(int lsock, int resfd)
 			states++;
 			break;
 		case W_DONE:
-			src_hash = h.arg;
 			done = 1;
 			break;
 		case W_CANCEL:
@@ -1131,10 +1139,20 @@ eof:
 	/* the vCPUs hold the source's state; pages are all here */
 	if (send_hdr(sock, W_ACK_RECEIVED, 0, 0))
 		msg("kvmmig-migrate: destination: ack: %s\n", strerror(errno));
-	res.hash_ok = ram_hash(m) == src_hash;
+	dst_hash = ram_hash(m);
+	if (recv_all(sock, &h, sizeof(h)) || h.type != W_HASH) {
+		msg("kvmmig-migrate: destination: no RAM hash from the source: not resumed\n");
+		res.outcome = OUT_SRC_LOST;
+		if (write(resfd, &res, sizeof(res)) != sizeof(res))
+			return 4;
+		kvm_vm_free(m->vm);
+		return 4;
+	}
+	src_hash = h.arg;
+	res.hash_ok = dst_hash == src_hash;
 	if (!res.hash_ok) {
 		msg("kvmmig-migrate: RAM HASH MISMATCH: source 0x%llx, destination 0x%llx\n",
-		    (unsigned long long)src_hash, (unsigned long long)ram_hash(m));
+		    (unsigned long long)src_hash, (unsigned long long)dst_hash);
 		msg("kvmmig-migrate: destination guest not resumed\n");
 		res.outcome = OUT_MISMATCH;
 	} else {
