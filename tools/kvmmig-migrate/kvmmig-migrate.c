@@ -114,6 +114,20 @@ static void msg(const char *fmt, ...)
 	fflush(stderr);
 }
 
+static int debug;	/* KVMMIG_MIGRATE_DEBUG set: timings on stderr */
+
+static void dbg(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!debug)
+		return;
+	va_start(ap, fmt);
+	fprintf(stderr, "[%llu ms] ", (unsigned long long)(now_ns() / 1000000 % 100000));
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+}
+
 /* ---- the VM, the same layout in both processes ---- */
 struct vmm;
 
@@ -647,8 +661,12 @@ static int send_state(struct src_state *s)
 	if (!xsize)
 		xsize = sizeof(struct kvm_xsave);
 	for (int i = 0; i < o.vcpus; i++) {
-		struct kvm_x86_state *st = vcpu_save_state(s->m->vcpus[i]);
+		struct kvm_x86_state *st;
 		size_t sz = sizeof(*st) + ml->nmsrs * sizeof(st->msrs.entries[0]);
+
+		dbg("source: saving vCPU %d\n", i);
+		st = vcpu_save_state(s->m->vcpus[i]);
+		dbg("source: saved vCPU %d\n", i);
 
 		if (send_hdr(s->sock, W_STATE, i, sz) ||
 		    send_all(s->sock, st, sz) ||
@@ -859,7 +877,9 @@ static int source_main(int sock, int resfd, pid_t dst_pid)
 		s->r_zero = 0;
 		s->r_pattern = 0;
 		s->r_dup = 0;
+		dbg("source: round %d: sending %llu pages\n", round, (unsigned long long)nr);
 		r = send_pages(s, s->gfns, nr, converged);
+		dbg("source: round %d sent\n", round);
 		if (r == -2) {
 			rc = 5;
 			break;
@@ -1109,6 +1129,7 @@ static int dest_main(int lsock, int resfd)
 			break;
 		}
 		case W_STATE:
+			dbg("destination: loading vCPU %u\n", h.count);
 			if (dst_recv_state(m, sock, &h))
 				goto eof;
 			states++;
@@ -1136,6 +1157,7 @@ eof:
 		kvm_vm_free(m->vm);
 		return 4;
 	}
+	dbg("destination: all received\n");
 	/* the vCPUs hold the source's state; pages are all here */
 	if (send_hdr(sock, W_ACK_RECEIVED, 0, 0))
 		msg("kvmmig-migrate: destination: ack: %s\n", strerror(errno));
@@ -1459,6 +1481,7 @@ int main(int argc, char **argv)
 	in_addr_t ip_d = htonl(0x0ad50002 | (getpid() % 250) << 8);
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	debug = !!getenv("KVMMIG_MIGRATE_DEBUG");
 	selftest = argc == 1;
 	parse(argc, argv);
 	if (selftest)	/* no options: a selftest for the test bed's runner */
