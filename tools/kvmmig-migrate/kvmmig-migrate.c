@@ -136,6 +136,7 @@ struct vcpu_ctx {
 	struct kvm_vcpu *vcpu;
 	pthread_t thread;
 	int id, parked, started;
+	struct kvm_x86_state *state;	/* saved by this thread, on request */
 };
 
 struct vmm {
@@ -152,7 +153,7 @@ struct vmm {
 	/* run state */
 	pthread_mutex_t run_lock;
 	pthread_cond_t run_cond;
-	int stop, quit, ready;
+	int stop, quit, ready, save_req;
 	/* hints */
 	pthread_mutex_t hint_lock;
 	int hints_on;			/* pass hints to the module */
@@ -209,6 +210,17 @@ static void *vcpu_thread(void *arg)
 		pthread_mutex_lock(&m->run_lock);
 		while (m->stop && !m->quit) {
 			c->parked = 1;
+			if (m->save_req && !c->state) {
+				/*
+				 * The vCPU's own thread saves its state: a
+				 * KVM_RUN from another thread (the library's
+				 * complete_io) would make that thread the
+				 * vCPU's task, the one kvmmig stuns.
+				 */
+				pthread_mutex_unlock(&m->run_lock);
+				c->state = vcpu_save_state(c->vcpu);
+				pthread_mutex_lock(&m->run_lock);
+			}
 			pthread_cond_broadcast(&m->run_cond);
 			pthread_cond_wait(&m->run_cond, &m->run_lock);
 		}
@@ -660,13 +672,29 @@ static int send_state(struct src_state *s)
 
 	if (!xsize)
 		xsize = sizeof(struct kvm_xsave);
+	struct vmm *m = s->m;
+	int all;
+
+	dbg("source: saving vCPU state\n");
+	pthread_mutex_lock(&m->run_lock);
+	m->save_req = 1;
+	pthread_cond_broadcast(&m->run_cond);
+	do {
+		all = 1;
+		for (int i = 0; i < o.vcpus; i++)
+			if (!m->ctx[i].state)
+				all = 0;
+		if (!all)
+			pthread_cond_wait(&m->run_cond, &m->run_lock);
+	} while (!all);
+	m->save_req = 0;
+	pthread_mutex_unlock(&m->run_lock);
+	dbg("source: saved vCPU state\n");
 	for (int i = 0; i < o.vcpus; i++) {
-		struct kvm_x86_state *st;
+		struct kvm_x86_state *st = m->ctx[i].state;
 		size_t sz = sizeof(*st) + ml->nmsrs * sizeof(st->msrs.entries[0]);
 
-		dbg("source: saving vCPU %d\n", i);
-		st = vcpu_save_state(s->m->vcpus[i]);
-		dbg("source: saved vCPU %d\n", i);
+		m->ctx[i].state = NULL;
 
 		if (send_hdr(s->sock, W_STATE, i, sz) ||
 		    send_all(s->sock, st, sz) ||
@@ -996,7 +1024,7 @@ static int source_main(int sock, int resfd, pid_t dst_pid)
 			/* the destination could run the guest now: downtime ends */
 			s->res.downtime_ms = (now_ns() - t_stop) / 1000000;
 			if (!o.quiet)
-				printf("stop-and-copy: vCPUs stopped in %llu ms, state acked in %llu ms\n",
+				printf("stop-and-copy: vCPUs stopped in %llu ms, state: %llu ms\n",
 				       (unsigned long long)(t_stopped - t_stop) / 1000000,
 				       (unsigned long long)(now_ns() - t_state) / 1000000);
 			migration_end(s, KVMMIG_OUTCOME_CONVERGED, now_ns() - t_stop);
