@@ -155,7 +155,8 @@ int kvmmig_check_free_hints(const struct kvmmig_free_hints *a)
 		return -EINVAL;
 	if (a->reserved0 || !kvmmig_all_zero(a->reserved, sizeof(a->reserved)))
 		return -EINVAL;
-	if (hweight32(op) != 1)
+	/* at most one operation; none is a query */
+	if (hweight32(op) > 1)
 		return -EINVAL;
 	if (op & (KVMMIG_FREE_HINT_ADD | KVMMIG_FREE_HINT_REMOVE)) {
 		if (!a->nr_ranges || a->nr_ranges > KVMMIG_FREE_HINT_MAX_RANGES ||

@@ -1,17 +1,159 @@
 // SPDX-License-Identifier: GPL-2.0
-/* hint/free_hints.c: placeholder, being written. */
+/*
+ * Free-page hints (method M7): kernel glue of KVMMIG_FREE_HINTS around the
+ * pure map of hint/hint_map.c.
+ *
+ * A VMM passes on what its virtio-balloon free page hinting (or free page
+ * reporting) handler receives: ADD the ranges the guest reports free,
+ * REMOVE ranges that hold data again, MARK right before each dirty log
+ * harvest, CLEAR when the hints no longer hold (e.g. a migration ended).
+ * KVMMIG_GET_SEND_ORDER leaves hinted frames out (migrate/send_order.c).
+ *
+ * Every range must lie in address space 0's user memslots: checked under
+ * kvm->srcu before anything changes, so a bad range changes nothing.
+ *
+ * Lock order: hints->lock (mutex) nests inside nothing of kvmmig's and is
+ * taken before scan->lock and kvm->srcu by KVMMIG_GET_SEND_ORDER, which
+ * holds it across its user copies; no user copy is made under it here.
+ */
+#include <linux/kvm_host.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <kvmmig/args.h>
+#include <kvmmig/hints.h>
 #include <kvmmig/kvmmig.h>
+
 int kvmmig_hints_init(struct kvmmig_session *s)
 {
+	struct kvmmig_hints *h = kzalloc(sizeof(*h), GFP_KERNEL_ACCOUNT);
+
+	if (!h)
+		return -ENOMEM;
+	mutex_init(&h->lock);
+	kvmmig_hint_map_init(&h->map);
+	s->hints = h;
 	return 0;
 }
 
 void kvmmig_hints_destroy(struct kvmmig_session *s)
 {
+	struct kvmmig_hints *h = s->hints;
+
+	if (!h)
+		return;
+	kvmmig_hint_map_destroy(&h->map);
+	mutex_destroy(&h->lock);
+	kfree(h);
+	s->hints = NULL;
+}
+
+/* Whether address space 0's user memslots cover [gfn, gfn + n). */
+static bool kvmmig_hints_in_slots(struct kvm *kvm, u64 gfn, u64 n)
+{
+	struct kvm_memslots *slots = __kvm_memslots(kvm, 0);
+	u64 end = gfn + n;
+
+	while (gfn < end) {
+		struct kvm_memory_slot *m = __gfn_to_memslot(slots, gfn);
+
+		if (!m || m->id >= KVM_USER_MEM_SLOTS)
+			return false;
+		gfn = m->base_gfn + m->npages;
+	}
+	return true;
+}
+
+/* Copy in and check the ranges of @a; returns them as frames or ERR_PTR. */
+static struct kvmmig_gfn_range *kvmmig_hints_ranges(struct kvmmig_session *s,
+						    const struct kvmmig_free_hints *a)
+{
+	struct kvmmig_gpa_range *ur;
+	struct kvmmig_gfn_range *r;
+	u32 i;
+	int idx, ret = 0;
+
+	ur = kvmalloc_array(a->nr_ranges, sizeof(*ur), GFP_KERNEL_ACCOUNT);
+	r = kvmalloc_array(a->nr_ranges, sizeof(*r), GFP_KERNEL_ACCOUNT);
+	if (!ur || !r) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	if (copy_from_user(ur, u64_to_user_ptr(a->ranges_ptr),
+			   (size_t)a->nr_ranges * sizeof(*ur))) {
+		ret = -EFAULT;
+		goto out;
+	}
+	for (i = 0; i < a->nr_ranges; i++) {
+		ret = kvmmig_check_gpa_range(&ur[i]);
+		if (ret)
+			goto out;
+		r[i].gfn = ur[i].gpa >> PAGE_SHIFT;
+		r[i].npages = ur[i].npages;
+	}
+	/* Removing is allowed anywhere, e.g. after a memslot is deleted. */
+	if (a->flags & KVMMIG_FREE_HINT_REMOVE)
+		goto out;
+	idx = srcu_read_lock(&s->kvm->srcu);
+	for (i = 0; i < a->nr_ranges && !ret; i++)
+		if (!kvmmig_hints_in_slots(s->kvm, r[i].gfn, r[i].npages))
+			ret = -EINVAL;
+	srcu_read_unlock(&s->kvm->srcu, idx);
+out:
+	kvfree(ur);
+	if (ret) {
+		kvfree(r);
+		return ERR_PTR(ret);
+	}
+	return r;
 }
 
 long kvmmig_ioctl_free_hints(struct kvmmig_session *s,
 			     struct kvmmig_free_hints __user *uarg)
 {
-	return -ENOTTY;
+	struct kvmmig_gfn_range *r = NULL;
+	struct kvmmig_hints *h = s->hints;
+	struct kvmmig_free_hints a;
+	long ret = 0;
+	u32 i;
+
+	if (copy_from_user(&a, uarg, sizeof(a)))
+		return -EFAULT;
+	ret = kvmmig_check_free_hints(&a);
+	if (ret)
+		return ret;
+	if (a.flags & (KVMMIG_FREE_HINT_ADD | KVMMIG_FREE_HINT_REMOVE)) {
+		r = kvmmig_hints_ranges(s, &a);
+		if (IS_ERR(r))
+			return PTR_ERR(r);
+	}
+
+	mutex_lock(&h->lock);
+	switch (a.flags) {
+	case KVMMIG_FREE_HINT_ADD:
+		ret = kvmmig_hint_map_add(&h->map, r, a.nr_ranges);
+		break;
+	case KVMMIG_FREE_HINT_REMOVE:
+		for (i = 0; i < a.nr_ranges; i++)
+			kvmmig_hint_map_remove(&h->map, r[i].gfn, r[i].npages);
+		break;
+	case KVMMIG_FREE_HINT_MARK:
+		kvmmig_hint_map_mark(&h->map);
+		h->marks++;
+		break;
+	case KVMMIG_FREE_HINT_CLEAR:
+		kvmmig_hint_map_clear(&h->map);
+		break;
+	default:	/* a query */
+		break;
+	}
+	a.nr_hinted = kvmmig_hint_map_count(&h->map);
+	a.mark = h->marks;
+	mutex_unlock(&h->lock);
+	kvfree(r);
+
+	kvmmig_stat_set(s, KVMMIG_STAT_FREE_HINTED, a.nr_hinted);
+	if (!ret && copy_to_user(uarg, &a, sizeof(a)))
+		ret = -EFAULT;
+	return ret;
 }

@@ -1,3 +1,238 @@
 // SPDX-License-Identifier: GPL-2.0
-/* hint/hint_map.c: placeholder, being written. */
-#include <kvmmig/kvmmig.h>
+/*
+ * Free-page hint map (method M7), pure logic: see include/kvmmig/hints.h.
+ *
+ * A chunk covers KVMMIG_HINT_CHUNK_PAGES frames with two bitmaps, "free"
+ * and "fresh".  A chunk is in the xarray only while it holds a free frame
+ * (nr_free > 0), between calls; an ADD first makes every chunk its ranges
+ * need, and if one allocation fails it frees the chunks it made (the empty
+ * ones) and returns -ENOMEM with the map as it was.
+ *
+ * No locking here: the caller serialises all calls on a map.
+ */
+#include <linux/bitmap.h>
+#include <linux/slab.h>
+#include <linux/xarray.h>
+#include <kvmmig/hints.h>
+
+struct kvmmig_hint_chunk {
+	u32 nr_free;
+	unsigned long *free;
+	unsigned long *fresh;
+};
+
+static void kvmmig_hint_chunk_free(struct kvmmig_hint_chunk *c)
+{
+	if (!c)
+		return;
+	bitmap_free(c->free);
+	bitmap_free(c->fresh);
+	kfree(c);
+}
+
+static struct kvmmig_hint_chunk *kvmmig_hint_chunk_alloc(void)
+{
+	struct kvmmig_hint_chunk *c = kzalloc(sizeof(*c), GFP_KERNEL_ACCOUNT);
+
+	if (!c)
+		return NULL;
+	c->free = bitmap_zalloc(KVMMIG_HINT_CHUNK_PAGES, GFP_KERNEL_ACCOUNT);
+	c->fresh = bitmap_zalloc(KVMMIG_HINT_CHUNK_PAGES, GFP_KERNEL_ACCOUNT);
+	if (!c->free || !c->fresh) {
+		kvmmig_hint_chunk_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+/**
+ * kvmmig_hint_map_init - an empty map
+ * @m: the map
+ */
+void kvmmig_hint_map_init(struct kvmmig_hint_map *m)
+{
+	xa_init(&m->chunks);
+	m->nr_free = 0;
+	m->cached = false;
+	m->last = NULL;
+}
+
+/* Drop chunks without a free frame; with @all, every chunk. */
+static void kvmmig_hint_map_prune(struct kvmmig_hint_map *m, bool all)
+{
+	struct kvmmig_hint_chunk *c;
+	unsigned long idx;
+
+	m->cached = false;
+	xa_for_each(&m->chunks, idx, c) {
+		if (!all && c->nr_free)
+			continue;
+		m->nr_free -= c->nr_free;
+		xa_erase(&m->chunks, idx);
+		kvmmig_hint_chunk_free(c);
+	}
+}
+
+/**
+ * kvmmig_hint_map_destroy - free everything a map holds
+ * @m: the map; it is empty and usable again afterwards
+ */
+void kvmmig_hint_map_destroy(struct kvmmig_hint_map *m)
+{
+	kvmmig_hint_map_prune(m, true);
+	xa_destroy(&m->chunks);
+}
+
+/* Make sure every chunk of frames [gfn, gfn + npages) exists. */
+static int kvmmig_hint_map_reserve(struct kvmmig_hint_map *m, u64 gfn,
+				   u64 npages)
+{
+	unsigned long idx, last = (gfn + npages - 1) >> KVMMIG_HINT_CHUNK_SHIFT;
+	struct kvmmig_hint_chunk *c;
+	int ret;
+
+	for (idx = gfn >> KVMMIG_HINT_CHUNK_SHIFT; idx <= last; idx++) {
+		if (xa_load(&m->chunks, idx))
+			continue;
+		c = kvmmig_hint_chunk_alloc();
+		if (!c)
+			return -ENOMEM;
+		ret = xa_err(xa_store(&m->chunks, idx, c, GFP_KERNEL_ACCOUNT));
+		if (ret) {
+			kvmmig_hint_chunk_free(c);
+			return ret;
+		}
+		m->cached = false;
+	}
+	return 0;
+}
+
+/*
+ * Set (@set: hint free and fresh) or clear the frames [gfn, gfn + npages)
+ * of the chunks present.  Returns true when a chunk was left empty.
+ */
+static bool kvmmig_hint_apply(struct kvmmig_hint_map *m, u64 gfn, u64 npages,
+			      bool set)
+{
+	u64 g = gfn, end = gfn + npages;
+	bool emptied = false;
+
+	while (g < end) {
+		unsigned long idx = g >> KVMMIG_HINT_CHUNK_SHIFT;
+		u32 off = g & (KVMMIG_HINT_CHUNK_PAGES - 1);
+		u32 n = min_t(u64, end - g, KVMMIG_HINT_CHUNK_PAGES - off);
+		struct kvmmig_hint_chunk *c = xa_load(&m->chunks, idx);
+
+		g += n;
+		if (!c)
+			continue;
+		m->nr_free -= c->nr_free;
+		if (set) {
+			bitmap_set(c->free, off, n);
+			bitmap_set(c->fresh, off, n);
+		} else {
+			bitmap_clear(c->free, off, n);
+			bitmap_clear(c->fresh, off, n);
+		}
+		c->nr_free = bitmap_weight(c->free, KVMMIG_HINT_CHUNK_PAGES);
+		m->nr_free += c->nr_free;
+		emptied |= !c->nr_free;
+	}
+	return emptied;
+}
+
+/**
+ * kvmmig_hint_map_add - hint frames free
+ * @m: the map
+ * @r: ranges, each non-empty and not wrapping (they may overlap)
+ * @nr: entries in @r
+ *
+ * Every frame of every range becomes free and fresh (hinted after the
+ * last mark), also when it was hinted before.
+ *
+ * Return: 0, or -ENOMEM with the map unchanged.
+ */
+int kvmmig_hint_map_add(struct kvmmig_hint_map *m,
+			const struct kvmmig_gfn_range *r, u32 nr)
+{
+	u32 i;
+	int ret;
+
+	for (i = 0; i < nr; i++) {
+		ret = kvmmig_hint_map_reserve(m, r[i].gfn, r[i].npages);
+		if (ret) {
+			/* the chunks made above are the empty ones */
+			kvmmig_hint_map_prune(m, false);
+			return ret;
+		}
+	}
+	for (i = 0; i < nr; i++)
+		kvmmig_hint_apply(m, r[i].gfn, r[i].npages, true);
+	return 0;
+}
+
+/**
+ * kvmmig_hint_map_remove - frames [@gfn, @gfn + @npages) hold data again
+ * @m: the map
+ * @gfn: first frame
+ * @npages: frames, not wrapping
+ *
+ * Frames not hinted are left as they are; chunks left empty are freed.
+ */
+void kvmmig_hint_map_remove(struct kvmmig_hint_map *m, u64 gfn, u64 npages)
+{
+	if (!m->nr_free || !npages)
+		return;
+	if (kvmmig_hint_apply(m, gfn, npages, false))
+		kvmmig_hint_map_prune(m, false);
+}
+
+/**
+ * kvmmig_hint_map_mark - every hint so far becomes settled (not fresh)
+ * @m: the map
+ */
+void kvmmig_hint_map_mark(struct kvmmig_hint_map *m)
+{
+	struct kvmmig_hint_chunk *c;
+	unsigned long idx;
+
+	xa_for_each(&m->chunks, idx, c)
+		bitmap_zero(c->fresh, KVMMIG_HINT_CHUNK_PAGES);
+}
+
+/**
+ * kvmmig_hint_map_clear - forget every hint
+ * @m: the map
+ */
+void kvmmig_hint_map_clear(struct kvmmig_hint_map *m)
+{
+	kvmmig_hint_map_prune(m, true);
+}
+
+/**
+ * kvmmig_hint_map_test - the hint state of one frame
+ * @m: the map
+ * @gfn: the frame
+ *
+ * Return: 0 when @gfn is not hinted, else KVMMIG_HINT_FREE, with
+ * KVMMIG_HINT_FRESH when the hint came after the last mark.
+ */
+unsigned int kvmmig_hint_map_test(struct kvmmig_hint_map *m, u64 gfn)
+{
+	unsigned long idx = gfn >> KVMMIG_HINT_CHUNK_SHIFT;
+	u32 off = gfn & (KVMMIG_HINT_CHUNK_PAGES - 1);
+	struct kvmmig_hint_chunk *c;
+
+	if (!m->nr_free)
+		return 0;
+	if (!m->cached || m->last_idx != idx) {
+		m->last = xa_load(&m->chunks, idx);
+		m->last_idx = idx;
+		m->cached = true;
+	}
+	c = m->last;
+	if (!c || !test_bit(off, c->free))
+		return 0;
+	return KVMMIG_HINT_FREE |
+	       (test_bit(off, c->fresh) ? KVMMIG_HINT_FRESH : 0);
+}

@@ -1,21 +1,207 @@
 // SPDX-License-Identifier: GPL-2.0
-/* migrate/dirty.c: placeholder, being written. */
+/*
+ * Dirty rate (KVMMIG_GET_DIRTY_RATE), the input of the throttle controller
+ * (method M5).  Guest writes through EPT/NPT raise no host event and the
+ * dirty harvest stays with the VMM, so the rate is read, never taken:
+ *
+ * - dirty ring (kvm->dirty_ring_size != 0): each vCPU's ring dirty_index
+ *   is a free-running count of entries pushed; its growth over the window
+ *   is that vCPU's count, the VM's is the sum;
+ * - else, when KVMMIG_GET_SEND_ORDER was handed harvests in the window:
+ *   the set bits of those bitmaps (kvmmig_dirty_report());
+ * - else the memslot dirty bitmaps of address space 0's user slots: the
+ *   first half is where KVM marks pages, and KVM_GET_DIRTY_LOG (without
+ *   manual protect) empties it at each harvest, so its population count is
+ *   the pages dirtied since the last harvest.  The window is meant to start
+ *   at that harvest (RESET right after it).
+ *
+ * Nothing of KVM is written: fields are read with READ_ONCE (ring index)
+ * or as plain words of a bitmap KVM updates atomically.
+ *
+ * Lock order: dirty->lock (mutex) is innermost among kvmmig's locks apart
+ * from kvm->srcu, which is taken under it for the bitmap count.
+ */
+#include <linux/bitmap.h>
+#include <linux/kvm_host.h>
+#include <linux/slab.h>
+#include <linux/timekeeping.h>
+#include <linux/uaccess.h>
+#include <kvmmig/args.h>
+#include <kvmmig/dirty.h>
 #include <kvmmig/kvmmig.h>
+
+/* Each vCPU's dirty_index now, into a new array; NULL without a ring. */
+static u32 *kvmmig_dirty_ring_snapshot(struct kvm *kvm, u32 *nr)
+{
+	struct kvm_vcpu *vcpu;
+	unsigned long i;
+	u32 n = atomic_read(&kvm->online_vcpus), *v;
+
+	*nr = 0;
+	if (!kvm->dirty_ring_size || !n)
+		return NULL;
+	v = kcalloc(n, sizeof(*v), GFP_KERNEL_ACCOUNT);
+	if (!v)
+		return ERR_PTR(-ENOMEM);
+	kvm_for_each_vcpu(i, vcpu, kvm)
+		if (i < n)
+			v[i] = READ_ONCE(vcpu->dirty_ring.dirty_index);
+	*nr = n;
+	return v;
+}
+
 int kvmmig_dirty_init(struct kvmmig_session *s)
 {
+	struct kvmmig_dirty *d = kzalloc(sizeof(*d), GFP_KERNEL_ACCOUNT);
+	u32 *ring;
+
+	if (!d)
+		return -ENOMEM;
+	ring = kvmmig_dirty_ring_snapshot(s->kvm, &d->nr_ring);
+	if (IS_ERR(ring)) {
+		kfree(d);
+		return PTR_ERR(ring);
+	}
+	mutex_init(&d->lock);
+	d->ring_start = ring;
+	d->start_ns = ktime_get_ns();
+	s->dirty = d;
 	return 0;
 }
 
 void kvmmig_dirty_destroy(struct kvmmig_session *s)
 {
+	struct kvmmig_dirty *d = s->dirty;
+
+	if (!d)
+		return;
+	kfree(d->ring_start);
+	mutex_destroy(&d->lock);
+	kfree(d);
+	s->dirty = NULL;
 }
 
+/**
+ * kvmmig_dirty_report - a dirty log harvest of @dirty_pages pages was
+ *	handed to KVMMIG_GET_SEND_ORDER
+ * @s: the session
+ * @dirty_pages: set bits of its bitmap
+ */
 void kvmmig_dirty_report(struct kvmmig_session *s, u64 dirty_pages)
 {
+	struct kvmmig_dirty *d = s->dirty;
+
+	mutex_lock(&d->lock);
+	d->reported += dirty_pages;
+	d->have_report = true;
+	mutex_unlock(&d->lock);
+}
+
+/* Pages set in the first half of the dirty bitmaps; false: none logged. */
+static bool kvmmig_dirty_bitmap_count(struct kvm *kvm, u64 *pages)
+{
+	struct kvm_memslots *slots;
+	struct kvm_memory_slot *m;
+	bool logged = false;
+	int bkt, idx;
+
+	*pages = 0;
+	idx = srcu_read_lock(&kvm->srcu);
+	slots = __kvm_memslots(kvm, 0);
+	kvm_for_each_memslot(m, bkt, slots) {
+		if (m->id >= KVM_USER_MEM_SLOTS || !m->dirty_bitmap)
+			continue;
+		logged = true;
+		*pages += bitmap_weight(m->dirty_bitmap, m->npages);
+	}
+	srcu_read_unlock(&kvm->srcu, idx);
+	return logged;
 }
 
 long kvmmig_ioctl_get_dirty_rate(struct kvmmig_session *s,
 				 struct kvmmig_dirty_rate __user *uarg)
 {
-	return -ENOTTY;
+	struct kvmmig_dirty *d = s->dirty;
+	struct kvm *kvm = s->kvm;
+	struct kvmmig_dirty_rate a;
+	u32 *new_ring = NULL, new_nr = 0, cap;
+	u64 *rates = NULL, now, window, pages = 0;
+	bool reset;
+	long ret = 0;
+
+	if (copy_from_user(&a, uarg, sizeof(a)))
+		return -EFAULT;
+	ret = kvmmig_check_dirty_rate(&a);
+	if (ret)
+		return ret;
+	reset = a.flags & KVMMIG_DIRTY_RATE_RESET;
+	cap = a.nr_vcpus;
+	if (cap) {
+		rates = kvcalloc(cap, sizeof(*rates), GFP_KERNEL);
+		if (!rates)
+			return -ENOMEM;
+	}
+
+	mutex_lock(&d->lock);
+	if (reset) {
+		/* the next window's start, taken with this window's end */
+		new_ring = kvmmig_dirty_ring_snapshot(kvm, &new_nr);
+		if (IS_ERR(new_ring)) {
+			ret = PTR_ERR(new_ring);
+			mutex_unlock(&d->lock);
+			goto out;
+		}
+	}
+	now = ktime_get_ns();
+	window = max_t(u64, now - d->start_ns, 1);
+	if (kvm->dirty_ring_size) {
+		struct kvm_vcpu *vcpu;
+		unsigned long i;
+
+		a.source = KVMMIG_DIRTY_SRC_RING;
+		kvm_for_each_vcpu(i, vcpu, kvm) {
+			u32 cur = READ_ONCE(vcpu->dirty_ring.dirty_index);
+			u32 start = i < d->nr_ring ? d->ring_start[i] : 0;
+			u64 n = (u32)(cur - start);
+
+			/* the snapshot above may be a few entries older */
+			if (i < new_nr)
+				new_ring[i] = cur;
+			pages += n;
+			if (i < cap)
+				rates[i] = kvmmig_dirty_per_sec(n, window);
+		}
+	} else if (d->have_report) {
+		a.source = KVMMIG_DIRTY_SRC_REPORTED;
+		pages = d->reported;
+	} else if (kvmmig_dirty_bitmap_count(kvm, &pages)) {
+		a.source = KVMMIG_DIRTY_SRC_BITMAP;
+	} else {
+		a.source = KVMMIG_DIRTY_SRC_NONE;
+	}
+	if (reset) {
+		kfree(d->ring_start);
+		d->ring_start = new_ring;
+		d->nr_ring = new_nr;
+		d->start_ns = now;
+		d->reported = 0;
+		d->have_report = false;
+	}
+	mutex_unlock(&d->lock);
+
+	a.nr_vcpus = atomic_read(&kvm->online_vcpus);
+	a.dirty_pages = pages;
+	a.window_ns = window;
+	a.pages_per_sec = kvmmig_dirty_per_sec(pages, window);
+	kvmmig_stat_set(s, KVMMIG_STAT_DIRTY_RATE, a.pages_per_sec);
+	if (rates && copy_to_user(u64_to_user_ptr(a.vcpu_rates_ptr), rates,
+				  (size_t)cap * sizeof(*rates))) {
+		ret = -EFAULT;
+		goto out;
+	}
+	if (copy_to_user(uarg, &a, sizeof(a)))
+		ret = -EFAULT;
+out:
+	kvfree(rates);
+	return ret;
 }

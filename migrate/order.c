@@ -1,3 +1,254 @@
 // SPDX-License-Identifier: GPL-2.0
-/* migrate/order.c: placeholder, being written. */
-#include <kvmmig/kvmmig.h>
+/*
+ * Pre-copy send order (method M17), pure logic: see include/kvmmig/order.h.
+ *
+ * The count pass sizes each level's part of the order; the place pass
+ * streams frames into those parts.  The two passes see the same bitmap
+ * and hints unless the caller's input changed in between (a VMM writing
+ * its bitmap during the call, a memslot update); the temperature levels
+ * may change, as the scanner runs on.  So a level whose part is full takes
+ * its frame to the nearest level with room (hotter first), and only a
+ * change of the total makes the place pass fail (-EAGAIN): no frame is
+ * ever lost or sent twice, and every part stays in ascending frame order.
+ *
+ * No locking here: the caller serialises use of the hint map.
+ */
+#include <linux/bitops.h>
+#include <linux/errno.h>
+#include <linux/string.h>
+#include <kvmmig/order.h>
+
+/**
+ * kvmmig_order_fate - what becomes of one set frame
+ * @level: its temperature level, or KVMMIG_TEMP_NO_SLOT
+ * @hint: its kvmmig_hint_map_test() state
+ * @all: the bitmap is KVMMIG_SEND_ORDER_ALL's "everything"
+ *
+ * Return: an enum kvmmig_order_fate.
+ */
+enum kvmmig_order_fate kvmmig_order_fate(u8 level, unsigned int hint, bool all)
+{
+	if (level >= KVMMIG_TEMP_LEVELS)
+		return KVMMIG_ORDER_NO_SLOT;
+	if (!(hint & KVMMIG_HINT_FREE))
+		return KVMMIG_ORDER_SEND;
+	/* ALL: nothing was sent yet, every hint holds; else a fresh hint
+	 * came after the harvest's mark, so it is newer than the write.
+	 */
+	if (all || (hint & KVMMIG_HINT_FRESH))
+		return KVMMIG_ORDER_FREE;
+	return KVMMIG_ORDER_SEND_UNHINT;
+}
+
+/* The set bits of word @w of @c, bits at and past @c->nbits cleared. */
+static u64 kvmmig_order_word(const struct kvmmig_order_chunk *c, u32 w)
+{
+	u64 v = c->words[w];
+	u32 left = c->nbits - w * 64;
+
+	if (left < 64)
+		v &= (1ULL << left) - 1;
+	return v;
+}
+
+/* The first set frame at or after @from, or @c->nbits when there is none. */
+static u32 kvmmig_order_next_bit(const struct kvmmig_order_chunk *c, u32 from)
+{
+	u32 w = from / 64, nw = DIV_ROUND_UP(c->nbits, 64);
+	u64 v;
+
+	if (from >= c->nbits)
+		return c->nbits;
+	v = kvmmig_order_word(c, w) & (~0ULL << (from % 64));
+	while (!v) {
+		if (++w >= nw)
+			return c->nbits;
+		v = kvmmig_order_word(c, w);
+	}
+	return w * 64 + __ffs64(v);
+}
+
+static enum kvmmig_order_fate kvmmig_order_fate_of(const struct kvmmig_order_chunk *c,
+						   u32 i)
+{
+	u8 level = c->levels[i];
+
+	if (level >= KVMMIG_TEMP_LEVELS)
+		return KVMMIG_ORDER_NO_SLOT;
+	return kvmmig_order_fate(level, c->hints ?
+				 kvmmig_hint_map_test(c->hints, c->base_gfn + i) : 0,
+				 c->all);
+}
+
+/**
+ * kvmmig_order_count - the count pass over one chunk
+ * @c: the chunk
+ * @cnt: counts, added to
+ */
+void kvmmig_order_count(const struct kvmmig_order_chunk *c,
+			struct kvmmig_order_counts *cnt)
+{
+	u32 i;
+
+	for (i = kvmmig_order_next_bit(c, 0); i < c->nbits;
+	     i = kvmmig_order_next_bit(c, i + 1)) {
+		cnt->dirty++;
+		switch (kvmmig_order_fate_of(c, i)) {
+		case KVMMIG_ORDER_NO_SLOT:
+			cnt->no_slot++;
+			break;
+		case KVMMIG_ORDER_FREE:
+			cnt->nr_free++;
+			break;
+		case KVMMIG_ORDER_SEND_UNHINT:
+			cnt->unhint++;
+			fallthrough;
+		case KVMMIG_ORDER_SEND:
+			cnt->level_pages[c->levels[i]]++;
+			break;
+		}
+	}
+}
+
+/**
+ * kvmmig_order_total - frames in the order
+ * @cnt: counts of every chunk
+ *
+ * Return: the sum of @cnt->level_pages.
+ */
+u64 kvmmig_order_total(const struct kvmmig_order_counts *cnt)
+{
+	u64 n = 0;
+	int l;
+
+	for (l = 0; l < KVMMIG_TEMP_LEVELS; l++)
+		n += cnt->level_pages[l];
+	return n;
+}
+
+/**
+ * kvmmig_order_out_init - lay out the order's parts, coldest level first
+ * @o: output state; @o->flush and @o->ctx are left as they are
+ * @cnt: counts of every chunk, from the count pass
+ */
+void kvmmig_order_out_init(struct kvmmig_order_out *o,
+			   const struct kvmmig_order_counts *cnt)
+{
+	u64 at = 0;
+	int l;
+
+	for (l = 0; l < KVMMIG_TEMP_LEVELS; l++) {
+		o->next[l] = at;
+		at += cnt->level_pages[l];
+		o->end[l] = at;
+		o->nbuf[l] = 0;
+	}
+}
+
+static int kvmmig_order_flush(struct kvmmig_order_out *o, int l)
+{
+	u32 n = o->nbuf[l];
+
+	if (!n)
+		return 0;
+	o->nbuf[l] = 0;
+	return o->flush(o->ctx, o->next[l] - n, o->buf[l], n);
+}
+
+/* The level whose part takes a frame of level @l, or -1: no room left. */
+static int kvmmig_order_part(const struct kvmmig_order_out *o, int l)
+{
+	int d;
+
+	if (o->next[l] < o->end[l])
+		return l;
+	for (d = 1; d < KVMMIG_TEMP_LEVELS; d++) {
+		if (l + d < KVMMIG_TEMP_LEVELS && o->next[l + d] < o->end[l + d])
+			return l + d;
+		if (l - d >= 0 && o->next[l - d] < o->end[l - d])
+			return l - d;
+	}
+	return -1;
+}
+
+/**
+ * kvmmig_order_place - the place pass over one chunk
+ * @c: the chunk (chunks in ascending frame order)
+ * @o: output state from kvmmig_order_out_init()
+ *
+ * Return: 0, -EAGAIN when there are more frames to send than counted, or
+ * an error of @o->flush.
+ */
+int kvmmig_order_place(const struct kvmmig_order_chunk *c,
+		       struct kvmmig_order_out *o)
+{
+	int l, ret;
+	u32 i;
+
+	for (i = kvmmig_order_next_bit(c, 0); i < c->nbits;
+	     i = kvmmig_order_next_bit(c, i + 1)) {
+		switch (kvmmig_order_fate_of(c, i)) {
+		case KVMMIG_ORDER_NO_SLOT:
+		case KVMMIG_ORDER_FREE:
+			continue;
+		default:
+			break;
+		}
+		l = kvmmig_order_part(o, c->levels[i]);
+		if (l < 0)
+			return -EAGAIN;
+		o->buf[l][o->nbuf[l]++] = c->base_gfn + i;
+		o->next[l]++;
+		if (o->nbuf[l] == KVMMIG_ORDER_BUF) {
+			ret = kvmmig_order_flush(o, l);
+			if (ret)
+				return ret;
+		}
+	}
+	return 0;
+}
+
+/**
+ * kvmmig_order_finish - flush what is held, check the order is complete
+ * @o: output state after the last kvmmig_order_place()
+ *
+ * Return: 0, -EAGAIN when fewer frames were placed than counted, or an
+ * error of @o->flush.
+ */
+int kvmmig_order_finish(struct kvmmig_order_out *o)
+{
+	int l, ret;
+
+	for (l = 0; l < KVMMIG_TEMP_LEVELS; l++) {
+		ret = kvmmig_order_flush(o, l);
+		if (ret)
+			return ret;
+	}
+	for (l = 0; l < KVMMIG_TEMP_LEVELS; l++)
+		if (o->next[l] != o->end[l])
+			return -EAGAIN;
+	return 0;
+}
+
+/**
+ * kvmmig_order_unhint - drop the hints of the chunk's sent hinted frames
+ * @c: the chunk, after a successful place pass
+ *
+ * Return: the number of hints dropped.
+ */
+u64 kvmmig_order_unhint(const struct kvmmig_order_chunk *c)
+{
+	u64 n = 0;
+	u32 i;
+
+	if (!c->hints || c->all)
+		return 0;
+	for (i = kvmmig_order_next_bit(c, 0); i < c->nbits;
+	     i = kvmmig_order_next_bit(c, i + 1)) {
+		if (kvmmig_order_fate_of(c, i) != KVMMIG_ORDER_SEND_UNHINT)
+			continue;
+		kvmmig_hint_map_remove(c->hints, c->base_gfn + i, 1);
+		n++;
+	}
+	return n;
+}

@@ -1,8 +1,251 @@
 // SPDX-License-Identifier: GPL-2.0
-/* migrate/send_order.c: placeholder, being written. */
+/*
+ * Pre-copy send order (method M17): kernel glue of KVMMIG_GET_SEND_ORDER
+ * around the pure logic of migrate/order.c.
+ *
+ * The VMM's bitmap can be as large as KVMMIG_SEND_ORDER_MAX_PAGES bits, so
+ * it is read in chunks of KVMMIG_ORDER_CHUNK frames, never whole.  For
+ * each chunk the frames' levels come from the temperature scanner
+ * (kvmmig_scan_get_levels(): never scanned is cold) and memslot membership
+ * from address space 0's user memslots under kvm->srcu.  Three passes over
+ * the bitmap: count (sizes each level's part; -E2BIG here writes nothing
+ * but @nr_gfns), place (writes the order), and, once the order is
+ * complete, drop the settled hints of the hinted frames that are sent.  A
+ * failure before the last pass leaves the hints as they were.  If the
+ * total changed between count and place (the bitmap or the memslots
+ * changed during the call) the call starts over, a few times at most,
+ * then fails with -EAGAIN.
+ *
+ * Lock order: hints->lock (held for the whole call, across user copies:
+ * only FREE_HINTS and this ioctl take it) -> scan->lock (taken per chunk
+ * inside kvmmig_scan_get_levels()) ; kvm->srcu per chunk, never across a
+ * user copy.  kvmmig_dirty_report() is called with no lock held.
+ */
+#include <linux/bitmap.h>
+#include <linux/kvm_host.h>
+#include <linux/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <kvmmig/args.h>
+#include <kvmmig/hints.h>
 #include <kvmmig/kvmmig.h>
+#include <kvmmig/order.h>
+
+/* Frames per chunk: 8 KiB of bitmap, 64 KiB of levels. */
+#define KVMMIG_ORDER_CHUNK	(64 * 1024)
+#define KVMMIG_ORDER_TRIES	3
+
+struct kvmmig_order_ctx {
+	struct kvmmig_session *s;
+	const struct kvmmig_send_order *a;
+	u64 *words;
+	u8 *levels;
+	unsigned long *in_slot;
+	struct kvmmig_order_out *out;
+};
+
+/* Frames of [gfn, gfn + n) outside address space 0's user memslots. */
+static void kvmmig_order_mark_no_slot(struct kvm *kvm, u64 gfn, u32 n,
+				      unsigned long *in_slot, u8 *levels)
+{
+	struct kvm_memslot_iter iter;
+	struct kvm_memslots *slots;
+	u32 i;
+	int idx;
+
+	bitmap_zero(in_slot, n);
+	idx = srcu_read_lock(&kvm->srcu);
+	slots = __kvm_memslots(kvm, 0);
+	kvm_for_each_memslot_in_gfn_range(&iter, slots, gfn, gfn + n) {
+		struct kvm_memory_slot *m = iter.slot;
+		u64 lo = max(gfn, m->base_gfn);
+		u64 hi = min(gfn + n, m->base_gfn + m->npages);
+
+		if (m->id < KVM_USER_MEM_SLOTS && lo < hi)
+			bitmap_set(in_slot, lo - gfn, hi - lo);
+	}
+	srcu_read_unlock(&kvm->srcu, idx);
+	for_each_clear_bit(i, in_slot, n)
+		levels[i] = KVMMIG_TEMP_NO_SLOT;
+}
+
+/* Read chunk @off (a multiple of KVMMIG_ORDER_CHUNK) of the bitmap. */
+static int kvmmig_order_read(struct kvmmig_order_ctx *x, u64 off,
+			     struct kvmmig_order_chunk *c)
+{
+	const struct kvmmig_send_order *a = x->a;
+	u32 n = min_t(u64, a->npages - off, KVMMIG_ORDER_CHUNK);
+	u32 nw = DIV_ROUND_UP(n, 64), w;
+
+	if (copy_from_user(x->words, u64_to_user_ptr(a->bitmap_ptr + off / 8),
+			   nw * sizeof(u64)))
+		return -EFAULT;
+	c->base_gfn = a->base_gfn + off;
+	c->nbits = n;
+	c->words = x->words;
+	c->levels = x->levels;
+	c->all = a->flags & KVMMIG_SEND_ORDER_ALL;
+	c->hints = &x->s->hints->map;
+	for (w = 0; w < nw; w++)
+		if (x->words[w])
+			break;
+	if (w == nw) {
+		c->nbits = 0;	/* nothing set: no levels needed */
+		return 0;
+	}
+	kvmmig_scan_get_levels(x->s, c->base_gfn, n, x->levels);
+	kvmmig_order_mark_no_slot(x->s->kvm, c->base_gfn, n, x->in_slot,
+				  x->levels);
+	return 0;
+}
+
+static int kvmmig_order_next(void)
+{
+	if (fatal_signal_pending(current))
+		return -EINTR;
+	cond_resched();
+	return 0;
+}
+
+static int kvmmig_order_flush_user(void *ctx, u64 index, const u64 *gfns, u32 n)
+{
+	struct kvmmig_order_ctx *x = ctx;
+
+	if (copy_to_user(u64_to_user_ptr(x->a->gfns_ptr + index * sizeof(u64)),
+			 gfns, n * sizeof(u64)))
+		return -EFAULT;
+	return 0;
+}
+
+static int kvmmig_order_count_all(struct kvmmig_order_ctx *x,
+				  struct kvmmig_order_counts *cnt)
+{
+	struct kvmmig_order_chunk c;
+	u64 off;
+	int ret;
+
+	memset(cnt, 0, sizeof(*cnt));
+	for (off = 0; off < x->a->npages; off += KVMMIG_ORDER_CHUNK) {
+		ret = kvmmig_order_read(x, off, &c);
+		if (!ret)
+			kvmmig_order_count(&c, cnt);
+		if (!ret)
+			ret = kvmmig_order_next();
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static int kvmmig_order_place_all(struct kvmmig_order_ctx *x,
+				  const struct kvmmig_order_counts *cnt)
+{
+	struct kvmmig_order_chunk c;
+	u64 off;
+	int ret;
+
+	kvmmig_order_out_init(x->out, cnt);
+	x->out->flush = kvmmig_order_flush_user;
+	x->out->ctx = x;
+	for (off = 0; off < x->a->npages; off += KVMMIG_ORDER_CHUNK) {
+		ret = kvmmig_order_read(x, off, &c);
+		if (!ret)
+			ret = kvmmig_order_place(&c, x->out);
+		if (!ret)
+			ret = kvmmig_order_next();
+		if (ret)
+			return ret;
+	}
+	return kvmmig_order_finish(x->out);
+}
+
+static int kvmmig_order_unhint_all(struct kvmmig_order_ctx *x, u64 *dropped)
+{
+	struct kvmmig_order_chunk c;
+	u64 off;
+	int ret;
+
+	for (off = 0; off < x->a->npages; off += KVMMIG_ORDER_CHUNK) {
+		ret = kvmmig_order_read(x, off, &c);
+		if (ret)
+			return ret;
+		*dropped += kvmmig_order_unhint(&c);
+		cond_resched();
+	}
+	return 0;
+}
+
 long kvmmig_ioctl_get_send_order(struct kvmmig_session *s,
 				 struct kvmmig_send_order __user *uarg)
 {
-	return -ENOTTY;
+	struct kvmmig_hints *h = s->hints;
+	struct kvmmig_order_counts cnt;
+	struct kvmmig_order_ctx x = { .s = s };
+	struct kvmmig_send_order a;
+	u64 total = 0, dropped = 0, hinted;
+	int tries, ret;
+
+	if (copy_from_user(&a, uarg, sizeof(a)))
+		return -EFAULT;
+	ret = kvmmig_check_send_order(&a);
+	if (ret)
+		return ret;
+	x.a = &a;
+	x.words = kvmalloc(KVMMIG_ORDER_CHUNK / 8, GFP_KERNEL);
+	x.levels = kvmalloc(KVMMIG_ORDER_CHUNK, GFP_KERNEL);
+	x.in_slot = bitmap_alloc(KVMMIG_ORDER_CHUNK, GFP_KERNEL);
+	x.out = kvmalloc(sizeof(*x.out), GFP_KERNEL);
+	if (!x.words || !x.levels || !x.in_slot || !x.out) {
+		ret = -ENOMEM;
+		goto out_free;
+	}
+
+	mutex_lock(&h->lock);
+	for (tries = 0; tries < KVMMIG_ORDER_TRIES; tries++) {
+		ret = kvmmig_order_count_all(&x, &cnt);
+		if (ret)
+			break;
+		total = kvmmig_order_total(&cnt);
+		if (total > a.nr_gfns) {
+			ret = -E2BIG;
+			break;
+		}
+		ret = kvmmig_order_place_all(&x, &cnt);
+		if (ret != -EAGAIN)
+			break;
+	}
+	if (!ret)
+		ret = kvmmig_order_unhint_all(&x, &dropped);
+	hinted = kvmmig_hint_map_count(&h->map);
+	mutex_unlock(&h->lock);
+
+	kvmmig_stat_add(s, KVMMIG_STAT_SEND_ORDER_CALLS, 1);
+	if (dropped) {
+		kvmmig_stat_add(s, KVMMIG_STAT_FREE_HINTS_DROPPED, dropped);
+		kvmmig_stat_set(s, KVMMIG_STAT_FREE_HINTED, hinted);
+	}
+	if (ret == -E2BIG) {
+		if (put_user(total, &uarg->nr_gfns))
+			ret = -EFAULT;
+		goto out_free;
+	}
+	if (ret)
+		goto out_free;
+
+	kvmmig_stat_add(s, KVMMIG_STAT_SEND_ORDER_PAGES, total);
+	kvmmig_stat_add(s, KVMMIG_STAT_SEND_ORDER_FREE, cnt.nr_free);
+	if (!(a.flags & KVMMIG_SEND_ORDER_ALL))
+		kvmmig_dirty_report(s, cnt.dirty);
+	a.nr_gfns = total;
+	a.nr_free = cnt.nr_free;
+	memcpy(a.level_pages, cnt.level_pages, sizeof(a.level_pages));
+	if (copy_to_user(uarg, &a, sizeof(a)))
+		ret = -EFAULT;
+out_free:
+	kvfree(x.words);
+	kvfree(x.levels);
+	bitmap_free(x.in_slot);
+	kvfree(x.out);
+	return ret;
 }

@@ -682,6 +682,36 @@ static void kvmmig_temp_fill(struct kvmmig_scanner *sc, u64 gfn, u32 n,
 	}
 }
 
+/**
+ * kvmmig_scan_get_levels - temperature levels of frames [@gfn, @gfn + @n)
+ * @s: the session
+ * @gfn: first frame (address space 0)
+ * @n: frames
+ * @levels: @n bytes, filled with each frame's level; a frame the scanner
+ *	has no map for (never scanned, or no memslot) reads 0, cold
+ *
+ * Takes scan->lock.  Return: 0.
+ */
+int kvmmig_scan_get_levels(struct kvmmig_session *s, u64 gfn, u64 n, u8 *levels)
+{
+	struct kvmmig_scanner *sc = &s->scan;
+	u32 i;
+
+	memset(levels, 0, n);
+	mutex_lock(&sc->lock);
+	for (i = 0; i < sc->nr_slots; i++) {
+		struct kvmmig_temp_map *m = &sc->slots[i].map;
+		u64 lo = max(gfn, m->base_gfn);
+		u64 hi = min(gfn + n, m->base_gfn + m->npages);
+		u64 g;
+
+		for (g = lo; g < hi; g++)
+			levels[g - gfn] = kvmmig_temp_level(m, g - m->base_gfn);
+	}
+	mutex_unlock(&sc->lock);
+	return 0;
+}
+
 #define KVMMIG_TEMP_CHUNK	(64 * 1024)
 
 long kvmmig_ioctl_get_temperature(struct kvmmig_session *s,

@@ -1,37 +1,491 @@
 // SPDX-License-Identifier: GPL-2.0
-/* sched/throttle.c: placeholder, being written. */
+/*
+ * vCPU throttling, "stun during page send" (method M5), and the migration
+ * control and history ioctls that drive it.
+ *
+ * The controller (sched/throttle_ctl.c) turns each pre-copy round the VMM
+ * reports into a stun share p.  While p > 0 a per-session slice driver (a
+ * delayed work, one run per throttle_slice_ms) queues a task work on each
+ * vCPU thread with task_work_add(TWA_RESUME) and kicks the vCPU: KVM runs
+ * task works on the vCPU thread before it re-enters the guest, with its
+ * SRCU dropped, and the work sleeps p% of the slice there, interruptibly
+ * (a signal to the vCPU thread ends the sleep; a fatal one skips it).
+ *
+ * Lifetime of a queued stun (struct kvmmig_stun, one per vCPU index):
+ * task_work_cancel() is not exported, and a work queued on a halted vCPU
+ * runs only when the vCPU next resumes or its thread exits.  So a queued
+ * stun holds a session reference (its memory lives in the session's
+ * throttle state, freed with the session) and a module reference: while
+ * any stun is queued, rmmod is refused (-EWOULDBLOCK).  The stun drops both
+ * as its last act.  If task_work_add() fails (the thread is exiting), the
+ * references are dropped at once.  A stun that runs after stunning stopped
+ * (END, detach, the VMM's exit) just returns.  A stun never touches the VM
+ * or the vCPU: it may run from the thread's exit, after the VM is gone.
+ *
+ * Locking (outermost first):
+ *   throttle->lock (mutex): migration state, controller and history; taken
+ *     alone by the ioctls and by kvmmig_throttle_stop(), held across
+ *     cancel_delayed_work_sync() of the slice driver.
+ *   The slice driver takes no lock: it reads @active, walks the vCPUs
+ *     (xarray, RCU) and vcpu->pid under rcu_read_lock().
+ *   The stun work takes no lock: @pct, @active and @slice_ns are READ_ONCE.
+ *   kvmmig_throttle_mm_released() (mmu_notifier .release) takes no lock and
+ *     does not wait: it clears @active and cancels the driver without sync;
+ *     a driver run already under way sees @active clear and stops re-arming,
+ *     and detach waits for it (the VM is held until then).
+ */
+#include <linux/hrtimer.h>
+#include <linux/jiffies.h>
+#include <linux/kvm_host.h>
+#include <linux/module.h>
+#include <linux/pid.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/task.h>
+#include <linux/slab.h>
+#include <linux/task_work.h>
+#include <linux/uaccess.h>
+#include <linux/workqueue.h>
+#include <linux/xarray.h>
+#include <kvmmig/args.h>
 #include <kvmmig/kvmmig.h>
+#include <kvmmig/throttle.h>
+
+#define CREATE_TRACE_POINTS
+#include "trace.h"
+
+static struct kvmmig_param_uint throttle_max_pct = {
+	.val = 90, .min = 0, .max = 99,
+};
+module_param_cb(throttle_max_pct, &kvmmig_param_uint_ops, &throttle_max_pct,
+		0644);
+MODULE_PARM_DESC(throttle_max_pct,
+		 "Largest share of each slice a vCPU is made to sleep, in percent [0..99, default 90]");
+
+static struct kvmmig_param_uint throttle_slice_ms = {
+	.val = 20, .min = 1, .max = 200,
+};
+module_param_cb(throttle_slice_ms, &kvmmig_param_uint_ops, &throttle_slice_ms,
+		0644);
+MODULE_PARM_DESC(throttle_slice_ms,
+		 "Length of one stun slice in ms (rounded up to a jiffy) [1..200, default 20]");
+
+/**
+ * struct kvmmig_stun - the task work that stuns one vCPU thread
+ * @cb: the task work
+ * @s: the session; referenced while @cb is queued
+ * @pending: @cb is queued (at most one stun per vCPU)
+ * @last_end: ktime_get_ns() when this vCPU's last stun ended (0: never);
+ *	only the stun itself, on the vCPU thread, reads and writes it
+ */
+struct kvmmig_stun {
+	struct callback_head cb;
+	struct kvmmig_session *s;
+	atomic_t pending;
+	u64 last_end;
+};
+
+/**
+ * struct kvmmig_throttle - a session's migration control and vCPU stun
+ * @s: the session (it outlives the driver: stop waits for the driver)
+ * @lock: serialises the ioctls and stop; protects @running, @ctl, @hist
+ * @driver: the slice driver: queues a stun on every vCPU once per slice
+ * @stuns: struct kvmmig_stun by vCPU index, written by the driver only,
+ *	freed with the session
+ * @ctl: the controller of the current (or last) migration
+ * @hist: the VM's migration history
+ * @running: a migration is between START and END
+ * @active: the driver runs (@pct > 0); cleared without @lock by the VMM's
+ *	exit
+ * @stopped: the VMM's address space is gone or the session detached:
+ *	never stun again
+ * @pct: the stun share the stuns apply
+ * @slice_ns: the driver's period, as the stuns see it
+ */
+struct kvmmig_throttle {
+	struct kvmmig_session *s;
+	struct mutex lock;	/* see above */
+	struct delayed_work driver;
+	struct xarray stuns;
+	struct kvmmig_throttle_ctl ctl;
+	struct kvmmig_history hist;
+	bool running;
+	bool active;
+	bool stopped;
+	u32 pct;
+	u64 slice_ns;
+};
+
+static u32 kvmmig_throttle_max_pct(void)
+{
+	return READ_ONCE(throttle_max_pct.val);
+}
+
+/* The driver's period in jiffies, and the slice the stuns divide. */
+static unsigned long kvmmig_slice_jiffies(void)
+{
+	return max(msecs_to_jiffies(READ_ONCE(throttle_slice_ms.val)), 1UL);
+}
+
+/*
+ * How long to sleep at share @pct (1..99): @pct of the slice, or, when the
+ * vCPU's last stun ended less than two slices ago, the time it has run
+ * since times @pct / (100 - @pct), so that the share holds over wall time
+ * when the driver's slices come late or a slice was skipped.  Bounded by
+ * twice @pct of the slice.
+ */
+static u64 kvmmig_stun_ns(u64 slice_ns, u32 pct, u64 last_end, u64 now)
+{
+	u64 nominal = div_u64(slice_ns * pct, 100);
+	u64 ran = now - last_end;
+
+	if (!last_end || now < last_end || ran >= 2 * slice_ns)
+		return nominal;
+	return min(div_u64(ran * pct, 100 - pct), 2 * nominal);
+}
+
+/* Runs on the vCPU thread, from task_work_run(). */
+static void kvmmig_stun_run(struct callback_head *cb)
+{
+	struct kvmmig_stun *stun = container_of(cb, struct kvmmig_stun, cb);
+	struct kvmmig_session *s = stun->s;
+	struct kvmmig_throttle *th = s->throttle;
+	u32 pct = min(READ_ONCE(th->pct), kvmmig_throttle_max_pct());
+
+	if (READ_ONCE(th->active) && pct && !fatal_signal_pending(current)) {
+		u64 start = ktime_get_ns(), end;
+		ktime_t t = ns_to_ktime(kvmmig_stun_ns(READ_ONCE(th->slice_ns),
+						       pct, stun->last_end,
+						       start));
+
+		set_current_state(TASK_INTERRUPTIBLE);
+		schedule_hrtimeout(&t, HRTIMER_MODE_REL);
+		end = ktime_get_ns();
+		stun->last_end = end;
+		kvmmig_stat_add(s, KVMMIG_STAT_STUN_SLICES, 1);
+		kvmmig_stat_add(s, KVMMIG_STAT_STUN_NS, end - start);
+	}
+	/* @stun may be queued again from here; it is not touched after */
+	atomic_set_release(&stun->pending, 0);
+	kvmmig_session_put(s);
+	/*
+	 * Last, so that only the return is left in the module's text (usually
+	 * compiled as a tail call): rmmod can only begin after this.
+	 */
+	module_put(THIS_MODULE);
+}
+
+static struct kvmmig_stun *kvmmig_stun_get(struct kvmmig_session *s,
+					   unsigned long idx)
+{
+	struct kvmmig_throttle *th = s->throttle;
+	struct kvmmig_stun *stun = xa_load(&th->stuns, idx);
+
+	if (stun)
+		return stun;
+	stun = kzalloc(sizeof(*stun), GFP_KERNEL_ACCOUNT);
+	if (!stun)
+		return NULL;
+	stun->s = s;
+	if (xa_err(xa_store(&th->stuns, idx, stun, GFP_KERNEL_ACCOUNT))) {
+		kfree(stun);
+		return NULL;
+	}
+	return stun;
+}
+
+/* Queue a stun on @vcpu's thread unless one is queued already. */
+static void kvmmig_stun_arm(struct kvmmig_session *s, unsigned long idx,
+			    struct kvm_vcpu *vcpu)
+{
+	struct kvmmig_stun *stun = kvmmig_stun_get(s, idx);
+	struct task_struct *task;
+
+	if (!stun || atomic_xchg(&stun->pending, 1))
+		return;
+	rcu_read_lock();
+	task = get_pid_task(rcu_dereference(vcpu->pid), PIDTYPE_PID);
+	rcu_read_unlock();
+	if (!task) {		/* never ran */
+		atomic_set(&stun->pending, 0);
+		return;
+	}
+	kref_get(&s->kref);
+	__module_get(THIS_MODULE);
+	init_task_work(&stun->cb, kvmmig_stun_run);
+	if (task_work_add(task, &stun->cb, TWA_RESUME)) {
+		/* exiting: the session file still holds @s */
+		atomic_set(&stun->pending, 0);
+		kvmmig_session_put(s);
+		module_put(THIS_MODULE);
+	} else {
+		kvm_vcpu_kick(vcpu);
+	}
+	put_task_struct(task);
+}
+
+static void kvmmig_throttle_drive(struct work_struct *work)
+{
+	struct kvmmig_throttle *th = container_of(to_delayed_work(work),
+						  struct kvmmig_throttle, driver);
+	struct kvmmig_session *s;
+	struct kvm_vcpu *vcpu;
+	unsigned long i, period;
+
+	if (!READ_ONCE(th->active))
+		return;
+	s = th->s;
+	period = kvmmig_slice_jiffies();
+	WRITE_ONCE(th->slice_ns, jiffies_to_nsecs(period));
+	kvm_for_each_vcpu(i, vcpu, s->kvm)
+		kvmmig_stun_arm(s, i, vcpu);
+	if (READ_ONCE(th->active))
+		queue_delayed_work(system_highpri_wq, &th->driver, period);
+}
+
+/* Start or stop the driver for share @pct; under th->lock. */
+static void kvmmig_throttle_apply(struct kvmmig_session *s, u32 pct)
+{
+	struct kvmmig_throttle *th = s->throttle;
+
+	if (READ_ONCE(th->stopped))
+		pct = 0;
+	WRITE_ONCE(th->pct, pct);
+	kvmmig_stat_set(s, KVMMIG_STAT_THROTTLE_PCT, pct);
+	if (pct && !READ_ONCE(th->active)) {
+		WRITE_ONCE(th->slice_ns, jiffies_to_nsecs(kvmmig_slice_jiffies()));
+		WRITE_ONCE(th->active, true);
+		queue_delayed_work(system_highpri_wq, &th->driver, 0);
+	} else if (!pct && READ_ONCE(th->active)) {
+		WRITE_ONCE(th->active, false);
+		cancel_delayed_work_sync(&th->driver);
+	}
+}
+
+static void kvmmig_throttle_decided(struct kvmmig_session *s,
+				    const struct kvmmig_throttle_decision *d)
+{
+	struct kvmmig_throttle_ctl *c = &s->throttle->ctl;
+
+	kvmmig_stat_add(s, KVMMIG_STAT_THROTTLE_DECISIONS, 1);
+	trace_kvmmig_throttle(s->id, c->rounds, c->dirty_rate, c->send_rate,
+			      d->old_pct, d->new_pct, d->reason);
+	kvmmig_throttle_apply(s, d->new_pct);
+}
+
+/**
+ * kvmmig_throttle_init() - set up a session's migration control
+ * @s: the session being created
+ *
+ * Return: 0 or -ENOMEM.
+ */
 int kvmmig_throttle_init(struct kvmmig_session *s)
 {
+	struct kvmmig_throttle *th;
+
+	th = kzalloc(sizeof(*th), GFP_KERNEL_ACCOUNT);
+	if (!th)
+		return -ENOMEM;
+	mutex_init(&th->lock);
+	INIT_DELAYED_WORK(&th->driver, kvmmig_throttle_drive);
+	xa_init(&th->stuns);
+	kvmmig_history_init(&th->hist);
+	th->s = s;
+	s->throttle = th;
 	return 0;
 }
 
+/**
+ * kvmmig_throttle_mm_released() - the VMM's address space is gone
+ * @s: the session
+ *
+ * From the mmu_notifier .release: takes no lock and does not wait.  No
+ * stun starts after it; stuns already queued return at once.
+ */
 void kvmmig_throttle_mm_released(struct kvmmig_session *s)
 {
+	struct kvmmig_throttle *th = s->throttle;
+
+	if (!th)
+		return;
+	WRITE_ONCE(th->stopped, true);
+	WRITE_ONCE(th->active, false);
+	WRITE_ONCE(th->pct, 0);
+	kvmmig_stat_set(s, KVMMIG_STAT_THROTTLE_PCT, 0);
+	cancel_delayed_work(&th->driver);
 }
 
+/**
+ * kvmmig_throttle_stop() - detach: stop all stunning
+ * @s: the session
+ *
+ * Returns once the slice driver is gone, so the VM may be released.  Stuns
+ * still queued on halted vCPUs keep the session and the module until they
+ * run, and return at once then.
+ */
 void kvmmig_throttle_stop(struct kvmmig_session *s)
 {
+	struct kvmmig_throttle *th = s->throttle;
+	struct kvmmig_throttle_decision d = {
+		.old_pct = 0, .new_pct = 0, .reason = KVMMIG_THROTTLE_STOP,
+	};
+
+	if (!th)
+		return;
+	mutex_lock(&th->lock);
+	if (th->running) {
+		d.old_pct = th->pct;
+		th->running = false;
+		th->ctl.pct = 0;
+		kvmmig_stat_add(s, KVMMIG_STAT_THROTTLE_DECISIONS, 1);
+		trace_kvmmig_throttle(s->id, th->ctl.rounds, th->ctl.dirty_rate,
+				      th->ctl.send_rate, d.old_pct, 0, d.reason);
+	}
+	WRITE_ONCE(th->stopped, true);
+	kvmmig_throttle_apply(s, 0);
+	mutex_unlock(&th->lock);
+	/* also a driver run that the VMM's exit cancelled without waiting */
+	cancel_delayed_work_sync(&th->driver);
 }
 
+/**
+ * kvmmig_throttle_destroy() - free a session's throttle state
+ * @s: the session being freed: no stun is queued any more (each held a
+ *	reference) and the driver is gone
+ */
 void kvmmig_throttle_destroy(struct kvmmig_session *s)
 {
+	struct kvmmig_throttle *th = s->throttle;
+	struct kvmmig_stun *stun;
+	unsigned long i;
+
+	if (!th)
+		return;
+	xa_for_each(&th->stuns, i, stun)
+		kfree(stun);
+	xa_destroy(&th->stuns);
+	mutex_destroy(&th->lock);
+	kfree(th);
+	s->throttle = NULL;
 }
 
+/**
+ * kvmmig_ioctl_migration() - KVMMIG_MIGRATION
+ * @s: the session
+ * @uarg: struct kvmmig_migration
+ *
+ * Return: 0; -EFAULT; -EINVAL for a malformed argument (see
+ * kvmmig_check_migration()); -EBUSY for START while a migration runs;
+ * -ENOENT for ROUND or END with none running.  Nothing changes on error.
+ */
 long kvmmig_ioctl_migration(struct kvmmig_session *s,
 			    struct kvmmig_migration __user *uarg)
 {
-	return -ENOTTY;
+	struct kvmmig_throttle *th = s->throttle;
+	struct kvmmig_throttle_decision d;
+	struct kvmmig_migration a;
+	u32 max_pct = kvmmig_throttle_max_pct();
+	bool fixed;
+	long ret;
+
+	if (copy_from_user(&a, uarg, sizeof(a)))
+		return -EFAULT;
+	ret = kvmmig_check_migration(&a, max_pct);
+	if (ret)
+		return ret;
+	fixed = a.flags & KVMMIG_MIGRATION_FIXED;
+
+	mutex_lock(&th->lock);
+	if (a.flags & KVMMIG_MIGRATION_START) {
+		if (th->running) {
+			ret = -EBUSY;
+			goto out_unlock;
+		}
+		kvmmig_throttle_ctl_start(&th->ctl, (a.flags &
+					  (KVMMIG_MIGRATION_NO_HISTORY |
+					   KVMMIG_MIGRATION_FIXED)) ?
+					  NULL : &th->hist, max_pct, &d);
+		if (fixed)
+			kvmmig_throttle_ctl_fixed(&th->ctl, a.throttle_pct, &d);
+		th->running = true;
+	} else if (!th->running) {
+		ret = -ENOENT;
+		goto out_unlock;
+	} else if (a.flags & KVMMIG_MIGRATION_ROUND) {
+		struct kvmmig_throttle_round r = {
+			.dirty_pages = a.dirty_pages,
+			.sent_pages = a.sent_pages,
+			.round_ns = a.round_ns,
+			.remaining_pages = a.remaining_pages,
+		};
+
+		kvmmig_throttle_ctl_round(&th->ctl, &r, fixed, a.throttle_pct,
+					  max_pct, &d);
+	} else {
+		kvmmig_throttle_ctl_end(&th->ctl, &th->hist, a.outcome,
+					a.downtime_ns, &d);
+		th->running = false;
+		kvmmig_stat_add(s, KVMMIG_STAT_MIGRATIONS, 1);
+	}
+	kvmmig_throttle_decided(s, &d);
+	a.throttle_pct = READ_ONCE(th->pct);
+	a.rounds = th->ctl.rounds;
+out_unlock:
+	mutex_unlock(&th->lock);
+	if (!ret && copy_to_user(uarg, &a, sizeof(a)))
+		ret = -EFAULT;
+	return ret;
 }
 
+/**
+ * kvmmig_ioctl_get_history() - KVMMIG_GET_HISTORY
+ * @s: the session
+ * @uarg: struct kvmmig_history, filled in
+ *
+ * Return: 0, -EFAULT or -EINVAL (size, flags).
+ */
 long kvmmig_ioctl_get_history(struct kvmmig_session *s,
 			      struct kvmmig_history __user *uarg)
 {
-	return -ENOTTY;
+	struct kvmmig_throttle *th = s->throttle;
+	struct kvmmig_history h;
+	long ret;
+
+	if (copy_from_user(&h, uarg, sizeof(h)))
+		return -EFAULT;
+	ret = kvmmig_check_history(&h, false);
+	if (ret)
+		return ret;
+	mutex_lock(&th->lock);
+	h = th->hist;
+	mutex_unlock(&th->lock);
+	return copy_to_user(uarg, &h, sizeof(h)) ? -EFAULT : 0;
 }
 
+/**
+ * kvmmig_ioctl_set_history() - KVMMIG_SET_HISTORY
+ * @s: the session
+ * @uarg: struct kvmmig_history, a record from an earlier GET_HISTORY
+ *
+ * Return: 0, -EFAULT, -EINVAL (see kvmmig_check_history()), or -EBUSY while
+ * a migration runs.
+ */
 long kvmmig_ioctl_set_history(struct kvmmig_session *s,
 			      struct kvmmig_history __user *uarg)
 {
-	return -ENOTTY;
+	struct kvmmig_throttle *th = s->throttle;
+	struct kvmmig_history h;
+	long ret;
+
+	if (copy_from_user(&h, uarg, sizeof(h)))
+		return -EFAULT;
+	ret = kvmmig_check_history(&h, true);
+	if (ret)
+		return ret;
+	mutex_lock(&th->lock);
+	if (th->running)
+		ret = -EBUSY;
+	else
+		th->hist = h;
+	mutex_unlock(&th->lock);
+	return ret;
 }

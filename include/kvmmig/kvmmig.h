@@ -192,6 +192,7 @@ long kvmmig_ioctl_get_temperature(struct kvmmig_session *s,
 				  struct kvmmig_temperature __user *uarg);
 long kvmmig_ioctl_get_huge_candidates(struct kvmmig_session *s,
 				      struct kvmmig_huge_candidates __user *uarg);
+int kvmmig_scan_get_levels(struct kvmmig_session *s, u64 gfn, u64 n, u8 *levels);
 
 /*
  * Features.  Each has init (at attach, may fail), stop (at detach: no work

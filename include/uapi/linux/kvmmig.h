@@ -238,8 +238,9 @@ struct kvmmig_huge_candidates {
  *	KVMMIG_GET_SEND_ORDER when it did in the window, else a read-only
  *	count of the memslot dirty bitmaps
  * @nr_vcpus: in: capacity of @vcpu_rates_ptr (at most
- *	KVMMIG_DIRTY_RATE_MAX_VCPUS); out: the VM's vCPU count.  Only the
- *	dirty ring attributes pages to vCPUs; otherwise every entry is 0.
+ *	KVMMIG_DIRTY_RATE_MAX_VCPUS); out: the VM's vCPU count, of which the
+ *	first @nr_vcpus (in) entries are written.  Only the dirty ring
+ *	attributes pages to vCPUs; otherwise every entry is 0.
  * @pages_per_sec: out: distinct 4 KiB pages dirtied per second in the
  *	window (ring: ring entries pushed per second)
  * @dirty_pages: out: pages dirtied in the window
@@ -284,6 +285,8 @@ struct kvmmig_dirty_rate {
  *	send, coldest level first, ascending frame within a level
  * @nr_gfns: in: capacity of @gfns_ptr; out: frames in the order.  When the
  *	capacity is too small: -E2BIG, nothing written, @nr_gfns = needed.
+ *	-EAGAIN when the bitmap or the memslots kept changing during the
+ *	call, -EINTR on a fatal signal; hints are unchanged on any error.
  * @nr_free: out: dirty frames dropped because they are hinted free
  * @level_pages: out: frames in the order per temperature level
  * @reserved: must be 0
@@ -348,14 +351,17 @@ struct kvmmig_page_class {
  * @data_ptr: user buffer of @npages * 4096 bytes or 0: the contents of each
  *	DATA page, packed in list order, read in the same pass that
  *	classified it.  A DUP page then equals, byte for byte when compared,
- *	the bytes returned for its canonical page.
+ *	the bytes returned for its canonical page.  The buffer past the
+ *	@nr_data pages returned is scratch: the call may write there.
  * @class_pages: out: pages per class (index KVMMIG_CLASS_*)
  * @reserved: must be 0
  *
  * Guest memory is read in the kernel through the VMM's mappings, not
  * copied to userspace first; pages the VMM never touched read as zero
  * without being allocated.  A page may change after it is classified: the
- * dirty log reports it for the next round.
+ * dirty log reports it for the next round.  A frame whose memory the VMM
+ * cannot read (unmapped, PROT_NONE, device memory) ends the call with
+ * -EFAULT at that page, @npages telling how far it got.
  */
 struct kvmmig_classify {
 	__u32 size;
@@ -393,7 +399,8 @@ struct kvmmig_gpa_range {
 /**
  * struct kvmmig_free_hints - argument of KVMMIG_FREE_HINTS
  * @size: sizeof(struct kvmmig_free_hints)
- * @flags: one KVMMIG_FREE_HINT_* operation
+ * @flags: one KVMMIG_FREE_HINT_* operation, or 0 to read @nr_hinted and
+ *	@mark only
  * @nr_ranges: ADD, REMOVE: entries at @ranges_ptr, 1..
  *	KVMMIG_FREE_HINT_MAX_RANGES; else 0
  * @reserved0: must be 0
@@ -402,8 +409,9 @@ struct kvmmig_gpa_range {
  * @mark: out: marks made since attach
  * @reserved: must be 0
  *
- * Every range must lie in address space 0's memslots, or the call fails
- * with -EINVAL and changes nothing.  Hints are what a VMM's virtio-balloon
+ * Every range to ADD must lie in address space 0's memslots, or the call
+ * fails with -EINVAL and changes nothing; REMOVE accepts any range (the
+ * memslot may be gone).  Hints are what a VMM's virtio-balloon
  * free page hinting handler receives; a hinted page is left out of
  * KVMMIG_GET_SEND_ORDER until the dirty log shows it written after its
  * hint.  MARK is called right before each harvest: it is how the module

@@ -242,8 +242,11 @@ static void free_hints_checks(struct kunit *test)
 	/* exactly one operation */
 	b = a; b.flags = KVMMIG_FREE_HINT_ADD | KVMMIG_FREE_HINT_REMOVE;
 	KUNIT_EXPECT_EQ(test, kvmmig_check_free_hints(&b), -EINVAL);
+	/* no operation is a query, which takes no ranges */
 	b = a; b.flags = 0;
 	KUNIT_EXPECT_EQ(test, kvmmig_check_free_hints(&b), -EINVAL);
+	b.nr_ranges = 0; b.ranges_ptr = 0;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_free_hints(&b), 0);
 	b = a; b.flags |= 1U << 9;
 	KUNIT_EXPECT_EQ(test, kvmmig_check_free_hints(&b), -EINVAL);
 	b = a; b.nr_ranges = 0;

@@ -1,18 +1,477 @@
 // SPDX-License-Identifier: GPL-2.0
-/* KUnit suite kvmmig_order: placeholder, being written with its feature. */
+/*
+ * KUnit: free-page hint map (hint/hint_map.c) and pre-copy send order
+ * (migrate/order.c), pure logic, both included: hint add/remove/mark/clear
+ * across chunk boundaries, and the order's levels, frame order, free-page
+ * drops, counts and ignored tail bits.
+ */
+#include "hint/hint_map.c"
+#include "migrate/order.c"
+#include <linux/slab.h>
 #include "kvmmig_kunit.h"
 
-static void order_pending(struct kunit *test)
+#define CP	KVMMIG_HINT_CHUNK_PAGES
+
+/* A map freed by order_test_exit() even when an assertion fails. */
+struct order_test_ctx {
+	struct kvmmig_hint_map map;
+	struct kvmmig_order_out *out;
+	u64 *gfns;
+	u64 cap;
+};
+
+static int order_test_init(struct kunit *test)
 {
-	kunit_skip(test, "suite being written");
+	struct order_test_ctx *ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
+
+	if (!ctx)
+		return -ENOMEM;
+	kvmmig_hint_map_init(&ctx->map);
+	ctx->out = kunit_kzalloc(test, sizeof(*ctx->out), GFP_KERNEL);
+	if (!ctx->out)
+		return -ENOMEM;
+	test->priv = ctx;
+	return 0;
+}
+
+static void order_test_exit(struct kunit *test)
+{
+	struct order_test_ctx *ctx = test->priv;
+
+	kvmmig_hint_map_destroy(&ctx->map);
+}
+
+static unsigned long nr_chunks(struct kvmmig_hint_map *m)
+{
+	struct kvmmig_hint_chunk *c;
+	unsigned long idx, n = 0;
+
+	xa_for_each(&m->chunks, idx, c)
+		n++;
+	return n;
+}
+
+static int add1(struct kvmmig_hint_map *m, u64 gfn, u64 npages)
+{
+	struct kvmmig_gfn_range r = { gfn, npages };
+
+	return kvmmig_hint_map_add(m, &r, 1);
+}
+
+static void hint_add_test_count(struct kunit *test)
+{
+	struct kvmmig_hint_map *m = &((struct order_test_ctx *)test->priv)->map;
+
+	KUNIT_EXPECT_EQ(test, kvmmig_hint_map_count(m), 0);
+	KUNIT_EXPECT_EQ(test, kvmmig_hint_map_test(m, 5), 0);
+	KUNIT_ASSERT_EQ(test, add1(m, 10, 20), 0);
+	KUNIT_EXPECT_EQ(test, kvmmig_hint_map_count(m), 20);
+	KUNIT_EXPECT_EQ(test, kvmmig_hint_map_test(m, 9), 0);
+	KUNIT_EXPECT_EQ(test, kvmmig_hint_map_test(m, 10),
+			KVMMIG_HINT_FREE | KVMMIG_HINT_FRESH);
+	KUNIT_EXPECT_EQ(test, kvmmig_hint_map_test(m, 29),
+			KVMMIG_HINT_FREE | KVMMIG_HINT_FRESH);
+	KUNIT_EXPECT_EQ(test, kvmmig_hint_map_test(m, 30), 0);
+	/* overlapping and repeated hints count once */
+	KUNIT_ASSERT_EQ(test, add1(m, 25, 10), 0);
+	KUNIT_EXPECT_EQ(test, kvmmig_hint_map_count(m), 25);
+	KUNIT_ASSERT_EQ(test, add1(m, 10, 25), 0);
+	KUNIT_EXPECT_EQ(test, kvmmig_hint_map_count(m), 25);
+	KUNIT_EXPECT_EQ(test, nr_chunks(m), 1);
+}
+
+static void hint_chunk_boundaries(struct kunit *test)
+{
+	struct kvmmig_hint_map *m = &((struct order_test_ctx *)test->priv)->map;
+	struct kvmmig_gfn_range r[2] = { { CP - 1, 2 }, { 3 * CP - 1, CP + 2 } };
+
+	KUNIT_ASSERT_EQ(test, kvmmig_hint_map_add(m, r, 2), 0);
+	KUNIT_EXPECT_EQ(test, kvmmig_hint_map_count(m), CP + 4);
+	/* chunks 0, 1, 2, 3, 4 */
+	KUNIT_EXPECT_EQ(test, nr_chunks(m), 5);
+	KUNIT_EXPECT_EQ(test, kvmmig_hint_map_test(m, CP - 2), 0);
+	KUNIT_EXPECT_NE(test, kvmmig_hint_map_test(m, CP - 1), 0);
+	KUNIT_EXPECT_NE(test, kvmmig_hint_map_test(m, CP), 0);
+	KUNIT_EXPECT_EQ(test, kvmmig_hint_map_test(m, CP + 1), 0);
+	KUNIT_EXPECT_NE(test, kvmmig_hint_map_test(m, 4 * CP), 0);
+	KUNIT_EXPECT_EQ(test, kvmmig_hint_map_test(m, 4 * CP + 1), 0);
+
+	/* removing chunk 1's only frame frees chunk 1 */
+	kvmmig_hint_map_remove(m, CP, 1);
+	KUNIT_EXPECT_EQ(test, kvmmig_hint_map_count(m), CP + 3);
+	KUNIT_EXPECT_EQ(test, nr_chunks(m), 4);
+	KUNIT_EXPECT_EQ(test, kvmmig_hint_map_test(m, CP), 0);
+	KUNIT_EXPECT_NE(test, kvmmig_hint_map_test(m, CP - 1), 0);
+	/* chunk 3 whole, across both of its boundaries */
+	kvmmig_hint_map_remove(m, 3 * CP - 5, CP + 5);
+	KUNIT_EXPECT_EQ(test, kvmmig_hint_map_count(m), 2);
+	KUNIT_EXPECT_EQ(test, nr_chunks(m), 2);
+	KUNIT_EXPECT_NE(test, kvmmig_hint_map_test(m, 4 * CP), 0);
+	/* removing what is not hinted changes nothing */
+	kvmmig_hint_map_remove(m, 100 * CP, 3 * CP);
+	KUNIT_EXPECT_EQ(test, kvmmig_hint_map_count(m), 2);
+	kvmmig_hint_map_remove(m, 0, 5 * CP);
+	KUNIT_EXPECT_EQ(test, kvmmig_hint_map_count(m), 0);
+	KUNIT_EXPECT_EQ(test, nr_chunks(m), 0);
+	KUNIT_EXPECT_EQ(test, kvmmig_hint_map_test(m, 4 * CP), 0);
+}
+
+/* A large frame number (52-bit guest-physical space) works as well. */
+static void hint_high_frames(struct kunit *test)
+{
+	struct kvmmig_hint_map *m = &((struct order_test_ctx *)test->priv)->map;
+	u64 g = (1ULL << 40) - 3;
+
+	KUNIT_ASSERT_EQ(test, add1(m, g, 6), 0);
+	KUNIT_EXPECT_EQ(test, kvmmig_hint_map_count(m), 6);
+	KUNIT_EXPECT_EQ(test, nr_chunks(m), 2);
+	KUNIT_EXPECT_NE(test, kvmmig_hint_map_test(m, g + 5), 0);
+	KUNIT_EXPECT_EQ(test, kvmmig_hint_map_test(m, g + 6), 0);
+	KUNIT_EXPECT_EQ(test, kvmmig_hint_map_test(m, g - 1), 0);
+}
+
+static void hint_mark_clear(struct kunit *test)
+{
+	struct kvmmig_hint_map *m = &((struct order_test_ctx *)test->priv)->map;
+
+	KUNIT_ASSERT_EQ(test, add1(m, 0, 100), 0);
+	kvmmig_hint_map_mark(m);
+	KUNIT_EXPECT_EQ(test, kvmmig_hint_map_test(m, 50), KVMMIG_HINT_FREE);
+	KUNIT_EXPECT_EQ(test, kvmmig_hint_map_count(m), 100);
+	/* hinted again after the mark: fresh again */
+	KUNIT_ASSERT_EQ(test, add1(m, 40, 20), 0);
+	KUNIT_EXPECT_EQ(test, kvmmig_hint_map_test(m, 39), KVMMIG_HINT_FREE);
+	KUNIT_EXPECT_EQ(test, kvmmig_hint_map_test(m, 40),
+			KVMMIG_HINT_FREE | KVMMIG_HINT_FRESH);
+	KUNIT_EXPECT_EQ(test, kvmmig_hint_map_test(m, 60), KVMMIG_HINT_FREE);
+	KUNIT_EXPECT_EQ(test, kvmmig_hint_map_count(m), 100);
+	/* removed then re-added: fresh */
+	kvmmig_hint_map_remove(m, 0, 1);
+	KUNIT_EXPECT_EQ(test, kvmmig_hint_map_test(m, 0), 0);
+	KUNIT_ASSERT_EQ(test, add1(m, 0, 1), 0);
+	KUNIT_EXPECT_EQ(test, kvmmig_hint_map_test(m, 0),
+			KVMMIG_HINT_FREE | KVMMIG_HINT_FRESH);
+	kvmmig_hint_map_mark(m);
+	KUNIT_EXPECT_EQ(test, kvmmig_hint_map_test(m, 40), KVMMIG_HINT_FREE);
+	kvmmig_hint_map_clear(m);
+	KUNIT_EXPECT_EQ(test, kvmmig_hint_map_count(m), 0);
+	KUNIT_EXPECT_EQ(test, kvmmig_hint_map_test(m, 40), 0);
+	KUNIT_EXPECT_EQ(test, nr_chunks(m), 0);
+	/* usable after clear */
+	KUNIT_ASSERT_EQ(test, add1(m, 7, 1), 0);
+	KUNIT_EXPECT_EQ(test, kvmmig_hint_map_count(m), 1);
+}
+
+/* The lookup cache never answers for a chunk that went or came. */
+static void hint_cache_follows_changes(struct kunit *test)
+{
+	struct kvmmig_hint_map *m = &((struct order_test_ctx *)test->priv)->map;
+
+	KUNIT_ASSERT_EQ(test, add1(m, 1, 1), 0);
+	KUNIT_EXPECT_EQ(test, kvmmig_hint_map_test(m, 2 * CP), 0);	/* caches NULL */
+	KUNIT_ASSERT_EQ(test, add1(m, 2 * CP, 1), 0);
+	KUNIT_EXPECT_NE(test, kvmmig_hint_map_test(m, 2 * CP), 0);
+	kvmmig_hint_map_remove(m, 2 * CP, 1);
+	KUNIT_EXPECT_EQ(test, kvmmig_hint_map_test(m, 2 * CP), 0);
+	KUNIT_EXPECT_NE(test, kvmmig_hint_map_test(m, 1), 0);
+}
+
+/* ---- send order ---- */
+
+static int test_flush(void *p, u64 index, const u64 *gfns, u32 n)
+{
+	struct order_test_ctx *ctx = p;
+
+	if (index + n > ctx->cap)
+		return -EFAULT;
+	memcpy(ctx->gfns + index, gfns, n * sizeof(u64));
+	return 0;
+}
+
+/* Count then place @nr chunks into ctx->gfns; returns place's result. */
+static int run_order(struct kunit *test, struct kvmmig_order_chunk *c, int nr,
+		     struct kvmmig_order_counts *cnt)
+{
+	struct order_test_ctx *ctx = test->priv;
+	int i, ret = 0;
+
+	memset(cnt, 0, sizeof(*cnt));
+	for (i = 0; i < nr; i++)
+		kvmmig_order_count(&c[i], cnt);
+	ctx->cap = kvmmig_order_total(cnt);
+	ctx->gfns = kunit_kcalloc(test, ctx->cap + 1, sizeof(u64), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, ctx->gfns);
+	kvmmig_order_out_init(ctx->out, cnt);
+	ctx->out->flush = test_flush;
+	ctx->out->ctx = ctx;
+	for (i = 0; i < nr && !ret; i++)
+		ret = kvmmig_order_place(&c[i], ctx->out);
+	return ret ?: kvmmig_order_finish(ctx->out);
+}
+
+static void order_levels_and_frames(struct kunit *test)
+{
+	struct order_test_ctx *ctx = test->priv;
+	u64 words[2] = { 0, 0 };
+	u8 levels[128] = {};
+	struct kvmmig_order_chunk c = { .base_gfn = 1024, .nbits = 128,
+					.words = words, .levels = levels };
+	struct kvmmig_order_counts cnt;
+	static const u64 want[] = { 1024 + 5, 1024 + 70, 1024 + 1, 1024 + 64,
+				    1024 + 127, 1024 + 3, 1024 + 100 };
+	int i;
+
+	/* frame: level — 1:2 3:3 5:0 64:2 70:0 100:3 127:2 */
+	words[0] = BIT_ULL(1) | BIT_ULL(3) | BIT_ULL(5);
+	words[1] = BIT_ULL(0) | BIT_ULL(6) | BIT_ULL(36) | BIT_ULL(63);
+	levels[1] = 2;
+	levels[3] = 3;
+	levels[64] = 2;
+	levels[100] = 3;
+	levels[127] = 2;
+	levels[2] = 3;	/* not set in the bitmap */
+	KUNIT_ASSERT_EQ(test, run_order(test, &c, 1, &cnt), 0);
+	KUNIT_EXPECT_EQ(test, cnt.dirty, 7);
+	KUNIT_EXPECT_EQ(test, cnt.level_pages[0], 2);
+	KUNIT_EXPECT_EQ(test, cnt.level_pages[1], 0);
+	KUNIT_EXPECT_EQ(test, cnt.level_pages[2], 3);
+	KUNIT_EXPECT_EQ(test, cnt.level_pages[3], 2);
+	KUNIT_EXPECT_EQ(test, cnt.nr_free, 0);
+	KUNIT_ASSERT_EQ(test, ctx->cap, ARRAY_SIZE(want));
+	for (i = 0; i < ARRAY_SIZE(want); i++)
+		KUNIT_EXPECT_EQ(test, ctx->gfns[i], want[i]);
+}
+
+/* Bits at and past nbits are ignored; frames with no memslot dropped. */
+static void order_tail_bits_and_no_slot(struct kunit *test)
+{
+	struct order_test_ctx *ctx = test->priv;
+	u64 words[2] = { ~0ULL, ~0ULL };
+	u8 levels[128] = {};
+	struct kvmmig_order_chunk c = { .base_gfn = 0, .nbits = 70,
+					.words = words, .levels = levels };
+	struct kvmmig_order_counts cnt;
+
+	memset(levels + 60, KVMMIG_TEMP_NO_SLOT, 8);	/* 60..67 */
+	KUNIT_ASSERT_EQ(test, run_order(test, &c, 1, &cnt), 0);
+	KUNIT_EXPECT_EQ(test, cnt.dirty, 70);
+	KUNIT_EXPECT_EQ(test, cnt.no_slot, 8);
+	KUNIT_EXPECT_EQ(test, ctx->cap, 62);
+	KUNIT_EXPECT_EQ(test, ctx->gfns[59], 59);
+	KUNIT_EXPECT_EQ(test, ctx->gfns[60], 68);
+	KUNIT_EXPECT_EQ(test, ctx->gfns[61], 69);
+}
+
+/* Hint interplay: ALL drops every hinted frame, a harvest fresh ones. */
+static void order_free_hints(struct kunit *test)
+{
+	struct order_test_ctx *ctx = test->priv;
+	struct kvmmig_hint_map *m = &ctx->map;
+	u64 words[1] = { 0xff };	/* frames 0..7 */
+	u8 levels[64] = {};
+	struct kvmmig_order_chunk c = { .base_gfn = 0, .nbits = 64,
+					.words = words, .levels = levels,
+					.hints = m };
+	struct kvmmig_order_counts cnt;
+
+	KUNIT_ASSERT_EQ(test, add1(m, 0, 2), 0);	/* 0, 1: settled */
+	kvmmig_hint_map_mark(m);
+	KUNIT_ASSERT_EQ(test, add1(m, 4, 2), 0);	/* 4, 5: fresh */
+
+	c.all = true;
+	KUNIT_ASSERT_EQ(test, run_order(test, &c, 1, &cnt), 0);
+	KUNIT_EXPECT_EQ(test, cnt.nr_free, 4);
+	KUNIT_EXPECT_EQ(test, cnt.unhint, 0);
+	KUNIT_ASSERT_EQ(test, ctx->cap, 4);
+	KUNIT_EXPECT_EQ(test, ctx->gfns[0], 2);
+	KUNIT_EXPECT_EQ(test, ctx->gfns[1], 3);
+	KUNIT_EXPECT_EQ(test, ctx->gfns[2], 6);
+	KUNIT_EXPECT_EQ(test, ctx->gfns[3], 7);
+	KUNIT_EXPECT_EQ(test, kvmmig_order_unhint(&c), 0);
+	KUNIT_EXPECT_EQ(test, kvmmig_hint_map_count(m), 4);
+
+	c.all = false;
+	KUNIT_ASSERT_EQ(test, run_order(test, &c, 1, &cnt), 0);
+	KUNIT_EXPECT_EQ(test, cnt.nr_free, 2);
+	KUNIT_EXPECT_EQ(test, cnt.unhint, 2);
+	KUNIT_ASSERT_EQ(test, ctx->cap, 6);
+	KUNIT_EXPECT_EQ(test, ctx->gfns[0], 0);
+	KUNIT_EXPECT_EQ(test, ctx->gfns[1], 1);
+	KUNIT_EXPECT_EQ(test, ctx->gfns[2], 2);
+	KUNIT_EXPECT_EQ(test, ctx->gfns[5], 7);
+	/* counting and placing left the hints alone; unhint drops 0 and 1 */
+	KUNIT_EXPECT_EQ(test, kvmmig_hint_map_count(m), 4);
+	KUNIT_EXPECT_EQ(test, kvmmig_order_unhint(&c), 2);
+	KUNIT_EXPECT_EQ(test, kvmmig_hint_map_count(m), 2);
+	KUNIT_EXPECT_EQ(test, kvmmig_hint_map_test(m, 0), 0);
+	KUNIT_EXPECT_NE(test, kvmmig_hint_map_test(m, 4), 0);
+	/* an unset hinted frame is neither sent nor unhinted */
+	words[0] = 0;
+	KUNIT_EXPECT_EQ(test, kvmmig_order_unhint(&c), 0);
+	KUNIT_EXPECT_EQ(test, kvmmig_hint_map_count(m), 2);
+}
+
+static void order_fate_table(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, kvmmig_order_fate(0, 0, false), KVMMIG_ORDER_SEND);
+	KUNIT_EXPECT_EQ(test, kvmmig_order_fate(3, 0, true), KVMMIG_ORDER_SEND);
+	KUNIT_EXPECT_EQ(test, kvmmig_order_fate(KVMMIG_TEMP_NO_SLOT, 0, false),
+			KVMMIG_ORDER_NO_SLOT);
+	KUNIT_EXPECT_EQ(test, kvmmig_order_fate(KVMMIG_TEMP_NO_SLOT,
+						KVMMIG_HINT_FREE, true),
+			KVMMIG_ORDER_NO_SLOT);
+	KUNIT_EXPECT_EQ(test, kvmmig_order_fate(1, KVMMIG_HINT_FREE, true),
+			KVMMIG_ORDER_FREE);
+	KUNIT_EXPECT_EQ(test, kvmmig_order_fate(1, KVMMIG_HINT_FREE |
+						KVMMIG_HINT_FRESH, true),
+			KVMMIG_ORDER_FREE);
+	KUNIT_EXPECT_EQ(test, kvmmig_order_fate(1, KVMMIG_HINT_FREE |
+						KVMMIG_HINT_FRESH, false),
+			KVMMIG_ORDER_FREE);
+	KUNIT_EXPECT_EQ(test, kvmmig_order_fate(1, KVMMIG_HINT_FREE, false),
+			KVMMIG_ORDER_SEND_UNHINT);
+}
+
+/*
+ * Several chunks and more frames than the output buffer holds: every
+ * level's part is complete and ascending; the total is what an E2BIG
+ * caller is told.
+ */
+static void order_many_chunks(struct kunit *test)
+{
+	struct order_test_ctx *ctx = test->priv;
+	const u32 bits = 4096;
+	struct kvmmig_order_chunk c[3];
+	struct kvmmig_order_counts cnt;
+	u64 *words, prev;
+	u8 *levels;
+	u64 i, lvl, at = 0;
+
+	words = kunit_kzalloc(test, 3 * bits / 8, GFP_KERNEL);
+	levels = kunit_kzalloc(test, 3 * bits, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, words);
+	KUNIT_ASSERT_NOT_NULL(test, levels);
+	for (i = 0; i < 3 * bits; i++) {
+		if (i % 3)
+			words[i / 64] |= BIT_ULL(i % 64);
+		levels[i] = (i * 7 / 5) & 3;
+	}
+	for (i = 0; i < 3; i++)
+		c[i] = (struct kvmmig_order_chunk){ .base_gfn = i * bits,
+			.nbits = bits, .words = words + i * bits / 64,
+			.levels = levels + i * bits };
+	KUNIT_ASSERT_EQ(test, run_order(test, c, 3, &cnt), 0);
+	KUNIT_EXPECT_EQ(test, kvmmig_order_total(&cnt), 2 * bits);
+	KUNIT_EXPECT_EQ(test, cnt.dirty, 2 * bits);
+	for (lvl = 0; lvl < 4; lvl++) {
+		KUNIT_EXPECT_GT(test, cnt.level_pages[lvl], KVMMIG_ORDER_BUF);
+		prev = 0;
+		for (i = 0; i < cnt.level_pages[lvl]; i++, at++) {
+			u64 g = ctx->gfns[at];
+
+			KUNIT_ASSERT_NE(test, g % 3, 0);
+			KUNIT_ASSERT_EQ(test, levels[g], lvl);
+			if (i)
+				KUNIT_ASSERT_GT(test, g, prev);
+			prev = g;
+		}
+	}
+	KUNIT_EXPECT_EQ(test, at, 2 * bits);
+}
+
+/*
+ * Levels that change between count and place (the scanner runs on): no
+ * frame is lost or doubled, each part stays ascending.  More frames than
+ * counted: -EAGAIN; fewer: -EAGAIN from finish.
+ */
+static void order_levels_change(struct kunit *test)
+{
+	struct order_test_ctx *ctx = test->priv;
+	u64 words[1] = { 0xffff };
+	u8 levels[64] = {};
+	struct kvmmig_order_chunk c = { .base_gfn = 0, .nbits = 64,
+					.words = words, .levels = levels };
+	struct kvmmig_order_counts cnt;
+	DECLARE_BITMAP(seen, 16);
+	int i, ret = 0;
+
+	for (i = 0; i < 16; i++)
+		levels[i] = i < 8 ? 0 : 3;
+	memset(&cnt, 0, sizeof(cnt));
+	kvmmig_order_count(&c, &cnt);
+	ctx->cap = 16;
+	ctx->gfns = kunit_kcalloc(test, 16, sizeof(u64), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, ctx->gfns);
+	kvmmig_order_out_init(ctx->out, &cnt);
+	ctx->out->flush = test_flush;
+	ctx->out->ctx = ctx;
+	/* now all hot */
+	memset(levels, 3, 16);
+	KUNIT_ASSERT_EQ(test, kvmmig_order_place(&c, ctx->out), 0);
+	KUNIT_ASSERT_EQ(test, kvmmig_order_finish(ctx->out), 0);
+	bitmap_zero(seen, 16);
+	for (i = 0; i < 16; i++) {
+		KUNIT_ASSERT_LT(test, ctx->gfns[i], 16);
+		KUNIT_EXPECT_FALSE(test, test_bit(ctx->gfns[i], seen));
+		__set_bit(ctx->gfns[i], seen);
+		if (i % 8)
+			KUNIT_EXPECT_GT(test, ctx->gfns[i], ctx->gfns[i - 1]);
+	}
+
+	/* one frame more than counted */
+	kvmmig_order_out_init(ctx->out, &cnt);
+	words[0] = 0x1ffff;
+	ret = kvmmig_order_place(&c, ctx->out);
+	KUNIT_EXPECT_EQ(test, ret, -EAGAIN);
+	/* one frame less */
+	kvmmig_order_out_init(ctx->out, &cnt);
+	words[0] = 0x7fff;
+	KUNIT_ASSERT_EQ(test, kvmmig_order_place(&c, ctx->out), 0);
+	KUNIT_EXPECT_EQ(test, kvmmig_order_finish(ctx->out), -EAGAIN);
+}
+
+/* An empty bitmap gives an empty order; a flush error is passed on. */
+static void order_empty_and_flush_error(struct kunit *test)
+{
+	struct order_test_ctx *ctx = test->priv;
+	u64 words[1] = { 0 };
+	u8 levels[64] = {};
+	struct kvmmig_order_chunk c = { .base_gfn = 64, .nbits = 64,
+					.words = words, .levels = levels };
+	struct kvmmig_order_counts cnt;
+
+	KUNIT_ASSERT_EQ(test, run_order(test, &c, 1, &cnt), 0);
+	KUNIT_EXPECT_EQ(test, kvmmig_order_total(&cnt), 0);
+	KUNIT_EXPECT_EQ(test, cnt.dirty, 0);
+
+	words[0] = 3;
+	memset(&cnt, 0, sizeof(cnt));
+	kvmmig_order_count(&c, &cnt);
+	ctx->cap = 1;	/* too small: the flush fails */
+	kvmmig_order_out_init(ctx->out, &cnt);
+	KUNIT_ASSERT_EQ(test, kvmmig_order_place(&c, ctx->out), 0);
+	KUNIT_EXPECT_EQ(test, kvmmig_order_finish(ctx->out), -EFAULT);
 }
 
 static struct kunit_case order_cases[] = {
-	KUNIT_CASE(order_pending),
+	KUNIT_CASE(hint_add_test_count),
+	KUNIT_CASE(hint_chunk_boundaries),
+	KUNIT_CASE(hint_high_frames),
+	KUNIT_CASE(hint_mark_clear),
+	KUNIT_CASE(hint_cache_follows_changes),
+	KUNIT_CASE(order_fate_table),
+	KUNIT_CASE(order_levels_and_frames),
+	KUNIT_CASE(order_tail_bits_and_no_slot),
+	KUNIT_CASE(order_free_hints),
+	KUNIT_CASE(order_many_chunks),
+	KUNIT_CASE(order_levels_change),
+	KUNIT_CASE(order_empty_and_flush_error),
 	{}
 };
 
 struct kunit_suite kvmmig_order_suite = {
 	.name = "kvmmig_order",
+	.init = order_test_init,
+	.exit = order_test_exit,
 	.test_cases = order_cases,
 };

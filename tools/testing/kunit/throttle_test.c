@@ -1,14 +1,397 @@
 // SPDX-License-Identifier: GPL-2.0
-/* KUnit suite kvmmig_throttle: placeholder, being written with its feature. */
+/*
+ * KUnit: vCPU throttling, pure logic (sched/throttle_ctl.c, included): the
+ * stun-share controller on synthetic rounds, seeding from the history and
+ * folding a migration into it.
+ */
+#include "sched/throttle_ctl.c"
 #include "kvmmig_kunit.h"
 
-static void throttle_pending(struct kunit *test)
+#define MAX_PCT		90
+#define ROUND_NS	(100 * NSEC_PER_MSEC)
+
+/* One round of @dirty and @sent pages, @remaining left, 100 ms long. */
+static struct kvmmig_throttle_decision
+round_of(struct kvmmig_throttle_ctl *c, u64 dirty, u64 sent, u64 remaining)
 {
-	kunit_skip(test, "suite being written");
+	struct kvmmig_throttle_round r = {
+		.dirty_pages = dirty, .sent_pages = sent,
+		.round_ns = ROUND_NS, .remaining_pages = remaining,
+	};
+	struct kvmmig_throttle_decision d;
+
+	kvmmig_throttle_ctl_round(c, &r, false, 0, MAX_PCT, &d);
+	return d;
+}
+
+static void start(struct kvmmig_throttle_ctl *c)
+{
+	struct kvmmig_throttle_decision d;
+
+	kvmmig_throttle_ctl_start(c, NULL, MAX_PCT, &d);
+}
+
+static void no_throttle_when_dirty_low(struct kunit *test)
+{
+	struct kvmmig_throttle_ctl c;
+	struct kvmmig_throttle_decision d;
+	u64 remaining = 100000;
+	int i;
+
+	start(&c);
+	KUNIT_EXPECT_EQ(test, c.pct, 0U);
+	for (i = 0; i < 10; i++) {
+		remaining /= 2;
+		d = round_of(&c, 100, 10000, remaining);
+		KUNIT_EXPECT_EQ(test, d.new_pct, 0U);
+		KUNIT_EXPECT_EQ(test, d.reason, (u32)KVMMIG_THROTTLE_DECAY);
+	}
+	KUNIT_EXPECT_EQ(test, c.rounds, 10ULL);
+	KUNIT_EXPECT_EQ(test, c.max_pct, 0U);
+	/* 100 pages per 100 ms */
+	KUNIT_EXPECT_EQ(test, c.dirty_rate, 1000ULL);
+	KUNIT_EXPECT_EQ(test, c.send_rate, 100000ULL);
+}
+
+static void hold_between_low_and_target(struct kunit *test)
+{
+	struct kvmmig_throttle_ctl c;
+	struct kvmmig_throttle_decision d;
+
+	start(&c);
+	c.pct = 30;
+	/* d = 40% of r: under the 50% target, above the 25% low mark */
+	d = round_of(&c, 4000, 10000, 50000);
+	KUNIT_EXPECT_EQ(test, d.reason, (u32)KVMMIG_THROTTLE_HOLD);
+	KUNIT_EXPECT_EQ(test, d.old_pct, 30U);
+	KUNIT_EXPECT_EQ(test, d.new_pct, 30U);
+}
+
+static void rises_when_dirty_high(struct kunit *test)
+{
+	struct kvmmig_throttle_ctl c;
+	struct kvmmig_throttle_decision d;
+
+	start(&c);
+	/* d = 2 r unstunned: 1 - p = 0.5 * 0.5 -> p = 75 */
+	d = round_of(&c, 20000, 10000, 100000);
+	KUNIT_EXPECT_EQ(test, d.reason, (u32)KVMMIG_THROTTLE_RISE);
+	KUNIT_EXPECT_EQ(test, d.old_pct, 0U);
+	KUNIT_EXPECT_EQ(test, d.new_pct, 75U);
+	KUNIT_EXPECT_EQ(test, c.max_pct, 75U);
+}
+
+static void rise_accounts_for_current_stun(struct kunit *test)
+{
+	struct kvmmig_throttle_ctl c;
+	struct kvmmig_throttle_decision d;
+
+	start(&c);
+	c.pct = 50;
+	/*
+	 * d = r measured at p = 50: unstunned 2 r; 1 - p' = 0.5 * 0.5 * 1 ->
+	 * p' = 75
+	 */
+	d = round_of(&c, 10000, 10000, 100000);
+	KUNIT_EXPECT_EQ(test, d.new_pct, 75U);
+}
+
+static void rise_at_least_a_step(struct kunit *test)
+{
+	struct kvmmig_throttle_ctl c;
+	struct kvmmig_throttle_decision d;
+
+	start(&c);
+	/* just above the target: the model asks for ~1%, a step is 10 */
+	d = round_of(&c, 5050, 10000, 100000);
+	KUNIT_EXPECT_EQ(test, d.reason, (u32)KVMMIG_THROTTLE_RISE);
+	KUNIT_EXPECT_EQ(test, d.new_pct, (u32)KVMMIG_THROTTLE_STEP_PCT);
+}
+
+static void unproductive_bumps(struct kunit *test)
+{
+	struct kvmmig_throttle_ctl a, b;
+	struct kvmmig_throttle_decision da, db;
+
+	start(&a);
+	start(&b);
+	round_of(&a, 5050, 10000, 100000);
+	round_of(&b, 5050, 10000, 100000);
+	/* same rates; a shrank what is left, b did not */
+	da = round_of(&a, 5050, 10000, 90000);
+	db = round_of(&b, 5050, 10000, 100000);
+	KUNIT_EXPECT_EQ(test, da.reason, (u32)KVMMIG_THROTTLE_RISE);
+	KUNIT_EXPECT_EQ(test, db.reason, (u32)KVMMIG_THROTTLE_UNPRODUCTIVE);
+	KUNIT_EXPECT_EQ(test, db.new_pct,
+			da.new_pct + KVMMIG_THROTTLE_BUMP_PCT);
+}
+
+static void unproductive_in_hold_band_rises(struct kunit *test)
+{
+	struct kvmmig_throttle_ctl c;
+	struct kvmmig_throttle_decision d;
+
+	start(&c);
+	c.pct = 20;
+	round_of(&c, 4000, 10000, 50000);
+	d = round_of(&c, 4000, 10000, 60000);
+	KUNIT_EXPECT_EQ(test, d.reason, (u32)KVMMIG_THROTTLE_UNPRODUCTIVE);
+	KUNIT_EXPECT_EQ(test, d.new_pct, 20U + KVMMIG_THROTTLE_BUMP_PCT);
+}
+
+static void nothing_sent_is_unproductive(struct kunit *test)
+{
+	struct kvmmig_throttle_ctl c;
+	struct kvmmig_throttle_decision d;
+
+	start(&c);
+	d = round_of(&c, 100, 0, 100000);
+	KUNIT_EXPECT_EQ(test, d.reason, (u32)KVMMIG_THROTTLE_UNPRODUCTIVE);
+	KUNIT_EXPECT_EQ(test, d.new_pct, (u32)MAX_PCT);
+	/* nothing dirtied, nothing sent: decay */
+	d = round_of(&c, 0, 0, 100000);
+	KUNIT_EXPECT_EQ(test, d.reason, (u32)KVMMIG_THROTTLE_DECAY);
+	KUNIT_EXPECT_EQ(test, d.new_pct, MAX_PCT - KVMMIG_THROTTLE_DECAY_PCT);
+}
+
+static void decays_when_low(struct kunit *test)
+{
+	struct kvmmig_throttle_ctl c;
+	struct kvmmig_throttle_decision d;
+	u64 remaining = 1000000;
+	u32 last = 0;
+	int i;
+
+	start(&c);
+	d = round_of(&c, 100000, 10000, remaining);
+	KUNIT_EXPECT_EQ(test, d.new_pct, (u32)MAX_PCT);
+	last = d.new_pct;
+	for (i = 0; i < 20; i++) {
+		remaining /= 2;
+		d = round_of(&c, 100, 10000, remaining);
+		KUNIT_EXPECT_EQ(test, d.reason, (u32)KVMMIG_THROTTLE_DECAY);
+		KUNIT_EXPECT_LE(test, d.new_pct, last);
+		if (last)
+			KUNIT_EXPECT_LT(test, d.new_pct, last);
+		last = d.new_pct;
+	}
+	KUNIT_EXPECT_EQ(test, c.pct, 0U);
+	/* the highest share of the migration is remembered */
+	KUNIT_EXPECT_EQ(test, c.max_pct, (u32)MAX_PCT);
+}
+
+static void decay_held_when_unproductive(struct kunit *test)
+{
+	struct kvmmig_throttle_ctl c;
+	struct kvmmig_throttle_decision d;
+
+	start(&c);
+	c.pct = 40;
+	round_of(&c, 100, 10000, 5000);
+	KUNIT_EXPECT_EQ(test, c.pct, 30U);
+	d = round_of(&c, 100, 10000, 5000);
+	KUNIT_EXPECT_EQ(test, d.reason, (u32)KVMMIG_THROTTLE_HOLD);
+	KUNIT_EXPECT_EQ(test, d.new_pct, 30U);
+}
+
+static void clamps_at_max(struct kunit *test)
+{
+	struct kvmmig_throttle_ctl c;
+	struct kvmmig_throttle_decision d;
+	struct kvmmig_throttle_round r = {
+		.dirty_pages = 1000000, .sent_pages = 10,
+		.round_ns = ROUND_NS, .remaining_pages = 100000,
+	};
+	int i;
+
+	start(&c);
+	for (i = 0; i < 5; i++) {
+		d = round_of(&c, 1000000, 10, 100000);
+		KUNIT_EXPECT_LE(test, d.new_pct, (u32)MAX_PCT);
+	}
+	KUNIT_EXPECT_EQ(test, c.pct, (u32)MAX_PCT);
+	/* a lower max (the tunable lowered) clamps at once */
+	kvmmig_throttle_ctl_round(&c, &r, false, 0, 40, &d);
+	KUNIT_EXPECT_EQ(test, d.new_pct, 40U);
+	kvmmig_throttle_ctl_round(&c, &r, false, 0, 0, &d);
+	KUNIT_EXPECT_EQ(test, d.new_pct, 0U);
+}
+
+static void huge_counts_do_not_overflow(struct kunit *test)
+{
+	struct kvmmig_throttle_ctl c;
+	struct kvmmig_throttle_round r = {
+		.dirty_pages = U64_MAX, .sent_pages = U64_MAX / 4,
+		.round_ns = 1, .remaining_pages = U64_MAX,
+	};
+	struct kvmmig_throttle_decision d;
+
+	start(&c);
+	kvmmig_throttle_ctl_round(&c, &r, false, 0, MAX_PCT, &d);
+	KUNIT_EXPECT_EQ(test, d.reason, (u32)KVMMIG_THROTTLE_RISE);
+	KUNIT_EXPECT_EQ(test, d.new_pct, 88U);
+	KUNIT_EXPECT_EQ(test, c.dirty_rate, U64_MAX);
+	KUNIT_EXPECT_EQ(test, c.send_rate, U64_MAX);
+}
+
+static void fixed_overrides(struct kunit *test)
+{
+	struct kvmmig_throttle_ctl c;
+	struct kvmmig_throttle_round r = {
+		.dirty_pages = 100000, .sent_pages = 10,
+		.round_ns = ROUND_NS, .remaining_pages = 100000,
+	};
+	struct kvmmig_throttle_decision d;
+
+	start(&c);
+	kvmmig_throttle_ctl_fixed(&c, 50, &d);
+	KUNIT_EXPECT_EQ(test, d.reason, (u32)KVMMIG_THROTTLE_FIXED);
+	KUNIT_EXPECT_EQ(test, d.new_pct, 50U);
+	kvmmig_throttle_ctl_round(&c, &r, true, 20, MAX_PCT, &d);
+	KUNIT_EXPECT_EQ(test, d.reason, (u32)KVMMIG_THROTTLE_FIXED);
+	KUNIT_EXPECT_EQ(test, d.old_pct, 50U);
+	KUNIT_EXPECT_EQ(test, d.new_pct, 20U);
+	KUNIT_EXPECT_EQ(test, c.rounds, 1ULL);
+	KUNIT_EXPECT_EQ(test, c.max_pct, 50U);
+}
+
+static void history_seeding(struct kunit *test)
+{
+	struct kvmmig_history h;
+	struct kvmmig_throttle_ctl c;
+	struct kvmmig_throttle_decision d;
+
+	kvmmig_history_init(&h);
+	KUNIT_EXPECT_EQ(test, h.size, (u32)sizeof(h));
+	KUNIT_EXPECT_EQ(test, h.version, (u32)KVMMIG_HISTORY_VERSION);
+	/* never migrated */
+	KUNIT_EXPECT_EQ(test, kvmmig_throttle_seed(&h, MAX_PCT), 0U);
+	kvmmig_throttle_ctl_start(&c, &h, MAX_PCT, &d);
+	KUNIT_EXPECT_EQ(test, d.reason, (u32)KVMMIG_THROTTLE_START);
+	KUNIT_EXPECT_EQ(test, d.new_pct, 0U);
+
+	/* converged at 60 after peaking at 80: start at 60 */
+	h.migrations = 1;
+	h.last_outcome = KVMMIG_OUTCOME_CONVERGED;
+	h.last_throttle_pct = 60;
+	h.max_throttle_pct = 80;
+	kvmmig_throttle_ctl_start(&c, &h, MAX_PCT, &d);
+	KUNIT_EXPECT_EQ(test, d.reason, (u32)KVMMIG_THROTTLE_HISTORY);
+	KUNIT_EXPECT_EQ(test, d.new_pct, 60U);
+	KUNIT_EXPECT_EQ(test, c.pct, 60U);
+	KUNIT_EXPECT_EQ(test, c.max_pct, 60U);
+	KUNIT_EXPECT_EQ(test, c.rounds, 0ULL);
+
+	/* gave up: start at its peak, clamped to the max */
+	h.last_outcome = KVMMIG_OUTCOME_CANCELLED;
+	KUNIT_EXPECT_EQ(test, kvmmig_throttle_seed(&h, MAX_PCT), 80U);
+	KUNIT_EXPECT_EQ(test, kvmmig_throttle_seed(&h, 70), 70U);
+	h.last_outcome = KVMMIG_OUTCOME_FAILED;
+	KUNIT_EXPECT_EQ(test, kvmmig_throttle_seed(&h, MAX_PCT), 80U);
+
+	/* converged unstunned: no stun */
+	h.last_outcome = KVMMIG_OUTCOME_CONVERGED;
+	h.last_throttle_pct = 0;
+	KUNIT_EXPECT_EQ(test, kvmmig_throttle_seed(&h, MAX_PCT), 0U);
+
+	/* a record that says nothing happened seeds nothing */
+	h.last_outcome = KVMMIG_OUTCOME_NONE;
+	h.last_throttle_pct = 60;
+	KUNIT_EXPECT_EQ(test, kvmmig_throttle_seed(&h, MAX_PCT), 0U);
+	h.last_outcome = KVMMIG_OUTCOME_CONVERGED;
+	h.migrations = 0;
+	KUNIT_EXPECT_EQ(test, kvmmig_throttle_seed(&h, MAX_PCT), 0U);
+}
+
+static void end_folds_into_history(struct kunit *test)
+{
+	struct kvmmig_history h;
+	struct kvmmig_throttle_ctl c;
+	struct kvmmig_throttle_decision d;
+
+	kvmmig_history_init(&h);
+	h.migrations = 4;
+	start(&c);
+	round_of(&c, 20000, 10000, 100000);	/* 75 */
+	round_of(&c, 1000, 10000, 50000);	/* decay to 65 */
+	kvmmig_throttle_ctl_end(&c, &h, KVMMIG_OUTCOME_CONVERGED, 12345, &d);
+	KUNIT_EXPECT_EQ(test, d.reason, (u32)KVMMIG_THROTTLE_END);
+	KUNIT_EXPECT_EQ(test, d.old_pct, 65U);
+	KUNIT_EXPECT_EQ(test, d.new_pct, 0U);
+	KUNIT_EXPECT_EQ(test, c.pct, 0U);
+	KUNIT_EXPECT_EQ(test, h.migrations, 5ULL);
+	KUNIT_EXPECT_EQ(test, h.last_outcome, (u32)KVMMIG_OUTCOME_CONVERGED);
+	KUNIT_EXPECT_EQ(test, h.last_rounds, 2ULL);
+	KUNIT_EXPECT_EQ(test, h.last_dirty_rate, 10000ULL);
+	KUNIT_EXPECT_EQ(test, h.last_send_rate, 100000ULL);
+	KUNIT_EXPECT_EQ(test, h.last_throttle_pct, 65U);
+	KUNIT_EXPECT_EQ(test, h.max_throttle_pct, 75U);
+	KUNIT_EXPECT_EQ(test, h.last_downtime_ns, 12345ULL);
+	KUNIT_EXPECT_EQ(test, h.version, (u32)KVMMIG_HISTORY_VERSION);
+
+	/* the next migration starts where this one ended */
+	kvmmig_throttle_ctl_start(&c, &h, MAX_PCT, &d);
+	KUNIT_EXPECT_EQ(test, d.new_pct, 65U);
+	KUNIT_EXPECT_EQ(test, d.reason, (u32)KVMMIG_THROTTLE_HISTORY);
+}
+
+static void end_without_rounds(struct kunit *test)
+{
+	struct kvmmig_history h;
+	struct kvmmig_throttle_ctl c;
+	struct kvmmig_throttle_decision d;
+
+	kvmmig_history_init(&h);
+	start(&c);
+	kvmmig_throttle_ctl_fixed(&c, 30, &d);
+	kvmmig_throttle_ctl_end(&c, &h, KVMMIG_OUTCOME_FAILED, 0, &d);
+	KUNIT_EXPECT_EQ(test, h.migrations, 1ULL);
+	KUNIT_EXPECT_EQ(test, h.last_rounds, 0ULL);
+	KUNIT_EXPECT_EQ(test, h.last_dirty_rate, 0ULL);
+	KUNIT_EXPECT_EQ(test, h.last_throttle_pct, 30U);
+	KUNIT_EXPECT_EQ(test, h.max_throttle_pct, 30U);
+	KUNIT_EXPECT_EQ(test, h.last_outcome, (u32)KVMMIG_OUTCOME_FAILED);
+	/* failed at 30: next time from 30 */
+	KUNIT_EXPECT_EQ(test, kvmmig_throttle_seed(&h, MAX_PCT), 30U);
+}
+
+/* A guest dirtying 4x what is sent converges under the controller. */
+static void closed_loop_converges(struct kunit *test)
+{
+	struct kvmmig_throttle_ctl c;
+	u64 remaining = 50000, sent = 10000, d0 = 40000;
+	int i;
+
+	start(&c);
+	for (i = 0; i < 30 && remaining > sent; i++) {
+		u64 dirty = d0 * (100 - c.pct) / 100;
+
+		remaining = remaining - min(remaining, sent) + dirty;
+		round_of(&c, dirty, sent, remaining);
+	}
+	KUNIT_EXPECT_LT(test, i, 30);
+	KUNIT_EXPECT_GT(test, c.max_pct, 0U);
+	KUNIT_EXPECT_LE(test, c.max_pct, (u32)MAX_PCT);
 }
 
 static struct kunit_case throttle_cases[] = {
-	KUNIT_CASE(throttle_pending),
+	KUNIT_CASE(no_throttle_when_dirty_low),
+	KUNIT_CASE(hold_between_low_and_target),
+	KUNIT_CASE(rises_when_dirty_high),
+	KUNIT_CASE(rise_accounts_for_current_stun),
+	KUNIT_CASE(rise_at_least_a_step),
+	KUNIT_CASE(unproductive_bumps),
+	KUNIT_CASE(unproductive_in_hold_band_rises),
+	KUNIT_CASE(nothing_sent_is_unproductive),
+	KUNIT_CASE(decays_when_low),
+	KUNIT_CASE(decay_held_when_unproductive),
+	KUNIT_CASE(clamps_at_max),
+	KUNIT_CASE(huge_counts_do_not_overflow),
+	KUNIT_CASE(fixed_overrides),
+	KUNIT_CASE(history_seeding),
+	KUNIT_CASE(end_folds_into_history),
+	KUNIT_CASE(end_without_rounds),
+	KUNIT_CASE(closed_loop_converges),
 	{}
 };
 

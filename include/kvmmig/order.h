@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Pre-copy send order (method M17), pure logic: from one chunk of a dirty
+ * bitmap, the pages' temperature levels and the free-page hints, count and
+ * place the frames to send, coldest level first, ascending frame within a
+ * level.  The kernel glue (migrate/send_order.c) reads the bitmap from
+ * userspace in chunks and runs two passes: count (which sizes each level's
+ * part of the output), then place.
+ */
+#ifndef _KVMMIG_ORDER_H
+#define _KVMMIG_ORDER_H
+
+#include <linux/types.h>
+#include <kvmmig/hints.h>
+#include <kvmmig/temperature.h>
+#include <uapi/linux/kvmmig.h>
+
+/**
+ * struct kvmmig_order_chunk - one chunk of the bitmap
+ * @base_gfn: frame of bit 0
+ * @nbits: frames in the chunk; bits at and past @nbits are ignored
+ * @words: the bitmap, KVM_GET_DIRTY_LOG's layout (bit i of word i / 64)
+ * @levels: per frame, its temperature level (0 cold ... 3 hot), or
+ *	KVMMIG_TEMP_NO_SLOT when no memslot holds the frame (dropped)
+ * @all: the bitmap is "everything to send" (KVMMIG_SEND_ORDER_ALL): every
+ *	hinted frame is dropped; otherwise it is a harvest and only frames
+ *	whose hint is fresh are dropped
+ * @hints: the free-page hints, or NULL
+ */
+struct kvmmig_order_chunk {
+	u64 base_gfn;
+	u32 nbits;
+	const u64 *words;
+	const u8 *levels;
+	bool all;
+	struct kvmmig_hint_map *hints;
+};
+
+/**
+ * struct kvmmig_order_counts - what the count pass found
+ * @level_pages: frames to send per level
+ * @nr_free: set frames dropped because they are hinted free
+ * @unhint: set frames sent although hinted (settled hint, not ALL): their
+ *	hints are to be dropped
+ * @no_slot: set frames dropped because no memslot holds them
+ * @dirty: set bits (below @nbits)
+ */
+struct kvmmig_order_counts {
+	u64 level_pages[KVMMIG_TEMP_LEVELS];
+	u64 nr_free;
+	u64 unhint;
+	u64 no_slot;
+	u64 dirty;
+};
+
+#define KVMMIG_ORDER_BUF	512
+
+/**
+ * struct kvmmig_order_out - the place pass's output state
+ * @next: per level, index in the whole order of its next frame
+ * @end: per level, one past the index of its last frame
+ * @nbuf: per level, frames held in @buf
+ * @buf: per level, frames not yet flushed; they go to indexes
+ *	@next - @nbuf ...
+ * @flush: writes @n frames to indexes [@index, @index + @n) of the order;
+ *	returns 0 or -errno
+ * @ctx: passed to @flush
+ */
+struct kvmmig_order_out {
+	u64 next[KVMMIG_TEMP_LEVELS];
+	u64 end[KVMMIG_TEMP_LEVELS];
+	u32 nbuf[KVMMIG_TEMP_LEVELS];
+	u64 buf[KVMMIG_TEMP_LEVELS][KVMMIG_ORDER_BUF];
+	int (*flush)(void *ctx, u64 index, const u64 *gfns, u32 n);
+	void *ctx;
+};
+
+/* What becomes of one set frame. */
+enum kvmmig_order_fate {
+	KVMMIG_ORDER_SEND,	/* sent */
+	KVMMIG_ORDER_SEND_UNHINT, /* sent, its (settled) hint dropped */
+	KVMMIG_ORDER_FREE,	/* dropped: hinted free */
+	KVMMIG_ORDER_NO_SLOT,	/* dropped: no memslot */
+};
+
+enum kvmmig_order_fate kvmmig_order_fate(u8 level, unsigned int hint, bool all);
+void kvmmig_order_count(const struct kvmmig_order_chunk *c,
+			struct kvmmig_order_counts *cnt);
+u64 kvmmig_order_total(const struct kvmmig_order_counts *cnt);
+void kvmmig_order_out_init(struct kvmmig_order_out *o,
+			   const struct kvmmig_order_counts *cnt);
+int kvmmig_order_place(const struct kvmmig_order_chunk *c,
+		       struct kvmmig_order_out *o);
+int kvmmig_order_finish(struct kvmmig_order_out *o);
+u64 kvmmig_order_unhint(const struct kvmmig_order_chunk *c);
+
+#endif /* _KVMMIG_ORDER_H */

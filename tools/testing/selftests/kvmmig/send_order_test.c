@@ -1,0 +1,535 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kvmmig selftests: pre-copy send order (KVMMIG_GET_SEND_ORDER, method
+ * M17) on a real VM.  The guest sweeps a hot set between temperature
+ * passes; the order must put cold pages first and hot ones last.  With
+ * dirty logging on, the free-page hint interplay is checked against real
+ * KVM_GET_DIRTY_LOG harvests.
+ */
+#include <pthread.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+
+#include "precopy_util.h"
+#include "sweep.h"
+
+#define DATA_PAGES	4096
+#define DATA_GFN	(SWEEP_DATA_GPA / PAGE_4K)
+#define HOT_PAGES	200
+#define PASSES_TO_HOT	4
+
+struct setup {
+	struct sweep_vm s;
+	int session;
+	uint64_t *bitmap;	/* DATA_PAGES bits + room */
+	uint64_t *gfns;		/* DATA_PAGES + room */
+};
+
+static void setup(struct __test_metadata *_metadata, struct setup *t)
+{
+	sweep_vm_create(&t->s, DATA_PAGES, VM_MEM_SRC_ANONYMOUS);
+	t->session = kvmmig_attach_vm(t->s.vm, NULL);
+	ASSERT_GE(t->session, 0);
+	t->bitmap = calloc(DATA_PAGES / 64 + 64, 8);
+	t->gfns = calloc(DATA_PAGES + 1024, 8);
+	ASSERT_TRUE(t->bitmap && t->gfns);
+}
+
+static void teardown(struct setup *t)
+{
+	close(t->session);
+	kvm_vm_free(t->s.vm);
+	free(t->bitmap);
+	free(t->gfns);
+}
+
+static void scan_now(struct __test_metadata *_metadata, int session)
+{
+	struct kvmmig_scan a = { .size = sizeof(a), .flags = KVMMIG_SCAN_NOW };
+
+	ASSERT_EQ(0, ioctl(session, KVMMIG_SET_SCAN, &a));
+}
+
+/* Order of the data slot's pages set in t->bitmap. */
+static int order(struct setup *t, __u32 flags, __u64 npages, __u64 cap,
+		 struct kvmmig_send_order *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->flags = flags;
+	o->base_gfn = DATA_GFN;
+	o->npages = npages;
+	o->bitmap_ptr = (__u64)(unsigned long)t->bitmap;
+	o->gfns_ptr = (__u64)(unsigned long)t->gfns;
+	o->nr_gfns = cap;
+	return send_order(t->session, o);
+}
+
+static void set_all(struct setup *t, uint64_t nbits)
+{
+	memset(t->bitmap, 0, (DATA_PAGES / 64 + 64) * 8);
+	memset(t->bitmap, 0xff, (nbits + 63) / 64 * 8);
+}
+
+static bool in_list(const uint32_t *l, uint32_t n, uint64_t page)
+{
+	for (uint32_t i = 0; i < n; i++)
+		if (l[i] == page)
+			return true;
+	return false;
+}
+
+/* Every part of the order ascends and holds only pages of its level. */
+static void check_parts(struct __test_metadata *_metadata, struct setup *t,
+			const struct kvmmig_send_order *o, const uint8_t *lv)
+{
+	uint64_t at = 0;
+
+	for (int l = 0; l < KVMMIG_TEMP_NR_LEVELS; l++)
+		for (uint64_t i = 0; i < o->level_pages[l]; i++, at++) {
+			uint64_t g = t->gfns[at];
+
+			ASSERT_GE(g, DATA_GFN);
+			ASSERT_LT(g, DATA_GFN + DATA_PAGES);
+			if (lv)
+				ASSERT_EQ(l, lv[g - DATA_GFN]);
+			if (i)
+				ASSERT_GT(g, t->gfns[at - 1]);
+		}
+	ASSERT_EQ(o->nr_gfns, at);
+}
+
+TEST(hot_pages_last)
+{
+	struct setup t;
+	struct kvmmig_temperature tq = { .size = sizeof(tq), .gpa = SWEEP_DATA_GPA,
+					 .npages = DATA_PAGES };
+	struct kvmmig_send_order o;
+	uint32_t hot[HOT_PAGES];
+	uint8_t *lv = malloc(DATA_PAGES);
+	uint64_t hot_last = 0, hot_first = 0;
+	int i;
+
+	setup(_metadata, &t);
+	sweep_pick(hot, HOT_PAGES, DATA_PAGES, 3, NULL);
+	for (i = 0; i < PASSES_TO_HOT + 1; i++) {
+		sweep_run(&t.s, hot, HOT_PAGES, false, 1);
+		scan_now(_metadata, t.session);
+	}
+	tq.levels_ptr = (__u64)(unsigned long)lv;
+	ASSERT_EQ(0, ioctl(t.session, KVMMIG_GET_TEMPERATURE, &tq));
+
+	set_all(&t, DATA_PAGES);
+	ASSERT_EQ(0, order(&t, KVMMIG_SEND_ORDER_ALL, DATA_PAGES, DATA_PAGES, &o));
+	EXPECT_EQ(DATA_PAGES, o.nr_gfns);
+	EXPECT_EQ(0, o.nr_free);
+	for (i = 0; i < KVMMIG_TEMP_NR_LEVELS; i++)
+		EXPECT_EQ(tq.histogram[i], o.level_pages[i]);
+	check_parts(_metadata, &t, &o, lv);
+	for (i = 0; i < HOT_PAGES; i++) {
+		hot_last += in_list(hot, HOT_PAGES, t.gfns[DATA_PAGES - 1 - i] - DATA_GFN);
+		hot_first += in_list(hot, HOT_PAGES, t.gfns[i] - DATA_GFN);
+	}
+	TH_LOG("levels %llu/%llu/%llu/%llu; hot pages among the last %d: %llu, first %d: %llu",
+	       o.level_pages[0], o.level_pages[1], o.level_pages[2],
+	       o.level_pages[3], HOT_PAGES, (unsigned long long)hot_last,
+	       HOT_PAGES, (unsigned long long)hot_first);
+	EXPECT_GE(hot_last, HOT_PAGES * 95 / 100);
+	EXPECT_EQ(0, hot_first);
+	EXPECT_GE(o.level_pages[3], HOT_PAGES * 95 / 100);
+	EXPECT_EQ(1, session_stat(t.session, "send_order_calls"));
+	EXPECT_EQ(DATA_PAGES, session_stat(t.session, "send_order_pages"));
+	free(lv);
+	teardown(&t);
+}
+
+/* The same with periodic scanning on: the hot set ends up last. */
+TEST(hot_pages_last_periodic_scan)
+{
+	struct setup t;
+	struct kvmmig_scan sc = { .size = sizeof(sc),
+		.flags = KVMMIG_SCAN_START | KVMMIG_SCAN_SET_PERIOD,
+		.period_ms = 100 };
+	struct kvmmig_send_order o;
+	uint32_t hot[HOT_PAGES];
+	uint64_t hot_last = 0;
+	int i;
+
+	setup(_metadata, &t);
+	sweep_pick(hot, HOT_PAGES, DATA_PAGES, 5, NULL);
+	ASSERT_EQ(0, ioctl(t.session, KVMMIG_SET_SCAN, &sc));
+	/* until the scanner has made enough passes while the guest sweeps */
+	for (i = 0; i < 2000; i++) {
+		sweep_run(&t.s, hot, HOT_PAGES, true, 1);
+		sc.flags = 0;
+		sc.period_ms = 0;
+		sc.nr_passes = 0;
+		ASSERT_EQ(0, ioctl(t.session, KVMMIG_SET_SCAN, &sc));
+		if (sc.passes >= 3 * PASSES_TO_HOT)
+			break;
+		usleep(10 * 1000);
+	}
+	TH_LOG("%llu passes, %d sweeps", sc.passes, i);
+	/* keep the set warm for the order, then read it */
+	sweep_run(&t.s, hot, HOT_PAGES, true, 1);
+	set_all(&t, DATA_PAGES);
+	ASSERT_EQ(0, order(&t, KVMMIG_SEND_ORDER_ALL, DATA_PAGES, DATA_PAGES, &o));
+	sc.flags = KVMMIG_SCAN_STOP;
+	ASSERT_EQ(0, ioctl(t.session, KVMMIG_SET_SCAN, &sc));
+	check_parts(_metadata, &t, &o, NULL);
+	for (i = 0; i < HOT_PAGES; i++)
+		hot_last += in_list(hot, HOT_PAGES, t.gfns[DATA_PAGES - 1 - i] - DATA_GFN);
+	TH_LOG("levels %llu/%llu/%llu/%llu; hot pages among the last %d: %llu",
+	       o.level_pages[0], o.level_pages[1], o.level_pages[2],
+	       o.level_pages[3], HOT_PAGES, (unsigned long long)hot_last);
+	EXPECT_GE(hot_last, HOT_PAGES * 90 / 100);
+	EXPECT_GE(o.level_pages[0], DATA_PAGES - 2 * HOT_PAGES);
+	teardown(&t);
+}
+
+/* Pages never scanned count as cold: the order is ascending. */
+TEST(never_scanned_is_cold)
+{
+	struct setup t;
+	struct kvmmig_send_order o;
+
+	setup(_metadata, &t);
+	set_all(&t, DATA_PAGES);
+	ASSERT_EQ(0, order(&t, KVMMIG_SEND_ORDER_ALL, DATA_PAGES, DATA_PAGES, &o));
+	EXPECT_EQ(DATA_PAGES, o.level_pages[0]);
+	for (int i = 0; i < DATA_PAGES; i++)
+		ASSERT_EQ(DATA_GFN + i, t.gfns[i]);
+	teardown(&t);
+}
+
+/* Frames outside memslots are dropped; bits past npages are ignored. */
+TEST(outside_slots_and_tail_bits)
+{
+	struct setup t;
+	struct kvmmig_send_order o;
+
+	setup(_metadata, &t);
+	set_all(&t, DATA_PAGES + 640);
+	ASSERT_EQ(0, order(&t, KVMMIG_SEND_ORDER_ALL, DATA_PAGES + 640,
+			   DATA_PAGES + 640, &o));
+	EXPECT_EQ(DATA_PAGES, o.nr_gfns);
+	EXPECT_EQ(DATA_GFN + DATA_PAGES - 1, t.gfns[DATA_PAGES - 1]);
+	/* 100 bits of a word-aligned bitmap whose later bits are set too */
+	set_all(&t, 256);
+	ASSERT_EQ(0, order(&t, KVMMIG_SEND_ORDER_ALL, 100, 100, &o));
+	EXPECT_EQ(100, o.nr_gfns);
+	EXPECT_EQ(DATA_GFN + 99, t.gfns[99]);
+	teardown(&t);
+}
+
+TEST(hinted_dropped_with_all)
+{
+	struct setup t;
+	struct kvmmig_send_order o;
+	uint64_t i, seen = 0;
+
+	setup(_metadata, &t);
+	ASSERT_EQ(0, free_hint1(t.session, KVMMIG_FREE_HINT_ADD, SWEEP_DATA_GPA, 100));
+	ASSERT_EQ(0, free_hints(t.session, KVMMIG_FREE_HINT_MARK, NULL, 0, NULL));
+	ASSERT_EQ(0, free_hint1(t.session, KVMMIG_FREE_HINT_ADD,
+				SWEEP_DATA_GPA + 1000 * PAGE_4K, 50));
+	set_all(&t, DATA_PAGES);
+	ASSERT_EQ(0, order(&t, KVMMIG_SEND_ORDER_ALL, DATA_PAGES, DATA_PAGES, &o));
+	EXPECT_EQ(150, o.nr_free);
+	EXPECT_EQ(DATA_PAGES - 150, o.nr_gfns);
+	for (i = 0; i < o.nr_gfns; i++) {
+		uint64_t p = t.gfns[i] - DATA_GFN;
+
+		seen += p < 100 || (p >= 1000 && p < 1050);
+	}
+	EXPECT_EQ(0, seen);
+	/* ALL drops hints of no page */
+	EXPECT_EQ(150, nr_hinted(t.session));
+	EXPECT_EQ(0, session_stat(t.session, "free_hints_dropped"));
+	EXPECT_EQ(150, session_stat(t.session, "send_order_free_skipped"));
+	teardown(&t);
+}
+
+/* Dirty logging on over pre-faulted memory; the log is empty afterwards. */
+static void logged_setup(struct __test_metadata *_metadata, struct setup *t)
+{
+	uint32_t *all = malloc(DATA_PAGES * sizeof(*all));
+
+	setup(_metadata, t);
+	for (int i = 0; i < DATA_PAGES; i++)
+		all[i] = i;
+	/* pre-fault: a page first faulted in while logging reads dirty */
+	sweep_run(&t->s, all, DATA_PAGES, true, 1);
+	free(all);
+	vm_mem_region_set_flags(t->s.vm, SWEEP_DATA_SLOT, KVM_MEM_LOG_DIRTY_PAGES);
+	kvm_vm_get_dirty_log(t->s.vm, SWEEP_DATA_SLOT, t->bitmap);
+	ASSERT_EQ(0, popcount_bitmap(t->bitmap, DATA_PAGES));
+}
+
+static void guest_writes(struct setup *t, uint32_t first, uint32_t n,
+			 uint32_t first2, uint32_t n2)
+{
+	uint32_t list[256], k = 0;
+
+	for (uint32_t i = 0; i < n; i++)
+		list[k++] = first + i;
+	for (uint32_t i = 0; i < n2; i++)
+		list[k++] = first2 + i;
+	sweep_run(&t->s, list, k, true, 1);
+}
+
+static void harvest(struct __test_metadata *_metadata, struct setup *t,
+		    uint64_t want)
+{
+	memset(t->bitmap, 0, (DATA_PAGES / 64 + 64) * 8);
+	kvm_vm_get_dirty_log(t->s.vm, SWEEP_DATA_SLOT, t->bitmap);
+	ASSERT_EQ(want, popcount_bitmap(t->bitmap, DATA_PAGES));
+}
+
+/*
+ * A page hinted before the mark and dirtied after its hint holds data:
+ * sent, its hint dropped.
+ */
+TEST(settled_hint_dirtied_is_sent)
+{
+	struct setup t;
+	struct kvmmig_send_order o;
+
+	logged_setup(_metadata, &t);
+	ASSERT_EQ(0, free_hint1(t.session, KVMMIG_FREE_HINT_ADD, SWEEP_DATA_GPA, 50));
+	guest_writes(&t, 0, 10, 100, 10);
+	ASSERT_EQ(0, free_hints(t.session, KVMMIG_FREE_HINT_MARK, NULL, 0, NULL));
+	harvest(_metadata, &t, 20);
+	ASSERT_EQ(0, order(&t, 0, DATA_PAGES, DATA_PAGES, &o));
+	EXPECT_EQ(20, o.nr_gfns);
+	EXPECT_EQ(0, o.nr_free);
+	EXPECT_EQ(DATA_GFN, t.gfns[0]);
+	EXPECT_EQ(DATA_GFN + 109, t.gfns[19]);
+	EXPECT_EQ(40, nr_hinted(t.session));
+	EXPECT_EQ(10, session_stat(t.session, "free_hints_dropped"));
+	/* the same harvest again: nothing more to drop */
+	ASSERT_EQ(0, order(&t, 0, DATA_PAGES, DATA_PAGES, &o));
+	EXPECT_EQ(20, o.nr_gfns);
+	EXPECT_EQ(40, nr_hinted(t.session));
+	teardown(&t);
+}
+
+/*
+ * A page hinted after the harvest's mark was freed after the write the
+ * harvest shows: dropped, its hint kept.
+ */
+TEST(fresh_hint_dirtied_is_dropped)
+{
+	struct setup t;
+	struct kvmmig_send_order o;
+
+	logged_setup(_metadata, &t);
+	guest_writes(&t, 200, 10, 300, 10);
+	ASSERT_EQ(0, free_hints(t.session, KVMMIG_FREE_HINT_MARK, NULL, 0, NULL));
+	harvest(_metadata, &t, 20);
+	ASSERT_EQ(0, free_hint1(t.session, KVMMIG_FREE_HINT_ADD,
+				SWEEP_DATA_GPA + 200 * PAGE_4K, 10));
+	ASSERT_EQ(0, order(&t, 0, DATA_PAGES, DATA_PAGES, &o));
+	EXPECT_EQ(10, o.nr_gfns);
+	EXPECT_EQ(10, o.nr_free);
+	EXPECT_EQ(DATA_GFN + 300, t.gfns[0]);
+	EXPECT_EQ(10, nr_hinted(t.session));
+	EXPECT_EQ(0, session_stat(t.session, "free_hints_dropped"));
+	teardown(&t);
+}
+
+/* Too small: E2BIG, the count needed, nothing written, hints unchanged. */
+TEST(e2big_writes_nothing)
+{
+	struct setup t;
+	struct kvmmig_send_order o;
+	int i;
+
+	logged_setup(_metadata, &t);
+	ASSERT_EQ(0, free_hint1(t.session, KVMMIG_FREE_HINT_ADD, SWEEP_DATA_GPA, 50));
+	guest_writes(&t, 0, 10, 100, 10);
+	ASSERT_EQ(0, free_hints(t.session, KVMMIG_FREE_HINT_MARK, NULL, 0, NULL));
+	harvest(_metadata, &t, 20);
+	for (i = 0; i < 32; i++)
+		t.gfns[i] = 0xdead;
+	EXPECT_EQ(-E2BIG, order(&t, 0, DATA_PAGES, 19, &o));
+	EXPECT_EQ(20, o.nr_gfns);
+	EXPECT_EQ(0, o.nr_free);
+	for (i = 0; i < 32; i++)
+		ASSERT_EQ(0xdead, t.gfns[i]);
+	EXPECT_EQ(50, nr_hinted(t.session));
+	EXPECT_EQ(0, session_stat(t.session, "free_hints_dropped"));
+	EXPECT_EQ(-E2BIG, order(&t, 0, DATA_PAGES, 0, &o));
+	EXPECT_EQ(20, o.nr_gfns);
+	ASSERT_EQ(0, order(&t, 0, DATA_PAGES, 20, &o));
+	EXPECT_EQ(20, o.nr_gfns);
+	EXPECT_EQ(40, nr_hinted(t.session));
+	teardown(&t);
+}
+
+TEST(bad_inputs)
+{
+	struct setup t;
+	struct kvmmig_send_order a, good;
+	int i;
+
+	setup(_metadata, &t);
+	ASSERT_EQ(0, free_hint1(t.session, KVMMIG_FREE_HINT_ADD, SWEEP_DATA_GPA, 8));
+	ASSERT_EQ(0, free_hints(t.session, KVMMIG_FREE_HINT_MARK, NULL, 0, NULL));
+	set_all(&t, DATA_PAGES);
+	memset(&good, 0, sizeof(good));
+	good.size = sizeof(good);
+	good.base_gfn = DATA_GFN;
+	good.npages = DATA_PAGES;
+	good.bitmap_ptr = (__u64)(unsigned long)t.bitmap;
+	good.gfns_ptr = (__u64)(unsigned long)t.gfns;
+	good.nr_gfns = DATA_PAGES;
+#define EXPECT_SO_ERR(err) do {						\
+		EXPECT_EQ(-1, ioctl(t.session, KVMMIG_GET_SEND_ORDER, &a)); \
+		EXPECT_EQ(err, errno);					\
+		EXPECT_EQ(8, nr_hinted(t.session));			\
+	} while (0)
+	a = good;
+	a.size = 16;
+	EXPECT_SO_ERR(EINVAL);
+	a = good;
+	a.flags = 2;
+	EXPECT_SO_ERR(EINVAL);
+	a = good;
+	a.base_gfn = DATA_GFN + 1;
+	EXPECT_SO_ERR(EINVAL);
+	a = good;
+	a.npages = 0;
+	EXPECT_SO_ERR(EINVAL);
+	a.npages = KVMMIG_SEND_ORDER_MAX_PAGES + 1;
+	EXPECT_SO_ERR(EINVAL);
+	a = good;
+	a.base_gfn = -64ULL;
+	a.npages = 128;
+	EXPECT_SO_ERR(EINVAL);
+	a = good;
+	a.bitmap_ptr = 0;
+	EXPECT_SO_ERR(EINVAL);
+	a = good;
+	a.gfns_ptr = 0;
+	EXPECT_SO_ERR(EINVAL);
+	for (i = 0; i < ARRAY_SIZE(a.reserved); i++) {
+		a = good;
+		a.reserved[i] = 1;
+		EXPECT_SO_ERR(EINVAL);
+	}
+	a = good;
+	a.bitmap_ptr = 8;
+	EXPECT_SO_ERR(EFAULT);
+	a = good;
+	a.gfns_ptr = 8;
+	EXPECT_SO_ERR(EFAULT);
+	EXPECT_EQ(-1, ioctl(t.session, KVMMIG_GET_SEND_ORDER, NULL));
+	EXPECT_EQ(EFAULT, errno);
+#undef EXPECT_SO_ERR
+	/* a huge, empty bitmap beyond every slot is read in bounded chunks */
+	a = good;
+	a.base_gfn = 1ULL << 30;
+	a.npages = 1ULL << 24;
+	a.bitmap_ptr = (__u64)(unsigned long)calloc(1, (1ULL << 24) / 8);
+	ASSERT_EQ(0, ioctl(t.session, KVMMIG_GET_SEND_ORDER, &a));
+	EXPECT_EQ(0, a.nr_gfns);
+	free((void *)(unsigned long)a.bitmap_ptr);
+	EXPECT_EQ(1, ioctl(t.session, KVMMIG_CHECK_EXTENSION, KVMMIG_CAP_SEND_ORDER));
+	teardown(&t);
+}
+
+/*
+ * The VMM dies in the middle of an order over the largest bitmap (8 GiB of
+ * zero pages, read in chunks): the call stops, the session goes.
+ */
+TEST(killed_during_huge_order)
+{
+	int pipefd[2], status;
+	__u32 id = ~0U;
+	pid_t child;
+
+	ASSERT_EQ(0, pipe(pipefd));
+	child = fork();
+	ASSERT_GE(child, 0);
+	if (!child) {
+		struct kvmmig_send_order o = { .size = sizeof(o) };
+		struct sweep_vm s;
+		int session;
+		void *bm;
+
+		sweep_vm_create(&s, DATA_PAGES, VM_MEM_SRC_ANONYMOUS);
+		session = kvmmig_attach_vm(s.vm, &id);
+		bm = mmap(NULL, KVMMIG_SEND_ORDER_MAX_PAGES / 8, PROT_READ,
+			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		if (session < 0 || bm == MAP_FAILED)
+			_exit(2);
+		if (free_hint1(session, KVMMIG_FREE_HINT_ADD, SWEEP_DATA_GPA, 64))
+			_exit(3);
+		o.base_gfn = 0;
+		o.npages = KVMMIG_SEND_ORDER_MAX_PAGES;
+		o.bitmap_ptr = (__u64)(unsigned long)bm;
+		if (write(pipefd[1], &id, sizeof(id)) != sizeof(id))
+			_exit(4);
+		send_order(session, &o);
+		_exit(5);	/* finished before the kill: the test fails */
+	}
+	close(pipefd[1]);
+	ASSERT_EQ(sizeof(id), read(pipefd[0], &id, sizeof(id)));
+	usleep(300 * 1000);
+	kill(child, SIGKILL);
+	ASSERT_EQ(child, waitpid(child, &status, 0));
+	EXPECT_TRUE(WIFSIGNALED(status));
+	EXPECT_FALSE(session_in_sysfs(id));
+	close(pipefd[0]);
+}
+
+struct churn {
+	int session;
+	bool stop;
+	int errors;
+};
+
+static void *hint_churn(void *arg)
+{
+	struct churn *c = arg;
+
+	for (int i = 0; !READ_ONCE(c->stop); i++) {
+		__u64 gpa = SWEEP_DATA_GPA + (i % 64) * 64 * PAGE_4K;
+
+		c->errors += !!free_hint1(c->session, KVMMIG_FREE_HINT_ADD, gpa, 64);
+		if (i % 3 == 0)
+			c->errors += !!free_hints(c->session, KVMMIG_FREE_HINT_MARK,
+						  NULL, 0, NULL);
+		c->errors += !!free_hint1(c->session, KVMMIG_FREE_HINT_REMOVE,
+					  gpa, 32);
+	}
+	return NULL;
+}
+
+/* Hints change while orders are made: each order is whole and consistent. */
+TEST(orders_while_hints_change)
+{
+	struct setup t;
+	struct kvmmig_send_order o;
+	struct churn c = { 0 };
+	pthread_t th;
+	int i;
+
+	setup(_metadata, &t);
+	c.session = t.session;
+	pthread_create(&th, NULL, hint_churn, &c);
+	for (i = 0; i < 40; i++) {
+		set_all(&t, DATA_PAGES);
+		ASSERT_EQ(0, order(&t, i & 1 ? KVMMIG_SEND_ORDER_ALL : 0,
+				   DATA_PAGES, DATA_PAGES, &o));
+		ASSERT_EQ(DATA_PAGES, o.nr_gfns + o.nr_free);
+		check_parts(_metadata, &t, &o, NULL);
+	}
+	WRITE_ONCE(c.stop, true);
+	pthread_join(th, NULL);
+	EXPECT_EQ(0, c.errors);
+	teardown(&t);
+}
+
+TEST_HARNESS_MAIN
