@@ -1089,6 +1089,7 @@ static int dest_main(int lsock, int resfd)
 	struct result res = { .valid = 1 };
 	int sock, dstore = -1, done = 0, rc;
 	uint64_t src_hash = 0, dst_hash, states = 0;
+	static const uint8_t zero[PAGE];
 	struct whdr h;
 
 	vmm_create(m, 0);
@@ -1124,7 +1125,9 @@ static int dest_main(int lsock, int resfd)
 					memcpy(p, data + (uint64_t)di++ * PAGE, PAGE);
 					break;
 				case KVMMIG_CLASS_ZERO:
-					memset(p, 0, PAGE);
+					/* fresh memory reads zero: leave it unallocated */
+					if (memcmp(p, zero, PAGE))
+						memset(p, 0, PAGE);
 					break;
 				case KVMMIG_CLASS_PATTERN:
 					for (int k = 0; k < 512; k++)
