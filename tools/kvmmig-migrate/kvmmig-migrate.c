@@ -18,6 +18,27 @@
  * KVMMIG_FREE_HINTS ADD against the MARK + harvest + GET_SEND_ORDER
  * sequence; run_lock guards the stop/park/resume state of the vCPUs.
  * Lock order: hint_lock, then run_lock (never held together in practice).
+ * Only a vCPU's own thread issues ioctls that run it (KVM_RUN, and
+ * vcpu_save_state()'s complete_io): kvmmig stuns whichever task last ran
+ * the vCPU.
+ *
+ * Migration (source): dirty logging goes on when vCPU 0 reports its
+ * workload set up (before it may reallocate a page it hinted free).
+ * Round 1 sends everything (KVMMIG_SEND_ORDER_ALL); each later round is
+ * MARK + KVM_GET_DIRTY_LOG + GET_SEND_ORDER, then CLASSIFY (with data) in
+ * batches of BATCH pages, one wire batch per call: a struct whdr, one
+ * struct wpage per page, then the DATA pages' bytes.  ZERO and PATTERN go
+ * as metadata, DUP as the index of its canonical page earlier in the
+ * batch, free-hinted pages not at all.  The rate measured while sending
+ * decides stop-and-copy (remaining pages within --downtime-ms).  Then the
+ * vCPUs park, a last harvest is sent, every vCPU's state follows, and the
+ * destination acknowledges (the downtime ends there).  The source hashes
+ * its stopped RAM and sends the hash; the destination compares it with
+ * its own before resuming the guest.  The hash leaves out the data pages
+ * the guest holds free (struct gctl.free_map): their contents are garbage
+ * the destination never gets.  Without a kvmmig feature (ENOTTY) the
+ * source says so and falls back (gfn order, userspace zero/pattern
+ * detection, no hints, no stun).
  */
 #include <errno.h>
 #include <fcntl.h>
