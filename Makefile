@@ -47,6 +47,7 @@ test-build:
 	$(MAKE) -C $(TEST_KDIR) M=$(CURDIR) KVMMIG_KUNIT=m \
 		KBUILD_EXTRA_SYMBOLS=$(BUILD_DIR)/kunit/Module.symvers modules
 	$(MAKE) -C tools/testing/selftests/kvmmig
+	$(MAKE) -C tools/kvmmig-migrate
 
 check: deps
 	@$(MAKE) --no-print-directory check-run

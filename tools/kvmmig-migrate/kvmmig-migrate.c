@@ -1,0 +1,1704 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kvmmig-migrate: a small reference VMM that runs a KVM guest (long-mode C
+ * guest code, N vCPUs, KVM selftest library) and live-migrates it over TCP
+ * to a destination VM in a second process, using kvmmig for the send order,
+ * page classification, free-page hints and the stun controller (--mode
+ * kvmmig), or doing what a plain VMM does (--mode baseline).  The CLI is
+ * fixed by the project's vmm-cli contract; see bad_usage().
+ *
+ * Processes: a supervisor forks the destination (which accepts on a
+ * listening socket the supervisor made) and the source (which connects);
+ * each sends a struct result back through a pipe, and the supervisor
+ * prints the summary and decides the exit status, so it can also report a
+ * source that was killed.
+ *
+ * Threads of the source: one per vCPU (KVM_RUN, ucalls: free-page hints)
+ * and the main thread (migration).  hint_lock orders a hint's
+ * KVMMIG_FREE_HINTS ADD against the MARK + harvest + GET_SEND_ORDER
+ * sequence; run_lock guards the stop/park/resume state of the vCPUs.
+ * Lock order: hint_lock, then run_lock (never held together in practice).
+ * Only a vCPU's own thread issues ioctls that run it (KVM_RUN, and
+ * vcpu_save_state()'s complete_io): kvmmig stuns whichever task last ran
+ * the vCPU.
+ *
+ * Migration (source): dirty logging goes on when vCPU 0 reports its
+ * workload set up (before it may reallocate a page it hinted free).
+ * Round 1 sends everything (KVMMIG_SEND_ORDER_ALL); each later round is
+ * MARK + KVM_GET_DIRTY_LOG + GET_SEND_ORDER, then CLASSIFY (with data) in
+ * batches of BATCH pages, one wire batch per call: a struct whdr, one
+ * struct wpage per page, then the DATA pages' bytes.  ZERO and PATTERN go
+ * as metadata, DUP as the index of its canonical page earlier in the
+ * batch, free-hinted pages not at all.  The rate measured while sending
+ * decides stop-and-copy (remaining pages within --downtime-ms).  Then the
+ * vCPUs park, a last harvest is sent, every vCPU's state follows, and the
+ * destination acknowledges (the downtime ends there).  The source hashes
+ * its stopped RAM and sends the hash; the destination compares it with
+ * its own before resuming the guest.  The hash leaves out the data pages
+ * the guest holds free (struct gctl.free_map): their contents are garbage
+ * the destination never gets.  Without a kvmmig feature (ENOTTY) the
+ * source says so and falls back (gfn order, userspace zero/pattern
+ * detection, no hints, no stun).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <arpa/inet.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/kvmmig.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/veth.h>
+
+#include "guest.h"
+
+#define PAGE		4096ull
+#define DATA_GFN	(DATA_GPA / PAGE)
+#define BATCH		2048		/* pages per classify call / wire batch */
+
+enum mode { MODE_KVMMIG, MODE_BASELINE };
+enum outcome { OUT_CONVERGED, OUT_NOT_CONVERGED, OUT_DEST_LOST, OUT_SRC_LOST,
+	       OUT_MISMATCH, OUT_SETUP };
+static const char * const outcome_name[] = {
+	"converged", "not_converged", "dest_lost", "src_lost", "mismatch", "setup_error"
+};
+
+static const int exit_status[] = { 0, 2, 3, 4, 1, 5 };	/* by outcome */
+static const char * const workload_name[] = { "idle", "zero", "dup", "hot", "dirty", "busy" };
+
+static struct opts {
+	int workload, vcpus, mem_mib, mode, no_throttle, max_rounds, downtime_ms;
+	int netns, json, quiet, kill_dest_at, kill_src_at;
+	const char *datastore, *history_in, *history_out;
+} o = { .vcpus = 2, .mem_mib = 64, .max_rounds = 30, .downtime_ms = 300 };
+
+/* ---- wire format (source -> destination) ---- */
+enum { W_PAGES = 1, W_STATE, W_DONE, W_ACK_RECEIVED, W_REPORT, W_CANCEL, W_HASH };
+/* wire page classes: KVMMIG_CLASS_DATA/ZERO/PATTERN/DUP, plus: */
+#define W_CLASS_DSTORE	16	/* contents in the datastore file */
+
+struct whdr {
+	uint32_t type;
+	uint32_t count;
+	uint64_t arg;
+};
+
+struct wpage {
+	uint64_t gfn;
+	uint32_t class;
+	uint32_t ref;		/* DUP: index of the canonical in this batch */
+	uint64_t value;		/* PATTERN: the word */
+};
+
+/* Result of a child, through its pipe to the supervisor. */
+struct result {
+	int valid;
+	int outcome;
+	uint64_t rounds, pages_data, pages_zero, pages_pattern, pages_dup, pages_free;
+	uint64_t bytes, throttle_first, throttle_max, total_ms, downtime_ms;
+	int hash_ok, dst_progress, src_alive;
+	uint64_t classify_x1000;
+};
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+static void msg(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fflush(stderr);
+}
+
+static int debug;	/* KVMMIG_MIGRATE_DEBUG set: timings on stderr */
+
+static void dbg(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!debug)
+		return;
+	va_start(ap, fmt);
+	fprintf(stderr, "[%llu ms] ", (unsigned long long)(now_ns() / 1000000 % 100000));
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+}
+
+/* ---- the VM, the same layout in both processes ---- */
+struct vmm;
+
+struct vcpu_ctx {
+	struct vmm *m;
+	struct kvm_vcpu *vcpu;
+	pthread_t thread;
+	int id, parked, started;
+	struct kvm_x86_state *state;	/* saved by this thread, on request */
+};
+
+struct vmm {
+	struct kvm_vm *vm;
+	struct kvm_vcpu *vcpus[MAX_VCPUS];
+	struct vcpu_ctx ctx[MAX_VCPUS];
+	struct gctl *ctl;
+	uint64_t npages;		/* data pages */
+	uint64_t slot0_pages;
+	uint8_t *slot0_hva, *data_hva;
+	uint64_t nbits;			/* DATA_GFN + npages */
+	int session;			/* kvmmig session fd, or -1 */
+	int is_source;
+	/* run state */
+	pthread_mutex_t run_lock;
+	pthread_cond_t run_cond;
+	int stop, quit, ready, save_req;
+	/* hints */
+	pthread_mutex_t hint_lock;
+	int hints_on;			/* pass hints to the module */
+	uint64_t hints_added, hints_failed;
+};
+
+static struct vmm *the_vmm;
+
+static void kick_handler(int sig)
+{
+	(void)sig;
+}
+
+static uint8_t *gfn_hva(struct vmm *m, uint64_t gfn)
+{
+	if (gfn < m->slot0_pages)
+		return m->slot0_hva + gfn * PAGE;
+	if (gfn >= DATA_GFN && gfn < DATA_GFN + m->npages)
+		return m->data_hva + (gfn - DATA_GFN) * PAGE;
+	return NULL;
+}
+
+static void handle_hint(struct vmm *m, uint64_t nr)
+{
+	struct kvmmig_gpa_range r[HINT_MAX];
+	struct kvmmig_free_hints h = { .size = sizeof(h), .flags = KVMMIG_FREE_HINT_ADD };
+
+	if (!m->hints_on || !nr || nr > HINT_MAX)
+		return;
+	for (uint64_t i = 0; i < nr; i++) {
+		r[i].gpa = m->ctl->hint[i][0];
+		r[i].npages = m->ctl->hint[i][1];
+	}
+	h.nr_ranges = nr;
+	h.ranges_ptr = (unsigned long)r;
+	pthread_mutex_lock(&m->hint_lock);
+	if (ioctl(m->session, KVMMIG_FREE_HINTS, &h)) {
+		if (!m->hints_failed++)
+			msg("kvmmig-migrate: FREE_HINTS ADD: %s: free pages will be sent%s\n",
+			    strerror(errno), errno == ENOTTY ? " (not in this module yet)" : "");
+	} else {
+		m->hints_added += nr;
+	}
+	pthread_mutex_unlock(&m->hint_lock);
+}
+
+static void *vcpu_thread(void *arg)
+{
+	struct vcpu_ctx *c = arg;
+	struct vmm *m = c->m;
+	struct ucall uc;
+
+	for (;;) {
+		pthread_mutex_lock(&m->run_lock);
+		while (m->stop && !m->quit) {
+			c->parked = 1;
+			if (m->save_req && !c->state) {
+				/*
+				 * The vCPU's own thread saves its state: a
+				 * KVM_RUN from another thread (the library's
+				 * complete_io) would make that thread the
+				 * vCPU's task, the one kvmmig stuns.
+				 */
+				pthread_mutex_unlock(&m->run_lock);
+				c->state = vcpu_save_state(c->vcpu);
+				pthread_mutex_lock(&m->run_lock);
+			}
+			pthread_cond_broadcast(&m->run_cond);
+			pthread_cond_wait(&m->run_cond, &m->run_lock);
+		}
+		c->parked = 0;
+		if (m->quit) {
+			c->parked = 1;
+			pthread_cond_broadcast(&m->run_cond);
+			pthread_mutex_unlock(&m->run_lock);
+			return NULL;
+		}
+		pthread_mutex_unlock(&m->run_lock);
+
+		if (ioctl(c->vcpu->fd, KVM_RUN, NULL)) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			msg("kvmmig-migrate: vCPU %d: KVM_RUN: %s\n", c->id, strerror(errno));
+			_exit(5);
+		}
+		switch (get_ucall(c->vcpu, &uc)) {
+		case UCALL_SYNC:
+			if (uc.args[1] == SYNC_READY) {
+				/*
+				 * Dirty logging on before vCPU 0 goes on: from
+				 * now on it may reallocate pages it hinted free,
+				 * and only the dirty log tells the module so.
+				 * Everything is faulted in by now: reads do not
+				 * show up as writes.
+				 */
+				if (m->is_source) {
+					vm_mem_region_set_flags(m->vm, 0, KVM_MEM_LOG_DIRTY_PAGES);
+					vm_mem_region_set_flags(m->vm, DATA_SLOT,
+								KVM_MEM_LOG_DIRTY_PAGES);
+				}
+				pthread_mutex_lock(&m->run_lock);
+				m->ready = 1;
+				pthread_cond_broadcast(&m->run_cond);
+				pthread_mutex_unlock(&m->run_lock);
+			} else if (uc.args[1] == SYNC_HINT) {
+				handle_hint(m, uc.args[2]);
+			}
+			break;
+		case UCALL_ABORT:
+			msg("kvmmig-migrate: guest assert: %s at %s:%lu\n",
+			    (const char *)uc.args[0], (const char *)uc.args[1],
+			    (unsigned long)uc.args[2]);
+			_exit(5);
+		default:
+			msg("kvmmig-migrate: vCPU %d: unexpected exit %u\n", c->id,
+			    c->vcpu->run->exit_reason);
+			_exit(5);
+		}
+	}
+}
+
+static void vcpus_start(struct vmm *m)
+{
+	for (int i = 0; i < o.vcpus; i++) {
+		m->ctx[i].m = m;
+		m->ctx[i].vcpu = m->vcpus[i];
+		m->ctx[i].id = i;
+		pthread_create(&m->ctx[i].thread, NULL, vcpu_thread, &m->ctx[i]);
+		m->ctx[i].started = 1;
+	}
+}
+
+static int all_parked(struct vmm *m)
+{
+	for (int i = 0; i < o.vcpus; i++)
+		if (m->ctx[i].started && !m->ctx[i].parked)
+			return 0;
+	return 1;
+}
+
+/* Stop the vCPUs: flag, immediate_exit, signal kick; wait until parked. */
+static void vcpus_stop(struct vmm *m, int quit)
+{
+	pthread_mutex_lock(&m->run_lock);
+	m->stop = 1;
+	if (quit)
+		m->quit = 1;
+	for (int i = 0; i < o.vcpus; i++)
+		m->vcpus[i]->run->immediate_exit = 1;
+	pthread_cond_broadcast(&m->run_cond);
+	while (!all_parked(m)) {
+		struct timespec ts;
+
+		for (int i = 0; i < o.vcpus; i++)
+			if (m->ctx[i].started && !m->ctx[i].parked)
+				pthread_kill(m->ctx[i].thread, SIGUSR1);
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 10000000;
+		if (ts.tv_nsec >= 1000000000) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000;
+		}
+		pthread_cond_timedwait(&m->run_cond, &m->run_lock, &ts);
+	}
+	for (int i = 0; i < o.vcpus; i++)
+		m->vcpus[i]->run->immediate_exit = 0;
+	pthread_mutex_unlock(&m->run_lock);
+}
+
+static void vcpus_resume(struct vmm *m)
+{
+	pthread_mutex_lock(&m->run_lock);
+	m->stop = 0;
+	pthread_cond_broadcast(&m->run_cond);
+	pthread_mutex_unlock(&m->run_lock);
+}
+
+static void vcpus_join(struct vmm *m)
+{
+	vcpus_stop(m, 1);
+	for (int i = 0; i < o.vcpus; i++)
+		if (m->ctx[i].started)
+			pthread_join(m->ctx[i].thread, NULL);
+}
+
+/* Do all vCPU counters move within a few seconds? */
+static int progress_check(struct vmm *m)
+{
+	uint64_t c0[MAX_VCPUS];
+	uint64_t t0 = now_ns();
+
+	for (int i = 0; i < o.vcpus; i++)
+		c0[i] = READ_ONCE(m->ctl->counter[i]);
+	while (now_ns() - t0 < 20000000000ull) {
+		int all = 1;
+
+		usleep(20000);
+		for (int i = 0; i < o.vcpus; i++)
+			if (READ_ONCE(m->ctl->counter[i]) == c0[i])
+				all = 0;
+		if (all)
+			return 1;
+	}
+	return 0;
+}
+
+static void vmm_create(struct vmm *m, int is_source)
+{
+	struct userspace_mem_region *r;
+	vm_vaddr_t gva;
+	size_t ctl_size;
+
+	memset(m, 0, sizeof(*m));
+	m->session = -1;
+	m->is_source = is_source;
+	m->npages = (uint64_t)o.mem_mib * 256;
+	pthread_mutex_init(&m->run_lock, NULL);
+	pthread_cond_init(&m->run_cond, NULL);
+	pthread_mutex_init(&m->hint_lock, NULL);
+
+	m->vm = __vm_create_with_vcpus(VM_MODE_DEFAULT, o.vcpus, m->npages,
+				       guest_code, m->vcpus);
+	vm_userspace_mem_region_add(m->vm, VM_MEM_SRC_ANONYMOUS, DATA_GPA, DATA_SLOT,
+				    m->npages, 0);
+	virt_map(m->vm, DATA_GPA, DATA_GPA, m->npages);
+	ctl_size = sizeof(struct gctl) + (m->npages + 63) / 64 * 8;
+	gva = vm_vaddr_alloc(m->vm, ctl_size, KVM_UTIL_MIN_VADDR);
+	m->ctl = addr_gva2hva(m->vm, gva);
+	memset(m->ctl, 0, ctl_size);
+	m->ctl->workload = o.workload;
+	m->ctl->npages = m->npages;
+	m->ctl->nr_vcpus = o.vcpus;
+	for (int i = 0; i < o.vcpus; i++)
+		vcpu_args_set(m->vcpus[i], 2, gva, (uint64_t)i);
+
+	r = memslot2region(m->vm, 0);
+	m->slot0_hva = r->host_mem;
+	m->slot0_pages = r->region.memory_size / PAGE;
+	r = memslot2region(m->vm, DATA_SLOT);
+	m->data_hva = r->host_mem;
+	m->nbits = DATA_GFN + m->npages;
+	TEST_ASSERT(m->slot0_pages < DATA_GFN, "slot 0 too large");
+}
+
+/*
+ * RAM hash at a stop point: every slot-0 page, and data pages the guest
+ * does not hold free.
+ */
+static uint64_t ram_hash(struct vmm *m)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (uint64_t g = 0; g < m->nbits; g++) {
+		const uint64_t *w;
+
+		if (g == m->slot0_pages && g < DATA_GFN)
+			g = DATA_GFN;
+		if (g >= DATA_GFN && g_is_free(m->ctl, g - DATA_GFN))
+			continue;
+		w = (const uint64_t *)gfn_hva(m, g);
+		h ^= g;
+		h *= 0x100000001b3ull;
+		for (int i = 0; i < 512; i++) {
+			h ^= w[i];
+			h *= 0x100000001b3ull;
+			h ^= h >> 29;
+		}
+	}
+	return h;
+}
+
+/* ---- socket helpers ---- */
+static uint64_t wire_bytes;
+
+static int send_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len) {
+		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= n;
+		wire_bytes += n;
+	}
+	return 0;
+}
+
+static int recv_all(int fd, void *buf, size_t len)
+{
+	char *p = buf;
+
+	while (len) {
+		ssize_t n = recv(fd, p, len, 0);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= n;
+	}
+	return 0;
+}
+
+static int send_hdr(int fd, uint32_t type, uint32_t count, uint64_t arg)
+{
+	struct whdr h = { .type = type, .count = count, .arg = arg };
+
+	return send_all(fd, &h, sizeof(h));
+}
+
+/* ---- bitmaps ---- */
+static uint64_t popcount_bits(const uint64_t *b, uint64_t nbits)
+{
+	uint64_t n = 0;
+
+	for (uint64_t i = 0; i < (nbits + 63) / 64; i++)
+		n += __builtin_popcountll(b[i]);
+	return n;
+}
+
+/* ---- source ---- */
+struct src_state {
+	struct vmm *m;
+	int sock, dstore;
+	int have_order, have_classify, have_mig;
+	uint64_t *gfns;			/* send list, capacity nbits */
+	uint64_t *bits, *bits2;
+	struct kvmmig_page_class *cls;
+	uint8_t *data;
+	struct wpage *wp;
+	uint8_t zero[PAGE];
+	/* per round */
+	uint64_t r_data, r_zero, r_pattern, r_dup, r_free;
+	struct result res;
+	pid_t dst_pid;
+};
+
+static void harvest(struct src_state *s, uint64_t *bits)
+{
+	struct vmm *m = s->m;
+
+	memset(bits, 0, (m->nbits + 63) / 64 * 8);
+	kvm_vm_get_dirty_log(m->vm, 0, bits);
+	kvm_vm_get_dirty_log(m->vm, DATA_SLOT, bits + DATA_GFN / 64);
+}
+
+static void mark(struct src_state *s)
+{
+	struct kvmmig_free_hints h = { .size = sizeof(h), .flags = KVMMIG_FREE_HINT_MARK };
+
+	if (o.mode == MODE_KVMMIG && s->m->hints_on && !s->m->hints_failed)
+		ioctl(s->m->session, KVMMIG_FREE_HINTS, &h);
+}
+
+/* The list of frames to send for @bits: the module's order, or gfn order. */
+static uint64_t send_order(struct src_state *s, uint64_t *bits, int all, uint64_t *nr_free)
+{
+	struct vmm *m = s->m;
+	uint64_t n = 0;
+
+	*nr_free = 0;
+	if (o.mode == MODE_KVMMIG && s->have_order) {
+		struct kvmmig_send_order a = {
+			.size = sizeof(a), .flags = all ? KVMMIG_SEND_ORDER_ALL : 0,
+			.base_gfn = 0, .npages = m->nbits,
+			.bitmap_ptr = (unsigned long)bits,
+			.gfns_ptr = (unsigned long)s->gfns, .nr_gfns = m->nbits,
+		};
+
+		if (!ioctl(m->session, KVMMIG_GET_SEND_ORDER, &a)) {
+			*nr_free = a.nr_free;
+			return a.nr_gfns;
+		}
+		msg("kvmmig-migrate: GET_SEND_ORDER: %s%s: falling back to gfn order\n",
+		    strerror(errno), errno == ENOTTY ? " (not in this module yet)" : "");
+		s->have_order = 0;
+	}
+	for (uint64_t g = 0; g < m->nbits; g++)
+		if ((bits[g / 64] >> (g % 64)) & 1)
+			if (gfn_hva(m, g))
+				s->gfns[n++] = g;
+	return n;
+}
+
+static int is_zero_page(const uint8_t *p, const uint8_t *zero)
+{
+	return !memcmp(p, zero, PAGE);
+}
+
+static int is_pattern_page(const uint8_t *p, uint64_t *v)
+{
+	const uint64_t *w = (const uint64_t *)p;
+
+	for (int i = 1; i < 512; i++)
+		if (w[i] != w[0])
+			return 0;
+	*v = w[0];
+	return 1;
+}
+
+/* Classify @n frames of @gfns into s->wp / s->data; returns data pages. */
+static uint32_t classify(struct src_state *s, const uint64_t *gfns, uint32_t n)
+{
+	struct vmm *m = s->m;
+	uint32_t nd = 0;
+
+	if (o.mode == MODE_KVMMIG && s->have_classify) {
+		struct kvmmig_classify a = {
+			.size = sizeof(a), .flags = KVMMIG_CLASSIFY_GFN_LIST, .npages = n,
+			.gfns_ptr = (unsigned long)gfns,
+			.classes_ptr = (unsigned long)s->cls,
+			.data_ptr = (unsigned long)s->data,
+		};
+
+		if (!ioctl(m->session, KVMMIG_CLASSIFY, &a)) {
+			for (uint32_t i = 0; i < n; i++) {
+				s->wp[i].gfn = gfns[i];
+				s->wp[i].class = s->cls[i].class;
+				s->wp[i].ref = s->cls[i].class == KVMMIG_CLASS_DUP ?
+					       s->cls[i].ref : 0;
+				s->wp[i].value = s->cls[i].class == KVMMIG_CLASS_PATTERN ?
+						 s->cls[i].value : 0;
+				if (s->cls[i].class == KVMMIG_CLASS_DATA) {
+					TEST_ASSERT(s->cls[i].ref == nd,
+						    "CLASSIFY: data index %u, expected %u",
+						    s->cls[i].ref, nd);
+					nd++;
+				}
+			}
+			TEST_ASSERT(nd == a.nr_data, "CLASSIFY: nr_data %u, counted %u",
+				    a.nr_data, nd);
+			return nd;
+		}
+		msg("kvmmig-migrate: CLASSIFY: %s%s: classifying in userspace (zero, pattern)\n",
+		    strerror(errno), errno == ENOTTY ? " (not in this module yet)" : "");
+		s->have_classify = 0;
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		const uint8_t *p = gfn_hva(m, gfns[i]);
+		uint64_t v;
+
+		s->wp[i].gfn = gfns[i];
+		s->wp[i].ref = 0;
+		s->wp[i].value = 0;
+		if (is_zero_page(p, s->zero)) {
+			s->wp[i].class = KVMMIG_CLASS_ZERO;
+		} else if (o.mode == MODE_KVMMIG && is_pattern_page(p, &v)) {
+			s->wp[i].class = KVMMIG_CLASS_PATTERN;
+			s->wp[i].value = v;
+		} else {
+			s->wp[i].class = KVMMIG_CLASS_DATA;
+			memcpy(s->data + (uint64_t)nd * PAGE, p, PAGE);
+			nd++;
+		}
+	}
+	return nd;
+}
+
+/* Send the frames of @gfns; returns 0, or -1 when the link died. */
+static int send_pages(struct src_state *s, const uint64_t *gfns, uint64_t n, int final)
+{
+	for (uint64_t off = 0; off < n; off += BATCH) {
+		uint32_t nb = n - off < BATCH ? n - off : BATCH;
+		uint32_t nd = classify(s, gfns + off, nb), di = 0;
+		uint64_t send_data = nd;
+
+		for (uint32_t i = 0; i < nb; i++) {
+			switch (s->wp[i].class) {
+			case KVMMIG_CLASS_DATA:
+				s->r_data++;
+				if (s->dstore >= 0) {
+					if (pwrite(s->dstore, s->data + (uint64_t)di * PAGE, PAGE,
+						   s->wp[i].gfn * PAGE) != PAGE) {
+						msg("kvmmig-migrate: datastore pwrite: %s\n",
+						    strerror(errno));
+						return -2;
+					}
+					if (final)
+						s->wp[i].class = W_CLASS_DSTORE;
+				}
+				di++;
+				break;
+			case KVMMIG_CLASS_ZERO:
+				s->r_zero++;
+				break;
+			case KVMMIG_CLASS_PATTERN:
+				s->r_pattern++;
+				break;
+			case KVMMIG_CLASS_DUP:
+				s->r_dup++;
+				break;
+			}
+		}
+		if (final && s->dstore >= 0) {
+			fdatasync(s->dstore);
+			send_data = 0;
+		}
+		if (send_hdr(s->sock, W_PAGES, nb, send_data) ||
+		    send_all(s->sock, s->wp, nb * sizeof(*s->wp)) ||
+		    send_all(s->sock, s->data, send_data * PAGE))
+			return -1;
+	}
+	return 0;
+}
+
+static int send_state(struct src_state *s)
+{
+	const struct kvm_msr_list *ml = kvm_get_msr_index_list();
+	int xsize = vm_check_cap(s->m->vm, KVM_CAP_XSAVE2);
+
+	if (!xsize)
+		xsize = sizeof(struct kvm_xsave);
+	struct vmm *m = s->m;
+	int all;
+
+	dbg("source: saving vCPU state\n");
+	pthread_mutex_lock(&m->run_lock);
+	m->save_req = 1;
+	pthread_cond_broadcast(&m->run_cond);
+	do {
+		all = 1;
+		for (int i = 0; i < o.vcpus; i++)
+			if (!m->ctx[i].state)
+				all = 0;
+		if (!all)
+			pthread_cond_wait(&m->run_cond, &m->run_lock);
+	} while (!all);
+	m->save_req = 0;
+	pthread_mutex_unlock(&m->run_lock);
+	dbg("source: saved vCPU state\n");
+	for (int i = 0; i < o.vcpus; i++) {
+		struct kvm_x86_state *st = m->ctx[i].state;
+		size_t sz = sizeof(*st) + ml->nmsrs * sizeof(st->msrs.entries[0]);
+
+		m->ctx[i].state = NULL;
+
+		if (send_hdr(s->sock, W_STATE, i, sz) ||
+		    send_all(s->sock, st, sz) ||
+		    send_all(s->sock, &xsize, sizeof(xsize)) ||
+		    send_all(s->sock, st->xsave, xsize)) {
+			kvm_x86_state_cleanup(st);
+			return -1;
+		}
+		kvm_x86_state_cleanup(st);
+	}
+	return 0;
+}
+
+static int migration_ioctl(struct src_state *s, struct kvmmig_migration *a)
+{
+	if (!s->have_mig)
+		return -1;
+	a->size = sizeof(*a);
+	if (!ioctl(s->m->session, KVMMIG_MIGRATION, a))
+		return 0;
+	if (errno == ENOTTY) {
+		msg("kvmmig-migrate: no KVMMIG_MIGRATION in this module: no stun, no history\n");
+		s->have_mig = 0;
+	} else {
+		msg("kvmmig-migrate: KVMMIG_MIGRATION 0x%x: %s\n", a->flags, strerror(errno));
+	}
+	return -1;
+}
+
+static void note_throttle(struct src_state *s, uint32_t pct)
+{
+	if (pct && !s->res.throttle_first)
+		s->res.throttle_first = pct;
+	if (pct > s->res.throttle_max)
+		s->res.throttle_max = pct;
+}
+
+static void migration_end(struct src_state *s, uint32_t outcome, uint64_t downtime_ns)
+{
+	struct kvmmig_migration a = { .flags = KVMMIG_MIGRATION_END, .outcome = outcome,
+				      .downtime_ns = downtime_ns };
+
+	migration_ioctl(s, &a);
+	if (o.history_out) {
+		struct kvmmig_history h = { .size = sizeof(h) };
+		FILE *f;
+
+		if (!s->have_mig) {
+			msg("kvmmig-migrate: history not saved: no KVMMIG_MIGRATION\n");
+		} else if (ioctl(s->m->session, KVMMIG_GET_HISTORY, &h)) {
+			msg("kvmmig-migrate: GET_HISTORY: %s\n", strerror(errno));
+		} else {
+			f = fopen(o.history_out, "wb");
+			if (!f || fwrite(&h, sizeof(h), 1, f) != 1 || fclose(f))
+				msg("kvmmig-migrate: %s: %s\n", o.history_out, strerror(errno));
+			else if (!o.quiet)
+				printf("history saved: %llu migrations, stun last %u%% max %u%%\n",
+				       (unsigned long long)h.migrations, h.last_throttle_pct,
+				       h.max_throttle_pct);
+		}
+	}
+}
+
+/* CLASSIFY with data vs memcpy of the same pages, x1000 (0: not measured). */
+static uint64_t measure_classify(struct src_state *s)
+{
+	struct vmm *m = s->m;
+	uint32_t n = m->npages < BATCH ? m->npages : BATCH;
+	struct kvmmig_classify a = {
+		.size = sizeof(a), .flags = KVMMIG_CLASSIFY_NO_DUP, .npages = n,
+		.gpa = DATA_GPA, .classes_ptr = (unsigned long)s->cls,
+		.data_ptr = (unsigned long)s->data,
+	};
+	uint64_t t0, cls = ~0ull, cpy = ~0ull;
+
+	if (o.mode != MODE_KVMMIG || !s->have_classify)
+		return 0;
+	for (int i = 0; i < 3; i++) {	/* best of three: TCG is noisy */
+		t0 = now_ns();
+		a.npages = n;
+		if (ioctl(m->session, KVMMIG_CLASSIFY, &a))
+			return 0;
+		if (now_ns() - t0 < cls)
+			cls = now_ns() - t0;
+		t0 = now_ns();
+		memcpy(s->data, m->data_hva, (uint64_t)n * PAGE);
+		if (now_ns() - t0 < cpy)
+			cpy = now_ns() - t0;
+	}
+	return cpy ? cls * 1000 / cpy : 0;
+}
+
+static int source_main(int sock, int resfd, pid_t dst_pid)
+{
+	struct vmm *m = calloc(1, sizeof(*m));
+	struct src_state *s = calloc(1, sizeof(*s));
+	struct kvmmig_scan scan = { .size = sizeof(scan), .flags = KVMMIG_SCAN_START };
+	struct kvmmig_migration ma = { 0 };
+	uint64_t t_start, t_stop = 0, t_stopped = 0, nr, nr_free, prev_remaining = ~0ull, rate = 0;
+	uint32_t pct = 0, want = 0;
+	int dev, round, rc = 0, converged = 0, lost = 0;
+	uint64_t words;
+
+	s->m = m;
+	s->sock = sock;
+	s->dst_pid = dst_pid;
+	s->dstore = -1;
+	vmm_create(m, 1);
+	the_vmm = m;
+	words = (m->nbits + 63) / 64;
+	s->bits = calloc(words, 8);
+	s->bits2 = calloc(words, 8);
+	s->gfns = calloc(m->nbits, 8);
+	s->cls = calloc(BATCH, sizeof(*s->cls));
+	s->wp = calloc(BATCH, sizeof(*s->wp));
+	s->data = malloc(BATCH * PAGE);
+	TEST_ASSERT(s->bits && s->bits2 && s->gfns && s->cls && s->wp && s->data, "oom");
+	if (o.datastore) {
+		s->dstore = open(o.datastore, O_RDWR | O_CREAT | O_TRUNC, 0600);
+		if (s->dstore < 0) {
+			msg("kvmmig-migrate: %s: %s\n", o.datastore, strerror(errno));
+			return 5;
+		}
+	}
+
+	dev = open("/dev/kvmmig", O_RDWR | O_CLOEXEC);
+	if (dev < 0) {
+		msg("kvmmig-migrate: /dev/kvmmig: %s (module not loaded?)\n", strerror(errno));
+		return 5;
+	}
+	{
+		struct kvmmig_attach a = { .size = sizeof(a), .vm_fd = m->vm->fd };
+
+		m->session = ioctl(dev, KVMMIG_ATTACH_VM, &a);
+		if (m->session < 0) {
+			msg("kvmmig-migrate: ATTACH_VM: %s\n", strerror(errno));
+			return 5;
+		}
+	}
+	close(dev);
+	s->have_order = 1;
+	s->have_classify = 1;
+	s->have_mig = 1;
+	m->hints_on = o.mode == MODE_KVMMIG;
+	if (ioctl(m->session, KVMMIG_SET_SCAN, &scan))
+		msg("kvmmig-migrate: SET_SCAN START: %s (no temperature: send order by gfn)\n",
+		    strerror(errno));
+
+	/* run the guest until its workload is set up */
+	vcpus_start(m);
+	pthread_mutex_lock(&m->run_lock);
+	while (!m->ready)
+		pthread_cond_wait(&m->run_cond, &m->run_lock);
+	pthread_mutex_unlock(&m->run_lock);
+	usleep(100000);
+
+	s->res.classify_x1000 = measure_classify(s);
+
+	if (o.history_in) {
+		struct kvmmig_history h;
+		FILE *f = fopen(o.history_in, "rb");
+
+		if (!f || fread(&h, sizeof(h), 1, f) != 1) {
+			msg("kvmmig-migrate: %s: cannot read a history record\n", o.history_in);
+			return 5;
+		}
+		fclose(f);
+		if (ioctl(m->session, KVMMIG_SET_HISTORY, &h)) {
+			msg("kvmmig-migrate: SET_HISTORY: %s\n", strerror(errno));
+			if (errno != ENOTTY)
+				return 5;
+		} else if (!o.quiet) {
+			printf("history loaded: %llu migrations, last throttle %u%%, max %u%%\n",
+			       (unsigned long long)h.migrations, h.last_throttle_pct,
+			       h.max_throttle_pct);
+		}
+	}
+	ma.flags = KVMMIG_MIGRATION_START;
+	if (o.mode == MODE_BASELINE || o.no_throttle)
+		ma.flags |= KVMMIG_MIGRATION_FIXED | KVMMIG_MIGRATION_NO_HISTORY;
+	if (!migration_ioctl(s, &ma)) {
+		pct = ma.throttle_pct;
+		note_throttle(s, pct);
+	}
+
+	t_start = now_ns();
+	/* round 1: everything */
+	memset(s->bits, 0xff, words * 8);
+	nr = send_order(s, s->bits, 1, &nr_free);
+	s->r_free = nr_free;
+	for (round = 1;; round++) {
+		uint64_t t0 = now_ns(), t1, sent = nr, dirty, bytes0 = wire_bytes;
+		uint64_t remaining;
+		int r;
+
+		if (o.kill_dest_at == round) {
+			msg("kvmmig-migrate: fault injection: kill the destination at round %d\n",
+			    round);
+			kill(s->dst_pid, SIGKILL);
+		}
+		if (o.kill_src_at == round) {
+			msg("kvmmig-migrate: fault injection: killing the source at round %d\n",
+			    round);
+			fflush(stdout);
+			raise(SIGKILL);
+		}
+		s->r_data = 0;
+		s->r_zero = 0;
+		s->r_pattern = 0;
+		s->r_dup = 0;
+		dbg("source: round %d: sending %llu pages\n", round, (unsigned long long)nr);
+		r = send_pages(s, s->gfns, nr, converged);
+		dbg("source: round %d sent\n", round);
+		if (r == -2) {
+			rc = 5;
+			break;
+		}
+		if (r) {
+			lost = 1;
+			break;
+		}
+		t1 = now_ns();
+		s->res.pages_data += s->r_data;
+		s->res.pages_zero += s->r_zero;
+		s->res.pages_pattern += s->r_pattern;
+		s->res.pages_dup += s->r_dup;
+		s->res.pages_free += s->r_free;
+		if (t1 > t0 && sent)
+			rate = sent * 1000000000ull / (t1 - t0);
+		if (!o.quiet) {
+			printf("round %d: dirty %llu sent %llu ", round,
+			       (unsigned long long)(sent + s->r_free), (unsigned long long)sent);
+			printf("(data %llu zero %llu pattern %llu dup %llu free %llu) ",
+			       (unsigned long long)s->r_data, (unsigned long long)s->r_zero,
+			       (unsigned long long)s->r_pattern, (unsigned long long)s->r_dup,
+			       (unsigned long long)s->r_free);
+			printf("%.1f MiB throttle %u%% rate %llu p/s%s\n",
+			       (wire_bytes - bytes0) / 1048576.0, pct,
+			       (unsigned long long)rate, converged ? " (stop-and-copy)" : "");
+			fflush(stdout);
+		}
+		if (converged)
+			break;
+
+		/* harvest what the round dirtied */
+		pthread_mutex_lock(&m->hint_lock);
+		mark(s);
+		harvest(s, s->bits);
+		dirty = popcount_bits(s->bits, m->nbits);
+		nr = send_order(s, s->bits, 0, &nr_free);
+		pthread_mutex_unlock(&m->hint_lock);
+		s->r_free = nr_free;
+		remaining = nr;
+
+		/* report the round; the throttle */
+		memset(&ma, 0, sizeof(ma));
+		ma.flags = KVMMIG_MIGRATION_ROUND;
+		ma.dirty_pages = dirty;
+		ma.sent_pages = sent;
+		ma.round_ns = t1 > t0 ? t1 - t0 : 1;
+		ma.remaining_pages = remaining;
+		if (o.no_throttle) {
+			ma.flags |= KVMMIG_MIGRATION_FIXED;
+		} else if (o.mode == MODE_BASELINE) {
+			/* QEMU's auto-converge: 20%, then +10% per unproductive round */
+			int unproductive = dirty > sent / 2 || remaining >= prev_remaining;
+
+			if (unproductive)
+				want = want ? want + 10 : 20;
+			if (want > 99)
+				want = 99;
+			ma.flags |= KVMMIG_MIGRATION_FIXED;
+			ma.throttle_pct = want;
+		}
+		prev_remaining = remaining;
+		if (!migration_ioctl(s, &ma)) {
+			pct = ma.throttle_pct;
+			note_throttle(s, pct);
+		} else if (ma.flags & KVMMIG_MIGRATION_FIXED && want && s->have_mig) {
+			/* above the module's throttle_max_pct: stay where we were */
+			want -= 10;
+		}
+
+		/* converged: the rest fits the allowed downtime */
+		if (rate && remaining * 1000 / rate <= (uint64_t)o.downtime_ms) {
+			t_stop = now_ns();
+			vcpus_stop(m, 0);
+			t_stopped = now_ns();
+			pthread_mutex_lock(&m->hint_lock);
+			mark(s);
+			harvest(s, s->bits2);
+			for (uint64_t i = 0; i < words; i++)
+				s->bits[i] |= s->bits2[i];
+			nr = send_order(s, s->bits, 0, &nr_free);
+			pthread_mutex_unlock(&m->hint_lock);
+			s->r_free = nr_free;
+			converged = 1;
+			continue;
+		}
+		if (round >= o.max_rounds)
+			break;
+	}
+	s->res.rounds = round;
+
+	if (!converged || lost || rc) {
+		/* cancelled or link lost: the source guest keeps running */
+		migration_end(s, lost ? KVMMIG_OUTCOME_FAILED : KVMMIG_OUTCOME_CANCELLED, 0);
+		if (!lost)
+			send_hdr(s->sock, W_CANCEL, 0, 0);
+		if (converged)
+			vcpus_resume(m);
+		s->res.src_alive = progress_check(m);
+		s->res.outcome = lost ? OUT_DEST_LOST : rc ? OUT_SETUP : OUT_NOT_CONVERGED;
+		if (lost)
+			msg("kvmmig-migrate: destination lost at round %d; source guest %s\n",
+			    round, s->res.src_alive ? "still running" : "NOT RUNNING");
+		rc = lost ? 3 : rc ? rc : 2;
+	} else {
+		uint64_t t_state = now_ns(), hash;
+		struct whdr ack;
+		struct result dr;
+
+		if (send_state(s) || send_hdr(s->sock, W_DONE, 0, 0) ||
+		    recv_all(s->sock, &ack, sizeof(ack)) || ack.type != W_ACK_RECEIVED) {
+			lost = 1;
+		} else {
+			/* the destination could run the guest now: downtime ends */
+			s->res.downtime_ms = (now_ns() - t_stop) / 1000000;
+			if (!o.quiet)
+				printf("stop-and-copy: vCPUs stopped in %llu ms, state: %llu ms\n",
+				       (unsigned long long)(t_stopped - t_stop) / 1000000,
+				       (unsigned long long)(now_ns() - t_state) / 1000000);
+			migration_end(s, KVMMIG_OUTCOME_CONVERGED, now_ns() - t_stop);
+			/* the source guest stays stopped: hash its RAM for the check */
+			hash = ram_hash(m);
+			if (send_hdr(s->sock, W_HASH, 0, hash) ||
+			    recv_all(s->sock, &ack, sizeof(ack)) || ack.type != W_REPORT ||
+			    recv_all(s->sock, &dr, sizeof(dr)))
+				lost = 1;
+		}
+		if (lost) {
+			migration_end(s, KVMMIG_OUTCOME_FAILED, 0);
+			vcpus_resume(m);
+			s->res.src_alive = progress_check(m);
+			s->res.outcome = OUT_DEST_LOST;
+			rc = 3;
+		} else {
+			s->res.hash_ok = dr.hash_ok;
+			s->res.dst_progress = dr.dst_progress;
+			s->res.outcome = OUT_MISMATCH;
+			if (dr.hash_ok && dr.dst_progress)
+				s->res.outcome = OUT_CONVERGED;
+			rc = s->res.outcome == OUT_CONVERGED ? 0 : 1;
+		}
+	}
+	s->res.total_ms = (now_ns() - t_start) / 1000000;
+	s->res.bytes = wire_bytes;
+	s->res.valid = 1;
+	if (write(resfd, &s->res, sizeof(s->res)) != sizeof(s->res))
+		msg("kvmmig-migrate: result pipe: %s\n", strerror(errno));
+	vcpus_join(m);
+	close(m->session);
+	kvm_vm_free(m->vm);
+	return rc;
+}
+
+/* ---- destination ---- */
+static int dst_recv_state(struct vmm *m, int sock, struct whdr *h)
+{
+	struct kvm_x86_state *st;
+	int xsize;
+
+	if (h->count >= (uint32_t)o.vcpus || h->arg > (1u << 20))
+		return -1;
+	st = malloc(h->arg);
+	if (!st || recv_all(sock, st, h->arg) || recv_all(sock, &xsize, sizeof(xsize)) ||
+	    xsize <= 0 || xsize > (1 << 20))
+		return -1;
+	st->xsave = malloc(xsize);
+	if (!st->xsave || recv_all(sock, st->xsave, xsize))
+		return -1;
+	vcpu_load_state(m->vcpus[h->count], st);
+	kvm_x86_state_cleanup(st);
+	return 0;
+}
+
+static int dest_main(int lsock, int resfd)
+{
+	struct vmm *m = calloc(1, sizeof(*m));
+	struct wpage *wp = calloc(BATCH, sizeof(*wp));
+	uint8_t *data = malloc(BATCH * PAGE);
+	struct result res = { .valid = 1 };
+	int sock, dstore = -1, done = 0, rc;
+	uint64_t src_hash = 0, dst_hash, states = 0;
+	static const uint8_t zero[PAGE];
+	struct whdr h;
+
+	vmm_create(m, 0);
+	sock = accept(lsock, NULL, NULL);
+	close(lsock);
+	if (sock < 0) {
+		msg("kvmmig-migrate: destination: accept: %s\n", strerror(errno));
+		return 5;
+	}
+	while (!done) {
+		if (recv_all(sock, &h, sizeof(h)))
+			break;
+		switch (h.type) {
+		case W_PAGES: {
+			uint32_t di = 0;
+
+			if (h.count > BATCH || h.arg > h.count ||
+			    recv_all(sock, wp, h.count * sizeof(*wp)) ||
+			    recv_all(sock, data, h.arg * PAGE))
+				goto eof;
+			for (uint32_t i = 0; i < h.count; i++) {
+				uint8_t *p = gfn_hva(m, wp[i].gfn);
+
+				if (!p) {
+					msg("kvmmig-migrate: destination: bad gfn 0x%llx\n",
+					    (unsigned long long)wp[i].gfn);
+					goto eof;
+				}
+				switch (wp[i].class) {
+				case KVMMIG_CLASS_DATA:
+					if (di >= h.arg)
+						goto eof;
+					memcpy(p, data + (uint64_t)di++ * PAGE, PAGE);
+					break;
+				case KVMMIG_CLASS_ZERO:
+					/* fresh memory reads zero: leave it unallocated */
+					if (memcmp(p, zero, PAGE))
+						memset(p, 0, PAGE);
+					break;
+				case KVMMIG_CLASS_PATTERN:
+					for (int k = 0; k < 512; k++)
+						((uint64_t *)p)[k] = wp[i].value;
+					break;
+				case KVMMIG_CLASS_DUP: {
+					uint8_t *c;
+
+					if (wp[i].ref >= i)
+						goto eof;
+					c = gfn_hva(m, wp[wp[i].ref].gfn);
+					memcpy(p, c, PAGE);
+					break;
+				}
+				case W_CLASS_DSTORE:
+					/* opened late: the source creates it */
+					if (dstore < 0 && o.datastore)
+						dstore = open(o.datastore, O_RDONLY | O_CLOEXEC);
+					if (dstore < 0 || pread(dstore, p, PAGE,
+								wp[i].gfn * PAGE) != PAGE) {
+						msg("kvmmig-migrate: datastore %s: %s\n",
+						    o.datastore, strerror(errno));
+						goto eof;
+					}
+					break;
+				default:
+					break;
+				}
+			}
+			break;
+		}
+		case W_STATE:
+			dbg("destination: loading vCPU %u\n", h.count);
+			if (dst_recv_state(m, sock, &h))
+				goto eof;
+			states++;
+			break;
+		case W_DONE:
+			done = 1;
+			break;
+		case W_CANCEL:
+			msg("kvmmig-migrate: destination: cancelled; guest not resumed\n");
+			res.outcome = OUT_NOT_CONVERGED;
+			if (write(resfd, &res, sizeof(res)) != sizeof(res))
+				return 2;
+			kvm_vm_free(m->vm);
+			return 2;
+		default:
+			goto eof;
+		}
+	}
+eof:
+	if (!done || states != (uint64_t)o.vcpus) {
+		msg("kvmmig-migrate: destination: source lost mid-migration; guest not resumed\n");
+		res.outcome = OUT_SRC_LOST;
+		if (write(resfd, &res, sizeof(res)) != sizeof(res))
+			return 4;
+		kvm_vm_free(m->vm);
+		return 4;
+	}
+	dbg("destination: all received\n");
+	/* the vCPUs hold the source's state; pages are all here */
+	if (send_hdr(sock, W_ACK_RECEIVED, 0, 0))
+		msg("kvmmig-migrate: destination: ack: %s\n", strerror(errno));
+	dst_hash = ram_hash(m);
+	if (recv_all(sock, &h, sizeof(h)) || h.type != W_HASH) {
+		msg("kvmmig-migrate: destination: no RAM hash from the source: not resumed\n");
+		res.outcome = OUT_SRC_LOST;
+		if (write(resfd, &res, sizeof(res)) != sizeof(res))
+			return 4;
+		kvm_vm_free(m->vm);
+		return 4;
+	}
+	src_hash = h.arg;
+	res.hash_ok = dst_hash == src_hash;
+	if (!res.hash_ok) {
+		msg("kvmmig-migrate: RAM HASH MISMATCH: source 0x%llx, destination 0x%llx\n",
+		    (unsigned long long)src_hash, (unsigned long long)dst_hash);
+		msg("kvmmig-migrate: destination guest not resumed\n");
+		res.outcome = OUT_MISMATCH;
+	} else {
+		vcpus_start(m);
+		res.dst_progress = progress_check(m);
+		if (!res.dst_progress)
+			msg("kvmmig-migrate: destination: guest counters do not advance\n");
+		res.outcome = res.dst_progress ? OUT_CONVERGED : OUT_MISMATCH;
+	}
+	rc = res.outcome == OUT_CONVERGED ? 0 : 1;
+	send_hdr(sock, W_REPORT, 0, 0);
+	send_all(sock, &res, sizeof(res));
+	if (write(resfd, &res, sizeof(res)) != sizeof(res))
+		rc = 1;
+	vcpus_join(m);
+	kvm_vm_free(m->vm);
+	close(sock);
+	return rc;
+}
+
+/* ---- supervisor ---- */
+static void lo_up(void)
+{
+	struct ifreq ifr = { 0 };
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+	strcpy(ifr.ifr_name, "lo");
+	if (fd < 0 || ioctl(fd, SIOCGIFFLAGS, &ifr))
+		goto out;
+	if (!(ifr.ifr_flags & IFF_UP)) {
+		ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+		if (ioctl(fd, SIOCSIFFLAGS, &ifr))
+			msg("kvmmig-migrate: bringing lo up: %s\n", strerror(errno));
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+}
+
+/* ---- --transport netns: the destination in its own network namespace ---- */
+#define NL_BUF	1024
+
+static void nl_attr(struct nlmsghdr *n, int type, const void *data, int len)
+{
+	struct rtattr *rta = (struct rtattr *)((char *)n + NLMSG_ALIGN(n->nlmsg_len));
+
+	rta->rta_type = type;
+	rta->rta_len = RTA_LENGTH(len);
+	if (len)
+		memcpy(RTA_DATA(rta), data, len);
+	n->nlmsg_len = NLMSG_ALIGN(n->nlmsg_len) + RTA_ALIGN(rta->rta_len);
+}
+
+static struct rtattr *nl_nest(struct nlmsghdr *n, int type)
+{
+	struct rtattr *nest = (struct rtattr *)((char *)n + NLMSG_ALIGN(n->nlmsg_len));
+
+	nl_attr(n, type, NULL, 0);
+	return nest;
+}
+
+static void nl_nest_end(struct nlmsghdr *n, struct rtattr *nest)
+{
+	nest->rta_len = (char *)n + n->nlmsg_len - (char *)nest;
+}
+
+/* Send one request, wait for its ack; returns 0 or -errno. */
+static int nl_talk(struct nlmsghdr *n)
+{
+	char buf[NL_BUF];
+	struct nlmsgerr *e;
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE), ret = -EIO;
+	ssize_t len;
+
+	if (fd < 0)
+		return -errno;
+	n->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
+	if (send(fd, n, n->nlmsg_len, 0) < 0) {
+		ret = -errno;
+		goto out;
+	}
+	len = recv(fd, buf, sizeof(buf), 0);
+	if (len >= (ssize_t)NLMSG_LENGTH(sizeof(*e)) &&
+	    ((struct nlmsghdr *)buf)->nlmsg_type == NLMSG_ERROR) {
+		e = NLMSG_DATA((struct nlmsghdr *)buf);
+		ret = e->error;
+	}
+out:
+	close(fd);
+	return ret;
+}
+
+static int veth_create(const char *a, const char *b)
+{
+	char buf[NL_BUF] = { 0 };
+	struct nlmsghdr *n = (struct nlmsghdr *)buf;
+	struct ifinfomsg *peer;
+	struct rtattr *li, *data, *pr;
+
+	n->nlmsg_len = NLMSG_LENGTH(sizeof(struct ifinfomsg));
+	n->nlmsg_type = RTM_NEWLINK;
+	n->nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
+	nl_attr(n, IFLA_IFNAME, a, strlen(a) + 1);
+	li = nl_nest(n, IFLA_LINKINFO);
+	nl_attr(n, IFLA_INFO_KIND, "veth", 5);
+	data = nl_nest(n, IFLA_INFO_DATA);
+	pr = nl_nest(n, VETH_INFO_PEER);
+	peer = (struct ifinfomsg *)((char *)n + n->nlmsg_len);
+	memset(peer, 0, sizeof(*peer));
+	n->nlmsg_len += NLMSG_ALIGN(sizeof(*peer));
+	nl_attr(n, IFLA_IFNAME, b, strlen(b) + 1);
+	nl_nest_end(n, pr);
+	nl_nest_end(n, data);
+	nl_nest_end(n, li);
+	return nl_talk(n);
+}
+
+static int link_to_netns(const char *ifname, pid_t pid)
+{
+	char buf[NL_BUF] = { 0 };
+	struct nlmsghdr *n = (struct nlmsghdr *)buf;
+	__u32 p = pid;
+
+	n->nlmsg_len = NLMSG_LENGTH(sizeof(struct ifinfomsg));
+	n->nlmsg_type = RTM_NEWLINK;
+	nl_attr(n, IFLA_IFNAME, ifname, strlen(ifname) + 1);
+	nl_attr(n, IFLA_NET_NS_PID, &p, sizeof(p));
+	return nl_talk(n);
+}
+
+static int link_del(const char *ifname)
+{
+	char buf[NL_BUF] = { 0 };
+	struct nlmsghdr *n = (struct nlmsghdr *)buf;
+
+	n->nlmsg_len = NLMSG_LENGTH(sizeof(struct ifinfomsg));
+	n->nlmsg_type = RTM_DELLINK;
+	nl_attr(n, IFLA_IFNAME, ifname, strlen(ifname) + 1);
+	return nl_talk(n);
+}
+
+/* Address @ip/24 on @ifname, and up. */
+static int if_config(const char *ifname, in_addr_t ip)
+{
+	struct ifreq ifr = { 0 };
+	struct sockaddr_in *sin = (struct sockaddr_in *)&ifr.ifr_addr;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", ifname);
+	sin->sin_family = AF_INET;
+	sin->sin_addr.s_addr = ip;
+	if (ioctl(fd, SIOCSIFADDR, &ifr))
+		ret = -errno;
+	sin->sin_addr.s_addr = htonl(0xffffff00);
+	if (!ret && ioctl(fd, SIOCSIFNETMASK, &ifr))
+		ret = -errno;
+	if (!ret && ioctl(fd, SIOCGIFFLAGS, &ifr))
+		ret = -errno;
+	ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+	if (!ret && ioctl(fd, SIOCSIFFLAGS, &ifr))
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+static int listen_on(in_addr_t ip, struct sockaddr_in *sa)
+{
+	socklen_t sl = sizeof(*sa);
+	int one = 1, fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	memset(sa, 0, sizeof(*sa));
+	sa->sin_family = AF_INET;
+	sa->sin_addr.s_addr = ip;
+	if (fd < 0)
+		return -1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)sa, sizeof(*sa)) || listen(fd, 1) ||
+	    getsockname(fd, (struct sockaddr *)sa, &sl)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static void bad_usage(void)
+{
+	static const char * const lines[] = {
+		"usage: kvmmig-migrate [--workload idle|zero|dup|hot|dirty|busy]",
+		"  [--vcpus N] [--mem-mib M] [--mode kvmmig|baseline] [--no-throttle]",
+		"  [--max-rounds N] [--downtime-ms D] [--transport loopback|netns]",
+		"  [--datastore FILE] [--history-in FILE] [--history-out FILE]",
+		"  [--kill-dest-at-round K] [--kill-src-at-round K] [--json] [--quiet]",
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(lines); i++)
+		fprintf(stderr, "%s\n", lines[i]);
+	exit(5);
+}
+
+static int lookup(const char *s, const char * const *names, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (!strcmp(s, names[i]))
+			return i;
+	fprintf(stderr, "kvmmig-migrate: unknown value '%s'\n", s);
+	bad_usage();
+	return 0;
+}
+
+static void parse(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "workload", 1, 0, 'w' }, { "vcpus", 1, 0, 'v' }, { "mem-mib", 1, 0, 'm' },
+		{ "mode", 1, 0, 'M' }, { "no-throttle", 0, 0, 'T' }, { "max-rounds", 1, 0, 'r' },
+		{ "downtime-ms", 1, 0, 'd' }, { "transport", 1, 0, 't' },
+		{ "datastore", 1, 0, 'D' }, { "history-in", 1, 0, 'i' },
+		{ "history-out", 1, 0, 'o' }, { "kill-dest-at-round", 1, 0, 'K' },
+		{ "kill-src-at-round", 1, 0, 'S' }, { "json", 0, 0, 'j' }, { "quiet", 0, 0, 'q' },
+		{ "help", 0, 0, 'h' }, { 0 }
+	};
+	static const char * const modes[] = { "kvmmig", "baseline" };
+	static const char * const transports[] = { "loopback", "netns" };
+	int c;
+
+	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		switch (c) {
+		case 'w':
+			o.workload = lookup(optarg, workload_name, WL_NR);
+			break;
+		case 'v':
+			o.vcpus = atoi(optarg);
+			break;
+		case 'm':
+			o.mem_mib = atoi(optarg);
+			break;
+		case 'M':
+			o.mode = lookup(optarg, modes, 2);
+			break;
+		case 'T':
+			o.no_throttle = 1;
+			break;
+		case 'r':
+			o.max_rounds = atoi(optarg);
+			break;
+		case 'd':
+			o.downtime_ms = atoi(optarg);
+			break;
+		case 't':
+			o.netns = lookup(optarg, transports, 2);
+			break;
+		case 'D':
+			o.datastore = optarg;
+			break;
+		case 'i':
+			o.history_in = optarg;
+			break;
+		case 'o':
+			o.history_out = optarg;
+			break;
+		case 'K':
+			o.kill_dest_at = atoi(optarg);
+			break;
+		case 'S':
+			o.kill_src_at = atoi(optarg);
+			break;
+		case 'j':
+			o.json = 1;
+			break;
+		case 'q':
+			o.quiet = 1;
+			break;
+		default:
+			bad_usage();
+		}
+	}
+	if (optind < argc || o.vcpus < 1 || o.vcpus > MAX_VCPUS || o.mem_mib < 1 ||
+	    o.mem_mib > 4096 || o.max_rounds < 1 || o.downtime_ms < 0)
+		bad_usage();
+}
+
+static int read_result(int fd, struct result *r)
+{
+	ssize_t n;
+
+	memset(r, 0, sizeof(*r));
+	do {
+		n = read(fd, r, sizeof(*r));
+	} while (n < 0 && errno == EINTR);
+	return n == sizeof(*r) && r->valid;
+}
+
+int main(int argc, char **argv)
+{
+	struct sockaddr_in sa;
+	int lsock = -1, spipe[2], dpipe[2], d2s[2], s2d[2], st, rc, ret = -EIO;
+	struct result sr, dr, R;
+	pid_t dst, src;
+	struct sigaction act = { .sa_handler = kick_handler };
+	int have_s, have_d, selftest, setup_failed;
+	char if_s[IFNAMSIZ], if_d[IFNAMSIZ], c;
+	in_addr_t ip_s = htonl(0x0ad50001 | (getpid() % 250) << 8);
+	in_addr_t ip_d = htonl(0x0ad50002 | (getpid() % 250) << 8);
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	debug = !!getenv("KVMMIG_MIGRATE_DEBUG");
+	selftest = argc == 1;
+	parse(argc, argv);
+	if (selftest)	/* no options: a selftest for the test bed's runner */
+		printf("TAP version 13\n1..1\n");
+	sigaction(SIGUSR1, &act, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	lo_up();
+	snprintf(if_s, sizeof(if_s), "kms%d", getpid());
+	snprintf(if_d, sizeof(if_d), "kmd%d", getpid());
+	if (o.netns) {
+		ret = veth_create(if_s, if_d);
+		if (ret) {
+			msg("kvmmig-migrate: --transport netns: no veth pair: %s\n",
+			    strerror(-ret));
+			msg("kvmmig-migrate: (veth.ko not loaded? Debian has CONFIG_VETH=m)\n");
+			msg("kvmmig-migrate: FALLING BACK TO LOOPBACK TCP\n");
+			o.netns = 0;
+		}
+	}
+	if (pipe(spipe) || pipe(dpipe) || pipe(d2s) || pipe(s2d))
+		return 5;
+	if (!o.netns) {
+		lsock = listen_on(htonl(INADDR_LOOPBACK), &sa);
+		if (lsock < 0) {
+			msg("kvmmig-migrate: listening socket: %s\n", strerror(errno));
+			return 5;
+		}
+	}
+
+	dst = fork();
+	if (dst == 0) {
+		close(spipe[0]);
+		close(spipe[1]);
+		close(dpipe[0]);
+		alarm(1200);
+		if (o.netns) {
+			if (unshare(CLONE_NEWNET)) {
+				msg("kvmmig-migrate: unshare(CLONE_NEWNET): %s\n", strerror(errno));
+				_exit(5);
+			}
+			lo_up();
+			if (write(d2s[1], "u", 1) != 1 || read(s2d[0], &c, 1) != 1 || c != 'm')
+				_exit(5);
+			ret = if_config(if_d, ip_d);
+			lsock = listen_on(ip_d, &sa);
+			if (ret || lsock < 0) {
+				msg("kvmmig-migrate: destination netns: %s: %s\n", if_d,
+				    strerror(ret ? -ret : errno));
+				_exit(5);
+			}
+			if (write(d2s[1], &sa, sizeof(sa)) != sizeof(sa))
+				_exit(5);
+		}
+		_exit(dest_main(lsock, dpipe[1]));
+	}
+	if (o.netns) {
+		if (read(d2s[0], &c, 1) == 1)
+			ret = link_to_netns(if_d, dst);
+		if (!ret && write(s2d[1], "m", 1) == 1)
+			ret = if_config(if_s, ip_s);
+		if (!ret && read(d2s[0], &sa, sizeof(sa)) != sizeof(sa))
+			ret = -EIO;
+		if (ret) {
+			msg("kvmmig-migrate: netns setup failed: %s\n", strerror(-ret));
+			kill(dst, SIGKILL);
+			link_del(if_s);
+			return 5;
+		}
+	}
+	if (!o.quiet)
+		printf("kvmmig-migrate: workload %s, mode %s, %d vCPUs, %d MiB, %s %s:%d\n",
+		       workload_name[o.workload], o.mode ? "baseline" : "kvmmig", o.vcpus,
+		       o.mem_mib, o.netns ? "veth into the destination's netns," : "loopback",
+		       inet_ntoa(sa.sin_addr), ntohs(sa.sin_port));
+	fflush(stdout);
+
+	src = fork();
+	if (src == 0) {
+		int sock = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+		if (lsock >= 0)
+			close(lsock);
+		close(dpipe[0]);
+		close(dpipe[1]);
+		close(spipe[0]);
+		alarm(1200);
+		if (sock < 0 || connect(sock, (struct sockaddr *)&sa, sizeof(sa))) {
+			msg("kvmmig-migrate: connect: %s\n", strerror(errno));
+			_exit(5);
+		}
+		_exit(source_main(sock, spipe[1], dst));
+	}
+	if (lsock >= 0)
+		close(lsock);
+	close(spipe[1]);
+	close(dpipe[1]);
+	have_s = read_result(spipe[0], &sr);
+	have_d = read_result(dpipe[0], &dr);
+	waitpid(src, &st, 0);
+	if (!have_s && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL && o.kill_src_at)
+		msg("kvmmig-migrate: source killed (fault injection)\n");
+	setup_failed = !have_s && WIFEXITED(st) && WEXITSTATUS(st) == 5;
+	waitpid(dst, &st, 0);
+	if (o.netns)
+		link_del(if_s);	/* normally gone with the destination's netns */
+
+	memset(&R, 0, sizeof(R));
+	if (have_s)
+		R = sr;
+	else if (setup_failed)
+		R.outcome = OUT_SETUP;
+	else if (have_d && dr.outcome == OUT_SRC_LOST)
+		R.outcome = OUT_SRC_LOST;
+	else
+		R.outcome = OUT_SETUP;
+	if (have_d) {
+		R.hash_ok = dr.hash_ok;
+		R.dst_progress = dr.dst_progress;
+	}
+	if (R.outcome == OUT_CONVERGED && !(R.hash_ok && R.dst_progress))
+		R.outcome = OUT_MISMATCH;
+	rc = exit_status[R.outcome];
+	if (!o.quiet) {
+		printf("\n%-22s %s\n", "outcome", outcome_name[R.outcome]);
+		printf("%-22s %llu\n", "rounds", (unsigned long long)R.rounds);
+		printf("%-22s data %llu  zero %llu  pattern %llu  dup %llu  free %llu\n", "pages",
+		       (unsigned long long)R.pages_data, (unsigned long long)R.pages_zero,
+		       (unsigned long long)R.pages_pattern, (unsigned long long)R.pages_dup,
+		       (unsigned long long)R.pages_free);
+		printf("%-22s %llu (%.1f MiB, RAM %d MiB)\n", "bytes on the wire",
+		       (unsigned long long)R.bytes, R.bytes / 1048576.0, o.mem_mib);
+		printf("%-22s first %llu%%  max %llu%%\n", "throttle",
+		       (unsigned long long)R.throttle_first, (unsigned long long)R.throttle_max);
+		printf("%-22s %llu ms\n", "total", (unsigned long long)R.total_ms);
+		printf("%-22s %llu ms\n", "downtime", (unsigned long long)R.downtime_ms);
+		printf("%-22s %s\n", "RAM hash", R.hash_ok ? "equal" : "NOT EQUAL / not compared");
+		printf("%-22s %s\n", "destination guest",
+		       R.dst_progress ? "running" : "not running");
+		printf("%-22s %s\n", "source guest", R.src_alive ? "running" : "stopped / gone");
+		printf("%-22s %llu\n", "classify/memcpy x1000",
+		       (unsigned long long)R.classify_x1000);
+		printf("%-22s %d\n", "exit status", rc);
+	}
+	if (selftest)
+		printf("%sok 1 loopback migration, idle workload, kvmmig mode: %s\n",
+		       rc ? "not " : "", outcome_name[R.outcome]);
+	if (o.json) {
+		printf("{\"workload\":\"%s\",\"mode\":\"%s\",\"outcome\":\"%s\",",
+		       workload_name[o.workload], o.mode ? "baseline" : "kvmmig",
+		       outcome_name[R.outcome]);
+		printf("\"rounds\":%llu,\"pages_data\":%llu,\"pages_zero\":%llu,",
+		       (unsigned long long)R.rounds, (unsigned long long)R.pages_data,
+		       (unsigned long long)R.pages_zero);
+		printf("\"pages_pattern\":%llu,\"pages_dup\":%llu,\"pages_free\":%llu,",
+		       (unsigned long long)R.pages_pattern, (unsigned long long)R.pages_dup,
+		       (unsigned long long)R.pages_free);
+		printf("\"bytes\":%llu,\"throttle_first_pct\":%llu,\"throttle_max_pct\":%llu,",
+		       (unsigned long long)R.bytes, (unsigned long long)R.throttle_first,
+		       (unsigned long long)R.throttle_max);
+		printf("\"total_ms\":%llu,\"downtime_ms\":%llu,\"hash_ok\":%s,",
+		       (unsigned long long)R.total_ms, (unsigned long long)R.downtime_ms,
+		       R.hash_ok ? "true" : "false");
+		printf("\"dst_progress\":%s,\"src_alive\":%s,\"classify_vs_memcpy_x1000\":%llu}\n",
+		       R.dst_progress ? "true" : "false", R.src_alive ? "true" : "false",
+		       (unsigned long long)R.classify_x1000);
+	}
+	return rc;
+}
