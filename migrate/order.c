@@ -182,7 +182,7 @@ static int kvmmig_order_part(const struct kvmmig_order_out *o, int l)
  * @o: output state from kvmmig_order_out_init()
  *
  * Frames sent whose settled hint is to be dropped are added to
- * @o->unhint (when not NULL); the hints themselves are left alone.
+ * @o->unhint; the hints themselves are left alone.
  *
  * Return: 0, -EAGAIN when there are more frames to send (or to unhint)
  * than counted, or an error of @o->flush.
@@ -202,7 +202,7 @@ int kvmmig_order_place(const struct kvmmig_order_chunk *c,
 		l = kvmmig_order_part(o, c->levels[i]);
 		if (l < 0)
 			return -EAGAIN;
-		if (fate == KVMMIG_ORDER_SEND_UNHINT && o->unhint) {
+		if (fate == KVMMIG_ORDER_SEND_UNHINT) {
 			if (o->nr_unhint >= o->max_unhint)
 				return -EAGAIN;
 			o->unhint[o->nr_unhint++] = c->base_gfn + i;
@@ -253,8 +253,6 @@ u64 kvmmig_order_unhint(struct kvmmig_hint_map *m,
 {
 	u64 i;
 
-	if (!o->unhint)
-		return 0;
 	for (i = 0; i < o->nr_unhint; i++)
 		kvmmig_hint_map_remove(m, o->unhint[i], 1);
 	return o->nr_unhint;

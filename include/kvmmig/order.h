@@ -67,10 +67,10 @@ struct kvmmig_order_counts {
  *	returns 0 or -errno
  * @ctx: passed to @flush
  * @unhint: frames placed whose settled hint is to be dropped
- *	(KVMMIG_ORDER_SEND_UNHINT), or NULL: not collected
+ *	(KVMMIG_ORDER_SEND_UNHINT); NULL when @max_unhint is 0
  * @nr_unhint: frames in @unhint
- * @max_unhint: capacity of @unhint; one more such frame fails the place
- *	pass with -EAGAIN
+ * @max_unhint: capacity of @unhint (the count pass's @unhint); one more
+ *	such frame (the bitmap changed) fails the place pass with -EAGAIN
  */
 struct kvmmig_order_out {
 	u64 next[KVMMIG_TEMP_LEVELS];
