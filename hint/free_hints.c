@@ -5,19 +5,27 @@
  *
  * A VMM passes on what its virtio-balloon free page hinting (or free page
  * reporting) handler receives: ADD the ranges the guest reports free,
- * REMOVE ranges that hold data again, MARK right before each dirty log
- * harvest, CLEAR when the hints no longer hold (e.g. a migration ended).
+ * REMOVE ranges that hold data again, MARK right after each dirty log
+ * harvest (before KVMMIG_GET_SEND_ORDER of it), CLEAR when the hints no
+ * longer hold (e.g. a migration ended).
  * KVMMIG_GET_SEND_ORDER leaves hinted frames out (migrate/send_order.c).
  *
- * Every range must lie in address space 0's user memslots: checked under
- * kvm->srcu before anything changes, so a bad range changes nothing.
+ * Every range to ADD must lie in address space 0's user memslots: checked
+ * under kvm->srcu (taken per range, not across the whole list) before
+ * anything changes, so a bad range changes nothing.  The caller's struct
+ * is written back unchanged before anything changes, so an unwritable
+ * struct fails with -EFAULT and no change either.  Every loop reschedules
+ * and the steps before a change stop on a fatal signal (-EINTR).
  *
- * Lock order: hints->lock (mutex) nests inside nothing of kvmmig's and is
- * taken before scan->lock and kvm->srcu by KVMMIG_GET_SEND_ORDER, which
- * holds it across its user copies; no user copy is made under it here.
+ * Lock order: hints->lock (mutex, taken killable) nests inside nothing of
+ * kvmmig's and is taken before scan->lock and kvm->srcu by
+ * KVMMIG_GET_SEND_ORDER, which holds it across its user copies; no user
+ * copy is made under it here.
  */
 #include <linux/kvm_host.h>
 #include <linux/mm.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <kvmmig/args.h>
@@ -94,11 +102,17 @@ static struct kvmmig_gfn_range *kvmmig_hints_ranges(struct kvmmig_session *s,
 	/* Removing is allowed anywhere, e.g. after a memslot is deleted. */
 	if (a->flags & KVMMIG_FREE_HINT_REMOVE)
 		goto out;
-	idx = srcu_read_lock(&s->kvm->srcu);
-	for (i = 0; i < a->nr_ranges && !ret; i++)
+	for (i = 0; i < a->nr_ranges && !ret; i++) {
+		if (fatal_signal_pending(current)) {
+			ret = -EINTR;
+			break;
+		}
+		cond_resched();
+		idx = srcu_read_lock(&s->kvm->srcu);
 		if (!kvmmig_hints_in_slots(s->kvm, r[i].gfn, r[i].npages))
 			ret = -EINVAL;
-	srcu_read_unlock(&s->kvm->srcu, idx);
+		srcu_read_unlock(&s->kvm->srcu, idx);
+	}
 out:
 	kvfree(ur);
 	if (ret) {
@@ -127,15 +141,24 @@ long kvmmig_ioctl_free_hints(struct kvmmig_session *s,
 		if (IS_ERR(r))
 			return PTR_ERR(r);
 	}
+	/* the result is copied out last: check now that it can be */
+	if (copy_to_user(uarg, &a, sizeof(a))) {
+		ret = -EFAULT;
+		goto out_free;
+	}
 
-	mutex_lock(&h->lock);
+	ret = mutex_lock_killable(&h->lock);
+	if (ret)
+		goto out_free;
 	switch (a.flags) {
 	case KVMMIG_FREE_HINT_ADD:
 		ret = kvmmig_hint_map_add(&h->map, r, a.nr_ranges);
 		break;
 	case KVMMIG_FREE_HINT_REMOVE:
-		for (i = 0; i < a.nr_ranges; i++)
+		for (i = 0; i < a.nr_ranges; i++) {
 			kvmmig_hint_map_remove(&h->map, r[i].gfn, r[i].npages);
+			cond_resched();
+		}
 		break;
 	case KVMMIG_FREE_HINT_MARK:
 		kvmmig_hint_map_mark(&h->map);
@@ -150,10 +173,11 @@ long kvmmig_ioctl_free_hints(struct kvmmig_session *s,
 	a.nr_hinted = kvmmig_hint_map_count(&h->map);
 	a.mark = h->marks;
 	mutex_unlock(&h->lock);
-	kvfree(r);
 
 	kvmmig_stat_set(s, KVMMIG_STAT_FREE_HINTED, a.nr_hinted);
 	if (!ret && copy_to_user(uarg, &a, sizeof(a)))
 		ret = -EFAULT;
+out_free:
+	kvfree(r);
 	return ret;
 }

@@ -5,12 +5,19 @@
  * A chunk covers KVMMIG_HINT_CHUNK_PAGES frames with two bitmaps, "free"
  * and "fresh".  A chunk is in the xarray only while it holds a free frame
  * (nr_free > 0), between calls; an ADD first makes every chunk its ranges
- * need, and if one allocation fails it frees the chunks it made (the empty
- * ones) and returns -ENOMEM with the map as it was.
+ * need, and if one allocation fails (or a fatal signal is pending) it
+ * frees the chunks it made (the empty ones) and returns with the map as it
+ * was.  A REMOVE visits only the chunks present in its range, so its cost
+ * follows the hinted memory, not the range (which may span 2^52 frames).
+ * Every loop over chunks or ranges reschedules: the callers may pass 65536
+ * ranges, each the whole guest.
  *
- * No locking here: the caller serialises all calls on a map.
+ * No locking here: the caller serialises all calls on a map, and may
+ * sleep (it holds a mutex at most).
  */
 #include <linux/bitmap.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/xarray.h>
 #include <kvmmig/hints.h>
@@ -65,6 +72,7 @@ static void kvmmig_hint_map_prune(struct kvmmig_hint_map *m, bool all)
 
 	m->cached = false;
 	xa_for_each(&m->chunks, idx, c) {
+		cond_resched();
 		if (!all && c->nr_free)
 			continue;
 		m->nr_free -= c->nr_free;
@@ -83,7 +91,10 @@ void kvmmig_hint_map_destroy(struct kvmmig_hint_map *m)
 	xa_destroy(&m->chunks);
 }
 
-/* Make sure every chunk of frames [gfn, gfn + npages) exists. */
+/*
+ * Make sure every chunk of frames [gfn, gfn + npages) exists: 0, -ENOMEM,
+ * or -EINTR on a fatal signal.
+ */
 static int kvmmig_hint_map_reserve(struct kvmmig_hint_map *m, u64 gfn,
 				   u64 npages)
 {
@@ -92,6 +103,9 @@ static int kvmmig_hint_map_reserve(struct kvmmig_hint_map *m, u64 gfn,
 	int ret;
 
 	for (idx = gfn >> KVMMIG_HINT_CHUNK_SHIFT; idx <= last; idx++) {
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		cond_resched();
 		if (xa_load(&m->chunks, idx))
 			continue;
 		c = kvmmig_hint_chunk_alloc();
@@ -107,15 +121,19 @@ static int kvmmig_hint_map_reserve(struct kvmmig_hint_map *m, u64 gfn,
 	return 0;
 }
 
-/*
- * Set (@set: hint free and fresh) or clear the frames [gfn, gfn + npages)
- * of the chunks present.  Returns true when a chunk was left empty.
- */
-static bool kvmmig_hint_apply(struct kvmmig_hint_map *m, u64 gfn, u64 npages,
-			      bool set)
+/* Recount @c's free frames after its bitmap changed. */
+static void kvmmig_hint_chunk_recount(struct kvmmig_hint_map *m,
+				      struct kvmmig_hint_chunk *c)
+{
+	m->nr_free -= c->nr_free;
+	c->nr_free = bitmap_weight(c->free, KVMMIG_HINT_CHUNK_PAGES);
+	m->nr_free += c->nr_free;
+}
+
+/* Hint frames [gfn, gfn + npages) free and fresh; their chunks exist. */
+static void kvmmig_hint_set(struct kvmmig_hint_map *m, u64 gfn, u64 npages)
 {
 	u64 g = gfn, end = gfn + npages;
-	bool emptied = false;
 
 	while (g < end) {
 		unsigned long idx = g >> KVMMIG_HINT_CHUNK_SHIFT;
@@ -124,21 +142,13 @@ static bool kvmmig_hint_apply(struct kvmmig_hint_map *m, u64 gfn, u64 npages,
 		struct kvmmig_hint_chunk *c = xa_load(&m->chunks, idx);
 
 		g += n;
-		if (!c)
+		cond_resched();
+		if (WARN_ON_ONCE(!c))
 			continue;
-		m->nr_free -= c->nr_free;
-		if (set) {
-			bitmap_set(c->free, off, n);
-			bitmap_set(c->fresh, off, n);
-		} else {
-			bitmap_clear(c->free, off, n);
-			bitmap_clear(c->fresh, off, n);
-		}
-		c->nr_free = bitmap_weight(c->free, KVMMIG_HINT_CHUNK_PAGES);
-		m->nr_free += c->nr_free;
-		emptied |= !c->nr_free;
+		bitmap_set(c->free, off, n);
+		bitmap_set(c->fresh, off, n);
+		kvmmig_hint_chunk_recount(m, c);
 	}
-	return emptied;
 }
 
 /**
@@ -148,9 +158,10 @@ static bool kvmmig_hint_apply(struct kvmmig_hint_map *m, u64 gfn, u64 npages,
  * @nr: entries in @r
  *
  * Every frame of every range becomes free and fresh (hinted after the
- * last mark), also when it was hinted before.
+ * last mark), also when it was hinted before.  Memory is reserved first;
+ * once that succeeded the call cannot fail.
  *
- * Return: 0, or -ENOMEM with the map unchanged.
+ * Return: 0, or -ENOMEM or -EINTR (a fatal signal) with the map unchanged.
  */
 int kvmmig_hint_map_add(struct kvmmig_hint_map *m,
 			const struct kvmmig_gfn_range *r, u32 nr)
@@ -167,7 +178,7 @@ int kvmmig_hint_map_add(struct kvmmig_hint_map *m,
 		}
 	}
 	for (i = 0; i < nr; i++)
-		kvmmig_hint_apply(m, r[i].gfn, r[i].npages, true);
+		kvmmig_hint_set(m, r[i].gfn, r[i].npages);
 	return 0;
 }
 
@@ -178,13 +189,33 @@ int kvmmig_hint_map_add(struct kvmmig_hint_map *m,
  * @npages: frames, not wrapping
  *
  * Frames not hinted are left as they are; chunks left empty are freed.
+ * Only the chunks present in the range are visited, so a huge range costs
+ * no more than the hints it holds.
  */
 void kvmmig_hint_map_remove(struct kvmmig_hint_map *m, u64 gfn, u64 npages)
 {
+	u64 end = gfn + npages;
+	struct kvmmig_hint_chunk *c;
+	unsigned long idx;
+
 	if (!m->nr_free || !npages)
 		return;
-	if (kvmmig_hint_apply(m, gfn, npages, false))
-		kvmmig_hint_map_prune(m, false);
+	xa_for_each_range(&m->chunks, idx, c, gfn >> KVMMIG_HINT_CHUNK_SHIFT,
+			  (end - 1) >> KVMMIG_HINT_CHUNK_SHIFT) {
+		u64 base = (u64)idx << KVMMIG_HINT_CHUNK_SHIFT;
+		u64 lo = max(gfn, base);
+		u64 hi = min(end, base + KVMMIG_HINT_CHUNK_PAGES);
+
+		cond_resched();
+		bitmap_clear(c->free, lo - base, hi - lo);
+		bitmap_clear(c->fresh, lo - base, hi - lo);
+		kvmmig_hint_chunk_recount(m, c);
+		if (c->nr_free)
+			continue;
+		xa_erase(&m->chunks, idx);
+		kvmmig_hint_chunk_free(c);
+		m->cached = false;
+	}
 }
 
 /**
@@ -196,8 +227,10 @@ void kvmmig_hint_map_mark(struct kvmmig_hint_map *m)
 	struct kvmmig_hint_chunk *c;
 	unsigned long idx;
 
-	xa_for_each(&m->chunks, idx, c)
+	xa_for_each(&m->chunks, idx, c) {
 		bitmap_zero(c->fresh, KVMMIG_HINT_CHUNK_PAGES);
+		cond_resched();
+	}
 }
 
 /**

@@ -10,6 +10,9 @@
  * its frame to the nearest level with room (hotter first), and only a
  * change of the total makes the place pass fail (-EAGAIN): no frame is
  * ever lost or sent twice, and every part stays in ascending frame order.
+ * The place pass collects the frames it sent whose settled hints are to be
+ * dropped; the caller drops them with kvmmig_order_unhint() only once the
+ * order is complete, so a failed call leaves the hints as they were.
  *
  * No locking here: the caller serialises use of the hint map.
  */
@@ -128,7 +131,8 @@ u64 kvmmig_order_total(const struct kvmmig_order_counts *cnt)
 
 /**
  * kvmmig_order_out_init - lay out the order's parts, coldest level first
- * @o: output state; @o->flush and @o->ctx are left as they are
+ * @o: output state; @o->flush, @o->ctx, @o->unhint and @o->max_unhint
+ *	are left as they are
  * @cnt: counts of every chunk, from the count pass
  */
 void kvmmig_order_out_init(struct kvmmig_order_out *o,
@@ -143,6 +147,7 @@ void kvmmig_order_out_init(struct kvmmig_order_out *o,
 		o->end[l] = at;
 		o->nbuf[l] = 0;
 	}
+	o->nr_unhint = 0;
 }
 
 static int kvmmig_order_flush(struct kvmmig_order_out *o, int l)
@@ -176,27 +181,32 @@ static int kvmmig_order_part(const struct kvmmig_order_out *o, int l)
  * @c: the chunk (chunks in ascending frame order)
  * @o: output state from kvmmig_order_out_init()
  *
- * Return: 0, -EAGAIN when there are more frames to send than counted, or
- * an error of @o->flush.
+ * Frames sent whose settled hint is to be dropped are added to
+ * @o->unhint; the hints themselves are left alone.
+ *
+ * Return: 0, -EAGAIN when there are more frames to send (or to unhint)
+ * than counted, or an error of @o->flush.
  */
 int kvmmig_order_place(const struct kvmmig_order_chunk *c,
 		       struct kvmmig_order_out *o)
 {
+	enum kvmmig_order_fate fate;
 	int l, ret;
 	u32 i;
 
 	for (i = kvmmig_order_next_bit(c, 0); i < c->nbits;
 	     i = kvmmig_order_next_bit(c, i + 1)) {
-		switch (kvmmig_order_fate_of(c, i)) {
-		case KVMMIG_ORDER_NO_SLOT:
-		case KVMMIG_ORDER_FREE:
+		fate = kvmmig_order_fate_of(c, i);
+		if (fate == KVMMIG_ORDER_NO_SLOT || fate == KVMMIG_ORDER_FREE)
 			continue;
-		default:
-			break;
-		}
 		l = kvmmig_order_part(o, c->levels[i]);
 		if (l < 0)
 			return -EAGAIN;
+		if (fate == KVMMIG_ORDER_SEND_UNHINT) {
+			if (o->nr_unhint >= o->max_unhint)
+				return -EAGAIN;
+			o->unhint[o->nr_unhint++] = c->base_gfn + i;
+		}
 		o->buf[l][o->nbuf[l]++] = c->base_gfn + i;
 		o->next[l]++;
 		if (o->nbuf[l] == KVMMIG_ORDER_BUF) {
@@ -231,24 +241,19 @@ int kvmmig_order_finish(struct kvmmig_order_out *o)
 }
 
 /**
- * kvmmig_order_unhint - drop the hints of the chunk's sent hinted frames
- * @c: the chunk, after a successful place pass
+ * kvmmig_order_unhint - drop the hints of the sent hinted frames
+ * @m: the hint map the order was made with
+ * @o: output state after a successful kvmmig_order_finish(), with the
+ *	frames collected in @o->unhint
  *
  * Return: the number of hints dropped.
  */
-u64 kvmmig_order_unhint(const struct kvmmig_order_chunk *c)
+u64 kvmmig_order_unhint(struct kvmmig_hint_map *m,
+			const struct kvmmig_order_out *o)
 {
-	u64 n = 0;
-	u32 i;
+	u64 i;
 
-	if (!c->hints || c->all)
-		return 0;
-	for (i = kvmmig_order_next_bit(c, 0); i < c->nbits;
-	     i = kvmmig_order_next_bit(c, i + 1)) {
-		if (kvmmig_order_fate_of(c, i) != KVMMIG_ORDER_SEND_UNHINT)
-			continue;
-		kvmmig_hint_map_remove(c->hints, c->base_gfn + i, 1);
-		n++;
-	}
-	return n;
+	for (i = 0; i < o->nr_unhint; i++)
+		kvmmig_hint_map_remove(m, o->unhint[i], 1);
+	return o->nr_unhint;
 }

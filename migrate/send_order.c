@@ -7,17 +7,21 @@
  * it is read in chunks of KVMMIG_ORDER_CHUNK frames, never whole.  For
  * each chunk the frames' levels come from the temperature scanner
  * (kvmmig_scan_get_levels(): never scanned is cold) and memslot membership
- * from address space 0's user memslots under kvm->srcu.  Three passes over
- * the bitmap: count (sizes each level's part; -E2BIG here writes nothing
- * but @nr_gfns), place (writes the order), and, once the order is
- * complete, drop the settled hints of the hinted frames that are sent.  A
- * failure before the last pass leaves the hints as they were.  If the
- * total changed between count and place (the bitmap or the memslots
- * changed during the call) the call starts over, a few times at most,
- * then fails with -EAGAIN.
+ * from address space 0's user memslots under kvm->srcu.  Two passes over
+ * the bitmap: count (sizes each level's part and the list of hints to
+ * drop; -E2BIG here writes nothing but @nr_gfns), then place (writes the
+ * order and collects, in a kernel array, the sent frames whose settled
+ * hints are to be dropped).  Only once the order is complete and the
+ * result is copied to the caller's struct are those hints dropped, from
+ * the array (the bitmap is not read again): on any error the hints are as
+ * they were.  If the total changed between count and place (the bitmap or
+ * the memslots changed during the call) the call starts over, a few times
+ * at most, then fails with -EAGAIN.  -E2BIG is only returned while nothing
+ * was written to @gfns_ptr: if a try after a partly written one finds the
+ * order grown past the capacity, the call fails with -EAGAIN instead.
  *
- * Lock order: hints->lock (held for the whole call, across user copies:
- * only FREE_HINTS and this ioctl take it) -> scan->lock (taken per chunk
+ * Lock order: hints->lock (taken killable, held for the whole call, across
+ * user copies: only FREE_HINTS and this ioctl take it) -> scan->lock (taken per chunk
  * inside kvmmig_scan_get_levels()) ; kvm->srcu per chunk, never across a
  * user copy.  kvmmig_dirty_report() is called with no lock held.
  */
@@ -43,6 +47,7 @@ struct kvmmig_order_ctx {
 	u8 *levels;
 	unsigned long *in_slot;
 	struct kvmmig_order_out *out;
+	bool written;
 };
 
 /* Frames of [gfn, gfn + n) outside address space 0's user memslots. */
@@ -112,6 +117,7 @@ static int kvmmig_order_flush_user(void *ctx, u64 index, const u64 *gfns, u32 n)
 {
 	struct kvmmig_order_ctx *x = ctx;
 
+	x->written = true;
 	if (copy_to_user(u64_to_user_ptr(x->a->gfns_ptr + index * sizeof(u64)),
 			 gfns, n * sizeof(u64)))
 		return -EFAULT;
@@ -160,19 +166,21 @@ static int kvmmig_order_place_all(struct kvmmig_order_ctx *x,
 	return kvmmig_order_finish(x->out);
 }
 
-static int kvmmig_order_unhint_all(struct kvmmig_order_ctx *x, u64 *dropped)
+/* Room for the @n frames whose hints the place pass may drop. */
+static int kvmmig_order_unhint_alloc(struct kvmmig_order_out *o, u64 n)
 {
-	struct kvmmig_order_chunk c;
-	u64 off;
-	int ret;
-
-	for (off = 0; off < x->a->npages; off += KVMMIG_ORDER_CHUNK) {
-		ret = kvmmig_order_read(x, off, &c);
-		if (ret)
-			return ret;
-		*dropped += kvmmig_order_unhint(&c);
-		cond_resched();
-	}
+	kvfree(o->unhint);
+	o->unhint = NULL;
+	o->max_unhint = 0;
+	if (!n)
+		return 0;
+	if (n > SIZE_MAX / sizeof(u64))
+		return -ENOMEM;
+	o->unhint = kvmalloc_array(n, sizeof(u64),
+				   GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+	if (!o->unhint)
+		return -ENOMEM;
+	o->max_unhint = n;
 	return 0;
 }
 
@@ -195,28 +203,41 @@ long kvmmig_ioctl_get_send_order(struct kvmmig_session *s,
 	x.words = kvmalloc(KVMMIG_ORDER_CHUNK / 8, GFP_KERNEL);
 	x.levels = kvmalloc(KVMMIG_ORDER_CHUNK, GFP_KERNEL);
 	x.in_slot = bitmap_alloc(KVMMIG_ORDER_CHUNK, GFP_KERNEL);
-	x.out = kvmalloc(sizeof(*x.out), GFP_KERNEL);
+	x.out = kvzalloc(sizeof(*x.out), GFP_KERNEL);	/* no @unhint yet */
 	if (!x.words || !x.levels || !x.in_slot || !x.out) {
 		ret = -ENOMEM;
 		goto out_free;
 	}
 
-	mutex_lock(&h->lock);
+	ret = mutex_lock_killable(&h->lock);
+	if (ret)
+		goto out_free;
 	for (tries = 0; tries < KVMMIG_ORDER_TRIES; tries++) {
 		ret = kvmmig_order_count_all(&x, &cnt);
 		if (ret)
 			break;
 		total = kvmmig_order_total(&cnt);
 		if (total > a.nr_gfns) {
-			ret = -E2BIG;
+			/* nothing written yet, or the bitmap changed */
+			ret = x.written ? -EAGAIN : -E2BIG;
 			break;
 		}
-		ret = kvmmig_order_place_all(&x, &cnt);
+		ret = kvmmig_order_unhint_alloc(x.out, cnt.unhint);
+		if (!ret)
+			ret = kvmmig_order_place_all(&x, &cnt);
 		if (ret != -EAGAIN)
 			break;
 	}
-	if (!ret)
-		ret = kvmmig_order_unhint_all(&x, &dropped);
+	if (!ret) {
+		a.nr_gfns = total;
+		a.nr_free = cnt.nr_free;
+		memcpy(a.level_pages, cnt.level_pages, sizeof(a.level_pages));
+		/* the hints change only once the caller has the result */
+		if (copy_to_user(uarg, &a, sizeof(a)))
+			ret = -EFAULT;
+		else
+			dropped = kvmmig_order_unhint(&h->map, x.out);
+	}
 	hinted = kvmmig_hint_map_count(&h->map);
 	mutex_unlock(&h->lock);
 
@@ -237,15 +258,12 @@ long kvmmig_ioctl_get_send_order(struct kvmmig_session *s,
 	kvmmig_stat_add(s, KVMMIG_STAT_SEND_ORDER_FREE, cnt.nr_free);
 	if (!(a.flags & KVMMIG_SEND_ORDER_ALL))
 		kvmmig_dirty_report(s, cnt.dirty);
-	a.nr_gfns = total;
-	a.nr_free = cnt.nr_free;
-	memcpy(a.level_pages, cnt.level_pages, sizeof(a.level_pages));
-	if (copy_to_user(uarg, &a, sizeof(a)))
-		ret = -EFAULT;
 out_free:
 	kvfree(x.words);
 	kvfree(x.levels);
 	bitmap_free(x.in_slot);
+	if (x.out)
+		kvfree(x.out->unhint);
 	kvfree(x.out);
 	return ret;
 }

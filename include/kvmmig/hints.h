@@ -3,7 +3,8 @@
  * Free-page hints (method M7), pure logic: a sparse per-page map with two
  * bits per guest frame, "free" (hinted free) and "fresh" (hinted after the
  * last mark).  Nothing here knows about KVM or takes a lock: the caller
- * (hint/free_hints.c) serialises every call on a map.
+ * (hint/free_hints.c) serialises every call on a map.  The calls may
+ * sleep (they reschedule in their loops).
  *
  * The map is an xarray of chunks of KVMMIG_HINT_CHUNK_PAGES frames, each
  * chunk present only while it holds a hinted frame, so hint memory follows
@@ -70,8 +71,9 @@ static inline u64 kvmmig_hint_map_count(const struct kvmmig_hint_map *m)
 
 /**
  * struct kvmmig_hints - a session's free-page hints (hint/free_hints.c)
- * @lock: serialises every use of @map and @marks; KVMMIG_GET_SEND_ORDER
- *	holds it for its whole call, so the hints do not change under it
+ * @lock: serialises every use of @map and @marks, taken killable by both
+ *	ioctls; KVMMIG_GET_SEND_ORDER holds it for its whole call, so the
+ *	hints do not change under it
  * @map: the hinted frames
  * @marks: KVMMIG_FREE_HINT_MARK calls since attach
  */

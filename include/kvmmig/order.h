@@ -5,7 +5,8 @@
  * place the frames to send, coldest level first, ascending frame within a
  * level.  The kernel glue (migrate/send_order.c) reads the bitmap from
  * userspace in chunks and runs two passes: count (which sizes each level's
- * part of the output), then place.
+ * part of the output), then place, which also collects the frames whose
+ * hints are to be dropped; they are dropped only once the order is whole.
  */
 #ifndef _KVMMIG_ORDER_H
 #define _KVMMIG_ORDER_H
@@ -65,6 +66,11 @@ struct kvmmig_order_counts {
  * @flush: writes @n frames to indexes [@index, @index + @n) of the order;
  *	returns 0 or -errno
  * @ctx: passed to @flush
+ * @unhint: frames placed whose settled hint is to be dropped
+ *	(KVMMIG_ORDER_SEND_UNHINT); NULL when @max_unhint is 0
+ * @nr_unhint: frames in @unhint
+ * @max_unhint: capacity of @unhint (the count pass's @unhint); one more
+ *	such frame (the bitmap changed) fails the place pass with -EAGAIN
  */
 struct kvmmig_order_out {
 	u64 next[KVMMIG_TEMP_LEVELS];
@@ -73,6 +79,9 @@ struct kvmmig_order_out {
 	u64 buf[KVMMIG_TEMP_LEVELS][KVMMIG_ORDER_BUF];
 	int (*flush)(void *ctx, u64 index, const u64 *gfns, u32 n);
 	void *ctx;
+	u64 *unhint;
+	u64 nr_unhint;
+	u64 max_unhint;
 };
 
 /* What becomes of one set frame. */
@@ -92,6 +101,7 @@ void kvmmig_order_out_init(struct kvmmig_order_out *o,
 int kvmmig_order_place(const struct kvmmig_order_chunk *c,
 		       struct kvmmig_order_out *o);
 int kvmmig_order_finish(struct kvmmig_order_out *o);
-u64 kvmmig_order_unhint(const struct kvmmig_order_chunk *c);
+u64 kvmmig_order_unhint(struct kvmmig_hint_map *m,
+			const struct kvmmig_order_out *o);
 
 #endif /* _KVMMIG_ORDER_H */

@@ -130,6 +130,46 @@ static void hint_high_frames(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, kvmmig_hint_map_test(m, g - 1), 0);
 }
 
+/*
+ * REMOVE of the largest range (2^52 - 1 frames, 2^37 chunk indexes) visits
+ * only the chunks present: it returns at once (the old per-index walk
+ * never did) and drops exactly the hints in the range.
+ */
+static void hint_remove_huge_range(struct kunit *test)
+{
+	struct kvmmig_hint_map *m = &((struct order_test_ctx *)test->priv)->map;
+	const u64 top = (1ULL << 52) - 1;	/* frames 0 .. 2^52 - 2 */
+	static const u64 at[] = { 0, 5, 1000 * CP + 3, (1ULL << 40) + 7,
+				  (1ULL << 52) - 2 };
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(at); i++)
+		KUNIT_ASSERT_EQ(test, add1(m, at[i], 1), 0);
+	KUNIT_ASSERT_EQ(test, kvmmig_hint_map_count(m), ARRAY_SIZE(at));
+	KUNIT_EXPECT_EQ(test, nr_chunks(m), 4);
+	/* all but frame 0 */
+	kvmmig_hint_map_remove(m, 1, top - 1);
+	KUNIT_EXPECT_EQ(test, kvmmig_hint_map_count(m), 1);
+	KUNIT_EXPECT_EQ(test, nr_chunks(m), 1);
+	KUNIT_EXPECT_NE(test, kvmmig_hint_map_test(m, 0), 0);
+	KUNIT_EXPECT_EQ(test, kvmmig_hint_map_test(m, 5), 0);
+	KUNIT_EXPECT_EQ(test, kvmmig_hint_map_test(m, (1ULL << 52) - 2), 0);
+	/* again, with every hint back: the whole space */
+	for (i = 0; i < ARRAY_SIZE(at); i++)
+		KUNIT_ASSERT_EQ(test, add1(m, at[i], 1), 0);
+	kvmmig_hint_map_remove(m, 0, top);
+	KUNIT_EXPECT_EQ(test, kvmmig_hint_map_count(m), 0);
+	KUNIT_EXPECT_EQ(test, nr_chunks(m), 0);
+	for (i = 0; i < ARRAY_SIZE(at); i++)
+		KUNIT_EXPECT_EQ(test, kvmmig_hint_map_test(m, at[i]), 0);
+	/* a huge range next to a hint leaves it alone */
+	KUNIT_ASSERT_EQ(test, add1(m, 2 * CP - 1, 2), 0);
+	kvmmig_hint_map_remove(m, 2 * CP + 1, top - 2 * CP - 1);
+	kvmmig_hint_map_remove(m, 0, 2 * CP - 1);
+	KUNIT_EXPECT_EQ(test, kvmmig_hint_map_count(m), 2);
+	KUNIT_EXPECT_EQ(test, nr_chunks(m), 2);
+}
+
 static void hint_mark_clear(struct kunit *test)
 {
 	struct kvmmig_hint_map *m = &((struct order_test_ctx *)test->priv)->map;
@@ -262,7 +302,11 @@ static void order_tail_bits_and_no_slot(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ctx->gfns[61], 69);
 }
 
-/* Hint interplay: ALL drops every hinted frame, a harvest fresh ones. */
+/*
+ * Hint interplay: ALL drops every hinted frame, a harvest fresh ones; the
+ * place pass collects the sent frames with a settled hint, and only
+ * kvmmig_order_unhint() drops their hints.
+ */
 static void order_free_hints(struct kunit *test)
 {
 	struct order_test_ctx *ctx = test->priv;
@@ -273,7 +317,10 @@ static void order_free_hints(struct kunit *test)
 					.words = words, .levels = levels,
 					.hints = m };
 	struct kvmmig_order_counts cnt;
+	u64 unhint[8];
 
+	ctx->out->unhint = unhint;
+	ctx->out->max_unhint = ARRAY_SIZE(unhint);
 	KUNIT_ASSERT_EQ(test, add1(m, 0, 2), 0);	/* 0, 1: settled */
 	kvmmig_hint_map_mark(m);
 	KUNIT_ASSERT_EQ(test, add1(m, 4, 2), 0);	/* 4, 5: fresh */
@@ -287,7 +334,8 @@ static void order_free_hints(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ctx->gfns[1], 3);
 	KUNIT_EXPECT_EQ(test, ctx->gfns[2], 6);
 	KUNIT_EXPECT_EQ(test, ctx->gfns[3], 7);
-	KUNIT_EXPECT_EQ(test, kvmmig_order_unhint(&c), 0);
+	KUNIT_EXPECT_EQ(test, ctx->out->nr_unhint, 0);
+	KUNIT_EXPECT_EQ(test, kvmmig_order_unhint(m, ctx->out), 0);
 	KUNIT_EXPECT_EQ(test, kvmmig_hint_map_count(m), 4);
 
 	c.all = false;
@@ -299,15 +347,26 @@ static void order_free_hints(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ctx->gfns[1], 1);
 	KUNIT_EXPECT_EQ(test, ctx->gfns[2], 2);
 	KUNIT_EXPECT_EQ(test, ctx->gfns[5], 7);
+	KUNIT_ASSERT_EQ(test, ctx->out->nr_unhint, 2);
+	KUNIT_EXPECT_EQ(test, unhint[0], 0);
+	KUNIT_EXPECT_EQ(test, unhint[1], 1);
 	/* counting and placing left the hints alone; unhint drops 0 and 1 */
 	KUNIT_EXPECT_EQ(test, kvmmig_hint_map_count(m), 4);
-	KUNIT_EXPECT_EQ(test, kvmmig_order_unhint(&c), 2);
+	KUNIT_EXPECT_EQ(test, kvmmig_order_unhint(m, ctx->out), 2);
 	KUNIT_EXPECT_EQ(test, kvmmig_hint_map_count(m), 2);
 	KUNIT_EXPECT_EQ(test, kvmmig_hint_map_test(m, 0), 0);
 	KUNIT_EXPECT_NE(test, kvmmig_hint_map_test(m, 4), 0);
+
+	/* more frames to unhint than room (the bitmap changed): -EAGAIN */
+	kvmmig_hint_map_mark(m);			/* 4, 5: settled */
+	ctx->out->max_unhint = 1;
+	KUNIT_EXPECT_EQ(test, run_order(test, &c, 1, &cnt), -EAGAIN);
+	KUNIT_EXPECT_EQ(test, kvmmig_hint_map_count(m), 2);
 	/* an unset hinted frame is neither sent nor unhinted */
 	words[0] = 0;
-	KUNIT_EXPECT_EQ(test, kvmmig_order_unhint(&c), 0);
+	KUNIT_ASSERT_EQ(test, run_order(test, &c, 1, &cnt), 0);
+	KUNIT_EXPECT_EQ(test, ctx->out->nr_unhint, 0);
+	KUNIT_EXPECT_EQ(test, kvmmig_order_unhint(m, ctx->out), 0);
 	KUNIT_EXPECT_EQ(test, kvmmig_hint_map_count(m), 2);
 }
 
@@ -457,6 +516,7 @@ static struct kunit_case order_cases[] = {
 	KUNIT_CASE(hint_add_test_count),
 	KUNIT_CASE(hint_chunk_boundaries),
 	KUNIT_CASE(hint_high_frames),
+	KUNIT_CASE(hint_remove_huge_range),
 	KUNIT_CASE(hint_mark_clear),
 	KUNIT_CASE(hint_cache_follows_changes),
 	KUNIT_CASE(order_fate_table),

@@ -238,6 +238,102 @@ TEST(bad_inputs)
 	teardown(&t);
 }
 
+/*
+ * REMOVE of the largest ranges (2^52 - 1 pages), 16 in one call:
+ * only the chunks holding hints are visited, so it returns at once (a walk
+ * over every 128 MiB of the range would take hours) and drops every hint.
+ */
+TEST(remove_huge_ranges)
+{
+	struct setup t;
+	struct kvmmig_free_hints out;
+	struct kvmmig_gpa_range r[16];
+	int i;
+
+	setup(_metadata, &t);
+	ASSERT_EQ(0, free_hint1(t.session, KVMMIG_FREE_HINT_ADD, DATA, 10));
+	ASSERT_EQ(0, free_hint1(t.session, KVMMIG_FREE_HINT_ADD,
+				DATA + 3000 * PAGE_4K, 7));
+	ASSERT_EQ(0, free_hint1(t.session, KVMMIG_FREE_HINT_ADD, NEXT_GPA, NEXT_PAGES));
+	EXPECT_EQ(17 + NEXT_PAGES, nr_hinted(t.session));
+	/* all but the first page: [DATA + 4K, 2^64 - 4K) */
+	r[0] = (struct kvmmig_gpa_range){ DATA + PAGE_4K,
+					  (1ULL << 52) - DATA / PAGE_4K - 2 };
+	ASSERT_EQ(0, free_hints(t.session, KVMMIG_FREE_HINT_REMOVE, r, 1, &out));
+	EXPECT_EQ(1, out.nr_hinted);
+	ASSERT_EQ(0, free_hint1(t.session, KVMMIG_FREE_HINT_ADD, NEXT_GPA, 5));
+	for (i = 0; i < ARRAY_SIZE(r); i++)
+		r[i] = (struct kvmmig_gpa_range){ 0, (1ULL << 52) - 1 };
+	ASSERT_EQ(0, free_hints(t.session, KVMMIG_FREE_HINT_REMOVE, r,
+				ARRAY_SIZE(r), &out));
+	EXPECT_EQ(0, out.nr_hinted);
+	EXPECT_EQ(0, nr_hinted(t.session));
+	teardown(&t);
+}
+
+/* The most ranges, each the whole data slot: done, counted once. */
+TEST(max_overlapping_ranges)
+{
+	struct setup t;
+	struct kvmmig_free_hints out;
+	struct kvmmig_gpa_range *r = calloc(KVMMIG_FREE_HINT_MAX_RANGES, sizeof(*r));
+	int i;
+
+	ASSERT_NE(NULL, r);
+	setup(_metadata, &t);
+	for (i = 0; i < KVMMIG_FREE_HINT_MAX_RANGES; i++)
+		r[i] = (struct kvmmig_gpa_range){ DATA, DATA_PAGES };
+	ASSERT_EQ(0, free_hints(t.session, KVMMIG_FREE_HINT_ADD, r,
+				KVMMIG_FREE_HINT_MAX_RANGES, &out));
+	EXPECT_EQ(DATA_PAGES, out.nr_hinted);
+	ASSERT_EQ(0, free_hints(t.session, KVMMIG_FREE_HINT_REMOVE, r,
+				KVMMIG_FREE_HINT_MAX_RANGES, &out));
+	EXPECT_EQ(0, out.nr_hinted);
+	free(r);
+	teardown(&t);
+}
+
+/*
+ * The caller's struct is read-only: the result could not be returned, so
+ * the call fails with -EFAULT before changing anything.
+ */
+TEST(readonly_struct_changes_nothing)
+{
+	struct setup t;
+	struct kvmmig_gpa_range r = { DATA, 8 };
+	struct kvmmig_free_hints *ro;
+	__u32 ops[] = { KVMMIG_FREE_HINT_ADD, KVMMIG_FREE_HINT_REMOVE,
+			KVMMIG_FREE_HINT_MARK, KVMMIG_FREE_HINT_CLEAR };
+	struct kvmmig_free_hints out;
+
+	setup(_metadata, &t);
+	ASSERT_EQ(0, free_hint1(t.session, KVMMIG_FREE_HINT_ADD, DATA + 8 * PAGE_4K, 3));
+	ro = mmap(NULL, PAGE_4K, PROT_READ | PROT_WRITE,
+		  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, ro);
+	for (int i = 0; i < ARRAY_SIZE(ops); i++) {
+		bool ranges = ops[i] & (KVMMIG_FREE_HINT_ADD | KVMMIG_FREE_HINT_REMOVE);
+
+		ASSERT_EQ(0, mprotect(ro, PAGE_4K, PROT_READ | PROT_WRITE));
+		memset(ro, 0, sizeof(*ro));
+		ro->size = sizeof(*ro);
+		ro->flags = ops[i];
+		ro->nr_ranges = ranges ? 1 : 0;
+		ro->ranges_ptr = ranges ? (__u64)(unsigned long)&r : 0;
+		if (ops[i] == KVMMIG_FREE_HINT_REMOVE)
+			r = (struct kvmmig_gpa_range){ DATA + 8 * PAGE_4K, 2 };
+		ASSERT_EQ(0, mprotect(ro, PAGE_4K, PROT_READ));
+		EXPECT_EQ(-1, ioctl(t.session, KVMMIG_FREE_HINTS, ro));
+		EXPECT_EQ(EFAULT, errno);
+		EXPECT_EQ(3, nr_hinted(t.session));
+	}
+	ASSERT_EQ(0, free_hints(t.session, 0, NULL, 0, &out));
+	EXPECT_EQ(3, out.nr_hinted);
+	EXPECT_EQ(0, out.mark);
+	munmap(ro, PAGE_4K);
+	teardown(&t);
+}
+
 /* Hints held when the VMM dies are freed with the session (no leak, no oops). */
 TEST(vmm_dies_with_hints)
 {

@@ -286,8 +286,20 @@ static void harvest(struct __test_metadata *_metadata, struct setup *t,
 	ASSERT_EQ(want, popcount_bitmap(t->bitmap, DATA_PAGES));
 }
 
+static void mark(struct __test_metadata *_metadata, struct setup *t)
+{
+	ASSERT_EQ(0, free_hints(t->session, KVMMIG_FREE_HINT_MARK, NULL, 0, NULL));
+}
+
 /*
- * A page hinted before the mark and dirtied after its hint holds data:
+ * Each round below is the protocol's: harvest (KVM_GET_DIRTY_LOG), then
+ * MARK, then GET_SEND_ORDER of that harvest.  A hint made before the
+ * post-harvest MARK is settled; one made after it is fresh, so the dirty
+ * bit of a fresh-hinted page predates its hint.
+ */
+
+/*
+ * A page hinted before the harvest and dirtied after its hint holds data:
  * sent, its hint dropped.
  */
 TEST(settled_hint_dirtied_is_sent)
@@ -298,8 +310,8 @@ TEST(settled_hint_dirtied_is_sent)
 	logged_setup(_metadata, &t);
 	ASSERT_EQ(0, free_hint1(t.session, KVMMIG_FREE_HINT_ADD, SWEEP_DATA_GPA, 50));
 	guest_writes(&t, 0, 10, 100, 10);
-	ASSERT_EQ(0, free_hints(t.session, KVMMIG_FREE_HINT_MARK, NULL, 0, NULL));
 	harvest(_metadata, &t, 20);
+	mark(_metadata, &t);
 	ASSERT_EQ(0, order(&t, 0, DATA_PAGES, DATA_PAGES, &o));
 	EXPECT_EQ(20, o.nr_gfns);
 	EXPECT_EQ(0, o.nr_free);
@@ -315,7 +327,7 @@ TEST(settled_hint_dirtied_is_sent)
 }
 
 /*
- * A page hinted after the harvest's mark was freed after the write the
+ * A page hinted after the harvest's MARK was freed after the write the
  * harvest shows: dropped, its hint kept.
  */
 TEST(fresh_hint_dirtied_is_dropped)
@@ -325,8 +337,8 @@ TEST(fresh_hint_dirtied_is_dropped)
 
 	logged_setup(_metadata, &t);
 	guest_writes(&t, 200, 10, 300, 10);
-	ASSERT_EQ(0, free_hints(t.session, KVMMIG_FREE_HINT_MARK, NULL, 0, NULL));
 	harvest(_metadata, &t, 20);
+	mark(_metadata, &t);
 	ASSERT_EQ(0, free_hint1(t.session, KVMMIG_FREE_HINT_ADD,
 				SWEEP_DATA_GPA + 200 * PAGE_4K, 10));
 	ASSERT_EQ(0, order(&t, 0, DATA_PAGES, DATA_PAGES, &o));
@@ -335,6 +347,44 @@ TEST(fresh_hint_dirtied_is_dropped)
 	EXPECT_EQ(DATA_GFN + 300, t.gfns[0]);
 	EXPECT_EQ(10, nr_hinted(t.session));
 	EXPECT_EQ(0, session_stat(t.session, "free_hints_dropped"));
+	teardown(&t);
+}
+
+/*
+ * Hinted during a round (after the last MARK), then written by the guest
+ * before the next harvest: the post-harvest MARK settles the hint, so the
+ * page is sent and its hint dropped.  Marking before the harvest instead
+ * would have left the hint fresh and lost the page's new contents.
+ */
+TEST(hinted_then_written_in_round_is_sent)
+{
+	struct setup t;
+	struct kvmmig_send_order o;
+
+	logged_setup(_metadata, &t);
+	/* the previous round: harvest (empty), MARK, order */
+	harvest(_metadata, &t, 0);
+	mark(_metadata, &t);
+	ASSERT_EQ(0, order(&t, 0, DATA_PAGES, DATA_PAGES, &o));
+	EXPECT_EQ(0, o.nr_gfns);
+	/* during the round: pages 400..415 hinted, then 400..407 written */
+	ASSERT_EQ(0, free_hint1(t.session, KVMMIG_FREE_HINT_ADD,
+				SWEEP_DATA_GPA + 400 * PAGE_4K, 16));
+	guest_writes(&t, 400, 8, 0, 0);
+	/* this round's harvest, MARK, order */
+	harvest(_metadata, &t, 8);
+	mark(_metadata, &t);
+	ASSERT_EQ(0, order(&t, 0, DATA_PAGES, DATA_PAGES, &o));
+	EXPECT_EQ(8, o.nr_gfns);
+	EXPECT_EQ(0, o.nr_free);
+	for (int i = 0; i < 8; i++)
+		EXPECT_EQ(DATA_GFN + 400 + i, t.gfns[i]);
+	EXPECT_EQ(8, nr_hinted(t.session));
+	EXPECT_EQ(8, session_stat(t.session, "free_hints_dropped"));
+	/* the unwritten half stays hinted: the first round's ALL leaves it out */
+	set_all(&t, DATA_PAGES);
+	ASSERT_EQ(0, order(&t, KVMMIG_SEND_ORDER_ALL, DATA_PAGES, DATA_PAGES, &o));
+	EXPECT_EQ(8, o.nr_free);
 	teardown(&t);
 }
 
@@ -348,8 +398,8 @@ TEST(e2big_writes_nothing)
 	logged_setup(_metadata, &t);
 	ASSERT_EQ(0, free_hint1(t.session, KVMMIG_FREE_HINT_ADD, SWEEP_DATA_GPA, 50));
 	guest_writes(&t, 0, 10, 100, 10);
-	ASSERT_EQ(0, free_hints(t.session, KVMMIG_FREE_HINT_MARK, NULL, 0, NULL));
 	harvest(_metadata, &t, 20);
+	mark(_metadata, &t);
 	for (i = 0; i < 32; i++)
 		t.gfns[i] = 0xdead;
 	EXPECT_EQ(-E2BIG, order(&t, 0, DATA_PAGES, 19, &o));
@@ -364,6 +414,44 @@ TEST(e2big_writes_nothing)
 	ASSERT_EQ(0, order(&t, 0, DATA_PAGES, 20, &o));
 	EXPECT_EQ(20, o.nr_gfns);
 	EXPECT_EQ(40, nr_hinted(t.session));
+	teardown(&t);
+}
+
+/*
+ * The caller's struct is read-only: the order is made, but the result
+ * cannot be returned: -EFAULT, and no hint is dropped.
+ */
+TEST(readonly_struct_changes_no_hint)
+{
+	struct setup t;
+	struct kvmmig_send_order o, *ro;
+
+	logged_setup(_metadata, &t);
+	ASSERT_EQ(0, free_hint1(t.session, KVMMIG_FREE_HINT_ADD, SWEEP_DATA_GPA, 50));
+	guest_writes(&t, 0, 10, 100, 10);
+	harvest(_metadata, &t, 20);
+	mark(_metadata, &t);
+	ro = mmap(NULL, PAGE_4K, PROT_READ | PROT_WRITE,
+		  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, ro);
+	memset(ro, 0, sizeof(*ro));
+	ro->size = sizeof(*ro);
+	ro->base_gfn = DATA_GFN;
+	ro->npages = DATA_PAGES;
+	ro->bitmap_ptr = (__u64)(unsigned long)t.bitmap;
+	ro->gfns_ptr = (__u64)(unsigned long)t.gfns;
+	ro->nr_gfns = DATA_PAGES;
+	ASSERT_EQ(0, mprotect(ro, PAGE_4K, PROT_READ));
+	EXPECT_EQ(-1, ioctl(t.session, KVMMIG_GET_SEND_ORDER, ro));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(50, nr_hinted(t.session));
+	EXPECT_EQ(0, session_stat(t.session, "free_hints_dropped"));
+	/* the same call with a writable struct drops the 10 hints */
+	o = *ro;
+	ASSERT_EQ(0, send_order(t.session, &o));
+	EXPECT_EQ(20, o.nr_gfns);
+	EXPECT_EQ(40, nr_hinted(t.session));
+	munmap(ro, PAGE_4K);
 	teardown(&t);
 }
 
