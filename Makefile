@@ -74,10 +74,12 @@ demo: deps
 demo-run:
 	$(MAKE) -C $(TEST_KDIR) M=$(CURDIR) modules
 	$(MAKE) -C tools/kvmmig-demo
+	$(MAKE) -C tools/kvmmig-migrate
 	@rm -rf $(BUILD_DIR)/demo-payload && mkdir -p $(BUILD_DIR)/demo-payload
 	@cp $(TESTBED)/guest-program.sh $(BUILD_DIR)/demo-payload/run.sh
-	@echo kvmmig_demo >$(BUILD_DIR)/demo-payload/program
-	@cp kvmmig.ko $(BUILD_DIR)/demo/kvmmig_demo $(BUILD_DIR)/demo-payload/
+	@echo demo.sh >$(BUILD_DIR)/demo-payload/program
+	@cp kvmmig.ko tools/kvmmig-demo/demo.sh $(BUILD_DIR)/demo/kvmmig_demo \
+		$(BUILD_DIR)/kvmmig-migrate/kvmmig-migrate $(BUILD_DIR)/demo-payload/
 	@$(TESTBED)/run-vm.sh --kver $(TEST_KVER) --payload $(BUILD_DIR)/demo-payload \
 		--out $(BUILD_DIR)/demo-vm --timeout 600
 

@@ -25,6 +25,7 @@
 #define IDLE_BLOCK	64		/* idle: pages per block ... */
 #define IDLE_USED	19		/* ... of which the first 19 stay used */
 #define IDLE_SWAP	8		/* pages reallocated / freed at a time */
+#define IDLE_SWAP_EVERY	1024		/* ... every this many iterations */
 
 enum workload { WL_IDLE, WL_ZERO, WL_DUP, WL_HOT, WL_DIRTY, WL_BUSY, WL_NR };
 
@@ -177,9 +178,10 @@ static void guest_code(struct gctl *c, uint64_t id)
 
 			if (p < np)
 				WRITE_ONCE(*(uint64_t *)(DATA_GPA + p * 4096 + 8), it);
-			if (id == 0 && it % 64 == 63) {
+			if (id == 0 && it % IDLE_SWAP_EVERY == IDLE_SWAP_EVERY - 1) {
 				/* reallocate or free again IDLE_SWAP pages */
-				uint64_t s = ((it / 64) % nb) * IDLE_BLOCK + IDLE_USED;
+				uint64_t s = ((it / IDLE_SWAP_EVERY) % nb) * IDLE_BLOCK +
+					     IDLE_USED;
 
 				if (s + IDLE_SWAP <= np && g_is_free(c, s)) {
 					for (uint64_t i = s; i < s + IDLE_SWAP; i++) {

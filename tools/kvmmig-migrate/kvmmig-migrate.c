@@ -15,8 +15,11 @@
  *
  * Threads of the source: one per vCPU (KVM_RUN, ucalls: free-page hints)
  * and the main thread (migration).  hint_lock orders a hint's
- * KVMMIG_FREE_HINTS ADD against the MARK + harvest + GET_SEND_ORDER
- * sequence; run_lock guards the stop/park/resume state of the vCPUs.
+ * KVMMIG_FREE_HINTS ADD against the harvest + MARK + GET_SEND_ORDER
+ * sequence (not needed for correctness: a hint arriving between the
+ * harvest and MARK only makes its page be sent; it keeps the counts of a
+ * round consistent); run_lock guards the stop/park/resume state of the
+ * vCPUs.
  * Lock order: hint_lock, then run_lock (never held together in practice).
  * Only a vCPU's own thread issues ioctls that run it (KVM_RUN, and
  * vcpu_save_state()'s complete_io): kvmmig stuns whichever task last ran
@@ -25,7 +28,7 @@
  * Migration (source): dirty logging goes on when vCPU 0 reports its
  * workload set up (before it may reallocate a page it hinted free).
  * Round 1 sends everything (KVMMIG_SEND_ORDER_ALL); each later round is
- * MARK + KVM_GET_DIRTY_LOG + GET_SEND_ORDER, then CLASSIFY (with data) in
+ * KVM_GET_DIRTY_LOG + MARK + GET_SEND_ORDER, then CLASSIFY (with data) in
  * batches of BATCH pages, one wire batch per call: a struct whdr, one
  * struct wpage per page, then the DATA pages' bytes.  ZERO and PATTERN go
  * as metadata, DUP as the index of its canonical page earlier in the
@@ -747,8 +750,6 @@ static int migration_ioctl(struct src_state *s, struct kvmmig_migration *a)
 
 static void note_throttle(struct src_state *s, uint32_t pct)
 {
-	if (pct && !s->res.throttle_first)
-		s->res.throttle_first = pct;
 	if (pct > s->res.throttle_max)
 		s->res.throttle_max = pct;
 }
@@ -898,6 +899,8 @@ static int source_main(int sock, int resfd, pid_t dst_pid)
 		ma.flags |= KVMMIG_MIGRATION_FIXED | KVMMIG_MIGRATION_NO_HISTORY;
 	if (!migration_ioctl(s, &ma)) {
 		pct = ma.throttle_pct;
+		/* the share START set: what the history seeded */
+		s->res.throttle_first = pct;
 		note_throttle(s, pct);
 	}
 
@@ -962,8 +965,8 @@ static int source_main(int sock, int resfd, pid_t dst_pid)
 
 		/* harvest what the round dirtied */
 		pthread_mutex_lock(&m->hint_lock);
-		mark(s);
 		harvest(s, s->bits);
+		mark(s);
 		dirty = popcount_bits(s->bits, m->nbits);
 		nr = send_order(s, s->bits, 0, &nr_free);
 		pthread_mutex_unlock(&m->hint_lock);
@@ -1005,8 +1008,8 @@ static int source_main(int sock, int resfd, pid_t dst_pid)
 			vcpus_stop(m, 0);
 			t_stopped = now_ns();
 			pthread_mutex_lock(&m->hint_lock);
-			mark(s);
 			harvest(s, s->bits2);
+			mark(s);
 			for (uint64_t i = 0; i < words; i++)
 				s->bits[i] |= s->bits2[i];
 			nr = send_order(s, s->bits, 0, &nr_free);
@@ -1520,6 +1523,22 @@ static int read_result(int fd, struct result *r)
 	return n == sizeof(*r) && r->valid;
 }
 
+/*
+ * The KVM selftest library loads the guest code from the program's own ELF
+ * file, named by program_invocation_name: when run through $PATH that is a
+ * bare name, so point it at the executable itself.
+ */
+static void find_own_elf(void)
+{
+	static char exe[4096];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	if (n > 0) {
+		exe[n] = 0;
+		program_invocation_name = exe;
+	}
+}
+
 int main(int argc, char **argv)
 {
 	struct sockaddr_in sa;
@@ -1535,6 +1554,7 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	debug = !!getenv("KVMMIG_MIGRATE_DEBUG");
 	selftest = argc == 1;
+	find_own_elf();
 	parse(argc, argv);
 	if (selftest)	/* no options: a selftest for the test bed's runner */
 		printf("TAP version 13\n1..1\n");
@@ -1681,9 +1701,10 @@ int main(int argc, char **argv)
 		printf("%sok 1 loopback migration, idle workload, kvmmig mode: %s\n",
 		       rc ? "not " : "", outcome_name[R.outcome]);
 	if (o.json) {
-		printf("{\"workload\":\"%s\",\"mode\":\"%s\",\"outcome\":\"%s\",",
+		printf("{\"workload\":\"%s\",\"mode\":\"%s\",\"transport\":\"%s\",",
 		       workload_name[o.workload], o.mode ? "baseline" : "kvmmig",
-		       outcome_name[R.outcome]);
+		       o.netns ? "netns" : "loopback");
+		printf("\"outcome\":\"%s\",", outcome_name[R.outcome]);
 		printf("\"rounds\":%llu,\"pages_data\":%llu,\"pages_zero\":%llu,",
 		       (unsigned long long)R.rounds, (unsigned long long)R.pages_data,
 		       (unsigned long long)R.pages_zero);

@@ -89,6 +89,8 @@ elif grep -qw vmx /proc/cpuinfo; then
 fi
 [ -c /dev/kvm ] ||
 	echo "testbed: /dev/kvm missing: no SVM/VMX in the CPU, or kvm did not load" >/dev/kmsg
+# veth: the reference VMM's --transport netns links two network namespaces
+modprobe veth 2>/dev/null || true
 export KT='$1'
 cd "\$KT"
 ./run.sh </dev/null >'$2' 2>&1
@@ -124,13 +126,13 @@ qemu_kernel() {
 	fi
 }
 
-# Copy the modules.dep closure of the KVM modules from the host's
+# Copy the modules.dep closure of the KVM modules (and veth) from the host's
 # /lib/modules/$kver into initramfs root $1, and index them there.
 copy_kvm_modules() {
 	local root=$1 mod path rel
 	local mdir=/lib/modules/$kver
 	mkdir -p "$root$mdir"
-	for mod in kvm_amd kvm_intel; do
+	for mod in kvm_amd kvm_intel veth; do
 		modprobe -C /dev/null -S "$kver" --show-depends "$mod" |
 			awk '$1 == "insmod" { print $2 }'
 	done | sort -u | while read -r path; do
