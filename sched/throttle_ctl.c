@@ -40,10 +40,14 @@ void kvmmig_history_init(struct kvmmig_history *h)
  * @h: the VM's history
  * @max_pct: the largest share allowed
  *
- * A VM whose last migration converged while stunned starts at the share
- * it ended at; one whose last migration failed or was given up starts at
- * the highest share that migration reached (it was not enough, or nearly).
- * A VM that was never migrated, or was not stunned, starts unstunned.
+ * A VM whose last migration was stunned starts at the highest share that
+ * migration reached: when it converged, that share is what brought the
+ * dirty rate under the send rate (the controller lowers the share in the
+ * last rounds only because the remainder shrinks, not because the guest
+ * dirties less); when it failed or was given up, it was not enough, or
+ * nearly.  The controller lowers a share that turns out too high within a
+ * round or two.  A VM that was never migrated, or was not stunned, starts
+ * unstunned.
  *
  * Return: the share, 0..@max_pct.
  */
@@ -55,8 +59,6 @@ u32 kvmmig_throttle_seed(const struct kvmmig_history *h, u32 max_pct)
 		return 0;
 	switch (h->last_outcome) {
 	case KVMMIG_OUTCOME_CONVERGED:
-		pct = h->last_throttle_pct;
-		break;
 	case KVMMIG_OUTCOME_FAILED:
 	case KVMMIG_OUTCOME_CANCELLED:
 		pct = max(h->last_throttle_pct, h->max_throttle_pct);

@@ -270,16 +270,16 @@ static void history_seeding(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, d.reason, (u32)KVMMIG_THROTTLE_START);
 	KUNIT_EXPECT_EQ(test, d.new_pct, 0U);
 
-	/* converged at 60 after peaking at 80: start at 60 */
+	/* converged at 60 after peaking at 80: start at the peak */
 	h.migrations = 1;
 	h.last_outcome = KVMMIG_OUTCOME_CONVERGED;
 	h.last_throttle_pct = 60;
 	h.max_throttle_pct = 80;
 	kvmmig_throttle_ctl_start(&c, &h, MAX_PCT, &d);
 	KUNIT_EXPECT_EQ(test, d.reason, (u32)KVMMIG_THROTTLE_HISTORY);
-	KUNIT_EXPECT_EQ(test, d.new_pct, 60U);
-	KUNIT_EXPECT_EQ(test, c.pct, 60U);
-	KUNIT_EXPECT_EQ(test, c.max_pct, 60U);
+	KUNIT_EXPECT_EQ(test, d.new_pct, 80U);
+	KUNIT_EXPECT_EQ(test, c.pct, 80U);
+	KUNIT_EXPECT_EQ(test, c.max_pct, 80U);
 	KUNIT_EXPECT_EQ(test, c.rounds, 0ULL);
 
 	/* gave up: start at its peak, clamped to the max */
@@ -292,6 +292,7 @@ static void history_seeding(struct kunit *test)
 	/* converged unstunned: no stun */
 	h.last_outcome = KVMMIG_OUTCOME_CONVERGED;
 	h.last_throttle_pct = 0;
+	h.max_throttle_pct = 0;
 	KUNIT_EXPECT_EQ(test, kvmmig_throttle_seed(&h, MAX_PCT), 0U);
 
 	/* a record that says nothing happened seeds nothing */
@@ -329,9 +330,9 @@ static void end_folds_into_history(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, h.last_downtime_ns, 12345ULL);
 	KUNIT_EXPECT_EQ(test, h.version, (u32)KVMMIG_HISTORY_VERSION);
 
-	/* the next migration starts where this one ended */
+	/* the next migration starts at the share this one needed */
 	kvmmig_throttle_ctl_start(&c, &h, MAX_PCT, &d);
-	KUNIT_EXPECT_EQ(test, d.new_pct, 65U);
+	KUNIT_EXPECT_EQ(test, d.new_pct, 75U);
 	KUNIT_EXPECT_EQ(test, d.reason, (u32)KVMMIG_THROTTLE_HISTORY);
 }
 
