@@ -414,7 +414,9 @@ struct kvmmig_gpa_range {
  *
  * Every range to ADD must lie in address space 0's memslots, or the call
  * fails with -EINVAL and changes nothing; REMOVE accepts any range (the
- * memslot may be gone).  Hints are what a VMM's virtio-balloon
+ * memslot may be gone), up to 2^52 - 1 pages.  -EFAULT (the structure or
+ * the ranges unreadable, or the structure unwritable) and -EINTR (a fatal
+ * signal) also change nothing.  Hints are what a VMM's virtio-balloon
  * free page hinting handler receives; a hinted page is left out of
  * KVMMIG_GET_SEND_ORDER until the dirty log shows it written after its
  * hint.  MARK is called right after each harvest (KVM_GET_DIRTY_LOG),
