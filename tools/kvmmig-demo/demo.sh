@@ -16,5 +16,5 @@ kvmmig-migrate --workload busy || rc=1
 
 echo
 echo "==== live migration of a guest that dirties memory faster than it is sent"
-kvmmig-migrate --workload dirty --max-rounds 30 || rc=1
+kvmmig-migrate --workload dirty --vcpus 4 --max-rounds 30 || rc=1
 exit $rc

@@ -54,16 +54,16 @@ busy_base=$(val bytes)
 mig busy-kvmmig --workload busy --max-rounds "$ROUNDS"
 busy_kvm=$(val bytes)
 
-mig hot-baseline --workload dirty --mode baseline --max-rounds "$ROUNDS"
+mig hot-baseline --workload dirty --vcpus 4 --mode baseline --max-rounds "$ROUNDS"
 base_hot=$(converged)
 base_hot_down=$(val downtime_ms)
 hist=/tmp/precopy-bench-history.bin
 rm -f "$hist"
-mig hot-kvmmig-1st --workload dirty --max-rounds "$ROUNDS" --history-out "$hist"
+mig hot-kvmmig-1st --workload dirty --vcpus 4 --max-rounds "$ROUNDS" --history-out "$hist"
 hot=$(converged)
 hot_down=$(val downtime_ms)
 rounds1=$(val rounds)
-mig hot-kvmmig-2nd --workload dirty --max-rounds "$ROUNDS" --history-in "$hist"
+mig hot-kvmmig-2nd --workload dirty --vcpus 4 --max-rounds "$ROUNDS" --history-in "$hist"
 rounds2=$(val rounds)
 echo "downtime ms: baseline $base_hot_down, kvmmig $hot_down"
 
