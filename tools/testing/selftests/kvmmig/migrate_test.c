@@ -14,7 +14,7 @@
 #include "kvmmig_util.h"
 
 #define MIGRATE_TOOL	"kvmmig-migrate"
-#define MIG_OUT_MAX	(1 << 20)
+#define MIG_OUT_MAX	1048576
 
 struct mig_result {
 	int status;		/* exit status, or 128 + signal */
@@ -114,12 +114,14 @@ static long long total_pages(const struct mig_result *r)
 }
 
 /* A converged migration: equal hashes, the guest runs on the destination. */
-#define EXPECT_MIGRATED(r) do {						\
-	ASSERT_EQ(0, (r)->status);					\
-	EXPECT_TRUE(json_str_is(r, "outcome", "converged"));		\
-	EXPECT_TRUE(json_true(r, "hash_ok"));				\
-	EXPECT_TRUE(json_true(r, "dst_progress"));			\
-	EXPECT_GE(json_int(r, "rounds"), 1);				\
+#define EXPECT_MIGRATED(res) do {					\
+	const struct mig_result *_r = (res);				\
+									\
+	ASSERT_EQ(0, _r->status);					\
+	EXPECT_TRUE(json_str_is(_r, "outcome", "converged"));		\
+	EXPECT_TRUE(json_true(_r, "hash_ok"));				\
+	EXPECT_TRUE(json_true(_r, "dst_progress"));			\
+	EXPECT_GE(json_int(_r, "rounds"), 1);				\
 } while (0)
 
 FIXTURE(mig) {
@@ -218,9 +220,11 @@ TEST_F_TIMEOUT(mig, dirty_converges_only_throttled, 280)
 TEST_F_TIMEOUT(mig, history_starts_throttled, 280)
 {
 	static const char hist[] = "/tmp/kvmmig-history.bin";
-	static const char *const first[] = { "--workload", "dirty", "--vcpus", "4", "--max-rounds", "30",
+	static const char *const first[] = { "--workload", "dirty", "--vcpus", "4",
+					     "--max-rounds", "30",
 					     "--history-out", hist, NULL };
-	static const char *const second[] = { "--workload", "dirty", "--vcpus", "4", "--max-rounds", "30",
+	static const char *const second[] = { "--workload", "dirty", "--vcpus", "4",
+					      "--max-rounds", "30",
 					      "--history-in", hist, NULL };
 	struct mig_result r1, r2;
 
