@@ -180,4 +180,39 @@ static inline void guest_spin(void)
 		asm volatile("pause");
 }
 
+/*
+ * The value of counter @name of a kvmmig stats fd.  pread(), since the
+ * library's read_stats_header() moves the file position.
+ */
+static inline uint64_t kvmmig_stat(int fd, const char *name)
+{
+	struct kvm_stats_header h;
+	struct kvm_stats_desc *d;
+	uint64_t v = ~0ULL;
+
+	TEST_ASSERT(pread(fd, &h, sizeof(h), 0) == sizeof(h), "stats header");
+	d = read_stats_descriptors(fd, &h);
+	for (uint32_t i = 0; i < h.num_desc; i++) {
+		struct kvm_stats_desc *e = get_stats_descriptor(d, i, &h);
+
+		if (!strcmp(e->name, name))
+			read_stat_data(fd, &h, e, &v, 1);
+	}
+	free(d);
+	TEST_ASSERT(v != ~0ULL, "no stat %s", name);
+	return v;
+}
+
+/* Counter @name of @session, through a stats fd of its own. */
+static inline uint64_t session_stat(int session, const char *name)
+{
+	int fd = ioctl(session, KVMMIG_GET_STATS_FD);
+	uint64_t v;
+
+	TEST_ASSERT(fd >= 0, "GET_STATS_FD: %s", strerror(errno));
+	v = kvmmig_stat(fd, name);
+	close(fd);
+	return v;
+}
+
 #endif /* KVMMIG_SELFTEST_UTIL_H */

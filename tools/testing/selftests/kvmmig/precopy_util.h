@@ -53,28 +53,6 @@ static inline int dirty_rate(int session, __u32 flags, __u64 *rates,
 	return ret;
 }
 
-static inline uint64_t session_stat(int session, const char *name)
-{
-	struct kvm_stats_header h;
-	struct kvm_stats_desc *d;
-	uint64_t v = ~0ULL;
-	int fd = ioctl(session, KVMMIG_GET_STATS_FD);
-
-	TEST_ASSERT(fd >= 0, "GET_STATS_FD: %s", strerror(errno));
-	TEST_ASSERT(pread(fd, &h, sizeof(h), 0) == sizeof(h), "stats header");
-	d = read_stats_descriptors(fd, &h);
-	for (uint32_t i = 0; i < h.num_desc; i++) {
-		struct kvm_stats_desc *e = get_stats_descriptor(d, i, &h);
-
-		if (!strcmp(e->name, name))
-			read_stat_data(fd, &h, e, &v, 1);
-	}
-	free(d);
-	close(fd);
-	TEST_ASSERT(v != ~0ULL, "no stat %s", name);
-	return v;
-}
-
 static inline uint64_t popcount_bitmap(const uint64_t *bm, uint64_t nbits)
 {
 	uint64_t n = 0;

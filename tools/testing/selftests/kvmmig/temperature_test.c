@@ -384,26 +384,6 @@ TEST(coarse_to_fine_work)
 	free(t);
 }
 
-static uint64_t stat_by_name(int fd, const char *name)
-{
-	struct kvm_stats_header h;
-	struct kvm_stats_desc *d;
-	uint64_t v = ~0ULL;
-
-	/* pread: the library's read_stats_header() moves the file position */
-	TEST_ASSERT(pread(fd, &h, sizeof(h), 0) == sizeof(h), "stats header");
-	d = read_stats_descriptors(fd, &h);
-	for (uint32_t i = 0; i < h.num_desc; i++) {
-		struct kvm_stats_desc *e = get_stats_descriptor(d, i, &h);
-
-		if (!strcmp(e->name, name))
-			read_stat_data(fd, &h, e, &v, 1);
-	}
-	free(d);
-	TEST_ASSERT(v != ~0ULL, "no stat %s", name);
-	return v;
-}
-
 /* Every pass emits kvmmig:kvmmig_scan_pass and flushes TLBs at most once. */
 TEST(pass_tracepoint_and_flushes)
 {
@@ -433,9 +413,9 @@ TEST(pass_tracepoint_and_flushes)
 	}
 	stats = ioctl(t->session, KVMMIG_GET_STATS_FD);
 	ASSERT_GE(stats, 0);
-	EXPECT_EQ(3, stat_by_name(stats, "scan_passes"));
-	EXPECT_LE(stat_by_name(stats, "scan_tlb_flushes"), 3);
-	EXPECT_GE(stat_by_name(stats, "scan_tlb_flushes"), 1);
+	EXPECT_EQ(3, kvmmig_stat(stats, "scan_passes"));
+	EXPECT_LE(kvmmig_stat(stats, "scan_tlb_flushes"), 3);
+	EXPECT_GE(kvmmig_stat(stats, "scan_tlb_flushes"), 1);
 	close(stats);
 	free(buf);
 	close(t->session);

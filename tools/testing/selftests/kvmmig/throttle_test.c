@@ -171,36 +171,6 @@ static int set_history(int session, const struct kvmmig_history *h)
 	return ioctl(session, KVMMIG_SET_HISTORY, h) ? -errno : 0;
 }
 
-static uint64_t stat_by_name(int fd, const char *name)
-{
-	struct kvm_stats_header h;
-	struct kvm_stats_desc *d;
-	uint64_t v = ~0ULL;
-
-	TEST_ASSERT(pread(fd, &h, sizeof(h), 0) == sizeof(h), "stats header");
-	d = read_stats_descriptors(fd, &h);
-	for (uint32_t i = 0; i < h.num_desc; i++) {
-		struct kvm_stats_desc *e = get_stats_descriptor(d, i, &h);
-
-		if (!strcmp(e->name, name))
-			read_stat_data(fd, &h, e, &v, 1);
-	}
-	free(d);
-	TEST_ASSERT(v != ~0ULL, "no stat %s", name);
-	return v;
-}
-
-static uint64_t session_stat(int session, const char *name)
-{
-	int fd = ioctl(session, KVMMIG_GET_STATS_FD);
-	uint64_t v;
-
-	TEST_ASSERT(fd >= 0, "stats fd");
-	v = stat_by_name(fd, name);
-	close(fd);
-	return v;
-}
-
 static unsigned long long module_refcnt(void)
 {
 	return read_u64_file("/sys/module/kvmmig/refcnt");
@@ -584,8 +554,8 @@ TEST(migration_bad_inputs)
 	EXPECT_MIG(ENOENT);
 	EXPECT_EQ(-1, ioctl(session, KVMMIG_MIGRATION, NULL));
 	EXPECT_EQ(EFAULT, errno);
-	EXPECT_EQ(0, stat_by_name(stats, "throttle_decisions"));
-	EXPECT_EQ(0, stat_by_name(stats, "migrations"));
+	EXPECT_EQ(0, kvmmig_stat(stats, "throttle_decisions"));
+	EXPECT_EQ(0, kvmmig_stat(stats, "migrations"));
 
 	/* a lowered throttle_max_pct bounds FIXED */
 	EXPECT_EQ(-ERANGE, write_text(KVMMIG_PARAMS "/throttle_max_pct", "100"));
@@ -606,7 +576,7 @@ TEST(migration_bad_inputs)
 	a.flags |= KVMMIG_MIGRATION_FIXED;
 	a.throttle_pct = 30;
 	ASSERT_EQ(0, migration(session, &a));
-	decisions = stat_by_name(stats, "throttle_decisions");
+	decisions = kvmmig_stat(stats, "throttle_decisions");
 	a = start;
 	EXPECT_MIG(EBUSY);
 	a.flags |= KVMMIG_MIGRATION_FIXED;
@@ -615,8 +585,8 @@ TEST(migration_bad_inputs)
 	a.flags = KVMMIG_MIGRATION_ROUND;	/* round_ns 0 */
 	a.throttle_pct = 0;
 	EXPECT_MIG(EINVAL);
-	EXPECT_EQ(decisions, stat_by_name(stats, "throttle_decisions"));
-	EXPECT_EQ(30, stat_by_name(stats, "throttle_pct"));
+	EXPECT_EQ(decisions, kvmmig_stat(stats, "throttle_decisions"));
+	EXPECT_EQ(30, kvmmig_stat(stats, "throttle_pct"));
 	ASSERT_EQ(0, get_history(session, &h1));
 	EXPECT_EQ(0, memcmp(&h0, &h1, sizeof(h1)));
 #undef EXPECT_MIG
@@ -722,7 +692,7 @@ TEST(halted_vcpu_pending_stun_then_detach)
 	usleep(300 * 1000);
 	/* one stun queued, not run */
 	EXPECT_EQ(refs + 1, module_refcnt());
-	EXPECT_EQ(0, stat_by_name(stats, "stun_slices"));
+	EXPECT_EQ(0, kvmmig_stat(stats, "stun_slices"));
 
 	close(c.session);
 	c.session = -1;
