@@ -321,7 +321,8 @@ static bool gpt_clamp(const struct gpt_geo *g, u64 start, u64 last,
 }
 
 /**
- * kvmmig_gpt_walk_range() - visit the present mappings of a range
+ * kvmmig_gpt_walk_range_next() - visit the present mappings of a range,
+ *	resumably
  * @w: the walker
  * @gva_start: first guest-virtual address of the range
  * @gva_last: last guest-virtual address of the range (inclusive: 0 and
@@ -332,24 +333,31 @@ static bool gpt_clamp(const struct gpt_geo *g, u64 start, u64 last,
  * @arg: passed to @fn
  * @max_entries: the most table entries the walk may read (each level's
  *	entries count, present or not)
+ * @next: if not NULL, on -E2BIG: the first address not walked yet, to
+ *	resume with as @gva_start (with @max_entries at least
+ *	%KVMMIG_GPT_MAX_LEVELS, it is above @gva_start: a resumed walk makes
+ *	progress)
  *
  * The non-canonical part of the range is skipped; a range crossing the
  * hole visits the low half, then the high half.  A non-present entry skips
- * its whole subtree at once, so a sparse address space costs about one
- * entry per present entry of its tables plus 512 per table visited.
- * Iterative: no recursion, whatever the tables hold (a loop back to an
- * upper table is just walked as a table of the lower level, in the range).
+ * its whole subtree at once: a walk reads the entries of the tables it
+ * visits, in the range, and no table under a non-present entry.  Iterative:
+ * no recursion, whatever the tables hold (a loop back to an upper table is
+ * just walked as a table of the lower level, in the range).  The work is
+ * about @max_entries reads and @fn calls with no rescheduling point: a
+ * caller walking a large space splits it into calls of moderate
+ * @max_entries (resuming at @next) and reschedules between them.
  *
  * Return: 0 when the range was walked; what @fn returned when it ended the
  * walk; -E2BIG when @max_entries entries were read before the end of the
- * range (a malformed or absurdly large table: @fn has seen the mappings
- * below the point reached); -EFAULT when a table could not be read (the
- * same); -EINVAL for @gva_start > @gva_last, no @fn, a zero @max_entries
- * or a bad @w.
+ * range (a malformed or absurdly large table, or a large range: @fn has
+ * seen the mappings below @next); -EFAULT when a table could not be read
+ * (the same, without @next); -EINVAL for @gva_start > @gva_last, no @fn, a
+ * zero @max_entries or a bad @w.
  */
-int kvmmig_gpt_walk_range(const struct kvmmig_gpt *w, u64 gva_start,
-			  u64 gva_last, kvmmig_gpt_fn fn, void *arg,
-			  u32 max_entries)
+int kvmmig_gpt_walk_range_next(const struct kvmmig_gpt *w, u64 gva_start,
+			       u64 gva_last, kvmmig_gpt_fn fn, void *arg,
+			       u32 max_entries, u64 *next)
 {
 	u64 tbl[KVMMIG_GPT_MAX_LEVELS + 1], lim[KVMMIG_GPT_MAX_LEVELS + 1];
 	struct gpt_walk wk;
@@ -384,8 +392,11 @@ int kvmmig_gpt_walk_range(const struct kvmmig_gpt *w, u64 gva_start,
 		}
 		ret = gpt_entry(&wk, lvl, tbl[lvl], gpt_index(&wk.g, lvl, la),
 				&e);
-		if (ret)
+		if (ret) {
+			if (ret == -E2BIG && next)
+				*next = gpt_gva(&wk.g, la);
 			return ret;
+		}
 		size = BIT_ULL(gpt_shift(lvl));
 		base = la & ~(size - 1);
 		if (e & GPT_P) {
@@ -400,9 +411,31 @@ int kvmmig_gpt_walk_range(const struct kvmmig_gpt *w, u64 gva_start,
 			if (ret)
 				return ret;
 		}
+		/* base, not la: la may be inside the range's first page */
 		la = base + size;
 	}
 	return 0;
+}
+
+/**
+ * kvmmig_gpt_walk_range() - visit the present mappings of a range
+ * @w: the walker
+ * @gva_start: first guest-virtual address of the range
+ * @gva_last: last guest-virtual address of the range (inclusive)
+ * @fn: called for each present mapping that overlaps the range
+ * @arg: passed to @fn
+ * @max_entries: the most table entries the walk may read
+ *
+ * kvmmig_gpt_walk_range_next() without a resume point.
+ *
+ * Return: as kvmmig_gpt_walk_range_next().
+ */
+int kvmmig_gpt_walk_range(const struct kvmmig_gpt *w, u64 gva_start,
+			  u64 gva_last, kvmmig_gpt_fn fn, void *arg,
+			  u32 max_entries)
+{
+	return kvmmig_gpt_walk_range_next(w, gva_start, gva_last, fn, arg,
+					  max_entries, NULL);
 }
 
 /* The neighbourhood [lo, hi] (hi: its last byte), one slot per page. */

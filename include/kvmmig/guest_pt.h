@@ -92,6 +92,9 @@ int kvmmig_gpt_translate(const struct kvmmig_gpt *w, u64 gva, u64 *gpa,
 int kvmmig_gpt_walk_range(const struct kvmmig_gpt *w, u64 gva_start,
 			  u64 gva_last, kvmmig_gpt_fn fn, void *arg,
 			  u32 max_entries);
+int kvmmig_gpt_walk_range_next(const struct kvmmig_gpt *w, u64 gva_start,
+			       u64 gva_last, kvmmig_gpt_fn fn, void *arg,
+			       u32 max_entries, u64 *next);
 int kvmmig_gpt_neighbours(const struct kvmmig_gpt *w, u64 gva,
 			  u32 window_pages, u64 *out_gpas, u32 max);
 

@@ -404,7 +404,9 @@ static void gpt_test_walk_order(struct kunit *test)
 	};
 	struct gpt_tctx *c = setup(test, KVMMIG_GPT_LONG4);
 	struct visits *vs = &c->vs;
-	int i;
+	u64 start, next;
+	u32 rounds;
+	int i, ret;
 
 	/* Mapped in a scrambled order: the walk sorts by gva. */
 	for (i = ARRAY_SIZE(all) - 1; i >= 0; i--)
@@ -440,6 +442,22 @@ static void gpt_test_walk_order(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, walk(c, 0x0000900000000000ULL, U64_MAX, vs,
 				   100000), 0);
 	expect_visits(test, vs, all + 4, 2);
+
+	/* In chunks of 5 entries, resumed at next: the same, in order. */
+	memset(vs, 0, sizeof(*vs));
+	start = 0;
+	rounds = 0;
+	do {
+		ret = kvmmig_gpt_walk_range_next(&c->w, start, U64_MAX, record,
+						 vs, KVMMIG_GPT_MAX_LEVELS,
+						 &next);
+		if (ret == -E2BIG) {
+			KUNIT_ASSERT_GT(test, next, start);
+			start = next;
+		}
+	} while (ret == -E2BIG && ++rounds < 20000);
+	KUNIT_EXPECT_EQ(test, ret, 0);
+	expect_visits(test, vs, all, ARRAY_SIZE(all));
 
 	/* fn ends the walk. */
 	memset(vs, 0, sizeof(*vs));
@@ -519,7 +537,7 @@ static int count_calls(void *arg, u64 gva, u64 gpa, u64 size)
 static void gpt_test_loop(struct kunit *test)
 {
 	struct gpt_tctx *c = setup(test, KVMMIG_GPT_LONG4);
-	u64 gpa, calls, out[8];
+	u64 gpa, calls, next, out[8];
 	u32 level, i;
 
 	/* PDE[0] points back at the PML4: read as a PT, boundedly. */
@@ -550,6 +568,13 @@ static void gpt_test_loop(struct kunit *test)
 	KUNIT_EXPECT_GT(test, calls, 90000ULL);
 	KUNIT_EXPECT_LT(test, calls, 100000ULL);
 	KUNIT_EXPECT_LE(test, c->reads, 100000U);
+	/* Resumable: it stopped right after the last page reported. */
+	calls = 0;
+	KUNIT_EXPECT_EQ(test, kvmmig_gpt_walk_range_next(&c->w, 0, U64_MAX,
+							 count_calls, &calls,
+							 100000, &next),
+			-E2BIG);
+	KUNIT_EXPECT_EQ(test, next, calls << 12);
 	/* Every page of a window maps the same GPA: listed once. */
 	KUNIT_EXPECT_EQ(test, kvmmig_gpt_neighbours(&c->w, 0x7f0000005000ULL,
 						    4, out, 8), 1);
