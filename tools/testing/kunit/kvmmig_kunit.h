@@ -11,5 +11,6 @@ extern struct kunit_suite kvmmig_temperature_suite;
 extern struct kunit_suite kvmmig_classify_suite;
 extern struct kunit_suite kvmmig_order_suite;
 extern struct kunit_suite kvmmig_throttle_suite;
+extern struct kunit_suite kvmmig_guest_pt_suite;
 
 #endif /* _KVMMIG_KUNIT_H */
