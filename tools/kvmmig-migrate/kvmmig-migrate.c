@@ -511,7 +511,6 @@ struct src_state {
 	int have_order, have_classify, have_mig;
 	uint64_t *gfns;			/* send list, capacity nbits */
 	uint64_t *bits, *bits2;
-	uint64_t *deferred, nr_deferred;	/* hot pages held back (M17) */
 	struct kvmmig_page_class *cls;
 	uint8_t *data;
 	struct wpage *wp;
@@ -540,29 +539,7 @@ static void mark(struct src_state *s)
 }
 
 /* The list of frames to send for @bits: the module's order, or gfn order. */
-/*
- * M17: the hottest pages of a live round are not sent at all but held
- * back to the next round's set, so a page the guest keeps writing goes
- * once, in stop-and-copy, instead of in every round.  Only while they are
- * few (DEFER_MAX_SHARE of RAM): a guest whose whole working set is hot
- * would otherwise never get anywhere.
- */
-#define DEFER_MAX_SHARE	20	/* at most 1/20 of the pages */
-
-/* Put the held-back pages into @bits, the next set to order. */
-static void undefer(struct src_state *s, uint64_t *bits)
-{
-	uint64_t words = (s->m->nbits + 63) / 64;
-
-	for (uint64_t i = 0; i < words; i++) {
-		bits[i] |= s->deferred[i];
-		s->deferred[i] = 0;
-	}
-	s->nr_deferred = 0;
-}
-
-static uint64_t send_order(struct src_state *s, uint64_t *bits, int all, int defer,
-			   uint64_t *nr_free)
+static uint64_t send_order(struct src_state *s, uint64_t *bits, int all, uint64_t *nr_free)
 {
 	struct vmm *m = s->m;
 	uint64_t n = 0;
@@ -577,19 +554,8 @@ static uint64_t send_order(struct src_state *s, uint64_t *bits, int all, int def
 		};
 
 		if (!ioctl(m->session, KVMMIG_GET_SEND_ORDER, &a)) {
-			uint64_t hot = a.level_pages[KVMMIG_TEMP_NR_LEVELS - 1];
-
 			*nr_free = a.nr_free;
-			n = a.nr_gfns;
-			/* the order ends with the hottest level */
-			/* (nbits spans the gap below the data slot: count RAM) */
-			if (defer && hot && hot <= o.mem_mib * 256ULL / DEFER_MAX_SHARE) {
-				for (uint64_t i = n - hot; i < n; i++)
-					s->deferred[s->gfns[i] / 64] |= 1ULL << (s->gfns[i] % 64);
-				s->nr_deferred = hot;
-				n -= hot;
-			}
-			return n;
+			return a.nr_gfns;
 		}
 		msg("kvmmig-migrate: GET_SEND_ORDER: %s%s: falling back to gfn order\n",
 		    strerror(errno), errno == ENOTTY ? " (not in this module yet)" : "");
@@ -863,13 +829,11 @@ static int source_main(int sock, int resfd, pid_t dst_pid)
 	words = (m->nbits + 63) / 64;
 	s->bits = calloc(words, 8);
 	s->bits2 = calloc(words, 8);
-	s->deferred = calloc(words, 8);
 	s->gfns = calloc(m->nbits, 8);
 	s->cls = calloc(BATCH, sizeof(*s->cls));
 	s->wp = calloc(BATCH, sizeof(*s->wp));
 	s->data = malloc(BATCH * PAGE);
-	TEST_ASSERT(s->bits && s->bits2 && s->deferred && s->gfns && s->cls &&
-		    s->wp && s->data, "oom");
+	TEST_ASSERT(s->bits && s->bits2 && s->gfns && s->cls && s->wp && s->data, "oom");
 	if (o.datastore) {
 		s->dstore = open(o.datastore, O_RDWR | O_CREAT | O_TRUNC, 0600);
 		if (s->dstore < 0) {
@@ -943,7 +907,7 @@ static int source_main(int sock, int resfd, pid_t dst_pid)
 	t_start = now_ns();
 	/* round 1: everything */
 	memset(s->bits, 0xff, words * 8);
-	nr = send_order(s, s->bits, 1, o.mode == MODE_KVMMIG, &nr_free);
+	nr = send_order(s, s->bits, 1, &nr_free);
 	s->r_free = nr_free;
 	for (round = 1;; round++) {
 		uint64_t t0 = now_ns(), t1, sent = nr, dirty, bytes0 = wire_bytes;
@@ -1004,11 +968,10 @@ static int source_main(int sock, int resfd, pid_t dst_pid)
 		harvest(s, s->bits);
 		mark(s);
 		dirty = popcount_bits(s->bits, m->nbits);
-		undefer(s, s->bits);
-		nr = send_order(s, s->bits, 0, o.mode == MODE_KVMMIG, &nr_free);
+		nr = send_order(s, s->bits, 0, &nr_free);
 		pthread_mutex_unlock(&m->hint_lock);
 		s->r_free = nr_free;
-		remaining = nr + s->nr_deferred;
+		remaining = nr;
 
 		/* report the round; the throttle */
 		memset(&ma, 0, sizeof(ma));
@@ -1049,8 +1012,7 @@ static int source_main(int sock, int resfd, pid_t dst_pid)
 			mark(s);
 			for (uint64_t i = 0; i < words; i++)
 				s->bits[i] |= s->bits2[i];
-			undefer(s, s->bits);
-			nr = send_order(s, s->bits, 0, 0, &nr_free);
+			nr = send_order(s, s->bits, 0, &nr_free);
 			pthread_mutex_unlock(&m->hint_lock);
 			s->r_free = nr_free;
 			converged = 1;
