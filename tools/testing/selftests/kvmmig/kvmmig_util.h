@@ -215,4 +215,39 @@ static inline uint64_t session_stat(int session, const char *name)
 	return v;
 }
 
+/*
+ * A VMM that dies at work: fork a child that runs @vmm(@arg, @report_fd),
+ * which sets up, writes its session id to @report_fd and works on, never
+ * returning (a return exits 5: the work ended before the kill).  Once the
+ * id arrives and @ms more have passed, SIGKILL the child and check that
+ * its session went with it.  Returns the session id.
+ */
+static inline __u32 kill_vmm_at_work(struct __test_metadata *_metadata,
+				     void (*vmm)(void *arg, int report_fd),
+				     void *arg, unsigned int ms)
+{
+	int pipefd[2], status;
+	__u32 id = ~0U;
+	pid_t child;
+
+	ASSERT_EQ(0, pipe(pipefd));
+	child = fork();
+	ASSERT_GE(child, 0);
+	if (!child) {
+		close(pipefd[0]);
+		vmm(arg, pipefd[1]);
+		_exit(5);
+	}
+	close(pipefd[1]);
+	ASSERT_EQ(sizeof(id), read(pipefd[0], &id, sizeof(id)));
+	close(pipefd[0]);
+	EXPECT_TRUE(session_in_sysfs(id));
+	usleep(ms * 1000);
+	kill(child, SIGKILL);
+	ASSERT_EQ(child, waitpid(child, &status, 0));
+	EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	EXPECT_FALSE(session_in_sysfs(id));
+	return id;
+}
+
 #endif /* KVMMIG_SELFTEST_UTIL_H */

@@ -531,45 +531,33 @@ TEST(bad_inputs)
  * The VMM dies in the middle of an order over the largest bitmap (8 GiB of
  * zero pages, read in chunks): the call stops, the session goes.
  */
+static void vmm_ordering(void *arg, int report_fd)
+{
+	struct kvmmig_send_order o = { .size = sizeof(o) };
+	struct sweep_vm s;
+	int session;
+	__u32 id;
+	void *bm;
+
+	sweep_vm_create(&s, DATA_PAGES, VM_MEM_SRC_ANONYMOUS);
+	session = kvmmig_attach_vm(s.vm, &id);
+	bm = mmap(NULL, KVMMIG_SEND_ORDER_MAX_PAGES / 8, PROT_READ,
+		  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (session < 0 || bm == MAP_FAILED)
+		_exit(2);
+	if (free_hint1(session, KVMMIG_FREE_HINT_ADD, SWEEP_DATA_GPA, 64))
+		_exit(3);
+	o.base_gfn = 0;
+	o.npages = KVMMIG_SEND_ORDER_MAX_PAGES;
+	o.bitmap_ptr = (__u64)(unsigned long)bm;
+	if (write(report_fd, &id, sizeof(id)) != sizeof(id))
+		_exit(4);
+	send_order(session, &o);	/* finished before the kill: exit 5 */
+}
+
 TEST(killed_during_huge_order)
 {
-	int pipefd[2], status;
-	__u32 id = ~0U;
-	pid_t child;
-
-	ASSERT_EQ(0, pipe(pipefd));
-	child = fork();
-	ASSERT_GE(child, 0);
-	if (!child) {
-		struct kvmmig_send_order o = { .size = sizeof(o) };
-		struct sweep_vm s;
-		int session;
-		void *bm;
-
-		sweep_vm_create(&s, DATA_PAGES, VM_MEM_SRC_ANONYMOUS);
-		session = kvmmig_attach_vm(s.vm, &id);
-		bm = mmap(NULL, KVMMIG_SEND_ORDER_MAX_PAGES / 8, PROT_READ,
-			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-		if (session < 0 || bm == MAP_FAILED)
-			_exit(2);
-		if (free_hint1(session, KVMMIG_FREE_HINT_ADD, SWEEP_DATA_GPA, 64))
-			_exit(3);
-		o.base_gfn = 0;
-		o.npages = KVMMIG_SEND_ORDER_MAX_PAGES;
-		o.bitmap_ptr = (__u64)(unsigned long)bm;
-		if (write(pipefd[1], &id, sizeof(id)) != sizeof(id))
-			_exit(4);
-		send_order(session, &o);
-		_exit(5);	/* finished before the kill: the test fails */
-	}
-	close(pipefd[1]);
-	ASSERT_EQ(sizeof(id), read(pipefd[0], &id, sizeof(id)));
-	usleep(300 * 1000);
-	kill(child, SIGKILL);
-	ASSERT_EQ(child, waitpid(child, &status, 0));
-	EXPECT_TRUE(WIFSIGNALED(status));
-	EXPECT_FALSE(session_in_sysfs(id));
-	close(pipefd[0]);
+	kill_vmm_at_work(_metadata, vmm_ordering, NULL, 300);
 }
 
 struct churn {

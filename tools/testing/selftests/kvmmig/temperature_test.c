@@ -537,45 +537,33 @@ static void *vcpu_loop(void *arg)
 }
 
 /* The VMM dies while periodic passes run over a busy guest. */
+static void vmm_scanning(void *arg, int report_fd)
+{
+	struct sweep_vm s;
+	struct kvmmig_scan a = { .size = sizeof(a),
+		.flags = KVMMIG_SCAN_START | KVMMIG_SCAN_SET_PERIOD,
+		.period_ms = 100 };
+	pthread_t th;
+	int session;
+	__u32 id;
+
+	sweep_vm_create(&s, DATA_PAGES, VM_MEM_SRC_ANONYMOUS);
+	session = kvmmig_attach_vm(s.vm, &id);
+	if (session < 0 || ioctl(session, KVMMIG_SET_SCAN, &a))
+		_exit(2);
+	pthread_create(&th, NULL, vcpu_loop, &s);
+	usleep(300 * 1000);
+	if (write(report_fd, &id, sizeof(id)) != sizeof(id))
+		_exit(3);
+	for (;;)	/* passes in this thread too */
+		ioctl(session, KVMMIG_SET_SCAN,
+		      &(struct kvmmig_scan){ .size = sizeof(a),
+					     .flags = KVMMIG_SCAN_NOW });
+}
+
 TEST(vmm_killed_while_scanning)
 {
-	int pipefd[2], status;
-	__u32 id;
-	pid_t child;
-
-	ASSERT_EQ(0, pipe(pipefd));
-	child = fork();
-	ASSERT_GE(child, 0);
-	if (!child) {
-		struct sweep_vm s;
-		struct kvmmig_scan a = { .size = sizeof(a),
-			.flags = KVMMIG_SCAN_START | KVMMIG_SCAN_SET_PERIOD,
-			.period_ms = 100 };
-		pthread_t th;
-		int session;
-
-		sweep_vm_create(&s, DATA_PAGES, VM_MEM_SRC_ANONYMOUS);
-		session = kvmmig_attach_vm(s.vm, &id);
-		if (session < 0 || ioctl(session, KVMMIG_SET_SCAN, &a))
-			_exit(2);
-		pthread_create(&th, NULL, vcpu_loop, &s);
-		usleep(300 * 1000);
-		if (write(pipefd[1], &id, sizeof(id)) != sizeof(id))
-			_exit(3);
-		for (;;)	/* passes in this thread too */
-			ioctl(session, KVMMIG_SET_SCAN,
-			      &(struct kvmmig_scan){ .size = sizeof(a),
-						     .flags = KVMMIG_SCAN_NOW });
-	}
-	close(pipefd[1]);
-	ASSERT_EQ(sizeof(id), read(pipefd[0], &id, sizeof(id)));
-	EXPECT_TRUE(session_in_sysfs(id));
-	usleep(200 * 1000);
-	kill(child, SIGKILL);
-	ASSERT_EQ(child, waitpid(child, &status, 0));
-	EXPECT_TRUE(WIFSIGNALED(status));
-	EXPECT_FALSE(session_in_sysfs(id));
-	close(pipefd[0]);
+	kill_vmm_at_work(_metadata, vmm_scanning, NULL, 200);
 }
 
 TEST(scan_bad_inputs)

@@ -633,41 +633,29 @@ TEST(close_session_stops_stun)
 }
 
 /* A VMM killed while its vCPUs are stunned at 80%: nothing is left. */
+static void vmm_stunned(void *arg, int report_fd)
+{
+	struct cvm c;
+	__u32 pct;
+
+	cvm_create(&c, NR_VCPUS, guest_count);
+	if (mig_op(c.session, KVMMIG_MIGRATION_START |
+		   KVMMIG_MIGRATION_FIXED, 80, 0, &pct))
+		_exit(2);
+	usleep(300 * 1000);
+	if (write(report_fd, &c.id, sizeof(c.id)) != sizeof(c.id))
+		_exit(3);
+	for (;;)
+		pause();
+}
+
 TEST(vmm_killed_while_stunned)
 {
 	unsigned long long refs = module_refcnt();
-	int pipefd[2], status;
-	__u32 id;
-	pid_t child;
 
-	ASSERT_EQ(0, pipe(pipefd));
-	child = fork();
-	ASSERT_GE(child, 0);
-	if (!child) {
-		struct cvm c;
-		__u32 pct;
-
-		cvm_create(&c, NR_VCPUS, guest_count);
-		if (mig_op(c.session, KVMMIG_MIGRATION_START |
-			   KVMMIG_MIGRATION_FIXED, 80, 0, &pct))
-			_exit(2);
-		usleep(300 * 1000);
-		if (write(pipefd[1], &c.id, sizeof(c.id)) != sizeof(c.id))
-			_exit(3);
-		for (;;)
-			pause();
-	}
-	close(pipefd[1]);
-	ASSERT_EQ(sizeof(id), read(pipefd[0], &id, sizeof(id)));
-	EXPECT_TRUE(session_in_sysfs(id));
-	usleep(100 * 1000);
-	kill(child, SIGKILL);
-	ASSERT_EQ(child, waitpid(child, &status, 0));
-	EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
-	EXPECT_FALSE(session_in_sysfs(id));
+	kill_vmm_at_work(_metadata, vmm_stunned, NULL, 100);
 	/* every queued stun ran (at the threads' exit) and let go */
 	EXPECT_EQ(refs, refcnt_settles(refs));
-	close(pipefd[0]);
 }
 
 /*
