@@ -54,6 +54,8 @@ static void kvmmig_session_free(struct kref *kref)
 {
 	struct kvmmig_session *s = container_of(kref, struct kvmmig_session, kref);
 
+	kvmmig_fill_destroy(s);
+	kvmmig_faults_destroy(s);
 	kvmmig_throttle_destroy(s);
 	kvmmig_hints_destroy(s);
 	kvmmig_dirty_destroy(s);
@@ -106,6 +108,7 @@ static void kvmmig_session_detach(struct kvmmig_session *s)
 	mutex_unlock(&s->lock);
 
 	kvmmig_throttle_stop(s);
+	kvmmig_faults_stop(s);
 	kvmmig_scan_destroy(s);
 	kvmmig_sysfs_del(s);
 	kvmmig_session_unpublish(s);
@@ -160,6 +163,14 @@ static long kvmmig_session_ioctl(struct file *filp, unsigned int cmd,
 		return kvmmig_ioctl_get_history(s, argp);
 	case KVMMIG_SET_HISTORY:
 		return kvmmig_ioctl_set_history(s, argp);
+	case KVMMIG_FAULTS:
+		return kvmmig_ioctl_faults(s, argp);
+	case KVMMIG_PREFETCH:
+		return kvmmig_ioctl_prefetch(s, argp);
+	case KVMMIG_GET_WORKING_SET:
+		return kvmmig_ioctl_get_working_set(s, argp);
+	case KVMMIG_FILL:
+		return kvmmig_ioctl_fill(s, argp);
 	default:
 		return -ENOTTY;
 	}
@@ -201,6 +212,10 @@ static struct kvmmig_session *kvmmig_session_alloc(struct kvm *kvm)
 		ret = kvmmig_hints_init(s);
 	if (!ret)
 		ret = kvmmig_throttle_init(s);
+	if (!ret)
+		ret = kvmmig_faults_init(s);
+	if (!ret)
+		ret = kvmmig_fill_init(s);
 	if (ret) {
 		/* the destroy functions accept what init left half done */
 		kvmmig_session_put(s);

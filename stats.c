@@ -55,6 +55,19 @@ static const struct kvmmig_stat_def kvmmig_stat_defs[KVMMIG_STAT_NR] = {
 	[KVMMIG_STAT_THROTTLE_DECISIONS] = { "throttle_decisions", KVMMIG_STAT_CNT },
 	[KVMMIG_STAT_STUN_SLICES]	 = { "stun_slices", KVMMIG_STAT_CNT },
 	[KVMMIG_STAT_STUN_NS]		 = { "stun_time", KVMMIG_STAT_TIME, -9 },
+	[KVMMIG_STAT_FAULTS_RECORDED]	 = { "faults_recorded", KVMMIG_STAT_CNT },
+	[KVMMIG_STAT_PREFETCH_CALLS]	 = { "prefetch_calls", KVMMIG_STAT_CNT },
+	[KVMMIG_STAT_PREFETCH_ISSUED]	 = { "prefetch_issued", KVMMIG_STAT_CNT },
+	[KVMMIG_STAT_PREFETCH_USED]	 = { "prefetch_used", KVMMIG_STAT_CNT },
+	[KVMMIG_STAT_RINDEX_BUILDS]	 = { "rindex_builds", KVMMIG_STAT_CNT },
+	[KVMMIG_STAT_RINDEX_HITS]	 = { "rindex_hits", KVMMIG_STAT_CNT },
+	[KVMMIG_STAT_RINDEX_DROPS_TEARDOWN] = { "rindex_drops_teardown", KVMMIG_STAT_CNT },
+	[KVMMIG_STAT_RINDEX_DROPS_STALE] = { "rindex_drops_stale", KVMMIG_STAT_CNT },
+	[KVMMIG_STAT_WS_EXPORTS]	 = { "ws_exports", KVMMIG_STAT_CNT },
+	[KVMMIG_STAT_WS_PAGES]		 = { "ws_pages", KVMMIG_STAT_VAL },
+	[KVMMIG_STAT_FILL_FLAGGED]	 = { "fill_flagged", KVMMIG_STAT_VAL },
+	[KVMMIG_STAT_FILL_UNFLAGGED]	 = { "fill_unflagged", KVMMIG_STAT_CNT },
+	[KVMMIG_STAT_FILL_DONE]		 = { "fill_done", KVMMIG_STAT_CNT },
 };
 
 struct kvmmig_stats_file {

@@ -60,6 +60,21 @@ enum kvmmig_stat_id {
 	KVMMIG_STAT_THROTTLE_DECISIONS,
 	KVMMIG_STAT_STUN_SLICES,
 	KVMMIG_STAT_STUN_NS,
+	/* post-copy: fault context and prefetch (mm/fault_ctx.c, mm/prefetch.c) */
+	KVMMIG_STAT_FAULTS_RECORDED,
+	KVMMIG_STAT_PREFETCH_CALLS,
+	KVMMIG_STAT_PREFETCH_ISSUED,
+	KVMMIG_STAT_PREFETCH_USED,
+	KVMMIG_STAT_RINDEX_BUILDS,
+	KVMMIG_STAT_RINDEX_HITS,
+	KVMMIG_STAT_RINDEX_DROPS_TEARDOWN,
+	KVMMIG_STAT_RINDEX_DROPS_STALE,
+	/* post-copy: working set and deferred fill (mm/working_set.c, migrate/fill.c) */
+	KVMMIG_STAT_WS_EXPORTS,
+	KVMMIG_STAT_WS_PAGES,
+	KVMMIG_STAT_FILL_FLAGGED,
+	KVMMIG_STAT_FILL_UNFLAGGED,
+	KVMMIG_STAT_FILL_DONE,
 	KVMMIG_STAT_NR,
 };
 
@@ -67,6 +82,8 @@ struct kvmmig_slot_temp;
 struct kvmmig_dirty;
 struct kvmmig_hints;
 struct kvmmig_throttle;
+struct kvmmig_faults_ctx;
+struct kvmmig_fill_map;
 
 /**
  * struct kvmmig_scanner - a session's page temperature (mm/scan.c)
@@ -112,6 +129,8 @@ struct kvmmig_scanner {
  * @dirty: dirty rate measurement (migrate/dirty.c)
  * @hints: free-page hints (hint/free_hints.c)
  * @throttle: migration control and vCPU stun (sched/throttle.c)
+ * @faults: fault records and reverse indexes (mm/fault_ctx.c, mm/prefetch.c)
+ * @fill: deferred-fill metadata (migrate/fill.c)
  * @stats: counters, see enum kvmmig_stat_id
  */
 struct kvmmig_session {
@@ -130,6 +149,8 @@ struct kvmmig_session {
 	struct kvmmig_dirty *dirty;
 	struct kvmmig_hints *hints;
 	struct kvmmig_throttle *throttle;
+	struct kvmmig_faults_ctx *faults;
+	struct kvmmig_fill_map *fill;
 	atomic64_t stats[KVMMIG_STAT_NR];
 };
 
@@ -232,6 +253,26 @@ long kvmmig_ioctl_get_history(struct kvmmig_session *s,
 			      struct kvmmig_history __user *uarg);
 long kvmmig_ioctl_set_history(struct kvmmig_session *s,
 			      struct kvmmig_history __user *uarg);
+
+/* mm/fault_ctx.c */
+int kvmmig_faults_init(struct kvmmig_session *s);
+void kvmmig_faults_stop(struct kvmmig_session *s);
+void kvmmig_faults_destroy(struct kvmmig_session *s);
+long kvmmig_ioctl_faults(struct kvmmig_session *s,
+			 struct kvmmig_faults __user *uarg);
+
+/* mm/prefetch.c */
+long kvmmig_ioctl_prefetch(struct kvmmig_session *s,
+			   struct kvmmig_prefetch __user *uarg);
+
+/* mm/working_set.c */
+long kvmmig_ioctl_get_working_set(struct kvmmig_session *s,
+				  struct kvmmig_working_set __user *uarg);
+
+/* migrate/fill.c */
+int kvmmig_fill_init(struct kvmmig_session *s);
+void kvmmig_fill_destroy(struct kvmmig_session *s);
+long kvmmig_ioctl_fill(struct kvmmig_session *s, struct kvmmig_fill __user *uarg);
 
 /* stats.c */
 int kvmmig_stats_fd_create(struct kvmmig_session *s);

@@ -36,6 +36,10 @@
 #define KVMMIG_CAP_FREE_HINTS		12	/* KVMMIG_FREE_HINTS */
 #define KVMMIG_CAP_THROTTLE		13	/* KVMMIG_MIGRATION, stun */
 #define KVMMIG_CAP_HISTORY		14	/* KVMMIG_GET/SET_HISTORY */
+#define KVMMIG_CAP_FAULTS		15	/* KVMMIG_FAULTS, fault context */
+#define KVMMIG_CAP_PREFETCH		16	/* KVMMIG_PREFETCH */
+#define KVMMIG_CAP_WORKING_SET		17	/* KVMMIG_GET_WORKING_SET */
+#define KVMMIG_CAP_FILL			18	/* KVMMIG_FILL, deferred fill */
 
 /**
  * struct kvmmig_attach - argument of KVMMIG_ATTACH_VM
@@ -530,6 +534,250 @@ struct kvmmig_history {
 	__u64 reserved[4];
 };
 
+/* Guest paging modes (struct kvmmig_fault_record.mode, kvmmig_prefetch) */
+#define KVMMIG_PAGING_NONE	0	/* paging off, or a mode not walked */
+#define KVMMIG_PAGING_PAE	1	/* 32-bit PAE */
+#define KVMMIG_PAGING_LONG4	2	/* 4-level long mode */
+#define KVMMIG_PAGING_LONG5	3	/* 5-level long mode (CR4.LA57) */
+
+/* struct kvmmig_fault_record.flags */
+#define KVMMIG_FAULT_GPA	(1U << 0)	/* @gpa is valid */
+#define KVMMIG_FAULT_GVA	(1U << 1)	/* @gva came with the fault */
+#define KVMMIG_FAULT_CR3	(1U << 2)	/* @cr3 and @mode are valid */
+#define KVMMIG_FAULT_TDP	(1U << 3)	/* an EPT/NPT fault, not a guest #PF */
+
+/**
+ * struct kvmmig_fault_record - one guest page fault KVM handled
+ * @gpa: guest-physical address, 4 KiB aligned (with KVMMIG_FAULT_GPA)
+ * @gva: guest-virtual address, 4 KiB aligned, when the fault gave one:
+ *	shadow paging (the guest's CR2) or Intel EPT with a valid guest
+ *	linear address (with KVMMIG_FAULT_GVA)
+ * @cr3: the guest's CR3 at the fault (with KVMMIG_FAULT_CR3)
+ * @error_code: the error code KVM traced (for NPT: bit 32 a fault on the
+ *	final translation, bit 33 on a guest page-table access)
+ * @time_ns: ktime_get_ns() at the fault
+ * @vcpu: the vCPU's index
+ * @mode: KVMMIG_PAGING_* at the fault (with KVMMIG_FAULT_CR3)
+ * @flags: KVMMIG_FAULT_*
+ */
+struct kvmmig_fault_record {
+	__u64 gpa;
+	__u64 gva;
+	__u64 cr3;
+	__u64 error_code;
+	__u64 time_ns;
+	__u32 vcpu;
+	__u16 mode;
+	__u16 flags;
+};
+
+/* struct kvmmig_faults.flags */
+#define KVMMIG_FAULTS_ENABLE	(1U << 0)	/* start recording */
+#define KVMMIG_FAULTS_DISABLE	(1U << 1)	/* stop recording, forget them */
+#define KVMMIG_FAULTS_READ	(1U << 2)	/* copy out the recent records */
+#define KVMMIG_FAULTS_FLAGS	(KVMMIG_FAULTS_ENABLE | KVMMIG_FAULTS_DISABLE | \
+				 KVMMIG_FAULTS_READ)
+
+/* Records kept per vCPU, the newest replacing the oldest. */
+#define KVMMIG_FAULTS_PER_VCPU	16
+
+/**
+ * struct kvmmig_faults - argument of KVMMIG_FAULTS
+ * @size: sizeof(struct kvmmig_faults)
+ * @flags: ENABLE or DISABLE, or neither; READ may come with either (READ
+ *	runs first)
+ * @nr_records: READ: in: room at @records_ptr; out: records copied, the
+ *	newest first; else must be 0
+ * @reserved0: must be 0
+ * @records_ptr: READ: user pointer to struct kvmmig_fault_record[@nr_records]
+ * @nr_faults: out: faults recorded since the last ENABLE
+ * @enabled: out: 1 while recording
+ * @reserved: must be 0
+ *
+ * While recording is enabled, a probe on KVM's kvm_page_fault tracepoint
+ * keeps the last KVMMIG_FAULTS_PER_VCPU faults of every vCPU of the VM:
+ * the context KVMMIG_PREFETCH needs to find the guest-virtual address of a
+ * faulting guest-physical page.  It runs on the vCPU thread, reads only
+ * registers KVM already holds, and never reads guest memory.
+ */
+struct kvmmig_faults {
+	__u32 size;
+	__u32 flags;
+	__u32 nr_records;
+	__u32 reserved0;
+	__u64 records_ptr;
+	__u64 nr_faults;
+	__u32 enabled;
+	__u32 reserved1;
+	__u64 reserved[4];
+};
+
+/* struct kvmmig_prefetch.flags */
+#define KVMMIG_PREFETCH_CR3		(1U << 0)	/* use @cr3 and @mode */
+#define KVMMIG_PREFETCH_GPA_LINEAR	(1U << 1)	/* baseline, see below */
+#define KVMMIG_PREFETCH_FLAGS	(KVMMIG_PREFETCH_CR3 | KVMMIG_PREFETCH_GPA_LINEAR)
+
+#define KVMMIG_PREFETCH_MAX_WINDOW	1024
+
+/* struct kvmmig_prefetch.source: how @gva was found */
+#define KVMMIG_PREFETCH_SRC_NONE	0	/* not found: no list */
+#define KVMMIG_PREFETCH_SRC_FAULT	1	/* the fault record gave it */
+#define KVMMIG_PREFETCH_SRC_RINDEX	2	/* reverse index of @cr3 */
+#define KVMMIG_PREFETCH_SRC_LINEAR	3	/* GPA_LINEAR: no GVA used */
+
+/**
+ * struct kvmmig_prefetch - argument of KVMMIG_PREFETCH
+ * @size: sizeof(struct kvmmig_prefetch)
+ * @flags: KVMMIG_PREFETCH_*
+ * @gpa: in: the faulting guest-physical address (from the VMM's
+ *	userfaultfd message, translated through its memslots)
+ * @cr3: in with KVMMIG_PREFETCH_CR3, else out: the address space used
+ * @mode: in with KVMMIG_PREFETCH_CR3, else out: KVMMIG_PAGING_*
+ * @window: in: guest-virtual pages each side of the fault, 1..
+ *	KVMMIG_PREFETCH_MAX_WINDOW, or 0 for the prefetch_window tunable
+ * @gva: out: the guest-virtual page of @gpa, or 0 when not found
+ * @have_ptr: in: user pointer to a bitmap of the guest frames the VMM
+ *	already holds (bit n: frame n, in unsigned longs), or 0
+ * @have_npages: in: bits at @have_ptr, at most 2^40; frames above are
+ *	taken as missing
+ * @gpas_ptr: in: user pointer to __u64[@max_gpas]
+ * @max_gpas: in: room at @gpas_ptr, 0..2 * KVMMIG_PREFETCH_MAX_WINDOW
+ * @nr_gpas: out: guest-physical addresses written: the neighbours of
+ *	@gva in guest-virtual space, nearest first (+1, -1, +2, -2, ...),
+ *	translated through the guest's page tables, in guest memory,
+ *	without duplicates, @gpa, or frames set at @have_ptr
+ * @source: out: KVMMIG_PREFETCH_SRC_*
+ * @reserved0: must be 0
+ * @reserved: must be 0
+ *
+ * Without KVMMIG_PREFETCH_CR3 the module takes the address space from the
+ * newest fault record (KVMMIG_FAULTS) of @gpa's frame; -ENOENT when there
+ * is none.  The guest's page tables are read without faulting: a table
+ * the VMM does not hold yet ends that translation, not the call.  With
+ * KVMMIG_PREFETCH_GPA_LINEAR the list is @gpa's guest-physical neighbours
+ * in the same order and window, filtered alike: the baseline that
+ * benchmarks compare with.  Prefetched frames are counted; a later fault
+ * on one of them counts it as used (stats prefetch_issued, prefetch_used).
+ */
+struct kvmmig_prefetch {
+	__u32 size;
+	__u32 flags;
+	__u64 gpa;
+	__u64 cr3;
+	__u32 mode;
+	__u32 window;
+	__u64 gva;
+	__u64 have_ptr;
+	__u64 have_npages;
+	__u64 gpas_ptr;
+	__u32 max_gpas;
+	__u32 nr_gpas;
+	__u32 source;
+	__u32 reserved0;
+	__u64 reserved[4];
+};
+
+/* struct kvmmig_working_set.flags */
+#define KVMMIG_WS_FAULTED	(1U << 0)	/* add the recently faulted */
+#define KVMMIG_WS_FLAGS		KVMMIG_WS_FAULTED
+
+#define KVMMIG_WS_MAX_GFNS	(1ULL << 32)
+
+/**
+ * struct kvmmig_working_set - argument of KVMMIG_GET_WORKING_SET (M12)
+ * @size: sizeof(struct kvmmig_working_set)
+ * @flags: KVMMIG_WS_*
+ * @min_level: pages at temperature level >= this (1..
+ *	KVMMIG_TEMP_NR_LEVELS - 1) are in the set; KVMMIG_TEMP_NR_LEVELS
+ *	leaves temperature out
+ * @reserved0: must be 0
+ * @gfns_ptr: user pointer to __u64[@max_gfns]: the set, ascending
+ * @max_gfns: room at @gfns_ptr, at most KVMMIG_WS_MAX_GFNS
+ * @nr_gfns: out: frames in the set; when more than @max_gfns the call
+ *	fails with -E2BIG, writes nothing and still sets this
+ * @nr_hot: out: frames in it by temperature
+ * @nr_faulted: out: frames in it by a recorded fault alone
+ * @reserved: must be 0
+ *
+ * For save: the frames to load before the vCPUs resume on restore.
+ * Recently faulted frames are those in the fault records (KVMMIG_FAULTS)
+ * of every vCPU.
+ */
+struct kvmmig_working_set {
+	__u32 size;
+	__u32 flags;
+	__u32 min_level;
+	__u32 reserved0;
+	__u64 gfns_ptr;
+	__u64 max_gfns;
+	__u64 nr_gfns;
+	__u64 nr_hot;
+	__u64 nr_faulted;
+	__u64 reserved[4];
+};
+
+/* struct kvmmig_fill.flags: exactly one operation */
+#define KVMMIG_FILL_SET		(1U << 0)	/* record the pages' classes */
+#define KVMMIG_FILL_GET		(1U << 1)	/* look the pages up */
+#define KVMMIG_FILL_DONE	(1U << 2)	/* the pages were written */
+#define KVMMIG_FILL_CLEAR	(1U << 3)	/* forget every page */
+#define KVMMIG_FILL_FLAGS	(KVMMIG_FILL_SET | KVMMIG_FILL_GET | \
+				 KVMMIG_FILL_DONE | KVMMIG_FILL_CLEAR)
+
+/* struct kvmmig_fill_page.flags */
+#define KVMMIG_FILL_NEEDS_UPDATE	(1U << 0)	/* write it on first access */
+#define KVMMIG_FILL_KNOWN		(1U << 1)	/* GET: a record exists */
+
+#define KVMMIG_FILL_MAX_PAGES	65536
+
+/**
+ * struct kvmmig_fill_page - deferred-fill metadata of one page (M11)
+ * @gfn: the guest frame
+ * @class: KVMMIG_CLASS_ZERO, _PATTERN or _DUP; GET: out, _DATA when no
+ *	record exists
+ * @flags: SET: must be 0; GET: out, KVMMIG_FILL_*
+ * @value: PATTERN: the repeated word; DUP: the guest frame of the
+ *	canonical page, whose contents the VMM holds; ZERO: 0
+ */
+struct kvmmig_fill_page {
+	__u64 gfn;
+	__u32 class;
+	__u32 flags;
+	__u64 value;
+};
+
+/**
+ * struct kvmmig_fill - argument of KVMMIG_FILL (M11, destination side)
+ * @size: sizeof(struct kvmmig_fill)
+ * @flags: one KVMMIG_FILL_* operation
+ * @nr_pages: SET, GET, DONE: entries at @pages_ptr, 1..
+ *	KVMMIG_FILL_MAX_PAGES; CLEAR: 0
+ * @reserved0: must be 0
+ * @pages_ptr: user pointer to struct kvmmig_fill_page[@nr_pages]
+ * @nr_flagged: out: pages needing an update after the call
+ * @nr_unflagged: out: SET: pages of this call whose backing already holds
+ *	their class, recorded without KVMMIG_FILL_NEEDS_UPDATE
+ * @reserved: must be 0
+ *
+ * The VMM records what it learned of each page (from the stream or the
+ * save file) instead of writing it; its fault handler GETs the record on
+ * first access and writes the page, then DONE drops the record.  A ZERO
+ * page whose backing is untouched anonymous memory (not present in the
+ * VMM's page tables, so it reads as zero) or already reads as zero is not
+ * flagged.  SET is all-or-nothing: any bad entry (class, gfn outside the
+ * memslots, non-zero flags) fails the call with -EINVAL and records none.
+ */
+struct kvmmig_fill {
+	__u32 size;
+	__u32 flags;
+	__u32 nr_pages;
+	__u32 reserved0;
+	__u64 pages_ptr;
+	__u64 nr_flagged;
+	__u64 nr_unflagged;
+	__u64 reserved[4];
+};
+
 /* ioctls on /dev/kvmmig */
 #define KVMMIG_GET_API_VERSION	_IO(KVMMIGIO, 0x00)
 #define KVMMIG_CHECK_EXTENSION	_IO(KVMMIGIO, 0x01)
@@ -548,5 +796,9 @@ struct kvmmig_history {
 #define KVMMIG_MIGRATION	_IOWR(KVMMIGIO, 0x19, struct kvmmig_migration)
 #define KVMMIG_GET_HISTORY	_IOWR(KVMMIGIO, 0x1a, struct kvmmig_history)
 #define KVMMIG_SET_HISTORY	_IOW(KVMMIGIO, 0x1b, struct kvmmig_history)
+#define KVMMIG_FAULTS		_IOWR(KVMMIGIO, 0x1c, struct kvmmig_faults)
+#define KVMMIG_PREFETCH		_IOWR(KVMMIGIO, 0x1d, struct kvmmig_prefetch)
+#define KVMMIG_GET_WORKING_SET	_IOWR(KVMMIGIO, 0x1e, struct kvmmig_working_set)
+#define KVMMIG_FILL		_IOWR(KVMMIGIO, 0x1f, struct kvmmig_fill)
 
 #endif /* _UAPI_LINUX_KVMMIG_H */

@@ -59,6 +59,12 @@ static void structs_8byte_padded(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, sizeof(struct kvmmig_free_hints) % 8, (size_t)0);
 	KUNIT_EXPECT_EQ(test, sizeof(struct kvmmig_migration) % 8, (size_t)0);
 	KUNIT_EXPECT_EQ(test, sizeof(struct kvmmig_history) % 8, (size_t)0);
+	KUNIT_EXPECT_EQ(test, sizeof(struct kvmmig_fault_record) % 8, (size_t)0);
+	KUNIT_EXPECT_EQ(test, sizeof(struct kvmmig_faults) % 8, (size_t)0);
+	KUNIT_EXPECT_EQ(test, sizeof(struct kvmmig_prefetch) % 8, (size_t)0);
+	KUNIT_EXPECT_EQ(test, sizeof(struct kvmmig_working_set) % 8, (size_t)0);
+	KUNIT_EXPECT_EQ(test, sizeof(struct kvmmig_fill_page) % 8, (size_t)0);
+	KUNIT_EXPECT_EQ(test, sizeof(struct kvmmig_fill) % 8, (size_t)0);
 }
 
 static void ioctl_numbers(struct kunit *test)
@@ -83,7 +89,8 @@ static void capabilities_distinct(struct kunit *test)
 		KVMMIG_CAP_MAX_SESSIONS, KVMMIG_CAP_TEMPERATURE,
 		KVMMIG_CAP_HUGE_CANDIDATES, KVMMIG_CAP_DIRTY_RATE,
 		KVMMIG_CAP_SEND_ORDER, KVMMIG_CAP_CLASSIFY, KVMMIG_CAP_FREE_HINTS,
-		KVMMIG_CAP_THROTTLE, KVMMIG_CAP_HISTORY,
+		KVMMIG_CAP_THROTTLE, KVMMIG_CAP_HISTORY, KVMMIG_CAP_FAULTS,
+		KVMMIG_CAP_PREFETCH, KVMMIG_CAP_WORKING_SET, KVMMIG_CAP_FILL,
 	};
 	int i, j;
 
@@ -181,6 +188,59 @@ static void precopy_ioctl_numbers(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, _IOC_NR(KVMMIG_SET_HISTORY), 0x1b);
 }
 
+/* Issue 5: fault context, prefetch, working set, deferred fill. */
+static void postcopy_layouts(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_fault_record, time_ns), 32);
+	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_fault_record, vcpu), 40);
+	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_fault_record, mode), 44);
+	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_fault_record, flags), 46);
+	KUNIT_EXPECT_EQ(test, sizeof(struct kvmmig_fault_record), 48);
+
+	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_faults, records_ptr), 16);
+	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_faults, nr_faults), 24);
+	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_faults, enabled), 32);
+	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_faults, reserved), 40);
+	KUNIT_EXPECT_EQ(test, sizeof(struct kvmmig_faults), 72);
+
+	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_prefetch, gpa), 8);
+	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_prefetch, cr3), 16);
+	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_prefetch, mode), 24);
+	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_prefetch, window), 28);
+	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_prefetch, gva), 32);
+	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_prefetch, have_ptr), 40);
+	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_prefetch, have_npages), 48);
+	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_prefetch, gpas_ptr), 56);
+	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_prefetch, max_gpas), 64);
+	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_prefetch, nr_gpas), 68);
+	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_prefetch, source), 72);
+	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_prefetch, reserved), 80);
+	KUNIT_EXPECT_EQ(test, sizeof(struct kvmmig_prefetch), 112);
+
+	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_working_set, min_level), 8);
+	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_working_set, gfns_ptr), 16);
+	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_working_set, nr_gfns), 32);
+	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_working_set, nr_faulted), 48);
+	KUNIT_EXPECT_EQ(test, sizeof(struct kvmmig_working_set), 88);
+
+	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_fill_page, class), 8);
+	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_fill_page, value), 16);
+	KUNIT_EXPECT_EQ(test, sizeof(struct kvmmig_fill_page), 24);
+	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_fill, pages_ptr), 16);
+	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_fill, nr_unflagged), 32);
+	KUNIT_EXPECT_EQ(test, sizeof(struct kvmmig_fill), 72);
+
+	KUNIT_EXPECT_EQ(test, _IOC_NR(KVMMIG_FAULTS), 0x1c);
+	KUNIT_EXPECT_EQ(test, _IOC_NR(KVMMIG_FILL), 0x1f);
+	KUNIT_EXPECT_EQ(test, _IOC_SIZE(KVMMIG_PREFETCH), sizeof(struct kvmmig_prefetch));
+	KUNIT_EXPECT_EQ(test, _IOC_SIZE(KVMMIG_GET_WORKING_SET),
+			sizeof(struct kvmmig_working_set));
+	/* the walker's modes are the uapi's */
+	KUNIT_EXPECT_EQ(test, KVMMIG_PAGING_PAE, 1);
+	KUNIT_EXPECT_EQ(test, KVMMIG_PAGING_LONG4, 2);
+	KUNIT_EXPECT_EQ(test, KVMMIG_PAGING_LONG5, 3);
+}
+
 static struct kunit_case kvmmig_uapi_layout_cases[] = {
 	KUNIT_CASE(attach_layout),
 	KUNIT_CASE(memslot_layout),
@@ -190,6 +250,7 @@ static struct kunit_case kvmmig_uapi_layout_cases[] = {
 	KUNIT_CASE(capabilities_distinct),
 	KUNIT_CASE(precopy_layouts),
 	KUNIT_CASE(precopy_ioctl_numbers),
+	KUNIT_CASE(postcopy_layouts),
 	{}
 };
 
