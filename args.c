@@ -287,3 +287,11 @@ void kvmmig_memslots_sort(struct kvmmig_memslot *v, u32 n)
 {
 	sort(v, n, sizeof(*v), kvmmig_memslot_cmp, NULL);
 }
+
+/* --- issue 5: KVMMIG_FAULTS and KVMMIG_PREFETCH (mm/fault_ctx.c, mm/prefetch.c) --- */
+
+/* --- end of fault/prefetch checks --- */
+
+/* --- issue 5: KVMMIG_GET_WORKING_SET and KVMMIG_FILL (mm/working_set.c, migrate/fill.c) --- */
+
+/* --- end of working set/fill checks --- */

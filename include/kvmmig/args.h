@@ -22,6 +22,10 @@ int kvmmig_check_free_hints(const struct kvmmig_free_hints *a);
 int kvmmig_check_gpa_range(const struct kvmmig_gpa_range *r);
 int kvmmig_check_migration(const struct kvmmig_migration *a, u32 max_pct);
 int kvmmig_check_history(const struct kvmmig_history *a, bool set);
+/* issue 5: fault/prefetch checks */
+
+/* issue 5: working set/fill checks */
+
 int kvmmig_parse_uint_range(const char *s, unsigned int min,
 			    unsigned int max, unsigned int *out);
 u64 kvmmig_memslots_generation(const u64 *as_gen, int nr_as);

@@ -431,6 +431,10 @@ static void memslots_sorted_by_as_then_slot(struct kunit *test)
 	kvmmig_memslots_sort(v, 1);
 }
 
+/* --- issue 5: fault/prefetch check tests --- */
+
+/* --- issue 5: working set/fill check tests --- */
+
 static struct kunit_case kvmmig_args_cases[] = {
 	KUNIT_CASE(attach_accepts_valid),
 	KUNIT_CASE(attach_rejects_size),
@@ -449,6 +453,10 @@ static struct kunit_case kvmmig_args_cases[] = {
 	KUNIT_CASE(free_hints_checks),
 	KUNIT_CASE(migration_checks),
 	KUNIT_CASE(history_checks),
+	/* issue 5: fault/prefetch cases */
+
+	/* issue 5: working set/fill cases */
+
 	{}
 };
 
