@@ -19,6 +19,22 @@ void kvmmig_faults_destroy(struct kvmmig_session *s)
 {
 }
 
+/**
+ * kvmmig_faults_snapshot - copy out the fault records of every vCPU
+ * @s: the session
+ * @out: room for @max records
+ * @max: its size
+ *
+ * Process context.  Records of all vCPUs, the newest first.
+ *
+ * Return: records written (0 while recording is off).
+ */
+u32 kvmmig_faults_snapshot(struct kvmmig_session *s,
+			   struct kvmmig_fault_record *out, u32 max)
+{
+	return 0;
+}
+
 long kvmmig_ioctl_faults(struct kvmmig_session *s,
 			 struct kvmmig_faults __user *uarg)
 {

@@ -260,10 +260,13 @@ void kvmmig_faults_stop(struct kvmmig_session *s);
 void kvmmig_faults_destroy(struct kvmmig_session *s);
 long kvmmig_ioctl_faults(struct kvmmig_session *s,
 			 struct kvmmig_faults __user *uarg);
+u32 kvmmig_faults_snapshot(struct kvmmig_session *s,
+			   struct kvmmig_fault_record *out, u32 max);
 
 /* mm/prefetch.c */
 long kvmmig_ioctl_prefetch(struct kvmmig_session *s,
 			   struct kvmmig_prefetch __user *uarg);
+void kvmmig_prefetch_note_fault(struct kvmmig_session *s, u64 gfn);
 
 /* mm/working_set.c */
 long kvmmig_ioctl_get_working_set(struct kvmmig_session *s,
