@@ -5,6 +5,14 @@
  * runs the workload's loop and counts its iterations in struct gctl, which
  * both VMMs read: a counter that moves is a guest that runs.
  *
+ * chase: the VMM lays out a linked structure of npages / CHASE_SHARE pages,
+ * contiguous in guest-virtual memory at CHASE_GVA, whose guest-physical
+ * pages are a fixed random choice scattered among the other data pages
+ * (vmm_create(): they are mapped only there, not identity-mapped); each
+ * page's first word points at the next page.  Every vCPU walks the whole
+ * list once per iteration, reading a word in each page: the counter is
+ * the number of complete passes, the trace the same in every run.
+ *
  * The guest keeps its own view of free memory (struct gctl.free_map, a bit
  * per data page); it reports free ranges to the VMM with a ucall
  * (free-page hints) and never touches a free page until it reallocates it,
@@ -26,8 +34,11 @@
 #define IDLE_USED	19		/* ... of which the first 19 stay used */
 #define IDLE_SWAP	8		/* pages reallocated / freed at a time */
 #define IDLE_SWAP_EVERY	1024		/* ... every this many iterations */
+#define CHASE_GVA	BIT_ULL(39)	/* chase: the structure, GVA-contiguous */
+#define CHASE_SHARE	4		/* chase: 1 data page in 4 is the structure */
+#define CHASE_SEED	0x6b766d6d6967ull	/* chase: fixed GPA shuffle */
 
-enum workload { WL_IDLE, WL_ZERO, WL_DUP, WL_HOT, WL_DIRTY, WL_BUSY, WL_NR };
+enum workload { WL_IDLE, WL_ZERO, WL_DUP, WL_HOT, WL_DIRTY, WL_BUSY, WL_CHASE, WL_NR };
 
 /* GUEST_SYNC_ARGS stages */
 #define SYNC_READY	1		/* vCPU 0: initialisation done */
@@ -42,6 +53,8 @@ struct gctl {
 	uint64_t counter[MAX_VCPUS];
 	uint64_t nr_hint;
 	uint64_t hint[HINT_MAX][2];	/* gpa, npages */
+	uint64_t chase_pages;		/* chase: pages of the structure */
+	uint64_t chase_sum[MAX_VCPUS];	/* chase: checksum of the last pass */
 	uint64_t free_map[];		/* bit per data page: 1 = free */
 };
 
@@ -150,6 +163,8 @@ static void g_init(struct gctl *c)
 				g_fill(p, 5);
 		}
 		break;
+	case WL_CHASE:
+		break;		/* laid out by the VMM, see vmm_create() */
 	default:
 		for (uint64_t p = 0; p < np; p++)
 			g_fill(p, 4);
@@ -220,6 +235,17 @@ static void guest_code(struct gctl *c, uint64_t id)
 
 			for (uint64_t p = s; p < e; p++)
 				WRITE_ONCE(*(uint64_t *)(DATA_GPA + p * 4096 + 16), it);
+			break;
+		}
+		case WL_CHASE: {
+			const uint64_t *p = (const uint64_t *)CHASE_GVA;
+			uint64_t sum = 0;
+
+			while (p) {
+				sum += READ_ONCE(p[64 + id * 8]);
+				p = (const uint64_t *)READ_ONCE(p[0]);
+			}
+			WRITE_ONCE(c->chase_sum[id], sum);
 			break;
 		}
 		case WL_DIRTY: {

@@ -60,8 +60,12 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
+#include <poll.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -69,6 +73,7 @@
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
+#include <linux/userfaultfd.h>
 
 #include "guest.h"
 
@@ -84,18 +89,39 @@ static const char * const outcome_name[] = {
 };
 
 static const int exit_status[] = { 0, 2, 3, 4, 1, 5 };	/* by outcome */
-static const char * const workload_name[] = { "idle", "zero", "dup", "hot", "dirty", "busy" };
+static const char * const workload_name[] = { "idle", "zero", "dup", "hot", "dirty", "busy",
+					      "chase" };
+
+enum { PF_NONE, PF_GPA, PF_GVA };
+enum { RM_LAZY, RM_WS, RM_RESIDENT };
+static const char * const prefetch_name[] = { "none", "gpa", "gva" };
+static const char * const restore_name[] = { "lazy", "ws", "resident" };
 
 static struct opts {
 	int workload, vcpus, mem_mib, mode, no_throttle, max_rounds, downtime_ms;
 	int netns, json, quiet, kill_dest_at, kill_src_at;
 	const char *datastore, *history_in, *history_out;
-} o = { .vcpus = 2, .mem_mib = 64, .max_rounds = 30, .downtime_ms = 300 };
+	/* post-copy, save/restore */
+	int postcopy, precopy_rounds, prefetch, prefetch_window, bg_after_work;
+	int kill_src_in_postcopy, restore_mode, work_units, save_after_ms, ws_min_level;
+	const char *save, *restore;
+} o = { .vcpus = 2, .mem_mib = 64, .max_rounds = 30, .downtime_ms = 300,
+	.prefetch_window = 8, .work_units = 1, .save_after_ms = 3000, .ws_min_level = 2 };
 
 /* ---- wire format (source -> destination) ---- */
-enum { W_PAGES = 1, W_STATE, W_DONE, W_ACK_RECEIVED, W_REPORT, W_CANCEL, W_HASH };
+enum { W_PAGES = 1, W_STATE, W_DONE, W_ACK_RECEIVED, W_REPORT, W_CANCEL, W_HASH,
+       /* post-copy */
+       W_PC_BEGIN,	/* arg: data pages the destination does not hold */
+       W_PC_MAP,	/* count struct wpage: class of each of them (DUP: value = canonical gfn) */
+       W_PC_GO,		/* arg: page hash (phash) of the source's RAM at the stop point */
+       W_REQ,		/* destination -> source: count gfns, the faulting one last */
+       W_BG_START,	/* destination -> source: start the background pass */
+       W_PC_DONE,	/* destination -> source: every page arrived */
+};
 /* wire page classes: KVMMIG_CLASS_DATA/ZERO/PATTERN/DUP, plus: */
 #define W_CLASS_DSTORE	16	/* contents in the datastore file */
+#define W_CLASS_FREE	17	/* post-copy map, save file: free in the guest's view */
+#define W_CLASS_PRESENT	18	/* save file: (unused on the wire) */
 
 struct whdr {
 	uint32_t type;
@@ -118,6 +144,15 @@ struct result {
 	uint64_t bytes, throttle_first, throttle_max, total_ms, downtime_ms;
 	int hash_ok, dst_progress, src_alive;
 	uint64_t classify_x1000;
+	/* post-copy / restore (destination or restoring process) */
+	uint64_t pc_faults;		/* distinct missing pages faulted: requests / file reads */
+	uint64_t uffd_msgs;		/* every userfaultfd fault message */
+	uint64_t local_fills;		/* zero / pattern / duplicate pages filled on touch */
+	uint64_t work_faults;		/* pc_faults until --work-units passes were done */
+	uint64_t work_ms;		/* resume (restore: start) until that work was done */
+	uint64_t prefetch_issued, prefetch_used;	/* module stats; ~0: not available */
+	uint64_t prefetch_vmm, prefetch_vmm_useful;	/* prefetched; of them trace pages */
+	uint64_t ws_pages, pages_requested, pc_ms;
 };
 
 static uint64_t now_ns(void)
@@ -182,6 +217,10 @@ struct vmm {
 	pthread_mutex_t hint_lock;
 	int hints_on;			/* pass hints to the module */
 	uint64_t hints_added, hints_failed;
+	/* chase: data page of structure page i; 1 per data page in it */
+	uint32_t *chase_map;
+	uint8_t *is_chase;
+	uint64_t chase_pages;
 };
 
 static struct vmm *the_vmm;
@@ -384,6 +423,64 @@ static int progress_check(struct vmm *m)
 	return 0;
 }
 
+static uint64_t xorshift(uint64_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	return *x;
+}
+
+/*
+ * chase: npages / CHASE_SHARE structure pages, contiguous at CHASE_GVA,
+ * on a fixed random choice of data pages (a shuffle with a fixed seed);
+ * the other data pages stay identity-mapped, the structure's pages are
+ * mapped only at CHASE_GVA (one guest-virtual address per frame, the one
+ * the guest uses).  The same in every process and run.
+ */
+static void chase_layout(struct vmm *m)
+{
+	uint64_t np = m->npages, x = CHASE_SEED;
+	uint32_t *perm = malloc(np * sizeof(*perm));
+
+	m->is_chase = calloc(np, 1);
+	TEST_ASSERT(perm && m->is_chase, "oom");
+	for (uint64_t i = 0; i < np; i++)
+		perm[i] = i;
+	for (uint64_t i = np - 1; i > 0; i--) {
+		uint64_t j = xorshift(&x) % (i + 1);
+		uint32_t t = perm[i];
+
+		perm[i] = perm[j];
+		perm[j] = t;
+	}
+	m->chase_pages = np / CHASE_SHARE ? np / CHASE_SHARE : 1;
+	m->chase_map = perm;
+	for (uint64_t i = 0; i < m->chase_pages; i++)
+		m->is_chase[perm[i]] = 1;
+	for (uint64_t p = 0; p < np; p++)
+		if (!m->is_chase[p])
+			virt_pg_map(m->vm, DATA_GPA + p * PAGE, DATA_GPA + p * PAGE);
+	for (uint64_t i = 0; i < m->chase_pages; i++)
+		virt_pg_map(m->vm, CHASE_GVA + i * PAGE, DATA_GPA + perm[i] * PAGE);
+}
+
+/* chase, source: every data page holds data; structure page i points at i + 1. */
+static void chase_fill(struct vmm *m)
+{
+	for (uint64_t p = 0; p < m->npages; p++) {
+		uint64_t *w = (uint64_t *)(m->data_hva + p * PAGE);
+
+		for (int i = 0; i < 512; i += 8)
+			w[i] = (p + 1) * 0x9E3779B97F4A7C15ull ^ 6 ^ i;
+	}
+	for (uint64_t i = 0; i < m->chase_pages; i++) {
+		uint64_t *w = (uint64_t *)(m->data_hva + m->chase_map[i] * PAGE);
+
+		w[0] = i + 1 < m->chase_pages ? CHASE_GVA + (i + 1) * PAGE : 0;
+	}
+}
+
 static void vmm_create(struct vmm *m, int is_source)
 {
 	struct userspace_mem_region *r;
@@ -402,7 +499,10 @@ static void vmm_create(struct vmm *m, int is_source)
 				       guest_code, m->vcpus);
 	vm_userspace_mem_region_add(m->vm, VM_MEM_SRC_ANONYMOUS, DATA_GPA, DATA_SLOT,
 				    m->npages, 0);
-	virt_map(m->vm, DATA_GPA, DATA_GPA, m->npages);
+	if (o.workload == WL_CHASE)
+		chase_layout(m);
+	else
+		virt_map(m->vm, DATA_GPA, DATA_GPA, m->npages);
 	ctl_size = sizeof(struct gctl) + (m->npages + 63) / 64 * 8;
 	gva = vm_vaddr_alloc(m->vm, ctl_size, KVM_UTIL_MIN_VADDR);
 	m->ctl = addr_gva2hva(m->vm, gva);
@@ -410,6 +510,7 @@ static void vmm_create(struct vmm *m, int is_source)
 	m->ctl->workload = o.workload;
 	m->ctl->npages = m->npages;
 	m->ctl->nr_vcpus = o.vcpus;
+	m->ctl->chase_pages = m->chase_pages;
 	for (int i = 0; i < o.vcpus; i++)
 		vcpu_args_set(m->vcpus[i], 2, gva, (uint64_t)i);
 
@@ -420,6 +521,8 @@ static void vmm_create(struct vmm *m, int is_source)
 	m->data_hva = r->host_mem;
 	m->nbits = DATA_GFN + m->npages;
 	TEST_ASSERT(m->slot0_pages < DATA_GFN, "slot 0 too large");
+	if (o.workload == WL_CHASE && is_source)
+		chase_fill(m);
 }
 
 /*
@@ -465,7 +568,7 @@ static int send_all(int fd, const void *buf, size_t len)
 			return -1;
 		p += n;
 		len -= n;
-		wire_bytes += n;
+		__atomic_add_fetch(&wire_bytes, n, __ATOMIC_RELAXED);
 	}
 	return 0;
 }
@@ -502,6 +605,591 @@ static uint64_t popcount_bits(const uint64_t *b, uint64_t nbits)
 	for (uint64_t i = 0; i < (nbits + 63) / 64; i++)
 		n += __builtin_popcountll(b[i]);
 	return n;
+}
+
+/* ---- post-copy and restore: the page side shared by both ---- */
+
+/*
+ * Page hash of one frame, and of a set of frames as their sum: unlike
+ * ram_hash() it does not depend on the order the frames arrive in, so the
+ * destination (restoring process) adds each page as it is placed, from
+ * the contents placed, and ends with the sum the source (save) computed
+ * over its stopped RAM.  Free pages (the guest's view at the stop point)
+ * are left out, as in ram_hash().
+ */
+static uint64_t page_hash(uint64_t gfn, const void *page)
+{
+	const uint64_t *w = page;
+	uint64_t h = 0xcbf29ce484222325ull ^ (gfn * 0x9E3779B97F4A7C15ull);
+
+	for (int i = 0; i < 512; i++) {
+		h ^= w[i];
+		h *= 0x100000001b3ull;
+		h ^= h >> 29;
+	}
+	return h;
+}
+
+static uint64_t ram_phash(struct vmm *m)
+{
+	uint64_t h = 0;
+
+	for (uint64_t g = 0; g < m->slot0_pages; g++)
+		h += page_hash(g, gfn_hva(m, g));
+	for (uint64_t p = 0; p < m->npages; p++)
+		if (!g_is_free(m->ctl, p))
+			h += page_hash(DATA_GFN + p, m->data_hva + p * PAGE);
+	return h;
+}
+
+static void fill_pattern(uint8_t *buf, uint64_t v)
+{
+	for (int k = 0; k < 512; k++)
+		((uint64_t *)buf)[k] = v;
+}
+
+/* Per data page state on the receiving side. */
+enum { PG_PRESENT, PG_DATA, PG_ZERO, PG_PATTERN, PG_DUP, PG_FREE };
+
+static int wire_to_pg(uint32_t class)
+{
+	switch (class) {
+	case KVMMIG_CLASS_DATA: return PG_DATA;
+	case KVMMIG_CLASS_ZERO: return PG_ZERO;
+	case KVMMIG_CLASS_PATTERN: return PG_PATTERN;
+	case KVMMIG_CLASS_DUP: return PG_DUP;
+	case W_CLASS_FREE: return PG_FREE;
+	case W_CLASS_PRESENT: return PG_PRESENT;
+	default: return -1;
+	}
+}
+
+/*
+ * The receiving side of post-copy (pages from the source over TCP) and of
+ * restore (pages from the save file): guest RAM of the data slot is
+ * registered with userfaultfd (missing pages); a fault thread resolves
+ * faults: zero / pattern / duplicate pages locally (deferred fill, M11:
+ * the metadata is recorded with KVMMIG_FILL SET and looked up with GET),
+ * data pages from the source (with the prefetch list of KVMMIG_PREFETCH)
+ * or from the file.  Each data page is placed once (the done bit, set
+ * before UFFDIO_COPY by whoever places it), and its hash added then.
+ * Locks: send_lock serialises the messages the fault thread and the main
+ * thread send to the source; the bitmaps are atomic.
+ */
+struct pc {
+	struct vmm *m;
+	int uffd, sock, file, use_fill;
+	uint64_t data_off;		/* restore: file offset of data page 0 */
+	uint8_t *cls;			/* PG_* per data page */
+	uint64_t *val;			/* pattern word; DUP: canonical data page index */
+	uint8_t **canon;		/* cached contents of canonical pages */
+	uint8_t *is_canon;
+	uint64_t *done;			/* bit per data page: placed or filled */
+	uint64_t *requested;		/* bit per data page: asked of the source */
+	uint64_t *have;			/* bit per guest frame, for KVMMIG_PREFETCH */
+	uint64_t need_data, placed_data;
+	uint64_t hash;
+	uint64_t faults, msgs, local, prefetched, prefetched_useful, requested_pages;
+	volatile int lost, stop;
+	int no_prefetch_msg;
+	pthread_mutex_t send_lock;
+	pthread_t fault_thread, aux_thread;
+	int have_fault_thread, have_aux_thread;
+	uint8_t zero[PAGE];
+};
+
+static int bit_test(const uint64_t *b, uint64_t i)
+{
+	return (__atomic_load_n(&b[i / 64], __ATOMIC_ACQUIRE) >> (i % 64)) & 1;
+}
+
+/* Set bit @i; returns its old value. */
+static int bit_set(uint64_t *b, uint64_t i)
+{
+	return (__atomic_fetch_or(&b[i / 64], 1ull << (i % 64), __ATOMIC_ACQ_REL) >> (i % 64)) & 1;
+}
+
+static struct pc *pc_alloc(struct vmm *m)
+{
+	struct pc *pc = calloc(1, sizeof(*pc));
+	uint64_t w = (m->npages + 63) / 64;
+
+	TEST_ASSERT(pc, "oom");
+	pc->m = m;
+	pc->uffd = -1;
+	pc->sock = -1;
+	pc->file = -1;
+	pc->cls = calloc(m->npages, 1);
+	pc->val = calloc(m->npages, 8);
+	pc->canon = calloc(m->npages, sizeof(*pc->canon));
+	pc->is_canon = calloc(m->npages, 1);
+	pc->done = calloc(w, 8);
+	pc->requested = calloc(w, 8);
+	pc->have = calloc((m->nbits + 63) / 64, 8);
+	TEST_ASSERT(pc->cls && pc->val && pc->canon && pc->is_canon && pc->done &&
+		    pc->requested && pc->have, "oom");
+	pthread_mutex_init(&pc->send_lock, NULL);
+	for (uint64_t g = 0; g < m->slot0_pages; g++)
+		pc->have[g / 64] |= 1ull << (g % 64);
+	return pc;
+}
+
+/* userfaultfd on the data slot: missing pages fault to pc->uffd. */
+static int pc_register(struct pc *pc)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = {
+		.range = { .start = (unsigned long)pc->m->data_hva,
+			   .len = pc->m->npages * PAGE },
+		.mode = UFFDIO_REGISTER_MODE_MISSING,
+	};
+
+	pc->uffd = syscall(__NR_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	if (pc->uffd < 0) {
+		msg("kvmmig-migrate: userfaultfd: %s\n", strerror(errno));
+		return -1;
+	}
+	if (ioctl(pc->uffd, UFFDIO_API, &api) || ioctl(pc->uffd, UFFDIO_REGISTER, &reg)) {
+		msg("kvmmig-migrate: userfaultfd register: %s\n", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Place data page @p with @buf (once); adds its hash. */
+static void pc_place(struct pc *pc, uint64_t p, const uint8_t *buf)
+{
+	struct uffdio_copy c = {
+		.dst = (unsigned long)(pc->m->data_hva + p * PAGE),
+		.src = (unsigned long)buf, .len = PAGE,
+	};
+
+	if (bit_set(pc->done, p))
+		return;
+	if (pc->is_canon[p] && !pc->canon[p]) {
+		uint8_t *copy = malloc(PAGE);
+
+		TEST_ASSERT(copy, "oom");
+		memcpy(copy, buf, PAGE);
+		__atomic_store_n(&pc->canon[p], copy, __ATOMIC_RELEASE);
+	}
+	__atomic_add_fetch(&pc->hash, page_hash(DATA_GFN + p, buf), __ATOMIC_RELAXED);
+	while (ioctl(pc->uffd, UFFDIO_COPY, &c)) {
+		if (errno == EAGAIN)
+			continue;
+		if (errno != EEXIST)
+			msg("kvmmig-migrate: UFFDIO_COPY page %llu: %s\n",
+			    (unsigned long long)p, strerror(errno));
+		break;
+	}
+	bit_set(pc->have, DATA_GFN + p);
+	if (pc->cls[p] == PG_DATA)
+		__atomic_add_fetch(&pc->placed_data, 1, __ATOMIC_ACQ_REL);
+}
+
+/*
+ * Deferred fill of metadata page @p on first touch: its record from the
+ * module (KVMMIG_FILL GET, then DONE) or from the VMM's own table.
+ */
+static void pc_fill_local(struct pc *pc, uint64_t p)
+{
+	struct vmm *m = pc->m;
+	int cls = pc->cls[p];
+	uint64_t v = pc->val[p];
+	uint8_t buf[PAGE] __attribute__((aligned(64)));
+
+	if (bit_test(pc->done, p))
+		return;
+	if (pc->use_fill) {
+		struct kvmmig_fill_page fp = { .gfn = DATA_GFN + p };
+		struct kvmmig_fill f = { .size = sizeof(f), .flags = KVMMIG_FILL_GET,
+					 .nr_pages = 1, .pages_ptr = (unsigned long)&fp };
+
+		if (!ioctl(m->session, KVMMIG_FILL, &f) && (fp.flags & KVMMIG_FILL_KNOWN)) {
+			cls = fp.class == KVMMIG_CLASS_ZERO ? PG_ZERO :
+			      fp.class == KVMMIG_CLASS_PATTERN ? PG_PATTERN :
+			      fp.class == KVMMIG_CLASS_DUP ? PG_DUP : cls;
+			v = fp.class == KVMMIG_CLASS_DUP ? fp.value - DATA_GFN : fp.value;
+		}
+	}
+	if (bit_set(pc->done, p))
+		return;
+	__atomic_add_fetch(&pc->local, 1, __ATOMIC_RELAXED);
+	if (cls == PG_PATTERN || (cls == PG_DUP && v < m->npages && pc->canon[v])) {
+		struct uffdio_copy c = { .dst = (unsigned long)(m->data_hva + p * PAGE),
+					 .src = (unsigned long)buf, .len = PAGE };
+
+		if (cls == PG_PATTERN)
+			fill_pattern(buf, v);
+		else
+			memcpy(buf, pc->canon[v], PAGE);
+		while (ioctl(pc->uffd, UFFDIO_COPY, &c) && errno == EAGAIN)
+			;
+	} else {
+		struct uffdio_zeropage z = {
+			.range = { .start = (unsigned long)(m->data_hva + p * PAGE), .len = PAGE },
+		};
+
+		if (cls == PG_DUP)
+			msg("kvmmig-migrate: duplicate page %llu: no canonical copy\n",
+			    (unsigned long long)p);
+		while (ioctl(pc->uffd, UFFDIO_ZEROPAGE, &z) && errno == EAGAIN)
+			;
+	}
+	bit_set(pc->have, DATA_GFN + p);
+	if (pc->use_fill) {
+		struct kvmmig_fill_page fp = { .gfn = DATA_GFN + p };
+		struct kvmmig_fill f = { .size = sizeof(f), .flags = KVMMIG_FILL_DONE,
+					 .nr_pages = 1, .pages_ptr = (unsigned long)&fp };
+
+		ioctl(m->session, KVMMIG_FILL, &f);
+	}
+}
+
+/* Record the metadata pages with KVMMIG_FILL SET (else: the VMM's table). */
+static void pc_fill_set(struct pc *pc)
+{
+	struct vmm *m = pc->m;
+	struct kvmmig_fill_page *fp = calloc(KVMMIG_FILL_MAX_PAGES, sizeof(*fp));
+	uint32_t n = 0;
+	uint64_t flagged = 0, unflagged = 0;
+
+	if (m->session < 0 || !fp) {
+		free(fp);
+		return;
+	}
+	pc->use_fill = 1;
+	for (uint64_t p = 0; p <= m->npages && pc->use_fill; p++) {
+		if (p < m->npages && pc->cls[p] >= PG_ZERO) {
+			fp[n].gfn = DATA_GFN + p;
+			fp[n].class = pc->cls[p] == PG_PATTERN ? KVMMIG_CLASS_PATTERN :
+				      pc->cls[p] == PG_DUP ? KVMMIG_CLASS_DUP : KVMMIG_CLASS_ZERO;
+			fp[n].flags = 0;
+			fp[n].value = pc->cls[p] == PG_PATTERN ? pc->val[p] :
+				      pc->cls[p] == PG_DUP ? DATA_GFN + pc->val[p] : 0;
+			n++;
+		}
+		if (n && (n == KVMMIG_FILL_MAX_PAGES || p == m->npages)) {
+			struct kvmmig_fill f = { .size = sizeof(f), .flags = KVMMIG_FILL_SET,
+						 .nr_pages = n, .pages_ptr = (unsigned long)fp };
+
+			if (ioctl(m->session, KVMMIG_FILL, &f)) {
+				msg("kvmmig-migrate: KVMMIG_FILL SET: %s%s: deferred fill from the VMM's own table\n",
+				    strerror(errno),
+				    errno == ENOTTY ? " (not in this module yet)" : "");
+				pc->use_fill = 0;
+			} else {
+				flagged = f.nr_flagged;
+				unflagged += f.nr_unflagged;
+			}
+			n = 0;
+		}
+	}
+	if (pc->use_fill)
+		dbg("FILL SET: %llu flagged, %llu already hold their class\n",
+		    (unsigned long long)flagged, (unsigned long long)unflagged);
+	free(fp);
+}
+
+/* The hash of every page not fetched later: present, or metadata. */
+static void pc_hash_known(struct pc *pc)
+{
+	struct vmm *m = pc->m;
+	uint8_t buf[PAGE] __attribute__((aligned(64)));
+	uint64_t h = 0;
+
+	for (uint64_t g = 0; g < m->slot0_pages; g++)
+		h += page_hash(g, gfn_hva(m, g));
+	for (uint64_t p = 0; p < m->npages; p++) {
+		switch (pc->cls[p]) {
+		case PG_PRESENT:
+			if (!g_is_free(m->ctl, p))
+				h += page_hash(DATA_GFN + p, m->data_hva + p * PAGE);
+			break;
+		case PG_ZERO:
+			h += page_hash(DATA_GFN + p, pc->zero);
+			break;
+		case PG_PATTERN:
+			fill_pattern(buf, pc->val[p]);
+			h += page_hash(DATA_GFN + p, buf);
+			break;
+		case PG_DUP:
+			h += page_hash(DATA_GFN + p, pc->canon[pc->val[p]] ?
+					pc->canon[pc->val[p]] : pc->zero);
+			break;
+		default:
+			break;
+		}
+	}
+	__atomic_add_fetch(&pc->hash, h, __ATOMIC_RELAXED);
+}
+
+static int pc_send(struct pc *pc, uint32_t type, uint32_t count, uint64_t arg,
+		   const void *payload, size_t len)
+{
+	int r;
+
+	pthread_mutex_lock(&pc->send_lock);
+	r = send_hdr(pc->sock, type, count, arg) || (len && send_all(pc->sock, payload, len));
+	pthread_mutex_unlock(&pc->send_lock);
+	return r ? -1 : 0;
+}
+
+/* Restore: data page @p from the file. */
+static int pc_load_file(struct pc *pc, uint64_t p, uint8_t *buf)
+{
+	if (pread(pc->file, buf, PAGE, pc->data_off + p * PAGE) != (ssize_t)PAGE) {
+		msg("kvmmig-migrate: restore: reading page %llu: %s\n", (unsigned long long)p,
+		    strerror(errno));
+		pc->lost = 1;
+		return -1;
+	}
+	pc_place(pc, p, buf);
+	return 0;
+}
+
+/*
+ * Prefetch list for a fault on data page @p: the module's (guest-virtual
+ * neighbours, or with --prefetch gpa the guest-physical ones), filtered
+ * by what we hold; the VMM falls back to guest-physical neighbours itself
+ * when the module cannot (gpa only).  Returns data page indexes.
+ */
+static uint32_t pc_prefetch(struct pc *pc, uint64_t p, uint64_t *out)
+{
+	struct vmm *m = pc->m;
+	uint64_t gpas[2 * KVMMIG_PREFETCH_MAX_WINDOW];
+	uint32_t n = 0, w = o.prefetch_window;
+	struct kvmmig_prefetch a = {
+		.size = sizeof(a),
+		.flags = o.prefetch == PF_GPA ? KVMMIG_PREFETCH_GPA_LINEAR : 0,
+		.gpa = (DATA_GFN + p) * PAGE, .window = w,
+		.have_ptr = (unsigned long)pc->have, .have_npages = m->nbits,
+		.gpas_ptr = (unsigned long)gpas, .max_gpas = 2 * w,
+	};
+
+	if (o.prefetch == PF_NONE)
+		return 0;
+	if (!ioctl(m->session, KVMMIG_PREFETCH, &a)) {
+		for (uint32_t i = 0; i < a.nr_gpas && i < 2 * w; i++) {
+			uint64_t g = gpas[i] / PAGE;
+
+			if (g >= DATA_GFN && g < DATA_GFN + m->npages)
+				out[n++] = g - DATA_GFN;
+		}
+		return n;
+	}
+	if (errno != ENOENT && !pc->no_prefetch_msg++)
+		msg("kvmmig-migrate: KVMMIG_PREFETCH: %s%s%s\n", strerror(errno),
+		    errno == ENOTTY ? " (not in this module yet)" : "",
+		    o.prefetch == PF_GPA ? ": guest-physical neighbours from the VMM" :
+		    ": no prefetch");
+	if (o.prefetch != PF_GPA || errno == ENOENT)
+		return 0;
+	for (uint32_t d = 1; d <= w; d++) {
+		if (p + d < m->npages && !bit_test(pc->have, DATA_GFN + p + d))
+			out[n++] = p + d;
+		if (p >= d && !bit_test(pc->have, DATA_GFN + p - d))
+			out[n++] = p - d;
+	}
+	return n;
+}
+
+static void pc_fault(struct pc *pc, uint64_t addr)
+{
+	struct vmm *m = pc->m;
+	uint64_t p = (addr - (uint64_t)m->data_hva) / PAGE;
+	uint64_t list[2 * KVMMIG_PREFETCH_MAX_WINDOW + 1], req[2 * KVMMIG_PREFETCH_MAX_WINDOW + 1];
+	uint8_t buf[PAGE] __attribute__((aligned(64)));
+	uint32_t n, k = 0;
+
+	if (p >= m->npages)
+		return;
+	pc->msgs++;
+	if (bit_test(pc->done, p)) {
+		struct uffdio_range r = { .start = (unsigned long)(m->data_hva + p * PAGE),
+					  .len = PAGE };
+
+		ioctl(pc->uffd, UFFDIO_WAKE, &r);
+		return;
+	}
+	if (pc->cls[p] != PG_DATA) {
+		pc_fill_local(pc, p);
+		return;
+	}
+	if (pc->file >= 0) {		/* restore */
+		pc->faults++;
+		pc_load_file(pc, p, buf);
+		return;
+	}
+	if (bit_test(pc->requested, p))
+		return;			/* on its way */
+	pc->faults++;
+	n = pc_prefetch(pc, p, list);
+	for (uint32_t i = 0; i < n; i++) {
+		uint64_t q = list[i];
+
+		if (bit_test(pc->done, q) || bit_test(pc->requested, q))
+			continue;
+		pc->prefetched++;
+		if (m->is_chase && m->is_chase[q])
+			pc->prefetched_useful++;
+		if (pc->cls[q] != PG_DATA) {
+			pc_fill_local(pc, q);
+			continue;
+		}
+		bit_set(pc->requested, q);
+		bit_set(pc->have, DATA_GFN + q);
+		req[k++] = DATA_GFN + q;
+	}
+	bit_set(pc->requested, p);
+	bit_set(pc->have, DATA_GFN + p);
+	req[k++] = DATA_GFN + p;	/* last: the vCPU wakes with the rest placed */
+	pc->requested_pages += k;
+	if (pc_send(pc, W_REQ, k, 0, req, k * sizeof(req[0])))
+		pc->lost = 1;
+}
+
+static void *pc_fault_thread(void *arg)
+{
+	struct pc *pc = arg;
+
+	while (!pc->stop && !pc->lost) {
+		struct pollfd pf = { .fd = pc->uffd, .events = POLLIN };
+		struct uffd_msg um;
+
+		if (poll(&pf, 1, 100) <= 0)
+			continue;
+		if (read(pc->uffd, &um, sizeof(um)) != sizeof(um))
+			continue;
+		if (um.event == UFFD_EVENT_PAGEFAULT)
+			pc_fault(pc, um.arg.pagefault.address & ~(PAGE - 1));
+	}
+	return NULL;
+}
+
+/* Post-copy destination: everything the source sends from now on. */
+static void *pc_recv_thread(void *arg)
+{
+	struct pc *pc = arg;
+	struct vmm *m = pc->m;
+	struct wpage *wp = calloc(BATCH, sizeof(*wp));
+	uint8_t *data = aligned_alloc(PAGE, BATCH * PAGE);
+	struct whdr h;
+
+	TEST_ASSERT(wp && data, "oom");
+	while (!pc->stop) {
+		uint32_t di = 0;
+
+		if (recv_all(pc->sock, &h, sizeof(h)) || h.type != W_PAGES ||
+		    h.count > BATCH || h.arg > h.count ||
+		    recv_all(pc->sock, wp, h.count * sizeof(*wp)) ||
+		    recv_all(pc->sock, data, h.arg * PAGE))
+			break;
+		for (uint32_t i = 0; i < h.count; i++) {
+			uint64_t g = wp[i].gfn;
+
+			if (wp[i].class != KVMMIG_CLASS_DATA || di >= h.arg ||
+			    g < DATA_GFN || g >= DATA_GFN + m->npages)
+				goto bad;
+			pc_place(pc, g - DATA_GFN, data + (uint64_t)di++ * PAGE);
+		}
+	}
+bad:
+	if (!pc->stop) {
+		pc->lost = 1;
+		dbg("destination: post-copy stream ended (type %u)\n", h.type);
+	}
+	free(wp);
+	free(data);
+	return NULL;
+}
+
+/* Restore: load the data pages not yet placed, in file order. */
+static void *pc_bg_file_thread(void *arg)
+{
+	struct pc *pc = arg;
+	uint8_t *buf = aligned_alloc(PAGE, PAGE);
+
+	setpriority(PRIO_PROCESS, syscall(SYS_gettid), 10);
+	for (uint64_t p = 0; p < pc->m->npages && !pc->stop && !pc->lost; p++)
+		if (pc->cls[p] == PG_DATA && !bit_test(pc->done, p))
+			pc_load_file(pc, p, buf);
+	free(buf);
+	return NULL;
+}
+
+static uint64_t placed_data(struct pc *pc)
+{
+	return __atomic_load_n(&pc->placed_data, __ATOMIC_ACQUIRE);
+}
+
+/* A counter of the module's session stats, ~0 when it has none. */
+static uint64_t mod_stat(int session, const char *name)
+{
+	struct kvm_stats_header h;
+	struct kvm_stats_desc *d;
+	uint64_t v = ~0ull;
+	int fd = session >= 0 ? ioctl(session, KVMMIG_GET_STATS_FD) : -1;
+
+	if (fd < 0)
+		return v;
+	if (pread(fd, &h, sizeof(h), 0) == sizeof(h)) {
+		d = read_stats_descriptors(fd, &h);
+		for (uint32_t i = 0; i < h.num_desc; i++) {
+			struct kvm_stats_desc *e = get_stats_descriptor(d, i, &h);
+
+			if (!strcmp(e->name, name))
+				read_stat_data(fd, &h, e, &v, 1);
+		}
+		free(d);
+	}
+	close(fd);
+	return v;
+}
+
+static int attach_session(struct vmm *m)
+{
+	struct kvmmig_attach a = { .size = sizeof(a), .vm_fd = m->vm->fd };
+	int dev = open("/dev/kvmmig", O_RDWR | O_CLOEXEC);
+
+	if (dev < 0) {
+		msg("kvmmig-migrate: /dev/kvmmig: %s (module not loaded?)\n", strerror(errno));
+		return -1;
+	}
+	m->session = ioctl(dev, KVMMIG_ATTACH_VM, &a);
+	close(dev);
+	if (m->session < 0)
+		msg("kvmmig-migrate: ATTACH_VM: %s\n", strerror(errno));
+	return m->session < 0 ? -1 : 0;
+}
+
+static void faults_enable(struct vmm *m)
+{
+	struct kvmmig_faults f = { .size = sizeof(f), .flags = KVMMIG_FAULTS_ENABLE };
+
+	if (m->session >= 0 && ioctl(m->session, KVMMIG_FAULTS, &f))
+		msg("kvmmig-migrate: KVMMIG_FAULTS ENABLE: %s%s\n", strerror(errno),
+		    errno == ENOTTY ? " (not in this module yet)" : "");
+}
+
+/* Useful work: every vCPU's counter @units + 1 past @c0 (a pass in progress). */
+static int work_done(struct vmm *m, const uint64_t *c0)
+{
+	for (int i = 0; i < o.vcpus; i++)
+		if (READ_ONCE(m->ctl->counter[i]) < c0[i] + o.work_units + 1)
+			return 0;
+	return 1;
+}
+
+static void pc_stop_threads(struct pc *pc)
+{
+	pc->stop = 1;
+	if (pc->have_fault_thread)
+		pthread_join(pc->fault_thread, NULL);
+	if (pc->have_aux_thread)
+		pthread_join(pc->aux_thread, NULL);
+	pc->have_fault_thread = 0;
+	pc->have_aux_thread = 0;
 }
 
 /* ---- source ---- */
@@ -809,6 +1497,206 @@ static uint64_t measure_classify(struct src_state *s)
 	return cpy ? cls * 1000 / cpy : 0;
 }
 
+/*
+ * Post-copy, source: the vCPUs stop; slot 0 (guest code, page tables,
+ * struct gctl) is sent whole, then the class of every data page the
+ * destination does not hold (free / zero / pattern / duplicate of a
+ * canonical page / data), the canonical pages, the vCPU state and the
+ * page hash of the stopped RAM.  The destination resumes the guest at
+ * once; from then on this side answers its page requests and, once told
+ * to, pushes the rest in send order (the background pass) until the
+ * destination has every page.  @need: the data pages to transfer (bits
+ * over guest frames).
+ */
+static int source_postcopy(struct src_state *s, uint64_t *need, int *lost, uint64_t t_stop)
+{
+	struct vmm *m = s->m;
+	uint64_t nfree, n = 0, nmap = 0, nbg = 0, served = 0, bi = 0, hash;
+	uint64_t *bg = calloc(m->npages, 8), *sent = calloc((m->npages + 63) / 64, 8);
+	struct wpage *map = calloc(m->npages, sizeof(*map));
+	uint8_t *canon = calloc(m->npages, 1);
+	int bg_on = !o.bg_after_work, rc = 0;
+	struct whdr h, ack;
+
+	(void)rc;
+	TEST_ASSERT(bg && sent && map && canon, "oom");
+	/* slot 0, whole */
+	for (uint64_t g = 0; g < m->slot0_pages; g++)
+		s->gfns[n++] = g;
+	if (send_pages(s, s->gfns, n, 0))
+		goto lost;
+	/* the data pages to transfer, in send order, then any it left out */
+	n = send_order(s, need, 0, &nfree);
+	{
+		uint64_t k = 0, *inl = calloc((m->npages + 63) / 64, 8);
+
+		TEST_ASSERT(inl, "oom");
+		for (uint64_t i = 0; i < n; i++)
+			if (s->gfns[i] >= DATA_GFN && s->gfns[i] < DATA_GFN + m->npages) {
+				uint64_t p = s->gfns[i] - DATA_GFN;
+
+				if (inl[p / 64] >> (p % 64) & 1)
+					continue;
+				inl[p / 64] |= 1ull << (p % 64);
+				s->gfns[k++] = s->gfns[i];
+			}
+		n = k;
+		for (uint64_t p = 0; p < m->npages; p++) {
+			uint64_t g = DATA_GFN + p;
+
+			if ((need[g / 64] >> (g % 64) & 1) && !(inl[p / 64] >> (p % 64) & 1))
+				s->gfns[n++] = g;
+		}
+		free(inl);
+	}
+	/* classes, in batches: CLASSIFY or userspace zero / pattern */
+	for (uint64_t off = 0; off < n; off += BATCH) {
+		uint32_t nb = n - off < BATCH ? n - off : BATCH;
+
+		classify(s, s->gfns + off, nb);
+		for (uint32_t i = 0; i < nb; i++) {
+			struct wpage *e = &map[nmap++];
+			uint64_t p = s->wp[i].gfn - DATA_GFN;
+
+			*e = s->wp[i];
+			e->ref = 0;
+			if (g_is_free(m->ctl, p)) {
+				e->class = W_CLASS_FREE;
+				e->value = 0;
+				s->res.pages_free++;
+				continue;
+			}
+			if (e->class == KVMMIG_CLASS_DUP) {
+				const struct wpage *c = &s->wp[s->wp[i].ref];
+
+				if (s->wp[i].ref < i && c->class == KVMMIG_CLASS_DATA) {
+					e->value = c->gfn;
+					canon[c->gfn - DATA_GFN] = 1;
+					s->res.pages_dup++;
+				} else {
+					e->class = KVMMIG_CLASS_DATA;
+				}
+			}
+			if (e->class == KVMMIG_CLASS_ZERO)
+				s->res.pages_zero++;
+			else if (e->class == KVMMIG_CLASS_PATTERN)
+				s->res.pages_pattern++;
+		}
+	}
+	for (uint64_t i = 0; i < nmap; i++)
+		if (map[i].class == KVMMIG_CLASS_DATA && !canon[map[i].gfn - DATA_GFN])
+			bg[nbg++] = map[i].gfn;
+	dbg("source: post-copy: %llu pages to transfer, %llu data\n",
+	    (unsigned long long)nmap, (unsigned long long)nbg);
+	if (send_hdr(s->sock, W_PC_BEGIN, 0, nmap))
+		goto lost;
+	for (uint64_t off = 0; off < nmap; off += BATCH) {
+		uint32_t nb = nmap - off < BATCH ? nmap - off : BATCH;
+
+		if (send_hdr(s->sock, W_PC_MAP, nb, 0) ||
+		    send_all(s->sock, map + off, nb * sizeof(*map)))
+			goto lost;
+	}
+	/* canonical pages now: the destination fills duplicates from them */
+	n = 0;
+	for (uint64_t p = 0; p < m->npages; p++)
+		if (canon[p]) {
+			s->gfns[n++] = DATA_GFN + p;
+			sent[p / 64] |= 1ull << (p % 64);
+		}
+	for (uint64_t off = 0; off < n; off += BATCH) {
+		uint32_t nb = n - off < BATCH ? n - off : BATCH;
+
+		for (uint32_t i = 0; i < nb; i++) {
+			s->wp[i] = (struct wpage){ .gfn = s->gfns[off + i],
+						   .class = KVMMIG_CLASS_DATA };
+			memcpy(s->data + (uint64_t)i * PAGE, gfn_hva(m, s->gfns[off + i]), PAGE);
+		}
+		if (send_hdr(s->sock, W_PAGES, nb, nb) ||
+		    send_all(s->sock, s->wp, nb * sizeof(*s->wp)) ||
+		    send_all(s->sock, s->data, (uint64_t)nb * PAGE))
+			goto lost;
+	}
+	s->res.pages_data += n;
+	hash = ram_phash(m);
+	if (send_state(s) || send_hdr(s->sock, W_PC_GO, 0, hash) ||
+	    send_hdr(s->sock, W_DONE, 0, 0) ||
+	    recv_all(s->sock, &ack, sizeof(ack)) || ack.type != W_ACK_RECEIVED)
+		goto lost;
+	/* the destination runs the guest now: downtime ends */
+	s->res.downtime_ms = (now_ns() - t_stop) / 1000000;
+	migration_end(s, KVMMIG_OUTCOME_CONVERGED, now_ns() - t_stop);
+
+	/* serve: requests first, the background pass in between */
+	for (;;) {
+		struct pollfd pf = { .fd = s->sock, .events = POLLIN };
+		int busy = bg_on && bi < nbg;
+
+		if (poll(&pf, 1, busy ? 0 : 1000) > 0) {
+			uint64_t req[2 * KVMMIG_PREFETCH_MAX_WINDOW + 1];
+			uint32_t k = 0;
+
+			if (recv_all(s->sock, &h, sizeof(h)))
+				goto lost;
+			if (h.type == W_BG_START) {
+				bg_on = 1;
+				continue;
+			}
+			if (h.type == W_PC_DONE)
+				break;
+			if (h.type != W_REQ || h.count > ARRAY_SIZE(req) ||
+			    recv_all(s->sock, req, h.count * sizeof(req[0])))
+				goto lost;
+			for (uint32_t i = 0; i < h.count; i++) {
+				uint64_t p = req[i] - DATA_GFN;
+
+				if (req[i] < DATA_GFN || p >= m->npages ||
+				    (sent[p / 64] >> (p % 64) & 1))
+					continue;
+				sent[p / 64] |= 1ull << (p % 64);
+				s->wp[k] = (struct wpage){ .gfn = req[i], .class = KVMMIG_CLASS_DATA };
+				memcpy(s->data + (uint64_t)k++ * PAGE, gfn_hva(m, req[i]), PAGE);
+			}
+			if (k && (send_hdr(s->sock, W_PAGES, k, k) ||
+				  send_all(s->sock, s->wp, k * sizeof(*s->wp)) ||
+				  send_all(s->sock, s->data, (uint64_t)k * PAGE)))
+				goto lost;
+			s->res.pages_data += k;
+			if (o.kill_src_in_postcopy && ++served >= (uint64_t)o.kill_src_in_postcopy) {
+				msg("kvmmig-migrate: fault injection: killing the source in post-copy, after %llu requests\n",
+				    (unsigned long long)served);
+				raise(SIGKILL);
+			}
+		} else if (busy) {
+			uint32_t k = 0;
+
+			while (k < 64 && bi < nbg) {
+				uint64_t g = bg[bi++], p = g - DATA_GFN;
+
+				if (sent[p / 64] >> (p % 64) & 1)
+					continue;
+				sent[p / 64] |= 1ull << (p % 64);
+				s->wp[k] = (struct wpage){ .gfn = g, .class = KVMMIG_CLASS_DATA };
+				memcpy(s->data + (uint64_t)k++ * PAGE, gfn_hva(m, g), PAGE);
+			}
+			if (k && (send_hdr(s->sock, W_PAGES, k, k) ||
+				  send_all(s->sock, s->wp, k * sizeof(*s->wp)) ||
+				  send_all(s->sock, s->data, (uint64_t)k * PAGE)))
+				goto lost;
+			s->res.pages_data += k;
+		}
+	}
+	goto out;
+lost:
+	*lost = 1;
+out:
+	free(bg);
+	free(sent);
+	free(map);
+	free(canon);
+	return rc;
+}
+
 static int source_main(int sock, int resfd, pid_t dst_pid)
 {
 	struct vmm *m = calloc(1, sizeof(*m));
@@ -817,7 +1705,7 @@ static int source_main(int sock, int resfd, pid_t dst_pid)
 	struct kvmmig_migration ma = { 0 };
 	uint64_t t_start, t_stop = 0, t_stopped = 0, nr, nr_free, prev_remaining = ~0ull, rate = 0;
 	uint32_t pct = 0, want = 0;
-	int dev, round, rc = 0, converged = 0, lost = 0;
+	int dev, round, rc = 0, converged = 0, lost = 0, pc_switch = 0;
 	uint64_t words;
 
 	s->m = m;
@@ -909,6 +1797,12 @@ static int source_main(int sock, int resfd, pid_t dst_pid)
 	memset(s->bits, 0xff, words * 8);
 	nr = send_order(s, s->bits, 1, &nr_free);
 	s->r_free = nr_free;
+	if (o.postcopy && !o.precopy_rounds) {
+		/* pure post-copy: every data page goes after the switch */
+		round = 0;
+		pc_switch = 1;
+		goto postcopy;
+	}
 	for (round = 1;; round++) {
 		uint64_t t0 = now_ns(), t1, sent = nr, dirty, bytes0 = wire_bytes;
 		uint64_t remaining;
@@ -1002,6 +1896,10 @@ static int source_main(int sock, int resfd, pid_t dst_pid)
 			want -= 10;
 		}
 
+		if (o.postcopy && round >= o.precopy_rounds) {
+			pc_switch = 1;	/* hybrid: the rest goes post-copy */
+			break;
+		}
 		/* converged: the rest fits the allowed downtime */
 		if (rate && remaining * 1000 / rate <= (uint64_t)o.downtime_ms) {
 			t_stop = now_ns();
@@ -1021,9 +1919,44 @@ static int source_main(int sock, int resfd, pid_t dst_pid)
 		if (round >= o.max_rounds)
 			break;
 	}
+postcopy:
 	s->res.rounds = round;
 
-	if (!converged || lost || rc) {
+	if (pc_switch) {
+		struct whdr ack;
+		struct result dr;
+
+		t_stop = now_ns();
+		vcpus_stop(m, 0);
+		pthread_mutex_lock(&m->hint_lock);
+		if (round) {
+			harvest(s, s->bits2);
+			mark(s);
+			for (uint64_t i = 0; i < words; i++)
+				s->bits[i] |= s->bits2[i];
+		} else {
+			memset(s->bits, 0xff, words * 8);
+		}
+		pthread_mutex_unlock(&m->hint_lock);
+		if (!o.quiet)
+			printf("post-copy: switching over after %d pre-copy round(s)\n", round);
+		source_postcopy(s, s->bits, &lost, t_stop);
+		if (!lost && (recv_all(s->sock, &ack, sizeof(ack)) || ack.type != W_REPORT ||
+			      recv_all(s->sock, &dr, sizeof(dr))))
+			lost = 1;
+		if (lost) {
+			/* the guest ran on the destination: neither side can go on */
+			migration_end(s, KVMMIG_OUTCOME_FAILED, 0);
+			msg("kvmmig-migrate: destination lost during post-copy: the guest is gone\n");
+			s->res.outcome = OUT_DEST_LOST;
+			rc = 3;
+		} else {
+			s->res.hash_ok = dr.hash_ok;
+			s->res.dst_progress = dr.dst_progress;
+			s->res.outcome = dr.hash_ok && dr.dst_progress ? OUT_CONVERGED : OUT_MISMATCH;
+			rc = s->res.outcome == OUT_CONVERGED ? 0 : 1;
+		}
+	} else if (!converged || lost || rc) {
 		/* cancelled or link lost: the source guest keeps running */
 		migration_end(s, lost ? KVMMIG_OUTCOME_FAILED : KVMMIG_OUTCOME_CANCELLED, 0);
 		if (!lost)
@@ -1105,14 +2038,119 @@ static int dst_recv_state(struct vmm *m, int sock, struct whdr *h)
 	return 0;
 }
 
+/*
+ * Post-copy, destination, from the switch-over: the vCPUs run at once;
+ * missing pages fault to the fault thread, the receive thread places what
+ * the source sends.  Ends when every data page is here (then the page
+ * hash of what arrived is compared with the source's), or when the source
+ * is lost: then no vCPU can run past a missing page (they wait in the
+ * fault, and the process exits with them: status 4).
+ */
+static int dest_postcopy(struct vmm *m, struct pc *pc, int sock, int resfd, uint64_t src_hash)
+{
+	struct result res = { .valid = 1 };
+	uint64_t c0[MAX_VCPUS], t_resume, t_work = 0, deadline;
+	int work_seen = 0, bg_sent = !o.bg_after_work;
+
+	pc->sock = sock;
+	pc_fill_set(pc);
+	pc_hash_known(pc);
+	if (send_hdr(sock, W_ACK_RECEIVED, 0, 0))
+		goto lost;
+	pthread_create(&pc->fault_thread, NULL, pc_fault_thread, pc);
+	pc->have_fault_thread = 1;
+	pthread_create(&pc->aux_thread, NULL, pc_recv_thread, pc);
+	pc->have_aux_thread = 1;
+	for (int i = 0; i < o.vcpus; i++)
+		c0[i] = READ_ONCE(m->ctl->counter[i]);
+	t_resume = now_ns();
+	deadline = t_resume + 900 * 1000000000ull;
+	vcpus_start(m);
+	dbg("destination: post-copy: vCPUs resumed, %llu data pages to come\n",
+	    (unsigned long long)pc->need_data);
+	for (;;) {
+		uint64_t t = now_ns();
+
+		if (pc->lost)
+			goto lost;
+		if (!work_seen && work_done(m, c0)) {
+			work_seen = 1;
+			t_work = t;
+			res.work_faults = pc->faults;
+			res.work_ms = (t - t_resume) / 1000000;
+		}
+		if (!bg_sent && (work_seen || t - t_resume > 120 * 1000000000ull)) {
+			if (!work_seen)
+				msg("kvmmig-migrate: destination: no useful work after 120 s; background pass starts\n");
+			bg_sent = 1;
+			if (pc_send(pc, W_BG_START, 0, 0, NULL, 0))
+				goto lost;
+		}
+		if (placed_data(pc) >= pc->need_data && (work_seen || !o.bg_after_work))
+			break;
+		if (placed_data(pc) >= pc->need_data && t - t_resume > 120 * 1000000000ull)
+			break;
+		if (t > deadline) {
+			msg("kvmmig-migrate: destination: post-copy did not complete in 900 s\n");
+			goto lost;
+		}
+		usleep(2000);
+	}
+	(void)t_work;
+	res.pc_ms = (now_ns() - t_resume) / 1000000;
+	res.pc_faults = pc->faults;
+	res.uffd_msgs = pc->msgs;
+	res.local_fills = pc->local;
+	res.prefetch_vmm = pc->prefetched;
+	res.prefetch_vmm_useful = pc->prefetched_useful;
+	res.pages_requested = pc->requested_pages;
+	res.prefetch_issued = mod_stat(m->session, "prefetch_issued");
+	res.prefetch_used = mod_stat(m->session, "prefetch_used");
+	if (pc_send(pc, W_PC_DONE, 0, 0, NULL, 0))
+		goto lost;
+	shutdown(sock, SHUT_RD);	/* ends the receive thread */
+	res.hash_ok = __atomic_load_n(&pc->hash, __ATOMIC_ACQUIRE) == src_hash;
+	if (!res.hash_ok)
+		msg("kvmmig-migrate: PAGE HASH MISMATCH after post-copy: source 0x%llx, destination 0x%llx\n",
+		    (unsigned long long)src_hash, (unsigned long long)pc->hash);
+	res.dst_progress = progress_check(m);
+	if (!res.dst_progress)
+		msg("kvmmig-migrate: destination: guest counters do not advance\n");
+	res.outcome = res.hash_ok && res.dst_progress ? OUT_CONVERGED : OUT_MISMATCH;
+	if (!o.quiet)
+		printf("post-copy: %llu faults (%llu uffd messages, %llu filled locally), %llu pages requested, %llu prefetched, %llu ms\n",
+		       (unsigned long long)res.pc_faults, (unsigned long long)res.uffd_msgs,
+		       (unsigned long long)res.local_fills, (unsigned long long)res.pages_requested,
+		       (unsigned long long)res.prefetch_vmm, (unsigned long long)res.pc_ms);
+	pc_send(pc, W_REPORT, 0, 0, &res, sizeof(res));
+	if (write(resfd, &res, sizeof(res)) != sizeof(res))
+		res.outcome = OUT_MISMATCH;
+	vcpus_join(m);
+	pc_stop_threads(pc);
+	kvm_vm_free(m->vm);
+	close(sock);
+	return res.outcome == OUT_CONVERGED ? 0 : 1;
+lost:
+	msg("kvmmig-migrate: destination: source lost during post-copy, %llu of %llu data pages missing: guest paused (no vCPU runs past a missing page), not resumed\n",
+	    (unsigned long long)(pc->need_data - placed_data(pc)),
+	    (unsigned long long)pc->need_data);
+	res.outcome = OUT_SRC_LOST;
+	res.pc_faults = pc->faults;
+	if (write(resfd, &res, sizeof(res)) != sizeof(res))
+		_exit(4);
+	/* vCPUs may wait in a userfault that cannot be served: exit with them */
+	_exit(4);
+}
+
 static int dest_main(int lsock, int resfd)
 {
 	struct vmm *m = calloc(1, sizeof(*m));
 	struct wpage *wp = calloc(BATCH, sizeof(*wp));
 	uint8_t *data = malloc(BATCH * PAGE);
 	struct result res = { .valid = 1 };
-	int sock, dstore = -1, done = 0, rc;
-	uint64_t src_hash = 0, dst_hash, states = 0;
+	int sock, dstore = -1, done = 0, rc, data_touched = 0;
+	uint64_t src_hash = 0, dst_hash, states = 0, pc_src_hash = 0, pc_map = 0;
+	struct pc *pc = NULL;
 	static const uint8_t zero[PAGE];
 	struct whdr h;
 
@@ -1141,6 +2179,16 @@ static int dest_main(int lsock, int resfd)
 					msg("kvmmig-migrate: destination: bad gfn 0x%llx\n",
 					    (unsigned long long)wp[i].gfn);
 					goto eof;
+				}
+				if (wp[i].gfn >= DATA_GFN)
+					data_touched = 1;
+				if (pc && wp[i].gfn >= DATA_GFN) {
+					/* post-copy: the canonical pages, placed */
+					if (wp[i].class != KVMMIG_CLASS_DATA || di >= h.arg)
+						goto eof;
+					pc_place(pc, wp[i].gfn - DATA_GFN,
+						 data + (uint64_t)di++ * PAGE);
+					continue;
 				}
 				switch (wp[i].class) {
 				case KVMMIG_CLASS_DATA:
@@ -1189,6 +2237,43 @@ static int dest_main(int lsock, int resfd)
 				goto eof;
 			states++;
 			break;
+		case W_PC_BEGIN:
+			if (pc || h.arg > m->npages)
+				goto eof;
+			pc = pc_alloc(m);
+			if (attach_session(m) == 0)
+				faults_enable(m);
+			if (pc_register(pc))
+				goto eof;
+			pc_map = h.arg;
+			break;
+		case W_PC_MAP:
+			if (!pc || h.count > BATCH || h.count > pc_map ||
+			    recv_all(sock, wp, h.count * sizeof(*wp)))
+				goto eof;
+			pc_map -= h.count;
+			for (uint32_t i = 0; i < h.count; i++) {
+				uint64_t pg = wp[i].gfn - DATA_GFN;
+				int c = wire_to_pg(wp[i].class);
+
+				if (wp[i].gfn < DATA_GFN || pg >= m->npages || c < PG_DATA ||
+				    (c == PG_DUP && (wp[i].value < DATA_GFN ||
+						     wp[i].value - DATA_GFN >= m->npages)))
+					goto eof;
+				pc->cls[pg] = c;
+				pc->val[pg] = c == PG_DUP ? wp[i].value - DATA_GFN : wp[i].value;
+				if (c == PG_DUP)
+					pc->is_canon[pc->val[pg]] = 1;
+				if (c == PG_DATA)
+					pc->need_data++;
+				/* hybrid: a stale pre-copied page becomes missing */
+				if (data_touched)
+					madvise(m->data_hva + pg * PAGE, PAGE, MADV_DONTNEED);
+			}
+			break;
+		case W_PC_GO:
+			pc_src_hash = h.arg;
+			break;
 		case W_DONE:
 			done = 1;
 			break;
@@ -1209,8 +2294,17 @@ eof:
 		res.outcome = OUT_SRC_LOST;
 		if (write(resfd, &res, sizeof(res)) != sizeof(res))
 			return 4;
+		if (pc)
+			_exit(4);
 		kvm_vm_free(m->vm);
 		return 4;
+	}
+	if (pc) {
+		if (pc_map) {
+			msg("kvmmig-migrate: destination: post-copy map incomplete\n");
+			goto eof;
+		}
+		return dest_postcopy(m, pc, sock, resfd, pc_src_hash);
 	}
 	dbg("destination: all received\n");
 	/* the vCPUs hold the source's state; pages are all here */
@@ -1247,6 +2341,418 @@ eof:
 	vcpus_join(m);
 	kvm_vm_free(m->vm);
 	close(sock);
+	return rc;
+}
+
+/* ---- save to a file, restore from it (M12: working set first) ---- */
+
+static int print_result(const struct result *R, int rc);
+
+#define SAVE_MAGIC	0x3176534d47494d4bull	/* "KMIGMSv1" */
+
+/*
+ * The save file: this header; each vCPU's state (struct kvm_x86_state with
+ * its MSRs, then the xsave area); the class of every data page (struct
+ * wpage: free, zero, pattern with its word, or data); the working set
+ * (data-page frame numbers); slot 0 whole; then the data pages at
+ * off_data + index * 4096, written only for data pages: zero and pattern
+ * pages are metadata (holes in the file).
+ */
+struct save_hdr {
+	uint64_t magic;
+	uint32_t vcpus, workload, mem_mib, xsize;
+	uint64_t npages, slot0_pages, state_size, phash, nr_ws;
+	uint64_t off_state, off_map, off_ws, off_slot0, off_data;
+	uint64_t counter[MAX_VCPUS];
+};
+
+static void collect_states(struct vmm *m)
+{
+	int all;
+
+	pthread_mutex_lock(&m->run_lock);
+	m->save_req = 1;
+	pthread_cond_broadcast(&m->run_cond);
+	do {
+		all = 1;
+		for (int i = 0; i < o.vcpus; i++)
+			if (!m->ctx[i].state)
+				all = 0;
+		if (!all)
+			pthread_cond_wait(&m->run_cond, &m->run_lock);
+	} while (!all);
+	m->save_req = 0;
+	pthread_mutex_unlock(&m->run_lock);
+}
+
+static int pwrite_all(int fd, const void *buf, size_t len, uint64_t off)
+{
+	return pwrite(fd, buf, len, off) == (ssize_t)len ? 0 : -1;
+}
+
+static int save_main(void)
+{
+	struct vmm *m = calloc(1, sizeof(*m));
+	struct kvmmig_scan scan = { .size = sizeof(scan), .flags = KVMMIG_SCAN_START,
+				    .period_ms = 100 };
+	const struct kvm_msr_list *ml = kvm_get_msr_index_list();
+	struct save_hdr hd = { .magic = SAVE_MAGIC };
+	struct kvmmig_working_set ws = { .size = sizeof(ws), .flags = KVMMIG_WS_FAULTED };
+	struct result res = { .valid = 1 };
+	uint64_t *wsg, nws = 0, t0;
+	struct wpage *map;
+	int fd, xsize;
+
+	vmm_create(m, 1);
+	if (attach_session(m))
+		return 5;
+	if (ioctl(m->session, KVMMIG_SET_SCAN, &scan))
+		msg("kvmmig-migrate: SET_SCAN START: %s (no temperature)\n", strerror(errno));
+	faults_enable(m);
+	xsize = vm_check_cap(m->vm, KVM_CAP_XSAVE2);
+	if (!xsize)
+		xsize = sizeof(struct kvm_xsave);
+	vcpus_start(m);
+	pthread_mutex_lock(&m->run_lock);
+	while (!m->ready)
+		pthread_cond_wait(&m->run_cond, &m->run_lock);
+	pthread_mutex_unlock(&m->run_lock);
+	usleep(o.save_after_ms * 1000);
+	t0 = now_ns();
+	vcpus_stop(m, 0);
+	collect_states(m);
+
+	hd.vcpus = o.vcpus;
+	hd.workload = o.workload;
+	hd.mem_mib = o.mem_mib;
+	hd.xsize = xsize;
+	hd.npages = m->npages;
+	hd.slot0_pages = m->slot0_pages;
+	hd.state_size = sizeof(struct kvm_x86_state) + ml->nmsrs * sizeof(struct kvm_msr_entry);
+	hd.phash = ram_phash(m);
+	for (int i = 0; i < o.vcpus; i++)
+		hd.counter[i] = m->ctl->counter[i];
+
+	/* the working set: hot data pages and the recently faulted */
+	wsg = calloc(m->nbits, 8);
+	TEST_ASSERT(wsg, "oom");
+	ws.min_level = o.ws_min_level;
+	ws.gfns_ptr = (unsigned long)wsg;
+	ws.max_gfns = m->nbits;
+	if (ioctl(m->session, KVMMIG_GET_WORKING_SET, &ws)) {
+		msg("kvmmig-migrate: GET_WORKING_SET: %s%s: empty working set\n", strerror(errno),
+		    errno == ENOTTY ? " (not in this module yet)" : "");
+		ws.nr_gfns = 0;
+	}
+	for (uint64_t i = 0; i < ws.nr_gfns; i++)
+		if (wsg[i] >= DATA_GFN && wsg[i] < DATA_GFN + m->npages)
+			wsg[nws++] = wsg[i] - DATA_GFN;
+	hd.nr_ws = nws;
+
+	hd.off_state = 4096;
+	hd.off_map = hd.off_state + (uint64_t)o.vcpus * (hd.state_size + xsize);
+	hd.off_ws = hd.off_map + m->npages * sizeof(struct wpage);
+	hd.off_slot0 = (hd.off_ws + nws * 8 + PAGE - 1) / PAGE * PAGE;
+	hd.off_data = hd.off_slot0 + m->slot0_pages * PAGE;
+
+	fd = open(o.save, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0 || ftruncate(fd, hd.off_data + m->npages * PAGE)) {
+		msg("kvmmig-migrate: %s: %s\n", o.save, strerror(errno));
+		return 5;
+	}
+	for (int i = 0; i < o.vcpus; i++) {
+		struct kvm_x86_state *st = m->ctx[i].state;
+		uint64_t off = hd.off_state + i * (hd.state_size + xsize);
+
+		if (pwrite_all(fd, st, hd.state_size, off) ||
+		    pwrite_all(fd, st->xsave, xsize, off + hd.state_size))
+			goto io;
+		kvm_x86_state_cleanup(st);
+		m->ctx[i].state = NULL;
+	}
+	map = calloc(m->npages, sizeof(*map));
+	TEST_ASSERT(map, "oom");
+	for (uint64_t p = 0; p < m->npages; p++) {
+		const uint8_t *pg = m->data_hva + p * PAGE;
+		uint64_t v;
+
+		map[p].gfn = DATA_GFN + p;
+		if (g_is_free(m->ctl, p)) {
+			map[p].class = W_CLASS_FREE;
+			res.pages_free++;
+		} else if (is_pattern_page(pg, &v)) {
+			map[p].class = v ? KVMMIG_CLASS_PATTERN : KVMMIG_CLASS_ZERO;
+			map[p].value = v;
+			if (v)
+				res.pages_pattern++;
+			else
+				res.pages_zero++;
+		} else {
+			map[p].class = KVMMIG_CLASS_DATA;
+			res.pages_data++;
+			if (pwrite_all(fd, pg, PAGE, hd.off_data + p * PAGE))
+				goto io;
+		}
+	}
+	if (pwrite_all(fd, map, m->npages * sizeof(*map), hd.off_map) ||
+	    pwrite_all(fd, wsg, nws * 8, hd.off_ws) ||
+	    pwrite_all(fd, m->slot0_hva, m->slot0_pages * PAGE, hd.off_slot0) ||
+	    pwrite_all(fd, &hd, sizeof(hd), 0) || fsync(fd))
+		goto io;
+	close(fd);
+	res.ws_pages = nws;
+	res.total_ms = (now_ns() - t0) / 1000000;
+	res.bytes = hd.off_data + res.pages_data * PAGE;
+	res.hash_ok = 1;
+	res.outcome = OUT_CONVERGED;
+	if (!o.quiet)
+		printf("saved to %s: %llu data pages, %llu zero, %llu pattern, %llu free; working set %llu pages (%llu hot, %llu faulted)\n",
+		       o.save, (unsigned long long)res.pages_data, (unsigned long long)res.pages_zero,
+		       (unsigned long long)res.pages_pattern, (unsigned long long)res.pages_free,
+		       (unsigned long long)nws, (unsigned long long)ws.nr_hot,
+		       (unsigned long long)ws.nr_faulted);
+	vcpus_join(m);
+	close(m->session);
+	kvm_vm_free(m->vm);
+	return print_result(&res, 0);
+io:
+	msg("kvmmig-migrate: writing %s: %s\n", o.save, strerror(errno));
+	return 5;
+}
+
+static int restore_main(void)
+{
+	struct save_hdr hd;
+	struct vmm *m = calloc(1, sizeof(*m));
+	struct result res = { .valid = 1 };
+	struct pc *pc;
+	struct wpage *map;
+	uint64_t *wsg, t0, t_work = 0, deadline;
+	uint8_t *buf = aligned_alloc(PAGE, PAGE);
+	int fd = open(o.restore, O_RDONLY | O_CLOEXEC), work_seen = 0, bg_started;
+
+	if (fd < 0 || pread(fd, &hd, sizeof(hd), 0) != sizeof(hd) || hd.magic != SAVE_MAGIC ||
+	    hd.vcpus < 1 || hd.vcpus > MAX_VCPUS || hd.workload >= WL_NR ||
+	    hd.mem_mib < 1 || hd.mem_mib > 4096) {
+		msg("kvmmig-migrate: %s: not a kvmmig-migrate save file\n", o.restore);
+		return 5;
+	}
+	o.vcpus = hd.vcpus;
+	o.workload = hd.workload;
+	o.mem_mib = hd.mem_mib;
+	vmm_create(m, 0);
+	if (hd.npages != m->npages || hd.slot0_pages != m->slot0_pages ||
+	    hd.nr_ws > m->npages) {
+		msg("kvmmig-migrate: %s: layout differs from this VMM's\n", o.restore);
+		return 5;
+	}
+	if (attach_session(m))
+		msg("kvmmig-migrate: restoring without the module\n");
+
+	t0 = now_ns();		/* restore starts: the VM exists, empty */
+	pc = pc_alloc(m);
+	pc->file = fd;
+	pc->data_off = hd.off_data;
+	/* device state: vCPUs, slot 0 (guest code, page tables, struct gctl) */
+	if (pread(fd, m->slot0_hva, m->slot0_pages * PAGE, hd.off_slot0) !=
+	    (ssize_t)(m->slot0_pages * PAGE))
+		goto io;
+	for (int i = 0; i < o.vcpus; i++) {
+		struct kvm_x86_state *st = malloc(hd.state_size);
+		uint64_t off = hd.off_state + i * (hd.state_size + hd.xsize);
+
+		TEST_ASSERT(st, "oom");
+		if (pread(fd, st, hd.state_size, off) != (ssize_t)hd.state_size)
+			goto io;
+		st->xsave = malloc(hd.xsize);
+		if (pread(fd, st->xsave, hd.xsize, off + hd.state_size) != (ssize_t)hd.xsize)
+			goto io;
+		vcpu_load_state(m->vcpus[i], st);
+		kvm_x86_state_cleanup(st);
+	}
+	map = calloc(m->npages, sizeof(*map));
+	wsg = calloc(hd.nr_ws + 1, 8);
+	TEST_ASSERT(map && wsg, "oom");
+	if (pread(fd, map, m->npages * sizeof(*map), hd.off_map) !=
+	    (ssize_t)(m->npages * sizeof(*map)) ||
+	    pread(fd, wsg, hd.nr_ws * 8, hd.off_ws) != (ssize_t)(hd.nr_ws * 8))
+		goto io;
+	for (uint64_t p = 0; p < m->npages; p++) {
+		int c = wire_to_pg(map[p].class);
+
+		if (c < PG_DATA || c == PG_DUP) {
+			msg("kvmmig-migrate: %s: bad page class\n", o.restore);
+			return 5;
+		}
+		pc->cls[p] = c;
+		pc->val[p] = map[p].value;
+		if (c == PG_DATA)
+			pc->need_data++;
+	}
+
+	if (o.restore_mode == RM_RESIDENT) {
+		/* everything in, then run: holes read as zero */
+		if (pread(fd, m->data_hva, m->npages * PAGE, hd.off_data) !=
+		    (ssize_t)(m->npages * PAGE))
+			goto io;
+		for (uint64_t p = 0; p < m->npages; p++)
+			if (pc->cls[p] == PG_PATTERN)
+				fill_pattern(m->data_hva + p * PAGE, pc->val[p]);
+		pc->hash = ram_phash(m);
+		pc->placed_data = pc->need_data;
+	} else {
+		if (pc_register(pc))
+			return 5;
+		pc_fill_set(pc);
+		pc_hash_known(pc);
+		if (o.restore_mode == RM_WS) {
+			for (uint64_t i = 0; i < hd.nr_ws; i++) {
+				uint64_t p = wsg[i];
+
+				if (p >= m->npages)
+					continue;
+				if (pc->cls[p] == PG_DATA) {
+					if (pc_load_file(pc, p, buf))
+						goto io;
+				} else {
+					pc_fill_local(pc, p);
+				}
+			}
+			res.ws_pages = hd.nr_ws;
+		}
+		pthread_create(&pc->fault_thread, NULL, pc_fault_thread, pc);
+		pc->have_fault_thread = 1;
+	}
+	/* ws: the rest in the background at once; lazy: after the work */
+	bg_started = o.restore_mode != RM_LAZY;
+	if (o.restore_mode == RM_WS) {
+		pthread_create(&pc->aux_thread, NULL, pc_bg_file_thread, pc);
+		pc->have_aux_thread = 1;
+	}
+	vcpus_start(m);
+	deadline = t0 + 600 * 1000000000ull;
+	for (;;) {
+		uint64_t t = now_ns();
+
+		if (pc->lost)
+			goto io;
+		if (!work_seen && work_done(m, hd.counter)) {
+			work_seen = 1;
+			t_work = t;
+			res.work_ms = (t - t0) / 1000000;
+			res.work_faults = pc->faults;
+		}
+		if (!bg_started && (work_seen || t - t0 > 120 * 1000000000ull)) {
+			pthread_create(&pc->aux_thread, NULL, pc_bg_file_thread, pc);
+			pc->have_aux_thread = 1;
+			bg_started = 1;
+		}
+		if (work_seen && placed_data(pc) >= pc->need_data)
+			break;
+		if (t > deadline) {
+			msg("kvmmig-migrate: restore: %s in 600 s\n",
+			    work_seen ? "not fully loaded" : "no useful work");
+			break;
+		}
+		usleep(1000);
+	}
+	(void)t_work;
+	res.pc_ms = (now_ns() - t0) / 1000000;
+	res.total_ms = res.pc_ms;
+	res.pc_faults = pc->faults;
+	res.uffd_msgs = pc->msgs;
+	res.local_fills = pc->local;
+	res.pages_data = pc->need_data;
+	res.prefetch_issued = ~0ull;
+	res.prefetch_used = ~0ull;
+	res.hash_ok = placed_data(pc) >= pc->need_data &&
+		      __atomic_load_n(&pc->hash, __ATOMIC_ACQUIRE) == hd.phash;
+	if (!res.hash_ok)
+		msg("kvmmig-migrate: PAGE HASH MISMATCH after restore: saved 0x%llx, restored 0x%llx\n",
+		    (unsigned long long)hd.phash, (unsigned long long)pc->hash);
+	res.dst_progress = work_seen && progress_check(m);
+	res.outcome = res.hash_ok && res.dst_progress ? OUT_CONVERGED : OUT_MISMATCH;
+	if (!o.quiet)
+		printf("restore (%s): first useful work after %llu ms, %llu faults, working set %llu pages, fully loaded after %llu ms\n",
+		       restore_name[o.restore_mode], (unsigned long long)res.work_ms,
+		       (unsigned long long)res.work_faults, (unsigned long long)res.ws_pages,
+		       (unsigned long long)res.pc_ms);
+	vcpus_join(m);
+	pc_stop_threads(pc);
+	kvm_vm_free(m->vm);
+	return print_result(&res, res.outcome == OUT_CONVERGED ? 0 : 1);
+io:
+	msg("kvmmig-migrate: restore from %s failed: %s; guest not run past it\n", o.restore,
+	    strerror(errno));
+	_exit(5);
+}
+
+/* The summary table and / or the JSON line; returns @rc. */
+static int print_result(const struct result *R, int rc)
+{
+	if (!o.quiet) {
+		printf("\n%-22s %s\n", "outcome", outcome_name[R->outcome]);
+		printf("%-22s %llu\n", "rounds", (unsigned long long)R->rounds);
+		printf("%-22s data %llu  zero %llu  pattern %llu  dup %llu  free %llu\n", "pages",
+		       (unsigned long long)R->pages_data, (unsigned long long)R->pages_zero,
+		       (unsigned long long)R->pages_pattern, (unsigned long long)R->pages_dup,
+		       (unsigned long long)R->pages_free);
+		printf("%-22s %llu (%.1f MiB, RAM %d MiB)\n", "bytes on the wire",
+		       (unsigned long long)R->bytes, R->bytes / 1048576.0, o.mem_mib);
+		printf("%-22s first %llu%%  max %llu%%\n", "throttle",
+		       (unsigned long long)R->throttle_first, (unsigned long long)R->throttle_max);
+		printf("%-22s %llu ms\n", "total", (unsigned long long)R->total_ms);
+		printf("%-22s %llu ms\n", "downtime", (unsigned long long)R->downtime_ms);
+		printf("%-22s %s\n", "RAM hash", R->hash_ok ? "equal" : "NOT EQUAL / not compared");
+		printf("%-22s %s\n", "destination guest",
+		       R->dst_progress ? "running" : "not running");
+		printf("%-22s %s\n", "source guest", R->src_alive ? "running" : "stopped / gone");
+		printf("%-22s %llu\n", "classify/memcpy x1000",
+		       (unsigned long long)R->classify_x1000);
+		if (o.postcopy || o.restore)
+			printf("%-22s %llu (uffd messages %llu, filled locally %llu), until the work: %llu in %llu ms\n",
+			       "faults", (unsigned long long)R->pc_faults,
+			       (unsigned long long)R->uffd_msgs, (unsigned long long)R->local_fills,
+			       (unsigned long long)R->work_faults, (unsigned long long)R->work_ms);
+		printf("%-22s %d\n", "exit status", rc);
+	}
+	if (o.json) {
+		printf("{\"workload\":\"%s\",\"mode\":\"%s\",\"transport\":\"%s\",",
+		       workload_name[o.workload], o.mode ? "baseline" : "kvmmig",
+		       o.netns ? "netns" : "loopback");
+		printf("\"outcome\":\"%s\",", outcome_name[R->outcome]);
+		printf("\"rounds\":%llu,\"pages_data\":%llu,\"pages_zero\":%llu,",
+		       (unsigned long long)R->rounds, (unsigned long long)R->pages_data,
+		       (unsigned long long)R->pages_zero);
+		printf("\"pages_pattern\":%llu,\"pages_dup\":%llu,\"pages_free\":%llu,",
+		       (unsigned long long)R->pages_pattern, (unsigned long long)R->pages_dup,
+		       (unsigned long long)R->pages_free);
+		printf("\"bytes\":%llu,\"throttle_first_pct\":%llu,\"throttle_max_pct\":%llu,",
+		       (unsigned long long)R->bytes, (unsigned long long)R->throttle_first,
+		       (unsigned long long)R->throttle_max);
+		printf("\"total_ms\":%llu,\"downtime_ms\":%llu,\"hash_ok\":%s,",
+		       (unsigned long long)R->total_ms, (unsigned long long)R->downtime_ms,
+		       R->hash_ok ? "true" : "false");
+		printf("\"dst_progress\":%s,\"src_alive\":%s,\"classify_vs_memcpy_x1000\":%llu,",
+		       R->dst_progress ? "true" : "false", R->src_alive ? "true" : "false",
+		       (unsigned long long)R->classify_x1000);
+		printf("\"postcopy\":%s,\"prefetch\":\"%s\",\"restore_mode\":\"%s\",",
+		       o.postcopy ? "true" : "false", prefetch_name[o.prefetch],
+		       o.restore ? restore_name[o.restore_mode] : "none");
+		printf("\"faults\":%llu,\"uffd_msgs\":%llu,\"local_fills\":%llu,",
+		       (unsigned long long)R->pc_faults, (unsigned long long)R->uffd_msgs,
+		       (unsigned long long)R->local_fills);
+		printf("\"work_faults\":%llu,\"work_ms\":%llu,\"pc_ms\":%llu,",
+		       (unsigned long long)R->work_faults, (unsigned long long)R->work_ms,
+		       (unsigned long long)R->pc_ms);
+		printf("\"pages_requested\":%llu,\"prefetch_vmm\":%llu,\"prefetch_vmm_trace\":%llu,",
+		       (unsigned long long)R->pages_requested, (unsigned long long)R->prefetch_vmm,
+		       (unsigned long long)R->prefetch_vmm_useful);
+		printf("\"prefetch_issued\":%lld,\"prefetch_used\":%lld,\"ws_pages\":%llu}\n",
+		       R->prefetch_issued == ~0ull ? -1LL : (long long)R->prefetch_issued,
+		       R->prefetch_used == ~0ull ? -1LL : (long long)R->prefetch_used,
+		       (unsigned long long)R->ws_pages);
+	}
 	return rc;
 }
 
@@ -1419,11 +2925,16 @@ static int listen_on(in_addr_t ip, struct sockaddr_in *sa)
 static void bad_usage(void)
 {
 	static const char * const lines[] = {
-		"usage: kvmmig-migrate [--workload idle|zero|dup|hot|dirty|busy]",
+		"usage: kvmmig-migrate [--workload idle|zero|dup|hot|dirty|busy|chase]",
 		"  [--vcpus N] [--mem-mib M] [--mode kvmmig|baseline] [--no-throttle]",
 		"  [--max-rounds N] [--downtime-ms D] [--transport loopback|netns]",
 		"  [--datastore FILE] [--history-in FILE] [--history-out FILE]",
 		"  [--kill-dest-at-round K] [--kill-src-at-round K] [--json] [--quiet]",
+		"  post-copy: [--postcopy] [--precopy-rounds N] [--prefetch none|gpa|gva]",
+		"  [--prefetch-window N] [--postcopy-bg now|after-work] [--work-units K]",
+		"  [--kill-src-in-postcopy N]",
+		"  save / restore: --save FILE [--save-after-ms MS] [--ws-min-level L]",
+		"  | --restore FILE [--restore-mode lazy|ws|resident] [--work-units K]",
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(lines); i++)
@@ -1450,8 +2961,15 @@ static void parse(int argc, char **argv)
 		{ "datastore", 1, 0, 'D' }, { "history-in", 1, 0, 'i' },
 		{ "history-out", 1, 0, 'o' }, { "kill-dest-at-round", 1, 0, 'K' },
 		{ "kill-src-at-round", 1, 0, 'S' }, { "json", 0, 0, 'j' }, { "quiet", 0, 0, 'q' },
+		{ "postcopy", 0, 0, 'P' }, { "precopy-rounds", 1, 0, 'R' },
+		{ "prefetch", 1, 0, 'f' }, { "prefetch-window", 1, 0, 'W' },
+		{ "postcopy-bg", 1, 0, 'B' }, { "work-units", 1, 0, 'u' },
+		{ "kill-src-in-postcopy", 1, 0, 'X' }, { "save", 1, 0, 's' },
+		{ "restore", 1, 0, 'L' }, { "restore-mode", 1, 0, 'l' },
+		{ "save-after-ms", 1, 0, 'a' }, { "ws-min-level", 1, 0, 'e' },
 		{ "help", 0, 0, 'h' }, { 0 }
 	};
+	static const char * const bgs[] = { "now", "after-work" };
 	static const char * const modes[] = { "kvmmig", "baseline" };
 	static const char * const transports[] = { "loopback", "netns" };
 	int c;
@@ -1503,12 +3021,53 @@ static void parse(int argc, char **argv)
 		case 'q':
 			o.quiet = 1;
 			break;
+		case 'P':
+			o.postcopy = 1;
+			break;
+		case 'R':
+			o.precopy_rounds = atoi(optarg);
+			break;
+		case 'f':
+			o.prefetch = lookup(optarg, prefetch_name, 3);
+			break;
+		case 'W':
+			o.prefetch_window = atoi(optarg);
+			break;
+		case 'B':
+			o.bg_after_work = lookup(optarg, bgs, 2);
+			break;
+		case 'u':
+			o.work_units = atoi(optarg);
+			break;
+		case 'X':
+			o.kill_src_in_postcopy = atoi(optarg);
+			break;
+		case 's':
+			o.save = optarg;
+			break;
+		case 'L':
+			o.restore = optarg;
+			break;
+		case 'l':
+			o.restore_mode = lookup(optarg, restore_name, 3);
+			break;
+		case 'a':
+			o.save_after_ms = atoi(optarg);
+			break;
+		case 'e':
+			o.ws_min_level = atoi(optarg);
+			break;
 		default:
 			bad_usage();
 		}
 	}
 	if (optind < argc || o.vcpus < 1 || o.vcpus > MAX_VCPUS || o.mem_mib < 1 ||
-	    o.mem_mib > 4096 || o.max_rounds < 1 || o.downtime_ms < 0)
+	    o.mem_mib > 4096 || o.max_rounds < 1 || o.downtime_ms < 0 ||
+	    o.precopy_rounds < 0 || (o.precopy_rounds && !o.postcopy) ||
+	    o.prefetch_window < 1 || o.prefetch_window > KVMMIG_PREFETCH_MAX_WINDOW ||
+	    o.work_units < 1 || o.save_after_ms < 0 || o.kill_src_in_postcopy < 0 ||
+	    o.ws_min_level < 1 || o.ws_min_level > KVMMIG_TEMP_NR_LEVELS ||
+	    (o.save && o.restore) || ((o.save || o.restore) && (o.postcopy || o.netns)))
 		bad_usage();
 }
 
@@ -1560,6 +3119,10 @@ int main(int argc, char **argv)
 		printf("TAP version 13\n1..1\n");
 	sigaction(SIGUSR1, &act, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	if (o.save || o.restore) {
+		alarm(1200);
+		return o.save ? save_main() : restore_main();
+	}
 	lo_up();
 	snprintf(if_s, sizeof(if_s), "kms%d", getpid());
 	snprintf(if_d, sizeof(if_d), "kmd%d", getpid());
@@ -1672,54 +3235,26 @@ int main(int argc, char **argv)
 	if (have_d) {
 		R.hash_ok = dr.hash_ok;
 		R.dst_progress = dr.dst_progress;
+		R.pc_faults = dr.pc_faults;
+		R.uffd_msgs = dr.uffd_msgs;
+		R.local_fills = dr.local_fills;
+		R.work_faults = dr.work_faults;
+		R.work_ms = dr.work_ms;
+		R.pc_ms = dr.pc_ms;
+		R.pages_requested = dr.pages_requested;
+		R.prefetch_vmm = dr.prefetch_vmm;
+		R.prefetch_vmm_useful = dr.prefetch_vmm_useful;
+		R.prefetch_issued = dr.prefetch_issued;
+		R.prefetch_used = dr.prefetch_used;
+	} else {
+		R.prefetch_issued = ~0ull;
+		R.prefetch_used = ~0ull;
 	}
 	if (R.outcome == OUT_CONVERGED && !(R.hash_ok && R.dst_progress))
 		R.outcome = OUT_MISMATCH;
 	rc = exit_status[R.outcome];
-	if (!o.quiet) {
-		printf("\n%-22s %s\n", "outcome", outcome_name[R.outcome]);
-		printf("%-22s %llu\n", "rounds", (unsigned long long)R.rounds);
-		printf("%-22s data %llu  zero %llu  pattern %llu  dup %llu  free %llu\n", "pages",
-		       (unsigned long long)R.pages_data, (unsigned long long)R.pages_zero,
-		       (unsigned long long)R.pages_pattern, (unsigned long long)R.pages_dup,
-		       (unsigned long long)R.pages_free);
-		printf("%-22s %llu (%.1f MiB, RAM %d MiB)\n", "bytes on the wire",
-		       (unsigned long long)R.bytes, R.bytes / 1048576.0, o.mem_mib);
-		printf("%-22s first %llu%%  max %llu%%\n", "throttle",
-		       (unsigned long long)R.throttle_first, (unsigned long long)R.throttle_max);
-		printf("%-22s %llu ms\n", "total", (unsigned long long)R.total_ms);
-		printf("%-22s %llu ms\n", "downtime", (unsigned long long)R.downtime_ms);
-		printf("%-22s %s\n", "RAM hash", R.hash_ok ? "equal" : "NOT EQUAL / not compared");
-		printf("%-22s %s\n", "destination guest",
-		       R.dst_progress ? "running" : "not running");
-		printf("%-22s %s\n", "source guest", R.src_alive ? "running" : "stopped / gone");
-		printf("%-22s %llu\n", "classify/memcpy x1000",
-		       (unsigned long long)R.classify_x1000);
-		printf("%-22s %d\n", "exit status", rc);
-	}
 	if (selftest)
 		printf("%sok 1 loopback migration, idle workload, kvmmig mode: %s\n",
 		       rc ? "not " : "", outcome_name[R.outcome]);
-	if (o.json) {
-		printf("{\"workload\":\"%s\",\"mode\":\"%s\",\"transport\":\"%s\",",
-		       workload_name[o.workload], o.mode ? "baseline" : "kvmmig",
-		       o.netns ? "netns" : "loopback");
-		printf("\"outcome\":\"%s\",", outcome_name[R.outcome]);
-		printf("\"rounds\":%llu,\"pages_data\":%llu,\"pages_zero\":%llu,",
-		       (unsigned long long)R.rounds, (unsigned long long)R.pages_data,
-		       (unsigned long long)R.pages_zero);
-		printf("\"pages_pattern\":%llu,\"pages_dup\":%llu,\"pages_free\":%llu,",
-		       (unsigned long long)R.pages_pattern, (unsigned long long)R.pages_dup,
-		       (unsigned long long)R.pages_free);
-		printf("\"bytes\":%llu,\"throttle_first_pct\":%llu,\"throttle_max_pct\":%llu,",
-		       (unsigned long long)R.bytes, (unsigned long long)R.throttle_first,
-		       (unsigned long long)R.throttle_max);
-		printf("\"total_ms\":%llu,\"downtime_ms\":%llu,\"hash_ok\":%s,",
-		       (unsigned long long)R.total_ms, (unsigned long long)R.downtime_ms,
-		       R.hash_ok ? "true" : "false");
-		printf("\"dst_progress\":%s,\"src_alive\":%s,\"classify_vs_memcpy_x1000\":%llu}\n",
-		       R.dst_progress ? "true" : "false", R.src_alive ? "true" : "false",
-		       (unsigned long long)R.classify_x1000);
-	}
-	return rc;
+	return print_result(&R, rc);
 }
