@@ -14,6 +14,9 @@
 #                   guest slowdown, recall and precision (about 3 minutes)
 #   make bench-precopy       pre-copy migration: bytes, convergence and
 #                   rounds against a QEMU-style baseline, classify speed
+#   make bench-postcopy      post-copy faults with no / guest-physical /
+#                   guest-virtual prefetch; restore lazy / working set /
+#                   resident: time to first useful work
 #   make clean
 #
 # KDIR defaults to the running kernel's build tree, else the newest Debian
@@ -91,7 +94,7 @@ clean:
 	rm -rf $(BUILD_DIR)
 
 help:
-	@sed -n '3,21p' Makefile
+	@sed -n '3,24p' Makefile
 
 # make bench-temperature: boot the test kernel and run the page temperature
 # benchmark (tools/testing/bench/temperature_bench.c) on one VM; the last
@@ -149,5 +152,37 @@ bench-precopy-run:
 		exit 1; \
 	fi; \
 	[ $$rc -eq 0 ] || echo "bench-precopy: run-vm.sh exited $$rc" >&2; \
+	echo "$$line"; \
+	exit $$rc
+
+# make bench-postcopy: boot the test kernel and run one guest and trace
+# (workload chase) post-copy with no prefetch, guest-physical and kvmmig's
+# guest-virtual prefetch, then save it and restore it lazily, working set
+# first and fully resident (tools/testing/bench/postcopy_bench.sh, driving
+# tools/kvmmig-migrate); the last line is its result line,
+# "postcopy: faults_vs_none=... faults_vs_gpa=... precision=...
+# restore_speedup=... restore_vs_resident=...".
+.PHONY: bench-postcopy bench-postcopy-run
+
+bench-postcopy: deps
+	@$(MAKE) --no-print-directory bench-postcopy-run
+
+bench-postcopy-run:
+	$(MAKE) -C $(TEST_KDIR) M=$(CURDIR) modules
+	$(MAKE) -C tools/kvmmig-migrate
+	@rm -rf $(BUILD_DIR)/postcopy-payload && mkdir -p $(BUILD_DIR)/postcopy-payload
+	@cp $(TESTBED)/guest-program.sh $(BUILD_DIR)/postcopy-payload/run.sh
+	@echo postcopy_bench.sh >$(BUILD_DIR)/postcopy-payload/program
+	@cp kvmmig.ko tools/testing/bench/postcopy_bench.sh \
+		$(BUILD_DIR)/kvmmig-migrate/kvmmig-migrate $(BUILD_DIR)/postcopy-payload/
+	@rc=0; $(TESTBED)/run-vm.sh --kver $(TEST_KVER) --payload $(BUILD_DIR)/postcopy-payload \
+		--out $(BUILD_DIR)/postcopy-vm --timeout 1500 || rc=$$?; \
+	line=$$(tr -d '\r' <$(BUILD_DIR)/postcopy-vm/output.log 2>/dev/null | \
+		grep -a '^postcopy: faults_vs_none=' | tail -n 1); \
+	if [ -z "$$line" ]; then \
+		echo "bench-postcopy: no result line in $(BUILD_DIR)/postcopy-vm/output.log" >&2; \
+		exit 1; \
+	fi; \
+	[ $$rc -eq 0 ] || echo "bench-postcopy: run-vm.sh exited $$rc" >&2; \
 	echo "$$line"; \
 	exit $$rc

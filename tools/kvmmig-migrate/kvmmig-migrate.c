@@ -948,6 +948,32 @@ static int pc_load_file(struct pc *pc, uint64_t p, uint8_t *buf)
 	return 0;
 }
 
+/* Restore, before the vCPUs run: data pages [@p, @p + @k) in one read and copy. */
+static int pc_load_run(struct pc *pc, uint64_t p, uint64_t k, uint8_t *buf)
+{
+	struct uffdio_copy c = {
+		.dst = (unsigned long)(pc->m->data_hva + p * PAGE),
+		.src = (unsigned long)buf, .len = k * PAGE,
+	};
+
+	if (pread(pc->file, buf, k * PAGE, pc->data_off + p * PAGE) != (ssize_t)(k * PAGE))
+		return -1;
+	for (uint64_t i = 0; i < k; i++) {
+		TEST_ASSERT(!bit_set(pc->done, p + i), "working set page %llu twice",
+			    (unsigned long long)(p + i));
+		__atomic_add_fetch(&pc->hash, page_hash(DATA_GFN + p + i, buf + i * PAGE),
+				   __ATOMIC_RELAXED);
+		bit_set(pc->have, DATA_GFN + p + i);
+	}
+	if (ioctl(pc->uffd, UFFDIO_COPY, &c)) {
+		msg("kvmmig-migrate: UFFDIO_COPY of %llu pages: %s\n", (unsigned long long)k,
+		    strerror(errno));
+		return -1;
+	}
+	__atomic_add_fetch(&pc->placed_data, k, __ATOMIC_ACQ_REL);
+	return 0;
+}
+
 /*
  * Prefetch list for a fault on data page @p: the module's (guest-virtual
  * neighbours, or with --prefetch gpa the guest-physical ones), filtered
@@ -1520,6 +1546,8 @@ static int source_postcopy(struct src_state *s, uint64_t *need, int *lost, uint6
 
 	(void)rc;
 	TEST_ASSERT(bg && sent && map && canon, "oom");
+	/* requests and answers are small: no Nagle delay */
+	setsockopt(s->sock, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 }, sizeof(int));
 	/* slot 0, whole */
 	for (uint64_t g = 0; g < m->slot0_pages; g++)
 		s->gfns[n++] = g;
@@ -1663,6 +1691,7 @@ static int source_postcopy(struct src_state *s, uint64_t *need, int *lost, uint6
 				goto lost;
 			s->res.pages_data += k;
 			if (o.kill_src_in_postcopy && ++served >= (uint64_t)o.kill_src_in_postcopy) {
+				/* fault injection: after N answers or background batches */
 				msg("kvmmig-migrate: fault injection: killing the source in post-copy, after %llu requests\n",
 				    (unsigned long long)served);
 				raise(SIGKILL);
@@ -1684,6 +1713,11 @@ static int source_postcopy(struct src_state *s, uint64_t *need, int *lost, uint6
 				  send_all(s->sock, s->data, (uint64_t)k * PAGE)))
 				goto lost;
 			s->res.pages_data += k;
+			if (o.kill_src_in_postcopy && ++served >= (uint64_t)o.kill_src_in_postcopy) {
+				msg("kvmmig-migrate: fault injection: killing the source in post-copy, after %llu answers / batches\n",
+				    (unsigned long long)served);
+				raise(SIGKILL);
+			}
 		}
 	}
 	goto out;
@@ -1901,7 +1935,7 @@ static int source_main(int sock, int resfd, pid_t dst_pid)
 			break;
 		}
 		/* converged: the rest fits the allowed downtime */
-		if (rate && remaining * 1000 / rate <= (uint64_t)o.downtime_ms) {
+		if (!o.postcopy && rate && remaining * 1000 / rate <= (uint64_t)o.downtime_ms) {
 			t_stop = now_ns();
 			vcpus_stop(m, 0);
 			t_stopped = now_ns();
@@ -2053,6 +2087,7 @@ static int dest_postcopy(struct vmm *m, struct pc *pc, int sock, int resfd, uint
 	int work_seen = 0, bg_sent = !o.bg_after_work;
 
 	pc->sock = sock;
+	setsockopt(sock, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 }, sizeof(int));
 	pc_fill_set(pc);
 	pc_hash_known(pc);
 	if (send_hdr(sock, W_ACK_RECEIVED, 0, 0))
@@ -2527,8 +2562,7 @@ static int restore_main(void)
 	struct result res = { .valid = 1 };
 	struct pc *pc;
 	struct wpage *map;
-	uint64_t *wsg, t0, t_work = 0, deadline;
-	uint8_t *buf = aligned_alloc(PAGE, PAGE);
+	uint64_t *wsg, t0, t_work = 0, deadline, t_hash;
 	int fd = open(o.restore, O_RDONLY | O_CLOEXEC), work_seen = 0, bg_started;
 
 	if (fd < 0 || pread(fd, &hd, sizeof(hd), 0) != sizeof(hd) || hd.magic != SAVE_MAGIC ||
@@ -2598,26 +2632,40 @@ static int restore_main(void)
 		for (uint64_t p = 0; p < m->npages; p++)
 			if (pc->cls[p] == PG_PATTERN)
 				fill_pattern(m->data_hva + p * PAGE, pc->val[p]);
+		/* verification, not restore work: off the clock */
+		t_hash = now_ns();
 		pc->hash = ram_phash(m);
+		t0 += now_ns() - t_hash;
 		pc->placed_data = pc->need_data;
 	} else {
 		if (pc_register(pc))
 			return 5;
 		pc_fill_set(pc);
+		t_hash = now_ns();
 		pc_hash_known(pc);
+		t0 += now_ns() - t_hash;
 		if (o.restore_mode == RM_WS) {
-			for (uint64_t i = 0; i < hd.nr_ws; i++) {
-				uint64_t p = wsg[i];
+			/* the working set (ascending): runs of data pages in one read and copy */
+			uint8_t *run = aligned_alloc(PAGE, 64 * PAGE);
 
-				if (p >= m->npages)
+			TEST_ASSERT(run, "oom");
+			for (uint64_t i = 0; i < hd.nr_ws;) {
+				uint64_t p = wsg[i], k = 1;
+
+				if (p >= m->npages || pc->cls[p] != PG_DATA) {
+					if (p < m->npages)
+						pc_fill_local(pc, p);
+					i++;
 					continue;
-				if (pc->cls[p] == PG_DATA) {
-					if (pc_load_file(pc, p, buf))
-						goto io;
-				} else {
-					pc_fill_local(pc, p);
 				}
+				while (i + k < hd.nr_ws && k < 64 && wsg[i + k] == p + k &&
+				       pc->cls[p + k] == PG_DATA)
+					k++;
+				if (pc_load_run(pc, p, k, run))
+					goto io;
+				i += k;
 			}
+			free(run);
 			res.ws_pages = hd.nr_ws;
 		}
 		pthread_create(&pc->fault_thread, NULL, pc_fault_thread, pc);

@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Post-copy migration and save / restore in the test kernel, end to end:
+ * each case runs the reference VMM (tools/kvmmig-migrate) on a small guest
+ * and reads its exit status and JSON summary (vmm_run.h).  Post-copy: the
+ * destination resumes the guest at once, its guest RAM registered with
+ * userfaultfd, and pulls missing pages from the source (with a prefetch
+ * list) while a background pass sends the rest; zero, pattern and
+ * duplicate pages are filled locally on first touch.  The RAM check is a
+ * page hash of what arrived against the source's stopped RAM.  Save /
+ * restore: the image holds the vCPU state, every page (zero and pattern
+ * pages as metadata) and the working set; restore loads it lazily, working
+ * set first, or all before the guest runs.  The guests are small (16 MiB)
+ * to keep the time down under TCG.
+ */
+#include "vmm_run.h"
+
+#define CHASE_PAGES	(16 * 256 / 4)	/* structure pages of the 16 MiB chase guest */
+
+#define EXPECT_MIGRATED(res) do {					\
+	const struct mig_result *_r = (res);				\
+									\
+	ASSERT_EQ(0, _r->status);					\
+	EXPECT_TRUE(json_str_is(_r, "outcome", "converged"));		\
+	EXPECT_TRUE(json_true(_r, "hash_ok"));				\
+	EXPECT_TRUE(json_true(_r, "dst_progress"));			\
+} while (0)
+
+FIXTURE(pc) {
+	int unused;
+};
+
+FIXTURE_SETUP(pc)
+{
+}
+
+FIXTURE_TEARDOWN(pc)
+{
+}
+
+/*
+ * The guest chasing pointers through a structure contiguous in
+ * guest-virtual memory, on scattered guest-physical pages: pure post-copy
+ * with kvmmig's guest-virtual prefetch.  The background pass waits until
+ * the guest walked the whole structure once, so every structure page is
+ * reached by a fault or a prefetch: at most one fault each.
+ */
+TEST_F_TIMEOUT(pc, chase_postcopy, 280)
+{
+	static const char *const args[] = { "--workload", "chase", "--vcpus", "1",
+					    "--mem-mib", "16", "--postcopy", "--prefetch", "gva",
+					    "--postcopy-bg", "after-work", NULL };
+	struct mig_result r;
+
+	run_migrate(&r, args);
+	EXPECT_MIGRATED(&r);
+	EXPECT_TRUE(json_true(&r, "postcopy"));
+	EXPECT_GT(json_int(&r, "work_faults"), 0);
+	EXPECT_LE(json_int(&r, "work_faults"), CHASE_PAGES + 16);
+	printf("# faults until one pass: %lld, prefetched %lld (trace pages %lld)\n",
+	       json_int(&r, "work_faults"), json_int(&r, "prefetch_vmm"),
+	       json_int(&r, "prefetch_vmm_trace"));
+}
+
+/*
+ * A mixed guest (zero, pattern, duplicate and data pages, a written hot
+ * set) on two vCPUs, pure post-copy with guest-physical prefetch: the
+ * prefetch lists hold zero / pattern / duplicate neighbours, which are
+ * filled locally (deferred fill), never fetched.
+ */
+TEST_F_TIMEOUT(pc, busy_postcopy, 280)
+{
+	static const char *const args[] = { "--workload", "busy", "--vcpus", "2",
+					    "--mem-mib", "16", "--postcopy", "--prefetch", "gpa",
+					    NULL };
+	struct mig_result r;
+
+	run_migrate(&r, args);
+	EXPECT_MIGRATED(&r);
+	EXPECT_EQ(0, json_int(&r, "rounds"));
+	EXPECT_GT(json_int(&r, "pages_zero") + json_int(&r, "pages_pattern") +
+		  json_int(&r, "pages_dup"), 0);
+	EXPECT_GT(json_int(&r, "faults"), 0);
+	EXPECT_GT(json_int(&r, "local_fills"), 0);
+}
+
+/* Hybrid: two pre-copy rounds, then the dirty rest post-copy. */
+TEST_F_TIMEOUT(pc, busy_hybrid, 280)
+{
+	static const char *const args[] = { "--workload", "busy", "--vcpus", "2",
+					    "--mem-mib", "16", "--postcopy",
+					    "--precopy-rounds", "2", NULL };
+	struct mig_result r;
+
+	run_migrate(&r, args);
+	EXPECT_MIGRATED(&r);
+	EXPECT_EQ(2, json_int(&r, "rounds"));
+	EXPECT_TRUE(json_true(&r, "postcopy"));
+}
+
+/*
+ * The source dies during post-copy (after answering 20 page requests):
+ * the destination notices the dead connection, reports the source lost
+ * (exit 4) and exits with its vCPUs waiting on missing pages: no hang,
+ * and never a guest running past a page it does not have.
+ */
+TEST_F_TIMEOUT(pc, source_killed_in_postcopy, 280)
+{
+	static const char *const args[] = { "--workload", "chase", "--vcpus", "1",
+					    "--mem-mib", "16", "--postcopy",
+					    "--postcopy-bg", "after-work",
+					    "--kill-src-in-postcopy", "20", NULL };
+	struct mig_result r;
+
+	run_migrate(&r, args);
+	ASSERT_EQ(4, r.status);
+	EXPECT_TRUE(json_str_is(&r, "outcome", "src_lost"));
+	EXPECT_FALSE(json_true(&r, "dst_progress"));
+	EXPECT_FALSE(json_true(&r, "hash_ok"));
+	EXPECT_GE(json_int(&r, "faults"), 20);
+}
+
+/* Save, then restore the image in each mode: equal page hash, guest runs. */
+TEST_F_TIMEOUT(pc, save_restore, 280)
+{
+	static const char img[] = "/tmp/kvmmig-postcopy-test.img";
+	static const char *const save[] = { "--workload", "chase", "--vcpus", "1",
+					    "--mem-mib", "16", "--save", img,
+					    "--save-after-ms", "2000", NULL };
+	static const char *const modes[] = { "lazy", "ws", "resident" };
+	struct mig_result r;
+
+	unlink(img);
+	run_migrate(&r, save);
+	ASSERT_EQ(0, r.status);
+	EXPECT_EQ(CHASE_PAGES * 4, json_int(&r, "pages_data"));
+	for (int i = 0; i < 3; i++) {
+		const char *const args[] = { "--restore", img, "--restore-mode", modes[i],
+					     NULL };
+
+		run_migrate(&r, args);
+		EXPECT_MIGRATED(&r);
+		EXPECT_TRUE(json_str_is(&r, "restore_mode", modes[i]));
+		if (i == 0)	/* lazy: every structure page faulted in */
+			EXPECT_GE(json_int(&r, "work_faults"), CHASE_PAGES);
+		if (i == 2)
+			EXPECT_EQ(0, json_int(&r, "faults"));
+	}
+	unlink(img);
+}
+
+/* A save file that is not one: refused, nothing runs. */
+TEST_F_TIMEOUT(pc, restore_bad_file, 60)
+{
+	static const char img[] = "/tmp/kvmmig-postcopy-bad.img";
+	static const char *const args[] = { "--restore", img, NULL };
+	struct mig_result r;
+	int fd = open(img, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(6, write(fd, "junk!\n", 6));
+	close(fd);
+	run_migrate(&r, args);
+	EXPECT_EQ(5, r.status);
+	unlink(img);
+}
+
+TEST_HARNESS_MAIN
