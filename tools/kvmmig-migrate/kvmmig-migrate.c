@@ -109,15 +109,17 @@ static struct opts {
 	.prefetch_window = 8, .work_units = 1, .save_after_ms = 3000, .ws_min_level = 2 };
 
 /* ---- wire format (source -> destination) ---- */
+/*
+ * Post-copy adds: W_PC_BEGIN (arg: data pages the destination does not
+ * hold), W_PC_MAP (count struct wpage: the class of each of them; DUP:
+ * value = the canonical page's gfn), W_PC_GO (arg: page hash of the
+ * source's RAM at the stop point); destination -> source: W_REQ (count
+ * gfns, the faulting one last), W_BG_START (start the background pass),
+ * W_PC_DONE (every page arrived).
+ */
 enum { W_PAGES = 1, W_STATE, W_DONE, W_ACK_RECEIVED, W_REPORT, W_CANCEL, W_HASH,
-       /* post-copy */
-       W_PC_BEGIN,	/* arg: data pages the destination does not hold */
-       W_PC_MAP,	/* count struct wpage: class of each of them (DUP: value = canonical gfn) */
-       W_PC_GO,		/* arg: page hash (phash) of the source's RAM at the stop point */
-       W_REQ,		/* destination -> source: count gfns, the faulting one last */
-       W_BG_START,	/* destination -> source: start the background pass */
-       W_PC_DONE,	/* destination -> source: every page arrived */
-};
+	W_PC_BEGIN, W_PC_MAP, W_PC_GO, W_REQ, W_BG_START, W_PC_DONE };
+
 /* wire page classes: KVMMIG_CLASS_DATA/ZERO/PATTERN/DUP, plus: */
 #define W_CLASS_DSTORE	16	/* contents in the datastore file */
 #define W_CLASS_FREE	17	/* post-copy map, save file: free in the guest's view */
@@ -690,7 +692,7 @@ struct pc {
 	uint64_t need_data, placed_data;
 	uint64_t hash;
 	uint64_t faults, msgs, local, prefetched, prefetched_useful, requested_pages;
-	volatile int lost, stop;
+	int lost, stop;		/* READ_ONCE / WRITE_ONCE */
 	int no_prefetch_msg;
 	pthread_mutex_t send_lock;
 	pthread_t fault_thread, aux_thread;
@@ -796,7 +798,7 @@ static void pc_fill_local(struct pc *pc, uint64_t p)
 	struct vmm *m = pc->m;
 	int cls = pc->cls[p];
 	uint64_t v = pc->val[p];
-	uint8_t buf[PAGE] __attribute__((aligned(64)));
+	uint8_t buf[PAGE];
 
 	if (bit_test(pc->done, p))
 		return;
@@ -874,9 +876,10 @@ static void pc_fill_set(struct pc *pc)
 						 .nr_pages = n, .pages_ptr = (unsigned long)fp };
 
 			if (ioctl(m->session, KVMMIG_FILL, &f)) {
-				msg("kvmmig-migrate: KVMMIG_FILL SET: %s%s: deferred fill from the VMM's own table\n",
+				msg("kvmmig-migrate: KVMMIG_FILL SET: %s%s: %s\n",
 				    strerror(errno),
-				    errno == ENOTTY ? " (not in this module yet)" : "");
+				    errno == ENOTTY ? " (not in this module yet)" : "",
+				    "deferred fill from the VMM's own table");
 				pc->use_fill = 0;
 			} else {
 				flagged = f.nr_flagged;
@@ -895,7 +898,7 @@ static void pc_fill_set(struct pc *pc)
 static void pc_hash_known(struct pc *pc)
 {
 	struct vmm *m = pc->m;
-	uint8_t buf[PAGE] __attribute__((aligned(64)));
+	uint8_t buf[PAGE];
 	uint64_t h = 0;
 
 	for (uint64_t g = 0; g < m->slot0_pages; g++)
@@ -1025,7 +1028,7 @@ static void pc_fault(struct pc *pc, uint64_t addr)
 	struct vmm *m = pc->m;
 	uint64_t p = (addr - (uint64_t)m->data_hva) / PAGE;
 	uint64_t list[2 * KVMMIG_PREFETCH_MAX_WINDOW + 1], req[2 * KVMMIG_PREFETCH_MAX_WINDOW + 1];
-	uint8_t buf[PAGE] __attribute__((aligned(64)));
+	uint8_t buf[PAGE];
 	uint32_t n, k = 0;
 
 	if (p >= m->npages)
@@ -1079,7 +1082,7 @@ static void *pc_fault_thread(void *arg)
 {
 	struct pc *pc = arg;
 
-	while (!pc->stop && !pc->lost) {
+	while (!READ_ONCE(pc->stop) && !READ_ONCE(pc->lost)) {
 		struct pollfd pf = { .fd = pc->uffd, .events = POLLIN };
 		struct uffd_msg um;
 
@@ -1103,7 +1106,7 @@ static void *pc_recv_thread(void *arg)
 	struct whdr h;
 
 	TEST_ASSERT(wp && data, "oom");
-	while (!pc->stop) {
+	while (!READ_ONCE(pc->stop)) {
 		uint32_t di = 0;
 
 		if (recv_all(pc->sock, &h, sizeof(h)) || h.type != W_PAGES ||
@@ -1121,8 +1124,8 @@ static void *pc_recv_thread(void *arg)
 		}
 	}
 bad:
-	if (!pc->stop) {
-		pc->lost = 1;
+	if (!READ_ONCE(pc->stop)) {
+		WRITE_ONCE(pc->lost, 1);
 		dbg("destination: post-copy stream ended (type %u)\n", h.type);
 	}
 	free(wp);
@@ -1137,7 +1140,8 @@ static void *pc_bg_file_thread(void *arg)
 	uint8_t *buf = aligned_alloc(PAGE, PAGE);
 
 	setpriority(PRIO_PROCESS, syscall(SYS_gettid), 10);
-	for (uint64_t p = 0; p < pc->m->npages && !pc->stop && !pc->lost; p++)
+	for (uint64_t p = 0; p < pc->m->npages && !READ_ONCE(pc->stop) && !READ_ONCE(pc->lost);
+	     p++)
 		if (pc->cls[p] == PG_DATA && !bit_test(pc->done, p))
 			pc_load_file(pc, p, buf);
 	free(buf);
@@ -1209,7 +1213,7 @@ static int work_done(struct vmm *m, const uint64_t *c0)
 
 static void pc_stop_threads(struct pc *pc)
 {
-	pc->stop = 1;
+	WRITE_ONCE(pc->stop, 1);
 	if (pc->have_fault_thread)
 		pthread_join(pc->fault_thread, NULL);
 	if (pc->have_aux_thread)
@@ -1682,7 +1686,8 @@ static int source_postcopy(struct src_state *s, uint64_t *need, int *lost, uint6
 				    (sent[p / 64] >> (p % 64) & 1))
 					continue;
 				sent[p / 64] |= 1ull << (p % 64);
-				s->wp[k] = (struct wpage){ .gfn = req[i], .class = KVMMIG_CLASS_DATA };
+				s->wp[k] = (struct wpage){ .gfn = req[i],
+							   .class = KVMMIG_CLASS_DATA };
 				memcpy(s->data + (uint64_t)k++ * PAGE, gfn_hva(m, req[i]), PAGE);
 			}
 			if (k && (send_hdr(s->sock, W_PAGES, k, k) ||
@@ -1690,9 +1695,11 @@ static int source_postcopy(struct src_state *s, uint64_t *need, int *lost, uint6
 				  send_all(s->sock, s->data, (uint64_t)k * PAGE)))
 				goto lost;
 			s->res.pages_data += k;
-			if (o.kill_src_in_postcopy && ++served >= (uint64_t)o.kill_src_in_postcopy) {
+			if (o.kill_src_in_postcopy &&
+			    ++served >= (uint64_t)o.kill_src_in_postcopy) {
 				/* fault injection: after N answers or background batches */
-				msg("kvmmig-migrate: fault injection: killing the source in post-copy, after %llu requests\n",
+				msg("kvmmig-migrate: fault injection: %s, after %llu requests\n",
+				    "killing the source in post-copy",
 				    (unsigned long long)served);
 				raise(SIGKILL);
 			}
@@ -1713,9 +1720,11 @@ static int source_postcopy(struct src_state *s, uint64_t *need, int *lost, uint6
 				  send_all(s->sock, s->data, (uint64_t)k * PAGE)))
 				goto lost;
 			s->res.pages_data += k;
-			if (o.kill_src_in_postcopy && ++served >= (uint64_t)o.kill_src_in_postcopy) {
-				msg("kvmmig-migrate: fault injection: killing the source in post-copy, after %llu answers / batches\n",
-				    (unsigned long long)served);
+			if (o.kill_src_in_postcopy &&
+			    ++served >= (uint64_t)o.kill_src_in_postcopy) {
+				msg("kvmmig-migrate: fault injection: %s, after %llu %s\n",
+				    "killing the source in post-copy",
+				    (unsigned long long)served, "answers / batches");
 				raise(SIGKILL);
 			}
 		}
@@ -1981,13 +1990,15 @@ postcopy:
 		if (lost) {
 			/* the guest ran on the destination: neither side can go on */
 			migration_end(s, KVMMIG_OUTCOME_FAILED, 0);
-			msg("kvmmig-migrate: destination lost during post-copy: the guest is gone\n");
+			msg("kvmmig-migrate: destination lost during post-copy: %s\n",
+			    "the guest is gone");
 			s->res.outcome = OUT_DEST_LOST;
 			rc = 3;
 		} else {
 			s->res.hash_ok = dr.hash_ok;
 			s->res.dst_progress = dr.dst_progress;
-			s->res.outcome = dr.hash_ok && dr.dst_progress ? OUT_CONVERGED : OUT_MISMATCH;
+			s->res.outcome = dr.hash_ok && dr.dst_progress ? OUT_CONVERGED :
+					 OUT_MISMATCH;
 			rc = s->res.outcome == OUT_CONVERGED ? 0 : 1;
 		}
 	} else if (!converged || lost || rc) {
@@ -2106,7 +2117,7 @@ static int dest_postcopy(struct vmm *m, struct pc *pc, int sock, int resfd, uint
 	for (;;) {
 		uint64_t t = now_ns();
 
-		if (pc->lost)
+		if (READ_ONCE(pc->lost))
 			goto lost;
 		if (!work_seen && work_done(m, c0)) {
 			work_seen = 1;
@@ -2116,7 +2127,8 @@ static int dest_postcopy(struct vmm *m, struct pc *pc, int sock, int resfd, uint
 		}
 		if (!bg_sent && (work_seen || t - t_resume > 120 * 1000000000ull)) {
 			if (!work_seen)
-				msg("kvmmig-migrate: destination: no useful work after 120 s; background pass starts\n");
+				msg("kvmmig-migrate: destination: %s\n",
+				    "no useful work after 120 s; background pass starts");
 			bg_sent = 1;
 			if (pc_send(pc, W_BG_START, 0, 0, NULL, 0))
 				goto lost;
@@ -2146,16 +2158,18 @@ static int dest_postcopy(struct vmm *m, struct pc *pc, int sock, int resfd, uint
 	shutdown(sock, SHUT_RD);	/* ends the receive thread */
 	res.hash_ok = __atomic_load_n(&pc->hash, __ATOMIC_ACQUIRE) == src_hash;
 	if (!res.hash_ok)
-		msg("kvmmig-migrate: PAGE HASH MISMATCH after post-copy: source 0x%llx, destination 0x%llx\n",
-		    (unsigned long long)src_hash, (unsigned long long)pc->hash);
+		msg("kvmmig-migrate: PAGE HASH MISMATCH after post-copy: %s 0x%llx, %s 0x%llx\n",
+		    "source",
+		    (unsigned long long)src_hash, "destination", (unsigned long long)pc->hash);
 	res.dst_progress = progress_check(m);
 	if (!res.dst_progress)
 		msg("kvmmig-migrate: destination: guest counters do not advance\n");
 	res.outcome = res.hash_ok && res.dst_progress ? OUT_CONVERGED : OUT_MISMATCH;
 	if (!o.quiet)
-		printf("post-copy: %llu faults (%llu uffd messages, %llu filled locally), %llu pages requested, %llu prefetched, %llu ms\n",
+		printf("post-copy: %llu faults (msgs %llu, %llu %s), %s %llu, %s %llu, %llu ms\n",
 		       (unsigned long long)res.pc_faults, (unsigned long long)res.uffd_msgs,
-		       (unsigned long long)res.local_fills, (unsigned long long)res.pages_requested,
+		       (unsigned long long)res.local_fills, "filled locally", "pages requested",
+		       (unsigned long long)res.pages_requested, "prefetched",
 		       (unsigned long long)res.prefetch_vmm, (unsigned long long)res.pc_ms);
 	pc_send(pc, W_REPORT, 0, 0, &res, sizeof(res));
 	if (write(resfd, &res, sizeof(res)) != sizeof(res))
@@ -2166,9 +2180,11 @@ static int dest_postcopy(struct vmm *m, struct pc *pc, int sock, int resfd, uint
 	close(sock);
 	return res.outcome == OUT_CONVERGED ? 0 : 1;
 lost:
-	msg("kvmmig-migrate: destination: source lost during post-copy, %llu of %llu data pages missing: guest paused (no vCPU runs past a missing page), not resumed\n",
+	msg("kvmmig-migrate: destination: %s, %llu of %llu data pages %s\n",
+	    "source lost during post-copy",
 	    (unsigned long long)(pc->need_data - placed_data(pc)),
-	    (unsigned long long)pc->need_data);
+	    (unsigned long long)pc->need_data,
+	    "missing: guest paused (no vCPU runs past a missing page), not resumed");
 	res.outcome = OUT_SRC_LOST;
 	res.pc_faults = pc->faults;
 	if (write(resfd, &res, sizeof(res)) != sizeof(res))
@@ -2541,11 +2557,11 @@ static int save_main(void)
 	res.hash_ok = 1;
 	res.outcome = OUT_CONVERGED;
 	if (!o.quiet)
-		printf("saved to %s: %llu data pages, %llu zero, %llu pattern, %llu free; working set %llu pages (%llu hot, %llu faulted)\n",
-		       o.save, (unsigned long long)res.pages_data, (unsigned long long)res.pages_zero,
+		printf("saved to %s: data %llu, zero %llu, pattern %llu, free %llu; %s %llu\n",
+		       o.save, (unsigned long long)res.pages_data,
+		       (unsigned long long)res.pages_zero,
 		       (unsigned long long)res.pages_pattern, (unsigned long long)res.pages_free,
-		       (unsigned long long)nws, (unsigned long long)ws.nr_hot,
-		       (unsigned long long)ws.nr_faulted);
+		       "working set pages", (unsigned long long)nws);
 	vcpus_join(m);
 	close(m->session);
 	kvm_vm_free(m->vm);
@@ -2682,7 +2698,7 @@ static int restore_main(void)
 	for (;;) {
 		uint64_t t = now_ns();
 
-		if (pc->lost)
+		if (READ_ONCE(pc->lost))
 			goto io;
 		if (!work_seen && work_done(m, hd.counter)) {
 			work_seen = 1;
@@ -2716,14 +2732,16 @@ static int restore_main(void)
 	res.hash_ok = placed_data(pc) >= pc->need_data &&
 		      __atomic_load_n(&pc->hash, __ATOMIC_ACQUIRE) == hd.phash;
 	if (!res.hash_ok)
-		msg("kvmmig-migrate: PAGE HASH MISMATCH after restore: saved 0x%llx, restored 0x%llx\n",
-		    (unsigned long long)hd.phash, (unsigned long long)pc->hash);
+		msg("kvmmig-migrate: PAGE HASH MISMATCH after restore: %s 0x%llx, %s 0x%llx\n",
+		    "saved",
+		    (unsigned long long)hd.phash, "restored", (unsigned long long)pc->hash);
 	res.dst_progress = work_seen && progress_check(m);
 	res.outcome = res.hash_ok && res.dst_progress ? OUT_CONVERGED : OUT_MISMATCH;
 	if (!o.quiet)
-		printf("restore (%s): first useful work after %llu ms, %llu faults, working set %llu pages, fully loaded after %llu ms\n",
+		printf("restore (%s): work after %llu ms, %llu faults, %s %llu, %s %llu ms\n",
 		       restore_name[o.restore_mode], (unsigned long long)res.work_ms,
-		       (unsigned long long)res.work_faults, (unsigned long long)res.ws_pages,
+		       (unsigned long long)res.work_faults, "working set pages",
+		       (unsigned long long)res.ws_pages, "fully loaded after",
 		       (unsigned long long)res.pc_ms);
 	vcpus_join(m);
 	pc_stop_threads(pc);
@@ -2758,9 +2776,10 @@ static int print_result(const struct result *R, int rc)
 		printf("%-22s %llu\n", "classify/memcpy x1000",
 		       (unsigned long long)R->classify_x1000);
 		if (o.postcopy || o.restore)
-			printf("%-22s %llu (uffd messages %llu, filled locally %llu), until the work: %llu in %llu ms\n",
+			printf("%-22s %llu (uffd msgs %llu, local %llu), %s %llu in %llu ms\n",
 			       "faults", (unsigned long long)R->pc_faults,
 			       (unsigned long long)R->uffd_msgs, (unsigned long long)R->local_fills,
+			       "until the work:",
 			       (unsigned long long)R->work_faults, (unsigned long long)R->work_ms);
 		printf("%-22s %d\n", "exit status", rc);
 	}
@@ -2793,8 +2812,10 @@ static int print_result(const struct result *R, int rc)
 		printf("\"work_faults\":%llu,\"work_ms\":%llu,\"pc_ms\":%llu,",
 		       (unsigned long long)R->work_faults, (unsigned long long)R->work_ms,
 		       (unsigned long long)R->pc_ms);
-		printf("\"pages_requested\":%llu,\"prefetch_vmm\":%llu,\"prefetch_vmm_trace\":%llu,",
-		       (unsigned long long)R->pages_requested, (unsigned long long)R->prefetch_vmm,
+		printf("\"pages_requested\":%llu,\"prefetch_vmm\":%llu,",
+		       (unsigned long long)R->pages_requested,
+		       (unsigned long long)R->prefetch_vmm);
+		printf("\"prefetch_vmm_trace\":%llu,",
 		       (unsigned long long)R->prefetch_vmm_useful);
 		printf("\"prefetch_issued\":%lld,\"prefetch_used\":%lld,\"ws_pages\":%llu}\n",
 		       R->prefetch_issued == ~0ull ? -1LL : (long long)R->prefetch_issued,

@@ -97,7 +97,7 @@ static inline bool json_true(const struct mig_result *r, const char *key)
 }
 
 static inline bool json_str_is(const struct mig_result *r, const char *key,
-			const char *want)
+			       const char *want)
 {
 	const char *v = json_val(r, key);
 
