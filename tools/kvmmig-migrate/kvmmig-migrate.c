@@ -106,7 +106,7 @@ static struct opts {
 	int kill_src_in_postcopy, restore_mode, work_units, save_after_ms, ws_min_level;
 	const char *save, *restore;
 } o = { .vcpus = 2, .mem_mib = 64, .max_rounds = 30, .downtime_ms = 300,
-	.prefetch_window = 8, .work_units = 1, .save_after_ms = 3000, .ws_min_level = 2 };
+	.prefetch_window = 8, .work_units = 1, .save_after_ms = 3000, .ws_min_level = 1 };
 
 /* ---- wire format (source -> destination) ---- */
 /*
