@@ -682,6 +682,7 @@ struct pc {
 	struct vmm *m;
 	int uffd, sock, file, use_fill;
 	uint64_t data_off;		/* restore: file offset of data page 0 */
+	const uint8_t *fmap;		/* restore: the file's data pages, mapped */
 	uint8_t *cls;			/* PG_* per data page */
 	uint64_t *val;			/* pattern word; DUP: canonical data page index */
 	uint8_t **canon;		/* cached contents of canonical pages */
@@ -938,9 +939,13 @@ static int pc_send(struct pc *pc, uint32_t type, uint32_t count, uint64_t arg,
 	return r ? -1 : 0;
 }
 
-/* Restore: data page @p from the file. */
+/* Restore: data page @p from the file (its mapping, else a read into @buf). */
 static int pc_load_file(struct pc *pc, uint64_t p, uint8_t *buf)
 {
+	if (pc->fmap) {
+		pc_place(pc, p, pc->fmap + p * PAGE);
+		return 0;
+	}
 	if (pread(pc->file, buf, PAGE, pc->data_off + p * PAGE) != (ssize_t)PAGE) {
 		msg("kvmmig-migrate: restore: reading page %llu: %s\n", (unsigned long long)p,
 		    strerror(errno));
@@ -959,8 +964,11 @@ static int pc_load_run(struct pc *pc, uint64_t p, uint64_t k, uint8_t *buf)
 		.src = (unsigned long)buf, .len = k * PAGE,
 	};
 
-	if (pread(pc->file, buf, k * PAGE, pc->data_off + p * PAGE) != (ssize_t)(k * PAGE))
+	if (pc->fmap)
+		buf = (uint8_t *)pc->fmap + p * PAGE;
+	else if (pread(pc->file, buf, k * PAGE, pc->data_off + p * PAGE) != (ssize_t)(k * PAGE))
 		return -1;
+	c.src = (unsigned long)buf;
 	for (uint64_t i = 0; i < k; i++) {
 		TEST_ASSERT(!bit_set(pc->done, p + i), "working set page %llu twice",
 			    (unsigned long long)(p + i));
@@ -2603,6 +2611,12 @@ static int restore_main(void)
 	pc = pc_alloc(m);
 	pc->file = fd;
 	pc->data_off = hd.off_data;
+	if (o.restore_mode != RM_RESIDENT) {
+		/* pages are copied into guest RAM straight from the page cache */
+		void *fm = mmap(NULL, m->npages * PAGE, PROT_READ, MAP_SHARED, fd, hd.off_data);
+
+		pc->fmap = fm == MAP_FAILED ? NULL : fm;
+	}
 	/* device state: vCPUs, slot 0 (guest code, page tables, struct gctl) */
 	if (pread(fd, m->slot0_hva, m->slot0_pages * PAGE, hd.off_slot0) !=
 	    (ssize_t)(m->slot0_pages * PAGE))
@@ -2687,9 +2701,13 @@ static int restore_main(void)
 		pthread_create(&pc->fault_thread, NULL, pc_fault_thread, pc);
 		pc->have_fault_thread = 1;
 	}
-	/* ws: the rest in the background at once; lazy: after the work */
-	bg_started = o.restore_mode != RM_LAZY;
-	if (o.restore_mode == RM_WS) {
+	/*
+	 * ws: the rest in the background at once (--background now) or once
+	 * the guest did its work; lazy: after the work
+	 */
+	bg_started = o.restore_mode == RM_RESIDENT ||
+		     (o.restore_mode == RM_WS && !o.bg_after_work);
+	if (bg_started && o.restore_mode == RM_WS) {
 		pthread_create(&pc->aux_thread, NULL, pc_bg_file_thread, pc);
 		pc->have_aux_thread = 1;
 	}
@@ -3004,6 +3022,7 @@ static void bad_usage(void)
 		"  [--kill-src-in-postcopy N]",
 		"  save / restore: --save FILE [--save-after-ms MS] [--ws-min-level L]",
 		"  | --restore FILE [--restore-mode lazy|ws|resident] [--work-units K]",
+		"  [--background now|after-work]",
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(lines); i++)
@@ -3032,7 +3051,8 @@ static void parse(int argc, char **argv)
 		{ "kill-src-at-round", 1, 0, 'S' }, { "json", 0, 0, 'j' }, { "quiet", 0, 0, 'q' },
 		{ "postcopy", 0, 0, 'P' }, { "precopy-rounds", 1, 0, 'R' },
 		{ "prefetch", 1, 0, 'f' }, { "prefetch-window", 1, 0, 'W' },
-		{ "postcopy-bg", 1, 0, 'B' }, { "work-units", 1, 0, 'u' },
+		{ "postcopy-bg", 1, 0, 'B' }, { "background", 1, 0, 'B' },
+		{ "work-units", 1, 0, 'u' },
 		{ "kill-src-in-postcopy", 1, 0, 'X' }, { "save", 1, 0, 's' },
 		{ "restore", 1, 0, 'L' }, { "restore-mode", 1, 0, 'l' },
 		{ "save-after-ms", 1, 0, 'a' }, { "ws-min-level", 1, 0, 'e' },
