@@ -693,7 +693,7 @@ struct pc {
 	uint64_t need_data, placed_data;
 	uint64_t hash;
 	uint64_t faults, msgs, local, prefetched, prefetched_useful, requested_pages;
-	int lost, stop;		/* READ_ONCE / WRITE_ONCE */
+	int lost, stop, recv_done;	/* READ_ONCE / WRITE_ONCE */
 	int no_prefetch_msg;
 	pthread_mutex_t send_lock;
 	pthread_t fault_thread, aux_thread;
@@ -1132,7 +1132,7 @@ static void *pc_recv_thread(void *arg)
 		}
 	}
 bad:
-	if (!READ_ONCE(pc->stop)) {
+	if (!READ_ONCE(pc->stop) && !READ_ONCE(pc->recv_done)) {
 		WRITE_ONCE(pc->lost, 1);
 		dbg("destination: post-copy stream ended (type %u)\n", h.type);
 	}
@@ -2163,7 +2163,9 @@ static int dest_postcopy(struct vmm *m, struct pc *pc, int sock, int resfd, uint
 	res.prefetch_used = mod_stat(m->session, "prefetch_used");
 	if (pc_send(pc, W_PC_DONE, 0, 0, NULL, 0))
 		goto lost;
-	shutdown(sock, SHUT_RD);	/* ends the receive thread */
+	/* every page is here: end the receive thread, not the fault thread */
+	WRITE_ONCE(pc->recv_done, 1);
+	shutdown(sock, SHUT_RD);
 	res.hash_ok = __atomic_load_n(&pc->hash, __ATOMIC_ACQUIRE) == src_hash;
 	if (!res.hash_ok)
 		msg("kvmmig-migrate: PAGE HASH MISMATCH after post-copy: %s 0x%llx, %s 0x%llx\n",
