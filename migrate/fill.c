@@ -117,6 +117,12 @@ static void kvmmig_fill_forget(struct kvmmig_fill_map *f, void *e)
 	kvmmig_fill_entry_free(e);
 }
 
+/**
+ * kvmmig_fill_init() - give a session its (empty) deferred-fill map
+ * @s: the session, at attach
+ *
+ * Return: 0 or -ENOMEM.
+ */
 int kvmmig_fill_init(struct kvmmig_session *s)
 {
 	struct kvmmig_fill_map *f;
@@ -148,6 +154,12 @@ static void kvmmig_fill_drop_all(struct kvmmig_fill_map *f)
 	f->nr_flagged = 0;
 }
 
+/**
+ * kvmmig_fill_destroy() - free the session's records and map
+ * @s: the session, when its structure is freed (no call can run)
+ *
+ * Accepts a map kvmmig_fill_init() never made.
+ */
 void kvmmig_fill_destroy(struct kvmmig_session *s)
 {
 	struct kvmmig_fill_map *f = s->fill;
@@ -367,6 +379,7 @@ static int kvmmig_fill_set(struct kvmmig_session *s, struct kvmmig_fill *a,
 	if (!ret) {
 		ret = kvmmig_fill_commit(f, p, a->nr_pages, ent);
 		a->nr_flagged = f->nr_flagged;
+		kvmmig_stat_set(s, KVMMIG_STAT_FILL_FLAGGED, f->nr_flagged);
 		mutex_unlock(&f->lock);
 	}
 	if (!ret) {
@@ -409,8 +422,17 @@ static void kvmmig_fill_op_locked(struct kvmmig_session *s,
 	if (a->flags & KVMMIG_FILL_DONE)
 		kvmmig_stat_add(s, KVMMIG_STAT_FILL_DONE, dropped);
 	a->nr_flagged = f->nr_flagged;
+	kvmmig_stat_set(s, KVMMIG_STAT_FILL_FLAGGED, f->nr_flagged);
 }
 
+/**
+ * kvmmig_ioctl_fill() - KVMMIG_FILL
+ * @s: the session
+ * @uarg: the caller's struct kvmmig_fill
+ *
+ * Return: 0, -EINVAL for bad arguments or a bad SET entry (nothing
+ * recorded), -EFAULT, -ENOMEM (nothing recorded) or -EINTR when killed.
+ */
 long kvmmig_ioctl_fill(struct kvmmig_session *s, struct kvmmig_fill __user *uarg)
 {
 	struct kvmmig_fill_page *p = NULL;
@@ -445,7 +467,6 @@ long kvmmig_ioctl_fill(struct kvmmig_session *s, struct kvmmig_fill __user *uarg
 	}
 	if (ret)
 		goto out;
-	kvmmig_stat_set(s, KVMMIG_STAT_FILL_FLAGGED, a.nr_flagged);
 	if ((a.flags & KVMMIG_FILL_GET) &&
 	    copy_to_user(u64_to_user_ptr(a.pages_ptr), p, len)) {
 		ret = -EFAULT;

@@ -43,6 +43,14 @@
 #define KVMMIG_WS_BUF		4096
 #define KVMMIG_WS_TRIES		3
 
+/**
+ * struct kvmmig_ws_call - the state of one KVMMIG_GET_WORKING_SET call
+ * @s: the session
+ * @a: the argument
+ * @faulted: the recently faulted frames (with KVMMIG_WS_FAULTED)
+ * @levels: one chunk's temperature levels
+ * @written: some frames were copied to the user
+ */
 struct kvmmig_ws_call {
 	struct kvmmig_session *s;
 	struct kvmmig_working_set *a;
@@ -147,6 +155,15 @@ static int kvmmig_ws_get_faulted(struct kvmmig_ws_call *c)
 	return 0;
 }
 
+/**
+ * kvmmig_ioctl_get_working_set() - KVMMIG_GET_WORKING_SET
+ * @s: the session
+ * @uarg: the caller's struct kvmmig_working_set
+ *
+ * Return: 0; -E2BIG with only @nr_gfns written when the set is larger
+ * than @max_gfns; -EAGAIN when it grew past @max_gfns while being written;
+ * -EINVAL, -EFAULT, -ENOMEM, or -EINTR when killed.
+ */
 long kvmmig_ioctl_get_working_set(struct kvmmig_session *s,
 				  struct kvmmig_working_set __user *uarg)
 {

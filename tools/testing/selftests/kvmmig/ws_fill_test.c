@@ -17,6 +17,8 @@
  * leaves no trace.
  */
 #include <signal.h>
+#include <linux/userfaultfd.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include "precopy_util.h"
@@ -379,7 +381,7 @@ TEST(fill_set_get_done)
 	/* page 3: the VMM wrote it; 4: wrote zeros; 5: read it; 6: pattern */
 	memset(fresh_hva(t, 3), 0x11, PAGE_4K);
 	memset(fresh_hva(t, 4), 0, PAGE_4K);
-	EXPECT_EQ(0, *(volatile uint64_t *)fresh_hva(t, 5));
+	EXPECT_EQ(0, READ_ONCE(*(uint64_t *)fresh_hva(t, 5)));
 	w = fresh_hva(t, 6);
 	for (i = 0; i < PAGE_4K / 8; i++)
 		w[i] = PAT;
@@ -487,6 +489,64 @@ TEST(fill_many)
 	EXPECT_EQ(0, out.nr_flagged);
 	EXPECT_EQ(DATA_PAGES, session_stat(t->session, "fill_done"));
 	free(p);
+	teardown(t);
+	free(t);
+}
+
+/*
+ * Guest RAM registered with userfaultfd (MISSING), as a post-copy
+ * destination has it: SET never faults (no handler runs here, so a fault
+ * would hang the call); missing pages hold zero, a page placed with
+ * UFFDIO_COPY holds what was copied, one placed with UFFDIO_ZEROPAGE zero.
+ */
+TEST(fill_userfaultfd)
+{
+	struct setup *t = calloc(1, sizeof(*t));
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
+	struct uffdio_copy copy = { 0 };
+	struct uffdio_zeropage zp = { 0 };
+	struct kvmmig_fill_page p[4], q[4];
+	struct kvmmig_fill out;
+	char *src = aligned_alloc(PAGE_4K, PAGE_4K);
+	int uffd, i;
+
+	setup(_metadata, t);
+	uffd = syscall(__NR_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	ASSERT_GE(uffd, 0);
+	ASSERT_EQ(0, ioctl(uffd, UFFDIO_API, &api));
+	reg.range.start = (__u64)(unsigned long)fresh_hva(t, 0);
+	reg.range.len = FRESH_PAGES * PAGE_4K;
+	ASSERT_EQ(0, ioctl(uffd, UFFDIO_REGISTER, &reg));
+	memset(src, 0x3c, PAGE_4K);
+	copy.dst = (__u64)(unsigned long)fresh_hva(t, 1);
+	copy.src = (__u64)(unsigned long)src;
+	copy.len = PAGE_4K;
+	ASSERT_EQ(0, ioctl(uffd, UFFDIO_COPY, &copy));
+	zp.range.start = (__u64)(unsigned long)fresh_hva(t, 2);
+	zp.range.len = PAGE_4K;
+	ASSERT_EQ(0, ioctl(uffd, UFFDIO_ZEROPAGE, &zp));
+
+	for (i = 0; i < 4; i++)
+		p[i] = fpage(FRESH_GFN + i, KVMMIG_CLASS_ZERO, 0);
+	p[3] = fpage(FRESH_GFN + 3, KVMMIG_CLASS_PATTERN, 0x3c3c3c3c3c3c3c3cULL);
+	ASSERT_EQ(0, fill(t->session, KVMMIG_FILL_SET, p, 4, &out));
+	/* 0: missing, 2: zero page; 1: copied data, 3: missing, not the pattern */
+	EXPECT_EQ(2, out.nr_unflagged);
+	EXPECT_EQ(2, out.nr_flagged);
+	memcpy(q, p, sizeof(q));
+	ASSERT_EQ(0, fill(t->session, KVMMIG_FILL_GET, q, 4, NULL));
+	EXPECT_EQ(KVMMIG_FILL_KNOWN, q[0].flags);
+	EXPECT_EQ(KVMMIG_FILL_KNOWN | KVMMIG_FILL_NEEDS_UPDATE, q[1].flags);
+	EXPECT_EQ(KVMMIG_FILL_KNOWN, q[2].flags);
+	EXPECT_EQ(KVMMIG_FILL_KNOWN | KVMMIG_FILL_NEEDS_UPDATE, q[3].flags);
+	/* the copied page with its own pattern: held, unflagged */
+	p[0] = fpage(FRESH_GFN + 1, KVMMIG_CLASS_PATTERN, 0x3c3c3c3c3c3c3c3cULL);
+	ASSERT_EQ(0, fill(t->session, KVMMIG_FILL_SET, p, 1, &out));
+	EXPECT_EQ(1, out.nr_unflagged);
+	EXPECT_EQ(1, out.nr_flagged);
+	close(uffd);
+	free(src);
 	teardown(t);
 	free(t);
 }
