@@ -24,9 +24,11 @@
  * returned as written.  @nr_gfns, @nr_hot and @nr_faulted describe what
  * was written.
  *
- * Locking: no kvmmig lock is held across the call.  kvm->srcu is held
- * while one chunk is looked up, scan.lock (inside kvmmig_scan_get_levels())
- * while its levels are read; neither is held across a user copy.
+ * Locking: no kvmmig lock is held across the call.  The fault records
+ * are copied once, first, by kvmmig_faults_snapshot() (which takes
+ * s->lock).  kvm->srcu is held while one chunk is looked up, scan.lock
+ * (inside kvmmig_scan_get_levels()) while its levels are read; none is
+ * held across a user copy or while another is taken.
  */
 #include <linux/kvm_host.h>
 #include <linux/mm.h>
