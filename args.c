@@ -320,4 +320,58 @@ int kvmmig_check_faults(const struct kvmmig_faults *a)
 
 /* --- issue 5: KVMMIG_GET_WORKING_SET and KVMMIG_FILL (mm/working_set.c, migrate/fill.c) --- */
 
+/*
+ * GET_WORKING_SET: @min_level is a level of the set's threshold, 1..
+ * KVMMIG_TEMP_NR_LEVELS (the last one leaves temperature out).
+ */
+int kvmmig_check_working_set(const struct kvmmig_working_set *a)
+{
+	if (a->size != sizeof(*a) || (a->flags & ~KVMMIG_WS_FLAGS))
+		return -EINVAL;
+	if (a->reserved0 || !kvmmig_all_zero(a->reserved, sizeof(a->reserved)))
+		return -EINVAL;
+	if (a->min_level < 1 || a->min_level > KVMMIG_TEMP_NR_LEVELS)
+		return -EINVAL;
+	if (a->max_gfns > KVMMIG_WS_MAX_GFNS)
+		return -EINVAL;
+	return 0;
+}
+
+/* FILL: exactly one operation; CLEAR takes no pages, the others 1..max. */
+int kvmmig_check_fill(const struct kvmmig_fill *a)
+{
+	if (a->size != sizeof(*a) || (a->flags & ~KVMMIG_FILL_FLAGS))
+		return -EINVAL;
+	if (hweight32(a->flags) != 1)
+		return -EINVAL;
+	if (a->reserved0 || !kvmmig_all_zero(a->reserved, sizeof(a->reserved)))
+		return -EINVAL;
+	if (a->flags & KVMMIG_FILL_CLEAR)
+		return a->nr_pages ? -EINVAL : 0;
+	if (!a->nr_pages || a->nr_pages > KVMMIG_FILL_MAX_PAGES)
+		return -EINVAL;
+	return 0;
+}
+
+/*
+ * One entry of FILL SET, before its frames are checked against the
+ * memslots: a class a page can be filled from, no flags, ZERO with value
+ * 0, and a DUP that is not its own canonical page.
+ */
+int kvmmig_check_fill_page(const struct kvmmig_fill_page *p)
+{
+	if (p->flags)
+		return -EINVAL;
+	switch (p->class) {
+	case KVMMIG_CLASS_ZERO:
+		return p->value ? -EINVAL : 0;
+	case KVMMIG_CLASS_PATTERN:
+		return 0;
+	case KVMMIG_CLASS_DUP:
+		return p->value == p->gfn ? -EINVAL : 0;
+	default:
+		return -EINVAL;
+	}
+}
+
 /* --- end of working set/fill checks --- */

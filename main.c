@@ -61,6 +61,8 @@ long kvmmig_check_extension(unsigned long cap)
 	case KVMMIG_CAP_THROTTLE:
 	case KVMMIG_CAP_HISTORY:
 	case KVMMIG_CAP_FAULTS:
+	case KVMMIG_CAP_WORKING_SET:
+	case KVMMIG_CAP_FILL:
 		return 1;
 	case KVMMIG_CAP_TEMPERATURE:
 		return KVMMIG_TEMP_NR_LEVELS;

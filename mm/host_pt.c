@@ -155,3 +155,58 @@ unsigned long kvmmig_hpt_young(struct mm_struct *mm, unsigned long start,
 	}
 	return w.nr_young;
 }
+
+/**
+ * kvmmig_hpt_entry() - what the host page tables hold for one address
+ * @mm: the address space, its mmap_lock held for read
+ * @addr: the address
+ *
+ * Same rules as kvmmig_hpt_young(): the PTE table is reached from a
+ * snapshot of its PMD entry inside rcu_read_lock().  A swap or migration
+ * entry, a huge leaf (the huge zero page included) and a page are all
+ * KVMMIG_HPT_OTHER; only a missing entry at some level is
+ * KVMMIG_HPT_NONE.
+ *
+ * Return: the state of @addr's leaf.
+ */
+enum kvmmig_hpt_state kvmmig_hpt_entry(struct mm_struct *mm, unsigned long addr)
+{
+	enum kvmmig_hpt_state st = KVMMIG_HPT_OTHER;
+	pgd_t *pgdp;
+	p4d_t *p4dp;
+	pud_t *pudp, pudval;
+	pmd_t pmdval;
+	pte_t pte;
+
+	mmap_assert_locked(mm);
+	pgdp = pgd_offset(mm, addr);
+	if (pgd_none(*pgdp))
+		return KVMMIG_HPT_NONE;
+	if (pgd_bad(*pgdp))
+		return KVMMIG_HPT_OTHER;
+	p4dp = p4d_offset(pgdp, addr);
+	if (p4d_none(*p4dp))
+		return KVMMIG_HPT_NONE;
+	if (p4d_bad(*p4dp))
+		return KVMMIG_HPT_OTHER;
+	pudp = pud_offset(p4dp, addr);
+	pudval = READ_ONCE(*pudp);
+	if (pud_none(pudval))
+		return KVMMIG_HPT_NONE;
+	if (!pud_present(pudval) || pud_leaf(pudval) || pud_bad(pudval))
+		return KVMMIG_HPT_OTHER;
+
+	rcu_read_lock();
+	pmdval = READ_ONCE(*pmd_offset(pudp, addr));
+	if (pmd_none(pmdval)) {
+		st = KVMMIG_HPT_NONE;
+	} else if (pmd_present(pmdval) && !pmd_leaf(pmdval) && !pmd_bad(pmdval)) {
+		pte = ptep_get(pte_offset_kernel(&pmdval, addr));
+		if (pte_none(pte))
+			st = KVMMIG_HPT_NONE;
+		else if (pte_present(pte) && is_zero_pfn(pte_pfn(pte)))
+			st = KVMMIG_HPT_ZERO_PAGE;
+	}
+	rcu_read_unlock();
+	return st;
+}

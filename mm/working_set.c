@@ -1,13 +1,235 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Working-set export for working-set-first restore (M12; issue 5).
- * Not implemented yet: the ioctls return -ENOTTY.
+ * KVMMIG_GET_WORKING_SET (M12): the frames to load first on restore, the
+ * kernel glue around the pure logic of mm/ws_fill.c.
+ *
+ * The set is the frames of address space 0's user memslots whose
+ * temperature level is at least @min_level, plus, with KVMMIG_WS_FAULTED,
+ * the frames of the vCPUs' recent fault records that lie in those
+ * memslots.  It is produced in ascending order without duplicates.
+ *
+ * Guest memory can be large, so nothing is held whole: the memslots are
+ * walked in chunks of KVMMIG_WS_CHUNK frames (each chunk found afresh
+ * under kvm->srcu from a cursor, so a memslot change between chunks is
+ * seen, never followed into freed memory), each chunk's levels come from
+ * kvmmig_scan_get_levels() (never scanned is cold) and the frames are
+ * staged in a buffer of KVMMIG_WS_BUF frames on their way to the user.
+ * The fault records are at most KVMMIG_FAULTS_PER_VCPU per vCPU.
+ *
+ * Two passes: count, then write.  When the count exceeds @max_gfns the
+ * call fails with -E2BIG having written nothing but @nr_gfns.  The scanner
+ * may change levels between the passes: if the write pass finds more
+ * frames than @max_gfns it stops at the limit and the call starts over (a
+ * few times), then fails with -EAGAIN; a set that shrank is simply
+ * returned as written.  @nr_gfns, @nr_hot and @nr_faulted describe what
+ * was written.
+ *
+ * Locking: no kvmmig lock is held across the call.  The fault records
+ * are copied once, first, by kvmmig_faults_snapshot() (which takes
+ * s->lock).  kvm->srcu is held while one chunk is looked up, scan.lock
+ * (inside kvmmig_scan_get_levels()) while its levels are read; none is
+ * held across a user copy or while another is taken.
  */
-
+#include <linux/kvm_host.h>
+#include <linux/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <kvmmig/args.h>
 #include <kvmmig/kvmmig.h>
+#include <kvmmig/ws_fill.h>
 
+/* Frames per chunk: 64 KiB of levels. */
+#define KVMMIG_WS_CHUNK		(64 * 1024)
+/* Frames staged before a copy to the user: 32 KiB. */
+#define KVMMIG_WS_BUF		4096
+#define KVMMIG_WS_TRIES		3
+
+/**
+ * struct kvmmig_ws_call - the state of one KVMMIG_GET_WORKING_SET call
+ * @s: the session
+ * @a: the argument
+ * @faulted: the recently faulted frames (with KVMMIG_WS_FAULTED)
+ * @levels: one chunk's temperature levels
+ * @written: some frames were copied to the user
+ */
+struct kvmmig_ws_call {
+	struct kvmmig_session *s;
+	struct kvmmig_working_set *a;
+	struct kvmmig_ws_faulted faulted;
+	u8 *levels;
+	bool written;
+};
+
+/*
+ * The first chunk at or after frame @cursor: up to KVMMIG_WS_CHUNK frames
+ * of one user memslot of address space 0.  Return: false when none is left.
+ */
+static bool kvmmig_ws_next_chunk(struct kvm *kvm, u64 cursor, u64 *base,
+				 u32 *n)
+{
+	struct kvm_memslot_iter iter;
+	struct kvm_memslots *slots;
+	bool found = false;
+	int idx;
+
+	idx = srcu_read_lock(&kvm->srcu);
+	slots = __kvm_memslots(kvm, 0);
+	kvm_for_each_memslot_in_gfn_range(&iter, slots, cursor, U64_MAX) {
+		struct kvm_memory_slot *m = iter.slot;
+		u64 lo = max_t(u64, cursor, m->base_gfn);
+		u64 hi = m->base_gfn + m->npages;
+
+		if (m->id >= KVM_USER_MEM_SLOTS ||
+		    (m->flags & KVM_MEMSLOT_INVALID) || lo >= hi)
+			continue;
+		*base = lo;
+		*n = min_t(u64, hi - lo, KVMMIG_WS_CHUNK);
+		found = true;
+		break;
+	}
+	srcu_read_unlock(&kvm->srcu, idx);
+	return found;
+}
+
+static int kvmmig_ws_flush_user(void *ctx, u64 index, const u64 *gfns, u32 n)
+{
+	struct kvmmig_ws_call *c = ctx;
+
+	c->written = true;
+	if (copy_to_user(u64_to_user_ptr(c->a->gfns_ptr + index * sizeof(u64)),
+			 gfns, n * sizeof(u64)))
+		return -EFAULT;
+	return 0;
+}
+
+/* One pass over every chunk into @o. */
+static int kvmmig_ws_pass(struct kvmmig_ws_call *c, struct kvmmig_ws_out *o)
+{
+	bool temp = c->a->min_level < KVMMIG_TEMP_NR_LEVELS;
+	struct kvmmig_ws_faulted *f = NULL;
+	u64 cursor = 0, base;
+	int ret;
+	u32 n;
+
+	if (c->a->flags & KVMMIG_WS_FAULTED) {
+		c->faulted.next = 0;
+		f = &c->faulted;
+	}
+	while (kvmmig_ws_next_chunk(c->s->kvm, cursor, &base, &n)) {
+		if (temp)
+			kvmmig_scan_get_levels(c->s, base, n, c->levels);
+		ret = kvmmig_ws_merge_chunk(o, f, base, temp ? c->levels : NULL,
+					    n, c->a->min_level);
+		if (ret)
+			return ret;
+		cursor = base + n;
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		cond_resched();
+	}
+	return kvmmig_ws_out_finish(o);
+}
+
+/* The sorted, unique frames of the vCPUs' fault records, in @c->faulted. */
+static int kvmmig_ws_get_faulted(struct kvmmig_ws_call *c)
+{
+	u32 max = KVMMIG_FAULTS_PER_VCPU *
+		  (u32)atomic_read(&c->s->kvm->online_vcpus);
+	struct kvmmig_fault_record *rec;
+	u64 *gfns;
+	u32 n;
+
+	if (!max)
+		return 0;
+	rec = kvmalloc_array(max, sizeof(*rec), GFP_KERNEL);
+	gfns = kvmalloc_array(max, sizeof(*gfns), GFP_KERNEL);
+	if (!rec || !gfns) {
+		kvfree(rec);
+		kvfree(gfns);
+		return -ENOMEM;
+	}
+	n = kvmmig_faults_snapshot(c->s, rec, max);
+	n = kvmmig_ws_fault_gfns(rec, min(n, max), gfns);
+	kvfree(rec);
+	c->faulted.gfns = gfns;
+	c->faulted.n = kvmmig_ws_sort_unique(gfns, n);
+	return 0;
+}
+
+/**
+ * kvmmig_ioctl_get_working_set() - KVMMIG_GET_WORKING_SET
+ * @s: the session
+ * @uarg: the caller's struct kvmmig_working_set
+ *
+ * Return: 0; -E2BIG with only @nr_gfns written when the set is larger
+ * than @max_gfns; -EAGAIN when it grew past @max_gfns while being written;
+ * -EINVAL, -EFAULT, -ENOMEM, or -EINTR when killed.
+ */
 long kvmmig_ioctl_get_working_set(struct kvmmig_session *s,
 				  struct kvmmig_working_set __user *uarg)
 {
-	return -ENOTTY;
+	struct kvmmig_ws_call c = { .s = s };
+	struct kvmmig_working_set a;
+	struct kvmmig_ws_out o;
+	u64 *buf = NULL;
+	int tries, ret;
+
+	if (copy_from_user(&a, uarg, sizeof(a)))
+		return -EFAULT;
+	ret = kvmmig_check_working_set(&a);
+	if (ret)
+		return ret;
+	c.a = &a;
+	if (a.flags & KVMMIG_WS_FAULTED) {
+		ret = kvmmig_ws_get_faulted(&c);
+		if (ret)
+			return ret;
+	}
+	c.levels = kvmalloc(KVMMIG_WS_CHUNK, GFP_KERNEL);
+	buf = kmalloc_array(KVMMIG_WS_BUF, sizeof(*buf), GFP_KERNEL);
+	if (!c.levels || !buf) {
+		ret = -ENOMEM;
+		goto out;
+	}
+
+	for (tries = 0; tries < KVMMIG_WS_TRIES; tries++) {
+		kvmmig_ws_out_init(&o, false, 0, NULL, 0);
+		ret = kvmmig_ws_pass(&c, &o);
+		if (ret)
+			break;
+		if (o.total > a.max_gfns) {
+			ret = c.written ? -EAGAIN : -E2BIG;
+			break;
+		}
+		kvmmig_ws_out_init(&o, true, a.max_gfns, buf, KVMMIG_WS_BUF);
+		o.flush = kvmmig_ws_flush_user;
+		o.ctx = &c;
+		ret = kvmmig_ws_pass(&c, &o);
+		if (ret != -EOVERFLOW)
+			break;
+		ret = -EAGAIN;
+	}
+	if (ret == -E2BIG) {
+		if (put_user(o.total, &uarg->nr_gfns))
+			ret = -EFAULT;
+		goto out;
+	}
+	if (ret)
+		goto out;
+
+	a.nr_gfns = o.total;
+	a.nr_hot = o.nr_hot;
+	a.nr_faulted = o.nr_faulted;
+	if (copy_to_user(uarg, &a, sizeof(a))) {
+		ret = -EFAULT;
+		goto out;
+	}
+	kvmmig_stat_add(s, KVMMIG_STAT_WS_EXPORTS, 1);
+	kvmmig_stat_set(s, KVMMIG_STAT_WS_PAGES, o.total);
+out:
+	kfree(buf);
+	kvfree(c.levels);
+	kvfree(c.faulted.gfns);
+	return ret;
 }

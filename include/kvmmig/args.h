@@ -26,6 +26,9 @@ int kvmmig_check_history(const struct kvmmig_history *a, bool set);
 int kvmmig_check_faults(const struct kvmmig_faults *a);
 
 /* issue 5: working set/fill checks */
+int kvmmig_check_working_set(const struct kvmmig_working_set *a);
+int kvmmig_check_fill(const struct kvmmig_fill *a);
+int kvmmig_check_fill_page(const struct kvmmig_fill_page *p);
 
 int kvmmig_parse_uint_range(const char *s, unsigned int min,
 			    unsigned int max, unsigned int *out);

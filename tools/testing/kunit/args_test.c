@@ -472,6 +472,139 @@ static void faults_checks(struct kunit *test)
 
 /* --- issue 5: working set/fill check tests --- */
 
+static void working_set_checks(struct kunit *test)
+{
+	struct kvmmig_working_set a = { .size = sizeof(a), .min_level = 3,
+					.flags = KVMMIG_WS_FAULTED,
+					.max_gfns = 16, .gfns_ptr = 0x1000 };
+	struct kvmmig_working_set b;
+	int bit;
+
+	KUNIT_EXPECT_EQ(test, kvmmig_check_working_set(&a), 0);
+	b = a;
+	b.min_level = KVMMIG_TEMP_NR_LEVELS;	/* faulted frames only */
+	KUNIT_EXPECT_EQ(test, kvmmig_check_working_set(&b), 0);
+	b.min_level = 1;
+	b.max_gfns = KVMMIG_WS_MAX_GFNS;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_working_set(&b), 0);
+	b.max_gfns = 0;
+	b.gfns_ptr = 0;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_working_set(&b), 0);
+	/* outputs are ignored on input */
+	b = a;
+	b.nr_gfns = 5;
+	b.nr_hot = 6;
+	b.nr_faulted = 7;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_working_set(&b), 0);
+
+	b = a;
+	b.size--;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_working_set(&b), -EINVAL);
+	for (bit = 1; bit < 32; bit++) {
+		b = a;
+		b.flags |= 1U << bit;
+		KUNIT_EXPECT_EQ_MSG(test, kvmmig_check_working_set(&b), -EINVAL,
+				    "flag bit %d", bit);
+	}
+	b = a;
+	b.min_level = 0;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_working_set(&b), -EINVAL);
+	b.min_level = KVMMIG_TEMP_NR_LEVELS + 1;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_working_set(&b), -EINVAL);
+	b = a;
+	b.max_gfns = KVMMIG_WS_MAX_GFNS + 1;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_working_set(&b), -EINVAL);
+	b = a;
+	b.reserved0 = 1;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_working_set(&b), -EINVAL);
+	b = a;
+	b.reserved[3] = 1;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_working_set(&b), -EINVAL);
+}
+
+static void fill_checks(struct kunit *test)
+{
+	static const u32 ops[] = { KVMMIG_FILL_SET, KVMMIG_FILL_GET,
+				   KVMMIG_FILL_DONE };
+	struct kvmmig_fill a = { .size = sizeof(a), .nr_pages = 1,
+				 .pages_ptr = 0x1000 };
+	struct kvmmig_fill b;
+	int i, bit;
+
+	for (i = 0; i < ARRAY_SIZE(ops); i++) {
+		b = a;
+		b.flags = ops[i];
+		KUNIT_EXPECT_EQ(test, kvmmig_check_fill(&b), 0);
+		b.nr_pages = KVMMIG_FILL_MAX_PAGES;
+		KUNIT_EXPECT_EQ(test, kvmmig_check_fill(&b), 0);
+		b.nr_flagged = 9;	/* outputs are ignored */
+		b.nr_unflagged = 9;
+		KUNIT_EXPECT_EQ(test, kvmmig_check_fill(&b), 0);
+		b.nr_pages = 0;
+		KUNIT_EXPECT_EQ(test, kvmmig_check_fill(&b), -EINVAL);
+		b.nr_pages = KVMMIG_FILL_MAX_PAGES + 1;
+		KUNIT_EXPECT_EQ(test, kvmmig_check_fill(&b), -EINVAL);
+		b.nr_pages = 1;
+		b.flags |= KVMMIG_FILL_CLEAR;	/* two operations */
+		KUNIT_EXPECT_EQ(test, kvmmig_check_fill(&b), -EINVAL);
+	}
+	b = a;
+	b.flags = KVMMIG_FILL_CLEAR;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_fill(&b), -EINVAL);	/* pages */
+	b.nr_pages = 0;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_fill(&b), 0);
+	b.flags = 0;				/* no operation */
+	KUNIT_EXPECT_EQ(test, kvmmig_check_fill(&b), -EINVAL);
+	b.flags = KVMMIG_FILL_GET | KVMMIG_FILL_SET;
+	b.nr_pages = 1;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_fill(&b), -EINVAL);
+	for (bit = 4; bit < 32; bit++) {
+		b = a;
+		b.flags = KVMMIG_FILL_GET | 1U << bit;
+		KUNIT_EXPECT_EQ_MSG(test, kvmmig_check_fill(&b), -EINVAL,
+				    "flag bit %d", bit);
+	}
+	b = a;
+	b.flags = KVMMIG_FILL_SET;
+	b.size++;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_fill(&b), -EINVAL);
+	b.size--;
+	b.reserved0 = 1;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_fill(&b), -EINVAL);
+	b.reserved0 = 0;
+	b.reserved[0] = 1;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_fill(&b), -EINVAL);
+}
+
+static void fill_page_checks(struct kunit *test)
+{
+	struct kvmmig_fill_page p = { .gfn = 10, .class = KVMMIG_CLASS_ZERO };
+
+	KUNIT_EXPECT_EQ(test, kvmmig_check_fill_page(&p), 0);
+	p.value = 1;			/* ZERO has no value */
+	KUNIT_EXPECT_EQ(test, kvmmig_check_fill_page(&p), -EINVAL);
+	p.class = KVMMIG_CLASS_PATTERN;
+	p.value = 0x0101010101010101ULL;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_fill_page(&p), 0);
+	p.value = 0;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_fill_page(&p), 0);
+	p.class = KVMMIG_CLASS_DUP;
+	p.value = 11;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_fill_page(&p), 0);
+	p.value = 10;			/* its own canonical page */
+	KUNIT_EXPECT_EQ(test, kvmmig_check_fill_page(&p), -EINVAL);
+	p.value = 11;
+	p.flags = KVMMIG_FILL_NEEDS_UPDATE;	/* flags are outputs */
+	KUNIT_EXPECT_EQ(test, kvmmig_check_fill_page(&p), -EINVAL);
+	p.flags = 0;
+	p.class = KVMMIG_CLASS_DATA;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_fill_page(&p), -EINVAL);
+	p.class = KVMMIG_CLASS_NO_SLOT;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_fill_page(&p), -EINVAL);
+	p.class = 77;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_fill_page(&p), -EINVAL);
+}
+
 static struct kunit_case kvmmig_args_cases[] = {
 	KUNIT_CASE(attach_accepts_valid),
 	KUNIT_CASE(attach_rejects_size),
@@ -494,6 +627,9 @@ static struct kunit_case kvmmig_args_cases[] = {
 	KUNIT_CASE(faults_checks),
 
 	/* issue 5: working set/fill cases */
+	KUNIT_CASE(working_set_checks),
+	KUNIT_CASE(fill_checks),
+	KUNIT_CASE(fill_page_checks),
 
 	{}
 };

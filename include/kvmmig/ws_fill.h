@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Working set (M12) and deferred fill (M11): the pure logic, kept apart
+ * from KVM, mm and locks so that KUnit drives it with synthetic input
+ * (mm/ws_fill.c; the kernel glue is mm/working_set.c and migrate/fill.c).
+ */
+#ifndef _KVMMIG_WS_FILL_H
+#define _KVMMIG_WS_FILL_H
+
+#include <linux/types.h>
+#include <uapi/linux/kvmmig.h>
+
+/**
+ * struct kvmmig_ws_out - where the working set goes, frame by frame
+ * @buf: staging buffer of @cap frames (may be NULL when !@write)
+ * @cap: its size
+ * @len: frames staged in @buf, not flushed yet
+ * @total: frames emitted so far
+ * @nr_hot: of them, frames at or above the temperature threshold
+ * @nr_faulted: of them, frames there by a recorded fault alone
+ * @write: stage and flush the frames (else only count them)
+ * @limit: with @write, the most frames that may be emitted
+ * @flush: with @write, called with @n staged frames that go at position
+ *	@index of the output; returns 0 or a negative errno
+ * @ctx: argument of @flush
+ */
+struct kvmmig_ws_out {
+	u64 *buf;
+	u32 cap;
+	u32 len;
+	u64 total;
+	u64 nr_hot;
+	u64 nr_faulted;
+	bool write;
+	u64 limit;
+	int (*flush)(void *ctx, u64 index, const u64 *gfns, u32 n);
+	void *ctx;
+};
+
+/**
+ * struct kvmmig_ws_faulted - the recently faulted frames, sorted, unique
+ * @gfns: the frames, ascending, without duplicates
+ * @n: entries in @gfns
+ * @next: index of the first frame not consumed by a chunk yet
+ */
+struct kvmmig_ws_faulted {
+	const u64 *gfns;
+	u32 n;
+	u32 next;
+};
+
+u32 kvmmig_ws_sort_unique(u64 *v, u32 n);
+u32 kvmmig_ws_fault_gfns(const struct kvmmig_fault_record *rec, u32 n,
+			 u64 *gfns);
+void kvmmig_ws_out_init(struct kvmmig_ws_out *o, bool write, u64 limit,
+			u64 *buf, u32 cap);
+int kvmmig_ws_merge_chunk(struct kvmmig_ws_out *o, struct kvmmig_ws_faulted *f,
+			  u64 base_gfn, const u8 *levels, u32 n, u32 min_level);
+int kvmmig_ws_out_finish(struct kvmmig_ws_out *o);
+
+bool kvmmig_fill_page_holds(const void *page, size_t len, u32 class, u64 value);
+bool kvmmig_fill_class_may_hold(u32 class, u64 value);
+
+#endif /* _KVMMIG_WS_FILL_H */

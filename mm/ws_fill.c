@@ -1,0 +1,211 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Working set (M12) and deferred fill (M11), pure logic (see
+ * include/kvmmig/ws_fill.h).
+ *
+ * The working set is built chunk by chunk in ascending frame order: each
+ * chunk is a run of frames of one memslot with their temperature levels,
+ * merged with the sorted list of recently faulted frames.  A faulted frame
+ * that falls between chunks is in no memslot and is left out.  The output
+ * is counted, or staged in a small buffer and flushed; it never holds more
+ * than one buffer of frames in kernel memory.
+ */
+#include <linux/errno.h>
+#include <linux/kernel.h>
+#include <linux/mm.h>
+#include <linux/sort.h>
+#include <linux/string.h>
+#include <kvmmig/ws_fill.h>
+
+static int kvmmig_ws_cmp_u64(const void *a, const void *b)
+{
+	u64 x = *(const u64 *)a, y = *(const u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/**
+ * kvmmig_ws_sort_unique() - sort frames ascending and drop duplicates
+ * @v: the frames
+ * @n: entries in @v
+ *
+ * Return: the entries left at the start of @v.
+ */
+u32 kvmmig_ws_sort_unique(u64 *v, u32 n)
+{
+	u32 i, j;
+
+	if (!n)
+		return 0;
+	sort(v, n, sizeof(*v), kvmmig_ws_cmp_u64, NULL);
+	for (i = 1, j = 1; i < n; i++)
+		if (v[i] != v[j - 1])
+			v[j++] = v[i];
+	return j;
+}
+
+/**
+ * kvmmig_ws_fault_gfns() - the frames of fault records that carry a GPA
+ * @rec: the records
+ * @n: entries in @rec
+ * @gfns: room for @n frames
+ *
+ * Return: frames written to @gfns, in record order (not sorted).
+ */
+u32 kvmmig_ws_fault_gfns(const struct kvmmig_fault_record *rec, u32 n,
+			 u64 *gfns)
+{
+	u32 i, k = 0;
+
+	for (i = 0; i < n; i++)
+		if (rec[i].flags & KVMMIG_FAULT_GPA)
+			gfns[k++] = rec[i].gpa >> PAGE_SHIFT;
+	return k;
+}
+
+/**
+ * kvmmig_ws_out_init() - start an output
+ * @o: the output
+ * @write: stage and flush frames (else count only)
+ * @limit: with @write, the most frames that may be emitted
+ * @buf: staging buffer, with @write
+ * @cap: its size in frames, at least 1 with @write
+ *
+ * @o->flush and @o->ctx are set by the caller afterwards.
+ */
+void kvmmig_ws_out_init(struct kvmmig_ws_out *o, bool write, u64 limit,
+			u64 *buf, u32 cap)
+{
+	memset(o, 0, sizeof(*o));
+	o->write = write;
+	o->limit = limit;
+	o->buf = buf;
+	o->cap = cap;
+}
+
+static int kvmmig_ws_flush(struct kvmmig_ws_out *o)
+{
+	int ret = 0;
+
+	if (o->len && o->flush)
+		ret = o->flush(o->ctx, o->total - o->len, o->buf, o->len);
+	o->len = 0;
+	return ret;
+}
+
+static int kvmmig_ws_emit(struct kvmmig_ws_out *o, u64 gfn, bool hot)
+{
+	if (o->write) {
+		if (o->total >= o->limit)
+			return -EOVERFLOW;
+		o->buf[o->len++] = gfn;
+	}
+	o->total++;
+	if (hot)
+		o->nr_hot++;
+	else
+		o->nr_faulted++;
+	if (o->write && o->len == o->cap)
+		return kvmmig_ws_flush(o);
+	return 0;
+}
+
+/**
+ * kvmmig_ws_merge_chunk() - emit the working set of one chunk of frames
+ * @o: the output
+ * @f: the recently faulted frames, or NULL
+ * @base_gfn: first frame of the chunk; chunks come in ascending order and
+ *	do not overlap
+ * @levels: temperature level of each frame of the chunk, or NULL to leave
+ *	temperature out (KVMMIG_TEMP_NO_SLOT is never in the set)
+ * @n: frames in the chunk
+ * @min_level: the threshold: frames at this level or above are hot
+ *
+ * Emits, ascending, each frame of the chunk that is hot or faulted, once.
+ * Faulted frames below @base_gfn not consumed by an earlier chunk are in
+ * no chunk: they are skipped.
+ *
+ * Return: 0, -EOVERFLOW when a writing output would pass its limit, or
+ * the error of a flush.
+ */
+int kvmmig_ws_merge_chunk(struct kvmmig_ws_out *o, struct kvmmig_ws_faulted *f,
+			  u64 base_gfn, const u8 *levels, u32 n, u32 min_level)
+{
+	u64 end = base_gfn + n;
+	u32 i;
+	int ret;
+
+	while (f && f->next < f->n && f->gfns[f->next] < base_gfn)
+		f->next++;
+	if (!levels) {
+		for (; f && f->next < f->n && f->gfns[f->next] < end; f->next++) {
+			ret = kvmmig_ws_emit(o, f->gfns[f->next], false);
+			if (ret)
+				return ret;
+		}
+		return 0;
+	}
+	for (i = 0; i < n; i++) {
+		bool hot = levels[i] != KVMMIG_TEMP_NO_SLOT &&
+			   levels[i] >= min_level;
+		bool faulted = f && f->next < f->n &&
+			       f->gfns[f->next] == base_gfn + i;
+
+		if (faulted)
+			f->next++;
+		if (hot || faulted) {
+			ret = kvmmig_ws_emit(o, base_gfn + i, hot);
+			if (ret)
+				return ret;
+		}
+	}
+	return 0;
+}
+
+/**
+ * kvmmig_ws_out_finish() - flush what is staged
+ * @o: the output
+ *
+ * Return: 0 or the error of the flush.
+ */
+int kvmmig_ws_out_finish(struct kvmmig_ws_out *o)
+{
+	return o->write ? kvmmig_ws_flush(o) : 0;
+}
+
+/**
+ * kvmmig_fill_class_may_hold() - can untouched (all-zero) memory hold it
+ * @class: KVMMIG_CLASS_*
+ * @value: the class's value
+ *
+ * Return: true for ZERO, and for PATTERN of the word 0.
+ */
+bool kvmmig_fill_class_may_hold(u32 class, u64 value)
+{
+	return class == KVMMIG_CLASS_ZERO ||
+	       (class == KVMMIG_CLASS_PATTERN && !value);
+}
+
+/**
+ * kvmmig_fill_page_holds() - does a page already hold a content class
+ * @page: the page's bytes
+ * @len: their length, a multiple of 8
+ * @class: KVMMIG_CLASS_ZERO or _PATTERN (anything else: false)
+ * @value: PATTERN: the repeated 8-byte word
+ *
+ * Return: true when every byte of @page is what @class and @value say.
+ */
+bool kvmmig_fill_page_holds(const void *page, size_t len, u32 class, u64 value)
+{
+	const u64 *w = page;
+	size_t i;
+
+	if (class == KVMMIG_CLASS_ZERO)
+		return !memchr_inv(page, 0, len);
+	if (class != KVMMIG_CLASS_PATTERN)
+		return false;
+	for (i = 0; i < len / sizeof(u64); i++)
+		if (w[i] != value)
+			return false;
+	return true;
+}

@@ -1,0 +1,242 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit: working set (M12) and deferred fill (M11), pure logic
+ * (mm/ws_fill.c, included): sorting and deduplication of faulted frames,
+ * the merge of temperature levels with faulted frames chunk by chunk, the
+ * count and write outputs with their limit and flushes, and the page
+ * content test of deferred fill.
+ */
+#include "mm/ws_fill.c"
+#include <linux/slab.h>
+#include "kvmmig_kunit.h"
+
+#define WS_TEST_MAX	64
+
+/* A flush target: the frames as the user would see them. */
+struct ws_sink {
+	u64 gfns[WS_TEST_MAX];
+	u32 flushes;
+	int fail_at;	/* flush number that fails with -EFAULT, or -1 */
+};
+
+static int ws_sink_flush(void *ctx, u64 index, const u64 *gfns, u32 n)
+{
+	struct ws_sink *k = ctx;
+
+	if ((int)k->flushes++ == k->fail_at)
+		return -EFAULT;
+	if (index + n > WS_TEST_MAX)
+		return -EINVAL;
+	memcpy(&k->gfns[index], gfns, n * sizeof(*gfns));
+	return 0;
+}
+
+static void ws_sort_unique(struct kunit *test)
+{
+	u64 v[] = { 9, 3, 3, 7, 1, 9, 9, 0, 7 };
+	static const u64 want[] = { 0, 1, 3, 7, 9 };
+	u64 one[] = { 42 };
+	u32 n, i;
+
+	n = kvmmig_ws_sort_unique(v, ARRAY_SIZE(v));
+	KUNIT_ASSERT_EQ(test, n, (u32)ARRAY_SIZE(want));
+	for (i = 0; i < n; i++)
+		KUNIT_EXPECT_EQ(test, v[i], want[i]);
+	KUNIT_EXPECT_EQ(test, kvmmig_ws_sort_unique(one, 1), 1U);
+	KUNIT_EXPECT_EQ(test, one[0], 42ULL);
+	KUNIT_EXPECT_EQ(test, kvmmig_ws_sort_unique(NULL, 0), 0U);
+}
+
+static void ws_fault_gfns(struct kunit *test)
+{
+	struct kvmmig_fault_record rec[4] = {
+		{ .gpa = 0x5000, .flags = KVMMIG_FAULT_GPA },
+		{ .gpa = 0x7000, .flags = KVMMIG_FAULT_GVA },	/* no GPA */
+		{ .gpa = 0x100000000ULL, .flags = KVMMIG_FAULT_GPA | KVMMIG_FAULT_TDP },
+		{ .gpa = 0x5000, .flags = KVMMIG_FAULT_GPA },
+	};
+	u64 g[4];
+
+	KUNIT_ASSERT_EQ(test, kvmmig_ws_fault_gfns(rec, 4, g), 3U);
+	KUNIT_EXPECT_EQ(test, g[0], 5ULL);
+	KUNIT_EXPECT_EQ(test, g[1], 0x100000ULL);
+	KUNIT_EXPECT_EQ(test, g[2], 5ULL);
+	KUNIT_EXPECT_EQ(test, kvmmig_ws_sort_unique(g, 3), 2U);
+}
+
+/* Hot frames by level, faulted frames in and between chunks. */
+static void ws_merge_levels_and_faults(struct kunit *test)
+{
+	/* chunk A: frames 100..107, chunk B: frames 200..203 */
+	static const u8 la[8] = { 0, 3, 2, 1, 3, 0, KVMMIG_TEMP_NO_SLOT, 2 };
+	static const u8 lb[4] = { 3, 0, 0, 0 };
+	/* 50: before any chunk; 150: between; 102: hot anyway; 300: after */
+	static const u64 faulted[] = { 50, 100, 102, 105, 150, 201, 300 };
+	static const u64 want[] = { 100, 101, 102, 104, 105, 107, 200, 201 };
+	struct kvmmig_ws_faulted f = { .gfns = faulted,
+				       .n = ARRAY_SIZE(faulted) };
+	struct ws_sink *k = kunit_kzalloc(test, sizeof(*k), GFP_KERNEL);
+	struct kvmmig_ws_out o;
+	u64 buf[3];
+	u32 i;
+
+	KUNIT_ASSERT_NOT_NULL(test, k);
+	k->fail_at = -1;
+	/* count pass */
+	kvmmig_ws_out_init(&o, false, 0, NULL, 0);
+	KUNIT_EXPECT_EQ(test, kvmmig_ws_merge_chunk(&o, &f, 100, la, 8, 2), 0);
+	KUNIT_EXPECT_EQ(test, kvmmig_ws_merge_chunk(&o, &f, 200, lb, 4, 2), 0);
+	KUNIT_EXPECT_EQ(test, kvmmig_ws_out_finish(&o), 0);
+	KUNIT_EXPECT_EQ(test, o.total, (u64)ARRAY_SIZE(want));
+	/* hot: 101 102 104 107 200; faulted alone: 100 105 201 */
+	KUNIT_EXPECT_EQ(test, o.nr_hot, 5ULL);
+	KUNIT_EXPECT_EQ(test, o.nr_faulted, 3ULL);
+
+	/* write pass, with a buffer smaller than the set */
+	f.next = 0;
+	kvmmig_ws_out_init(&o, true, ARRAY_SIZE(want), buf, ARRAY_SIZE(buf));
+	o.flush = ws_sink_flush;
+	o.ctx = k;
+	KUNIT_EXPECT_EQ(test, kvmmig_ws_merge_chunk(&o, &f, 100, la, 8, 2), 0);
+	KUNIT_EXPECT_EQ(test, kvmmig_ws_merge_chunk(&o, &f, 200, lb, 4, 2), 0);
+	KUNIT_EXPECT_EQ(test, kvmmig_ws_out_finish(&o), 0);
+	KUNIT_ASSERT_EQ(test, o.total, (u64)ARRAY_SIZE(want));
+	for (i = 0; i < ARRAY_SIZE(want); i++)
+		KUNIT_EXPECT_EQ_MSG(test, k->gfns[i], want[i], "index %u", i);
+	KUNIT_EXPECT_EQ(test, k->flushes, 3U);	/* 3 + 3 + 2 */
+}
+
+static void ws_merge_thresholds(struct kunit *test)
+{
+	static const u8 lv[6] = { 0, 1, 2, 3, 3, 1 };
+	struct kvmmig_ws_out o;
+	u32 min;
+
+	for (min = 1; min < KVMMIG_TEMP_NR_LEVELS; min++) {
+		u64 want = 0;
+		u32 i;
+
+		for (i = 0; i < ARRAY_SIZE(lv); i++)
+			want += lv[i] >= min;
+		kvmmig_ws_out_init(&o, false, 0, NULL, 0);
+		KUNIT_EXPECT_EQ(test, kvmmig_ws_merge_chunk(&o, NULL, 0, lv, 6, min), 0);
+		KUNIT_EXPECT_EQ_MSG(test, o.total, want, "min_level %u", min);
+		KUNIT_EXPECT_EQ(test, o.nr_faulted, 0ULL);
+	}
+}
+
+/* Temperature left out: only faulted frames, only those in chunks. */
+static void ws_merge_faulted_only(struct kunit *test)
+{
+	static const u64 faulted[] = { 1, 10, 11, 19, 20, 35 };
+	struct kvmmig_ws_faulted f = { .gfns = faulted,
+				       .n = ARRAY_SIZE(faulted) };
+	struct ws_sink *k = kunit_kzalloc(test, sizeof(*k), GFP_KERNEL);
+	struct kvmmig_ws_out o;
+	u64 buf[16];
+
+	KUNIT_ASSERT_NOT_NULL(test, k);
+	k->fail_at = -1;
+	kvmmig_ws_out_init(&o, true, 16, buf, 16);
+	o.flush = ws_sink_flush;
+	o.ctx = k;
+	/* chunks [10, 20) and [30, 40) */
+	KUNIT_EXPECT_EQ(test, kvmmig_ws_merge_chunk(&o, &f, 10, NULL, 10, 4), 0);
+	KUNIT_EXPECT_EQ(test, kvmmig_ws_merge_chunk(&o, &f, 30, NULL, 10, 4), 0);
+	KUNIT_EXPECT_EQ(test, kvmmig_ws_out_finish(&o), 0);
+	KUNIT_ASSERT_EQ(test, o.total, 4ULL);
+	KUNIT_EXPECT_EQ(test, o.nr_hot, 0ULL);
+	KUNIT_EXPECT_EQ(test, o.nr_faulted, 4ULL);
+	KUNIT_EXPECT_EQ(test, k->gfns[0], 10ULL);
+	KUNIT_EXPECT_EQ(test, k->gfns[1], 11ULL);
+	KUNIT_EXPECT_EQ(test, k->gfns[2], 19ULL);
+	KUNIT_EXPECT_EQ(test, k->gfns[3], 35ULL);
+	KUNIT_EXPECT_EQ(test, k->flushes, 1U);
+}
+
+/* A writing output stops at its limit; a failing flush ends the merge. */
+static void ws_out_limit_and_errors(struct kunit *test)
+{
+	static const u8 lv[8] = { 3, 3, 3, 3, 3, 3, 3, 3 };
+	struct ws_sink *k = kunit_kzalloc(test, sizeof(*k), GFP_KERNEL);
+	struct kvmmig_ws_out o;
+	u64 buf[2];
+
+	KUNIT_ASSERT_NOT_NULL(test, k);
+	k->fail_at = -1;
+	kvmmig_ws_out_init(&o, true, 5, buf, 2);
+	o.flush = ws_sink_flush;
+	o.ctx = k;
+	KUNIT_EXPECT_EQ(test, kvmmig_ws_merge_chunk(&o, NULL, 0, lv, 8, 3),
+			-EOVERFLOW);
+	KUNIT_EXPECT_EQ(test, o.total, 5ULL);
+	/* never more than the limit reached the user */
+	KUNIT_EXPECT_LE(test, (u64)k->flushes * 2, 5ULL);
+
+	memset(k, 0, sizeof(*k));
+	k->fail_at = 1;
+	kvmmig_ws_out_init(&o, true, 8, buf, 2);
+	o.flush = ws_sink_flush;
+	o.ctx = k;
+	KUNIT_EXPECT_EQ(test, kvmmig_ws_merge_chunk(&o, NULL, 0, lv, 8, 3),
+			-EFAULT);
+	KUNIT_EXPECT_EQ(test, k->flushes, 2U);
+
+	/* counting has no limit */
+	kvmmig_ws_out_init(&o, false, 0, NULL, 0);
+	KUNIT_EXPECT_EQ(test, kvmmig_ws_merge_chunk(&o, NULL, 0, lv, 8, 3), 0);
+	KUNIT_EXPECT_EQ(test, o.total, 8ULL);
+}
+
+static void fill_page_holds(struct kunit *test)
+{
+	u64 *page = kunit_kzalloc(test, PAGE_SIZE, GFP_KERNEL);
+	u64 pat = 0xdeadbeef00c0ffeeULL;
+	u32 i;
+
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	KUNIT_EXPECT_TRUE(test, kvmmig_fill_page_holds(page, PAGE_SIZE,
+						       KVMMIG_CLASS_ZERO, 0));
+	KUNIT_EXPECT_TRUE(test, kvmmig_fill_page_holds(page, PAGE_SIZE,
+						       KVMMIG_CLASS_PATTERN, 0));
+	KUNIT_EXPECT_FALSE(test, kvmmig_fill_page_holds(page, PAGE_SIZE,
+							KVMMIG_CLASS_PATTERN, pat));
+	/* a DUP's content is never known from the page alone */
+	KUNIT_EXPECT_FALSE(test, kvmmig_fill_page_holds(page, PAGE_SIZE,
+							KVMMIG_CLASS_DUP, 1));
+	KUNIT_EXPECT_FALSE(test, kvmmig_fill_page_holds(page, PAGE_SIZE,
+							KVMMIG_CLASS_DATA, 0));
+	((u8 *)page)[PAGE_SIZE - 1] = 1;	/* last byte */
+	KUNIT_EXPECT_FALSE(test, kvmmig_fill_page_holds(page, PAGE_SIZE,
+							KVMMIG_CLASS_ZERO, 0));
+	for (i = 0; i < PAGE_SIZE / 8; i++)
+		page[i] = pat;
+	KUNIT_EXPECT_TRUE(test, kvmmig_fill_page_holds(page, PAGE_SIZE,
+						       KVMMIG_CLASS_PATTERN, pat));
+	KUNIT_EXPECT_FALSE(test, kvmmig_fill_page_holds(page, PAGE_SIZE,
+							KVMMIG_CLASS_ZERO, 0));
+	page[PAGE_SIZE / 8 - 1] ^= 1;
+	KUNIT_EXPECT_FALSE(test, kvmmig_fill_page_holds(page, PAGE_SIZE,
+							KVMMIG_CLASS_PATTERN, pat));
+
+	KUNIT_EXPECT_TRUE(test, kvmmig_fill_class_may_hold(KVMMIG_CLASS_ZERO, 0));
+	KUNIT_EXPECT_TRUE(test, kvmmig_fill_class_may_hold(KVMMIG_CLASS_PATTERN, 0));
+	KUNIT_EXPECT_FALSE(test, kvmmig_fill_class_may_hold(KVMMIG_CLASS_PATTERN, pat));
+	KUNIT_EXPECT_FALSE(test, kvmmig_fill_class_may_hold(KVMMIG_CLASS_DUP, 0));
+}
+
+static struct kunit_case kvmmig_ws_fill_cases[] = {
+	KUNIT_CASE(ws_sort_unique),
+	KUNIT_CASE(ws_fault_gfns),
+	KUNIT_CASE(ws_merge_levels_and_faults),
+	KUNIT_CASE(ws_merge_thresholds),
+	KUNIT_CASE(ws_merge_faulted_only),
+	KUNIT_CASE(ws_out_limit_and_errors),
+	KUNIT_CASE(fill_page_holds),
+	{}
+};
+
+struct kunit_suite kvmmig_ws_fill_suite = {
+	.name = "kvmmig_ws_fill",
+	.test_cases = kvmmig_ws_fill_cases,
+};
