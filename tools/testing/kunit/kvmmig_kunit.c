@@ -11,7 +11,8 @@
 kunit_test_suites(&kvmmig_uapi_layout_suite, &kvmmig_args_suite,
 		  &kvmmig_stats_layout_suite, &kvmmig_temperature_suite,
 		  &kvmmig_classify_suite, &kvmmig_order_suite,
-		  &kvmmig_throttle_suite, &kvmmig_guest_pt_suite);
+		  &kvmmig_throttle_suite, &kvmmig_guest_pt_suite,
+		  &kvmmig_rindex_suite);
 #else
 /*
  * Debian's kernels have no CONFIG_KUNIT; the test bed loads a kunit.ko built
@@ -27,6 +28,7 @@ static struct kunit_suite *kvmmig_kunit_suites[] = {
 	&kvmmig_order_suite,
 	&kvmmig_throttle_suite,
 	&kvmmig_guest_pt_suite,
+	&kvmmig_rindex_suite,
 };
 
 static int __init kvmmig_kunit_init(void)
