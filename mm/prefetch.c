@@ -635,9 +635,10 @@ long kvmmig_ioctl_prefetch(struct kvmmig_session *s,
 	u32 source = KVMMIG_PREFETCH_SRC_NONE;
 	long ret;
 
-	BUILD_BUG_ON(KVMMIG_PAGING_PAE != KVMMIG_GPT_PAE ||
-		     KVMMIG_PAGING_LONG4 != KVMMIG_GPT_LONG4 ||
-		     KVMMIG_PAGING_LONG5 != KVMMIG_GPT_LONG5);
+	/* the uapi's KVMMIG_PAGING_* are the walker's modes */
+	BUILD_BUG_ON(KVMMIG_PAGING_PAE - KVMMIG_GPT_PAE);
+	BUILD_BUG_ON(KVMMIG_PAGING_LONG4 - KVMMIG_GPT_LONG4);
+	BUILD_BUG_ON(KVMMIG_PAGING_LONG5 - KVMMIG_GPT_LONG5);
 	if (copy_from_user(&a, uarg, sizeof(a)))
 		return -EFAULT;
 	ret = kvmmig_check_prefetch(&a);
@@ -696,7 +697,6 @@ long kvmmig_ioctl_prefetch(struct kvmmig_session *s,
 				source = KVMMIG_PREFETCH_SRC_FAULT;
 			}
 		}
-		/* KVMMIG_PAGING_* equals enum kvmmig_gpt_mode (args.c) */
 		if (!have_gva && mode) {
 			ret = pf_rindex_gva(s, pf, mode, cr3, a.gpa, &gva);
 			if (!ret) {

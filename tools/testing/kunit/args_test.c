@@ -481,7 +481,6 @@ static void prefetch_checks(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, kvmmig_check_prefetch(&b), -EINVAL);
 }
 
-
 /* --- issue 5: working set/fill check tests --- */
 
 static struct kunit_case kvmmig_args_cases[] = {
