@@ -276,7 +276,7 @@ static void pf_note_issued(struct kvmmig_session *s,
 
 	kvmmig_stat_add(s, KVMMIG_STAT_PREFETCH_ISSUED, n);
 	if (atomic_read(&pf->nr_issued) + n > PF_ISSUED_MAX) {
-		/* forget the oldest generation at once: bounded and simple */
+		/* full: forget them all at once, bounded and simple */
 		unsigned long idx;
 		void *e;
 
@@ -619,7 +619,7 @@ static int pf_window(struct kvmmig_session *s, u32 mode, u64 cr3, u64 gva,
 	budget = 5 * (n + 2);
 	ret = kvmmig_gpt_walk_range(&w, pw.lo, pw.hi, pf_window_visit, &pw,
 				    budget);
-	/* what was walked stands; only a bad walker is an error */
+	/* what was walked stands; only a bad walker or gva is an error */
 	return ret == -EINVAL ? ret : 0;
 }
 
@@ -687,7 +687,8 @@ long kvmmig_ioctl_prefetch(struct kvmmig_session *s,
 			ret = pf_from_faults(s, a.gpa, &rec);
 			if (ret)
 				goto out_unlock;
-			if (rec.flags & KVMMIG_FAULT_CR3) {
+			if ((rec.flags & KVMMIG_FAULT_CR3) &&
+			    rec.mode <= KVMMIG_PAGING_LONG5) {
 				cr3 = rec.cr3;
 				mode = rec.mode;
 			}
@@ -706,13 +707,13 @@ long kvmmig_ioctl_prefetch(struct kvmmig_session *s,
 				goto out_unlock;
 			}
 		}
-		if (have_gva) {
-			ret = pf_window(s, mode, cr3, gva, window, slot, &below,
-					&above);
-			if (ret)
-				goto out_unlock;
-		} else {
+		/* a gva outside the address space (a bad record): no list */
+		if (have_gva && pf_window(s, mode, cr3, gva, window, slot,
+					  &below, &above))
+			have_gva = false;
+		if (!have_gva) {
 			gva = 0;
+			source = KVMMIG_PREFETCH_SRC_NONE;
 		}
 	}
 
