@@ -267,6 +267,36 @@ void kvmmig_prefetch_note_fault(struct kvmmig_session *s, u64 gfn)
 	}
 }
 
+/**
+ * kvmmig_prefetch_note_fault_gva - a fault on @gva: count it used if its
+ *	frame was prefetched
+ * @s: the session
+ * @mode: the guest's paging mode at the fault (KVMMIG_PAGING_*)
+ * @cr3: the guest's CR3 at the fault
+ * @gva: the faulting guest-virtual address (shadow paging: CR2)
+ *
+ * For fault records without a gpa (shadow paging).  Same context as
+ * kvmmig_prefetch_note_fault(): translates @gva through the guest's page
+ * tables with non-faulting reads (at most 5 of 8 bytes, kvm->srcu read
+ * side), allocates nothing, never sleeps.  Does nothing while no frame is
+ * remembered.
+ */
+void kvmmig_prefetch_note_fault_gva(struct kvmmig_session *s, u32 mode,
+				    u64 cr3, u64 gva)
+{
+	struct kvmmig_prefetch_ctx *pf = READ_ONCE(s->prefetch);
+	struct pf_reader rd;
+	struct kvmmig_gpt w;
+	u64 gpa;
+
+	if (!pf || !atomic_read(&pf->nr_issued) || !mode ||
+	    mode > KVMMIG_PAGING_LONG5)
+		return;
+	pf_walker(s, &w, &rd, mode, cr3, false);
+	if (!kvmmig_gpt_translate(&w, gva, &gpa, NULL))
+		kvmmig_prefetch_note_fault(s, gpa >> PAGE_SHIFT);
+}
+
 /* Remember the frames of a list for prefetch_used; bounded. */
 static void pf_note_issued(struct kvmmig_session *s,
 			   struct kvmmig_prefetch_ctx *pf, const u64 *gpas,
