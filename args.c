@@ -290,6 +290,32 @@ void kvmmig_memslots_sort(struct kvmmig_memslot *v, u32 n)
 
 /* --- issue 5: KVMMIG_FAULTS and KVMMIG_PREFETCH (mm/fault_ctx.c, mm/prefetch.c) --- */
 
+/* Enough room for every record of the largest VM. */
+#define KVMMIG_FAULTS_MAX_RECORDS	(KVMMIG_FAULTS_PER_VCPU * 4096)
+
+/**
+ * kvmmig_check_faults - validate a struct kvmmig_faults
+ * @a: the argument, copied in
+ *
+ * Return: 0, or -EINVAL for a wrong size, unknown flags, ENABLE with
+ * DISABLE, records asked without READ (or too many), or non-zero reserved
+ * fields.
+ */
+int kvmmig_check_faults(const struct kvmmig_faults *a)
+{
+	if (a->size != sizeof(*a) || (a->flags & ~KVMMIG_FAULTS_FLAGS))
+		return -EINVAL;
+	if ((a->flags & KVMMIG_FAULTS_ENABLE) && (a->flags & KVMMIG_FAULTS_DISABLE))
+		return -EINVAL;
+	if (!(a->flags & KVMMIG_FAULTS_READ) && (a->nr_records || a->records_ptr))
+		return -EINVAL;
+	if (a->nr_records > KVMMIG_FAULTS_MAX_RECORDS)
+		return -EINVAL;
+	if (a->reserved0 || a->reserved1 || !kvmmig_all_zero(a->reserved, sizeof(a->reserved)))
+		return -EINVAL;
+	return 0;
+}
+
 /*
  * KVMMIG_PREFETCH: @size, @flags and reserved fields; the window and the
  * list's room within KVMMIG_PREFETCH_MAX_WINDOW; at most 2^40 bits of

@@ -60,6 +60,7 @@ long kvmmig_check_extension(unsigned long cap)
 	case KVMMIG_CAP_FREE_HINTS:
 	case KVMMIG_CAP_THROTTLE:
 	case KVMMIG_CAP_HISTORY:
+	case KVMMIG_CAP_FAULTS:
 	case KVMMIG_CAP_PREFETCH:
 		return 1;
 	case KVMMIG_CAP_TEMPERATURE:

@@ -23,6 +23,7 @@ int kvmmig_check_gpa_range(const struct kvmmig_gpa_range *r);
 int kvmmig_check_migration(const struct kvmmig_migration *a, u32 max_pct);
 int kvmmig_check_history(const struct kvmmig_history *a, bool set);
 /* issue 5: fault/prefetch checks */
+int kvmmig_check_faults(const struct kvmmig_faults *a);
 int kvmmig_check_prefetch(const struct kvmmig_prefetch *a);
 
 /* issue 5: working set/fill checks */

@@ -433,6 +433,43 @@ static void memslots_sorted_by_as_then_slot(struct kunit *test)
 
 /* --- issue 5: fault/prefetch check tests --- */
 
+static void faults_checks(struct kunit *test)
+{
+	struct kvmmig_faults a = { .size = sizeof(a) }, b;
+
+	KUNIT_EXPECT_EQ(test, kvmmig_check_faults(&a), 0);
+	b = a; b.flags = KVMMIG_FAULTS_ENABLE | KVMMIG_FAULTS_READ;
+	b.nr_records = 16; b.records_ptr = 0x1000;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_faults(&b), 0);
+	b.flags = KVMMIG_FAULTS_DISABLE | KVMMIG_FAULTS_READ;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_faults(&b), 0);
+	b.flags |= KVMMIG_FAULTS_ENABLE;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_faults(&b), -EINVAL);
+	b = a; b.flags = 1U << 3;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_faults(&b), -EINVAL);
+	b = a; b.size = sizeof(a) + 8;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_faults(&b), -EINVAL);
+	/* a buffer without READ */
+	b = a; b.nr_records = 1;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_faults(&b), -EINVAL);
+	b = a; b.records_ptr = 0x1000;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_faults(&b), -EINVAL);
+	b = a; b.flags = KVMMIG_FAULTS_READ;
+	b.nr_records = KVMMIG_FAULTS_PER_VCPU * 4096;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_faults(&b), 0);
+	b.nr_records++;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_faults(&b), -EINVAL);
+	b = a; b.reserved0 = 1;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_faults(&b), -EINVAL);
+	b = a; b.reserved1 = 1;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_faults(&b), -EINVAL);
+	b = a; b.reserved[3] = 1;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_faults(&b), -EINVAL);
+	/* outputs are not inputs */
+	b = a; b.nr_faults = 5; b.enabled = 1;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_faults(&b), 0);
+}
+
 static void prefetch_checks(struct kunit *test)
 {
 	struct kvmmig_prefetch a = {
@@ -502,6 +539,7 @@ static struct kunit_case kvmmig_args_cases[] = {
 	KUNIT_CASE(migration_checks),
 	KUNIT_CASE(history_checks),
 	/* issue 5: fault/prefetch cases */
+	KUNIT_CASE(faults_checks),
 	KUNIT_CASE(prefetch_checks),
 
 	/* issue 5: working set/fill cases */
