@@ -120,6 +120,8 @@ struct kvmmig_rx_space {
  * @spaces: cached indexes, most recently used first
  * @nr_spaces: entries in @spaces
  * @rr: round-robin position of M4 re-validation in @spaces
+ * @records_ns: time of the newest fault record accounted for by
+ *	pf_account_gva_records()
  * @issued: frames prefetched and not faulted on yet (value entries)
  * @nr_issued: entries in @issued, about
  */
@@ -128,6 +130,7 @@ struct kvmmig_prefetch_ctx {
 	struct list_head spaces;
 	u32 nr_spaces;
 	u32 rr;
+	u64 records_ns;
 	struct xarray issued;
 	atomic_t nr_issued;
 };
@@ -265,36 +268,6 @@ void kvmmig_prefetch_note_fault(struct kvmmig_session *s, u64 gfn)
 		atomic_dec(&pf->nr_issued);
 		kvmmig_stat_add(s, KVMMIG_STAT_PREFETCH_USED, 1);
 	}
-}
-
-/**
- * kvmmig_prefetch_note_fault_gva - a fault on @gva: count it used if its
- *	frame was prefetched
- * @s: the session
- * @mode: the guest's paging mode at the fault (KVMMIG_PAGING_*)
- * @cr3: the guest's CR3 at the fault
- * @gva: the faulting guest-virtual address (shadow paging: CR2)
- *
- * For fault records without a gpa (shadow paging).  Same context as
- * kvmmig_prefetch_note_fault(): translates @gva through the guest's page
- * tables with non-faulting reads (at most 5 of 8 bytes, kvm->srcu read
- * side), allocates nothing, never sleeps.  Does nothing while no frame is
- * remembered.
- */
-void kvmmig_prefetch_note_fault_gva(struct kvmmig_session *s, u32 mode,
-				    u64 cr3, u64 gva)
-{
-	struct kvmmig_prefetch_ctx *pf = READ_ONCE(s->prefetch);
-	struct pf_reader rd;
-	struct kvmmig_gpt w;
-	u64 gpa;
-
-	if (!pf || !atomic_read(&pf->nr_issued) || !mode ||
-	    mode > KVMMIG_PAGING_LONG5)
-		return;
-	pf_walker(s, &w, &rd, mode, cr3, false);
-	if (!kvmmig_gpt_translate(&w, gva, &gpa, NULL))
-		kvmmig_prefetch_note_fault(s, gpa >> PAGE_SHIFT);
 }
 
 /* Remember the frames of a list for prefetch_used; bounded. */
@@ -528,6 +501,50 @@ static void pf_revalidate(struct kvmmig_session *s,
 	}
 }
 
+/*
+ * prefetch_used for fault records without a gpa (shadow paging gives the
+ * gva only): the probe reads no guest memory, so their frames are found
+ * here, in process context, at the next call: the records newer than the
+ * last pass are translated and counted like kvmmig_prefetch_note_fault()
+ * counts the others.  Only while frames are remembered.
+ */
+static void pf_account_gva_records(struct kvmmig_session *s,
+				   struct kvmmig_prefetch_ctx *pf)
+{
+	u32 max = min_t(u32, PF_RECORDS_MAX,
+			max_t(u32, atomic_read(&s->kvm->online_vcpus), 1) *
+			KVMMIG_FAULTS_PER_VCPU);
+	struct kvmmig_fault_record *v;
+	u64 newest = pf->records_ns;
+	u32 n, i;
+
+	if (!atomic_read(&pf->nr_issued))
+		return;
+	v = kvmalloc_array(max, sizeof(*v), GFP_KERNEL);
+	if (!v)
+		return;
+	n = kvmmig_faults_snapshot(s, v, max);
+	for (i = 0; i < n; i++) {
+		struct pf_reader rd;
+		struct kvmmig_gpt w;
+		u64 gpa;
+
+		if (v[i].time_ns <= pf->records_ns)
+			continue;
+		newest = max(newest, v[i].time_ns);
+		if ((v[i].flags & KVMMIG_FAULT_GPA) ||
+		    (v[i].flags & (KVMMIG_FAULT_GVA | KVMMIG_FAULT_CR3)) !=
+		    (KVMMIG_FAULT_GVA | KVMMIG_FAULT_CR3) ||
+		    !v[i].mode || v[i].mode > KVMMIG_PAGING_LONG5)
+			continue;
+		pf_walker(s, &w, &rd, v[i].mode, v[i].cr3, false);
+		if (!kvmmig_gpt_translate(&w, v[i].gva, &gpa, NULL))
+			kvmmig_prefetch_note_fault(s, gpa >> PAGE_SHIFT);
+	}
+	pf->records_ns = newest;
+	kvfree(v);
+}
+
 /* The newest fault record of @gpa's frame, in address space terms. */
 static int pf_from_faults(struct kvmmig_session *s, u64 gpa,
 			  struct kvmmig_fault_record *rec)
@@ -690,6 +707,7 @@ long kvmmig_ioctl_prefetch(struct kvmmig_session *s,
 
 	mutex_lock(&pf->lock);
 	kvmmig_stat_add(s, KVMMIG_STAT_PREFETCH_CALLS, 1);
+	pf_account_gva_records(s, pf);
 	pf_revalidate(s, pf);
 
 	if (a.flags & KVMMIG_PREFETCH_GPA_LINEAR) {

@@ -272,8 +272,6 @@ void kvmmig_prefetch_destroy(struct kvmmig_session *s);
 long kvmmig_ioctl_prefetch(struct kvmmig_session *s,
 			   struct kvmmig_prefetch __user *uarg);
 void kvmmig_prefetch_note_fault(struct kvmmig_session *s, u64 gfn);
-void kvmmig_prefetch_note_fault_gva(struct kvmmig_session *s, u32 mode,
-				    u64 cr3, u64 gva);
 
 /* mm/working_set.c */
 long kvmmig_ioctl_get_working_set(struct kvmmig_session *s,
