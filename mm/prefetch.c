@@ -16,10 +16,10 @@
  *   pf->lock (mutex: the index cache, builds, re-validation; one
  *	KVMMIG_PREFETCH call at a time per session)
  *     -> kvm->srcu (read side, around each guest-memory read)
- *     -> the fault records' lock (kvmmig_faults_snapshot(), mm/fault_ctx.c)
  *     -> pf->issued's xa_lock (spinlock, innermost; also taken by
  *	kvmmig_prefetch_note_fault() on vCPU threads, preemption off)
- * session->lock is not taken: nothing here changes session state.
+ * kvmmig_faults_snapshot() (it takes session->lock) is called before
+ * pf->lock, never under it; nothing here changes session state.
  */
 
 #include <linux/kvm_host.h>
@@ -100,6 +100,7 @@ MODULE_PARM_DESC(rindex_samples,
  * @cr3: the CR3 it was created for
  * @mode: an &enum kvmmig_gpt_mode
  * @built_ns: ktime_get_ns() of the last build, 0 for none
+ * @checked: &kvmmig_prefetch_ctx.checks when M4 last sampled it
  * @valid: @ri is finished and usable; false after a stale drop (the entry
  *	stays for the rebuild rate bound)
  * @ri: the index
@@ -110,6 +111,7 @@ struct kvmmig_rx_space {
 	u64 cr3;
 	u32 mode;
 	u64 built_ns;
+	u64 checked;
 	bool valid;
 	struct kvmmig_rindex ri;
 };
@@ -119,7 +121,7 @@ struct kvmmig_rx_space {
  * @lock: see the lock order above
  * @spaces: cached indexes, most recently used first
  * @nr_spaces: entries in @spaces
- * @rr: round-robin position of M4 re-validation in @spaces
+ * @checks: M4 re-validations done: the clock of &kvmmig_rx_space.checked
  * @records_ns: time of the newest fault record accounted for by
  *	pf_account_gva_records()
  * @issued: frames prefetched and not faulted on yet (value entries)
@@ -129,7 +131,7 @@ struct kvmmig_prefetch_ctx {
 	struct mutex lock;	/* see above */
 	struct list_head spaces;
 	u32 nr_spaces;
-	u32 rr;
+	u64 checks;
 	u64 records_ns;
 	struct xarray issued;
 	atomic_t nr_issued;
@@ -443,14 +445,14 @@ static int pf_rindex_gva(struct kvmmig_session *s,
 }
 
 /*
- * M4: re-read a sample of the mappings of the next cached index
- * (round-robin) and drop it when its address space is being torn down, or
+ * M4: re-read a sample of the mappings of the cached index checked longest
+ * ago (round-robin) and drop it when its address space is being torn down, or
  * invalidate it when a mapping moved.
  */
 static void pf_revalidate(struct kvmmig_session *s,
 			  struct kvmmig_prefetch_ctx *pf)
 {
-	u32 want = READ_ONCE(rindex_samples.val), n, i, pos = 0;
+	u32 want = READ_ONCE(rindex_samples.val), n, i;
 	struct kvmmig_rx_space *sp, *pick = NULL;
 	enum kvmmig_rx_verdict v;
 	struct pf_reader rd;
@@ -458,17 +460,15 @@ static void pf_revalidate(struct kvmmig_session *s,
 	u64 *gvas;
 	u8 *res;
 
-	if (!want || !pf->nr_spaces)
+	if (!want)
 		return;
-	pf->rr = (pf->rr + 1) % pf->nr_spaces;
-	list_for_each_entry(sp, &pf->spaces, lru) {
-		if (pos++ == pf->rr) {
+	/* round-robin whatever the LRU order: the longest unchecked */
+	list_for_each_entry(sp, &pf->spaces, lru)
+		if (sp->valid && (!pick || sp->checked < pick->checked))
 			pick = sp;
-			break;
-		}
-	}
-	if (!pick || !pick->valid)
+	if (!pick)
 		return;
+	pick->checked = ++pf->checks;
 	gvas = kmalloc_array(want, 2 * sizeof(u64) + 1, GFP_KERNEL);
 	if (!gvas)
 		return;
@@ -506,24 +506,15 @@ static void pf_revalidate(struct kvmmig_session *s,
  * gva only): the probe reads no guest memory, so their frames are found
  * here, in process context, at the next call: the records newer than the
  * last pass are translated and counted like kvmmig_prefetch_note_fault()
- * counts the others.  Only while frames are remembered.
+ * counts the others.
  */
 static void pf_account_gva_records(struct kvmmig_session *s,
-				   struct kvmmig_prefetch_ctx *pf)
+				   struct kvmmig_prefetch_ctx *pf,
+				   const struct kvmmig_fault_record *v, u32 n)
 {
-	u32 max = min_t(u32, PF_RECORDS_MAX,
-			max_t(u32, atomic_read(&s->kvm->online_vcpus), 1) *
-			KVMMIG_FAULTS_PER_VCPU);
-	struct kvmmig_fault_record *v;
 	u64 newest = pf->records_ns;
-	u32 n, i;
+	u32 i;
 
-	if (!atomic_read(&pf->nr_issued))
-		return;
-	v = kvmalloc_array(max, sizeof(*v), GFP_KERNEL);
-	if (!v)
-		return;
-	n = kvmmig_faults_snapshot(s, v, max);
 	for (i = 0; i < n; i++) {
 		struct pf_reader rd;
 		struct kvmmig_gpt w;
@@ -542,30 +533,21 @@ static void pf_account_gva_records(struct kvmmig_session *s,
 			kvmmig_prefetch_note_fault(s, gpa >> PAGE_SHIFT);
 	}
 	pf->records_ns = newest;
-	kvfree(v);
 }
 
-/* The newest fault record of @gpa's frame, in address space terms. */
+/* The newest fault record of @gpa's frame among @v[0..n). */
 static int pf_from_faults(struct kvmmig_session *s, u64 gpa,
+			  const struct kvmmig_fault_record *v, u32 n,
 			  struct kvmmig_fault_record *rec)
 {
-	u32 max = min_t(u32, PF_RECORDS_MAX,
-			max_t(u32, atomic_read(&s->kvm->online_vcpus), 1) *
-			KVMMIG_FAULTS_PER_VCPU);
-	struct kvmmig_fault_record *v;
-	u32 n, i;
-	int ret = -ENOENT;
+	u32 i;
 
-	v = kvmalloc_array(max, sizeof(*v), GFP_KERNEL);
-	if (!v)
-		return -ENOMEM;
-	n = kvmmig_faults_snapshot(s, v, max);
-	for (i = 0; i < n && ret; i++) {
+	for (i = 0; i < n; i++) {
+		bool hit = false;
 		u64 t;
 
 		if (v[i].flags & KVMMIG_FAULT_GPA) {
-			if ((v[i].gpa >> PAGE_SHIFT) == (gpa >> PAGE_SHIFT))
-				ret = 0;
+			hit = (v[i].gpa >> PAGE_SHIFT) == (gpa >> PAGE_SHIFT);
 		} else if ((v[i].flags & (KVMMIG_FAULT_GVA | KVMMIG_FAULT_CR3)) ==
 			   (KVMMIG_FAULT_GVA | KVMMIG_FAULT_CR3)) {
 			/* a record without gpa: does its gva lead there? */
@@ -573,15 +555,38 @@ static int pf_from_faults(struct kvmmig_session *s, u64 gpa,
 			struct kvmmig_gpt w;
 
 			pf_walker(s, &w, &rd, v[i].mode, v[i].cr3, false);
-			if (!kvmmig_gpt_translate(&w, v[i].gva, &t, NULL) &&
-			    (t >> PAGE_SHIFT) == (gpa >> PAGE_SHIFT))
-				ret = 0;
+			hit = !kvmmig_gpt_translate(&w, v[i].gva, &t, NULL) &&
+			      (t >> PAGE_SHIFT) == (gpa >> PAGE_SHIFT);
 		}
-		if (!ret)
+		if (hit) {
 			*rec = v[i];
+			return 0;
+		}
 	}
-	kvfree(v);
-	return ret;
+	return -ENOENT;
+}
+
+/*
+ * The fault records of every vCPU, newest first, when this call needs
+ * them: to find @gpa's address space, or to account gva-only records.
+ * Taken before pf->lock (kvmmig_faults_snapshot() takes s->lock).
+ */
+static struct kvmmig_fault_record *pf_records(struct kvmmig_session *s,
+					      struct kvmmig_prefetch_ctx *pf,
+					      bool need, u32 *n)
+{
+	u32 max = min_t(u32, PF_RECORDS_MAX,
+			max_t(u32, atomic_read(&s->kvm->online_vcpus), 1) *
+			KVMMIG_FAULTS_PER_VCPU);
+	struct kvmmig_fault_record *v;
+
+	*n = 0;
+	if (!need && !atomic_read(&pf->nr_issued))
+		return NULL;
+	v = kvmalloc_array(max, sizeof(*v), GFP_KERNEL);
+	if (v)
+		*n = kvmmig_faults_snapshot(s, v, max);
+	return v;
 }
 
 struct pf_keep {
@@ -677,7 +682,9 @@ long kvmmig_ioctl_prefetch(struct kvmmig_session *s,
 	struct kvmmig_prefetch a;
 	struct pf_keep keep;
 	u64 *slot = NULL, *out = NULL, *seen = NULL;
-	u32 window, below = 0, above = 0, mode = 0, nr = 0;
+	struct kvmmig_fault_record *recs = NULL;
+	u32 window, below = 0, above = 0, mode = 0, nr = 0, nr_recs;
+	bool need_recs;
 	u64 cr3 = 0, gva = 0;
 	u32 source = KVMMIG_PREFETCH_SRC_NONE;
 	long ret;
@@ -704,10 +711,17 @@ long kvmmig_ioctl_prefetch(struct kvmmig_session *s,
 		ret = -ENOMEM;
 		goto out_free;
 	}
+	need_recs = !(a.flags & (KVMMIG_PREFETCH_CR3 | KVMMIG_PREFETCH_GPA_LINEAR));
+	recs = pf_records(s, pf, need_recs, &nr_recs);
+	if (need_recs && !recs) {
+		ret = -ENOMEM;
+		goto out_free;
+	}
 
 	mutex_lock(&pf->lock);
 	kvmmig_stat_add(s, KVMMIG_STAT_PREFETCH_CALLS, 1);
-	pf_account_gva_records(s, pf);
+	if (atomic_read(&pf->nr_issued))
+		pf_account_gva_records(s, pf, recs, nr_recs);
 	pf_revalidate(s, pf);
 
 	if (a.flags & KVMMIG_PREFETCH_GPA_LINEAR) {
@@ -732,7 +746,7 @@ long kvmmig_ioctl_prefetch(struct kvmmig_session *s,
 		} else {
 			struct kvmmig_fault_record rec;
 
-			ret = pf_from_faults(s, a.gpa, &rec);
+			ret = pf_from_faults(s, a.gpa, recs, nr_recs, &rec);
 			if (ret)
 				goto out_unlock;
 			if ((rec.flags & KVMMIG_FAULT_CR3) &&
@@ -797,6 +811,7 @@ long kvmmig_ioctl_prefetch(struct kvmmig_session *s,
 out_unlock:
 	mutex_unlock(&pf->lock);
 out_free:
+	kvfree(recs);
 	kvfree(slot);
 	kvfree(out);
 	kvfree(seen);
