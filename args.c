@@ -316,6 +316,34 @@ int kvmmig_check_faults(const struct kvmmig_faults *a)
 	return 0;
 }
 
+/*
+ * KVMMIG_PREFETCH: @size, @flags and reserved fields; the window and the
+ * list's room within KVMMIG_PREFETCH_MAX_WINDOW; at most 2^40 bits of
+ * bitmap; with KVMMIG_PREFETCH_CR3 a paging mode the walker knows.  The
+ * output fields (@gva, @nr_gpas, @source; @cr3, @mode without
+ * KVMMIG_PREFETCH_CR3) are not looked at.
+ */
+int kvmmig_check_prefetch(const struct kvmmig_prefetch *a)
+{
+	int i;
+
+	if (a->size != sizeof(*a) || (a->flags & ~KVMMIG_PREFETCH_FLAGS) ||
+	    a->reserved0)
+		return -EINVAL;
+	for (i = 0; i < ARRAY_SIZE(a->reserved); i++)
+		if (a->reserved[i])
+			return -EINVAL;
+	if (a->window > KVMMIG_PREFETCH_MAX_WINDOW ||
+	    a->max_gpas > 2 * KVMMIG_PREFETCH_MAX_WINDOW ||
+	    a->have_npages > BIT_ULL(40))
+		return -EINVAL;
+	if ((a->flags & KVMMIG_PREFETCH_CR3) &&
+	    a->mode != KVMMIG_PAGING_PAE && a->mode != KVMMIG_PAGING_LONG4 &&
+	    a->mode != KVMMIG_PAGING_LONG5)
+		return -EINVAL;
+	return 0;
+}
+
 /* --- end of fault/prefetch checks --- */
 
 /* --- issue 5: KVMMIG_GET_WORKING_SET and KVMMIG_FILL (mm/working_set.c, migrate/fill.c) --- */

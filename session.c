@@ -56,6 +56,7 @@ static void kvmmig_session_free(struct kref *kref)
 
 	kvmmig_fill_destroy(s);
 	kvmmig_faults_destroy(s);
+	kvmmig_prefetch_destroy(s);
 	kvmmig_throttle_destroy(s);
 	kvmmig_hints_destroy(s);
 	kvmmig_dirty_destroy(s);
@@ -212,6 +213,8 @@ static struct kvmmig_session *kvmmig_session_alloc(struct kvm *kvm)
 		ret = kvmmig_hints_init(s);
 	if (!ret)
 		ret = kvmmig_throttle_init(s);
+	if (!ret)
+		ret = kvmmig_prefetch_init(s);
 	if (!ret)
 		ret = kvmmig_faults_init(s);
 	if (!ret)

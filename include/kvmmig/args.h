@@ -24,6 +24,7 @@ int kvmmig_check_migration(const struct kvmmig_migration *a, u32 max_pct);
 int kvmmig_check_history(const struct kvmmig_history *a, bool set);
 /* issue 5: fault/prefetch checks */
 int kvmmig_check_faults(const struct kvmmig_faults *a);
+int kvmmig_check_prefetch(const struct kvmmig_prefetch *a);
 
 /* issue 5: working set/fill checks */
 int kvmmig_check_working_set(const struct kvmmig_working_set *a);

@@ -83,6 +83,7 @@ struct kvmmig_dirty;
 struct kvmmig_hints;
 struct kvmmig_throttle;
 struct kvmmig_faults_ctx;
+struct kvmmig_prefetch_ctx;
 struct kvmmig_fill_map;
 
 /**
@@ -129,7 +130,8 @@ struct kvmmig_scanner {
  * @dirty: dirty rate measurement (migrate/dirty.c)
  * @hints: free-page hints (hint/free_hints.c)
  * @throttle: migration control and vCPU stun (sched/throttle.c)
- * @faults: fault records and reverse indexes (mm/fault_ctx.c, mm/prefetch.c)
+ * @faults: fault records (mm/fault_ctx.c)
+ * @prefetch: prefetch state and reverse indexes (mm/prefetch.c)
  * @fill: deferred-fill metadata (migrate/fill.c)
  * @stats: counters, see enum kvmmig_stat_id
  */
@@ -150,6 +152,7 @@ struct kvmmig_session {
 	struct kvmmig_hints *hints;
 	struct kvmmig_throttle *throttle;
 	struct kvmmig_faults_ctx *faults;
+	struct kvmmig_prefetch_ctx *prefetch;
 	struct kvmmig_fill_map *fill;
 	atomic64_t stats[KVMMIG_STAT_NR];
 };
@@ -264,6 +267,8 @@ u32 kvmmig_faults_snapshot(struct kvmmig_session *s,
 			   struct kvmmig_fault_record *out, u32 max);
 
 /* mm/prefetch.c */
+int kvmmig_prefetch_init(struct kvmmig_session *s);
+void kvmmig_prefetch_destroy(struct kvmmig_session *s);
 long kvmmig_ioctl_prefetch(struct kvmmig_session *s,
 			   struct kvmmig_prefetch __user *uarg);
 void kvmmig_prefetch_note_fault(struct kvmmig_session *s, u64 gfn);

@@ -470,6 +470,54 @@ static void faults_checks(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, kvmmig_check_faults(&b), 0);
 }
 
+static void prefetch_checks(struct kunit *test)
+{
+	struct kvmmig_prefetch a = {
+		.size = sizeof(a), .flags = KVMMIG_PREFETCH_CR3,
+		.gpa = 0x1234000, .cr3 = 0x5000, .mode = KVMMIG_PAGING_LONG4,
+		.window = 16, .max_gpas = 32,
+	}, b;
+	int i;
+
+	KUNIT_EXPECT_EQ(test, kvmmig_check_prefetch(&a), 0);
+	/* limits are inclusive; 0 window and room are valid */
+	b = a; b.window = KVMMIG_PREFETCH_MAX_WINDOW;
+	b.max_gpas = 2 * KVMMIG_PREFETCH_MAX_WINDOW; b.have_npages = BIT_ULL(40);
+	KUNIT_EXPECT_EQ(test, kvmmig_check_prefetch(&b), 0);
+	b = a; b.window = 0; b.max_gpas = 0;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_prefetch(&b), 0);
+	/* without CR3, @cr3 and @mode are output: anything goes */
+	b = a; b.flags = 0; b.mode = 77;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_prefetch(&b), 0);
+	b = a; b.flags = KVMMIG_PREFETCH_FLAGS;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_prefetch(&b), 0);
+	b = a; b.mode = KVMMIG_PAGING_PAE;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_prefetch(&b), 0);
+	b = a; b.mode = KVMMIG_PAGING_LONG5;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_prefetch(&b), 0);
+
+	b = a; b.size = sizeof(a) - 8;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_prefetch(&b), -EINVAL);
+	b = a; b.flags = KVMMIG_PREFETCH_FLAGS + 1;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_prefetch(&b), -EINVAL);
+	b = a; b.reserved0 = 1;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_prefetch(&b), -EINVAL);
+	for (i = 0; i < ARRAY_SIZE(a.reserved); i++) {
+		b = a; b.reserved[i] = 1;
+		KUNIT_EXPECT_EQ(test, kvmmig_check_prefetch(&b), -EINVAL);
+	}
+	b = a; b.window = KVMMIG_PREFETCH_MAX_WINDOW + 1;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_prefetch(&b), -EINVAL);
+	b = a; b.max_gpas = 2 * KVMMIG_PREFETCH_MAX_WINDOW + 1;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_prefetch(&b), -EINVAL);
+	b = a; b.have_npages = BIT_ULL(40) + 1;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_prefetch(&b), -EINVAL);
+	b = a; b.mode = KVMMIG_PAGING_NONE;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_prefetch(&b), -EINVAL);
+	b = a; b.mode = KVMMIG_PAGING_LONG5 + 1;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_prefetch(&b), -EINVAL);
+}
+
 /* --- issue 5: working set/fill check tests --- */
 
 static void working_set_checks(struct kunit *test)
@@ -625,6 +673,7 @@ static struct kunit_case kvmmig_args_cases[] = {
 	KUNIT_CASE(history_checks),
 	/* issue 5: fault/prefetch cases */
 	KUNIT_CASE(faults_checks),
+	KUNIT_CASE(prefetch_checks),
 
 	/* issue 5: working set/fill cases */
 	KUNIT_CASE(working_set_checks),

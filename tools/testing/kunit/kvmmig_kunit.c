@@ -12,7 +12,7 @@ kunit_test_suites(&kvmmig_uapi_layout_suite, &kvmmig_args_suite,
 		  &kvmmig_stats_layout_suite, &kvmmig_temperature_suite,
 		  &kvmmig_classify_suite, &kvmmig_order_suite,
 		  &kvmmig_throttle_suite, &kvmmig_guest_pt_suite,
-		  &kvmmig_ws_fill_suite);
+		  &kvmmig_ws_fill_suite, &kvmmig_rindex_suite);
 #else
 /*
  * Debian's kernels have no CONFIG_KUNIT; the test bed loads a kunit.ko built
@@ -29,6 +29,7 @@ static struct kunit_suite *kvmmig_kunit_suites[] = {
 	&kvmmig_throttle_suite,
 	&kvmmig_guest_pt_suite,
 	&kvmmig_ws_fill_suite,
+	&kvmmig_rindex_suite,
 };
 
 static int __init kvmmig_kunit_init(void)

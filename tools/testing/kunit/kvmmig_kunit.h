@@ -13,5 +13,6 @@ extern struct kunit_suite kvmmig_order_suite;
 extern struct kunit_suite kvmmig_throttle_suite;
 extern struct kunit_suite kvmmig_guest_pt_suite;
 extern struct kunit_suite kvmmig_ws_fill_suite;
+extern struct kunit_suite kvmmig_rindex_suite;
 
 #endif /* _KVMMIG_KUNIT_H */
