@@ -2713,6 +2713,8 @@ static int restore_main(void)
 		pthread_create(&pc->aux_thread, NULL, pc_bg_file_thread, pc);
 		pc->have_aux_thread = 1;
 	}
+	dbg("restore: %s: vCPUs resume %llu ms after the start\n", restore_name[o.restore_mode],
+	    (unsigned long long)(now_ns() - t0) / 1000000);
 	vcpus_start(m);
 	deadline = t0 + 600 * 1000000000ull;
 	for (;;) {
