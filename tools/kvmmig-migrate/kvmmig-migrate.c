@@ -42,6 +42,12 @@
  * the destination never gets.  Without a kvmmig feature (ENOTTY) the
  * source says so and falls back (gfn order, userspace zero/pattern
  * detection, no hints, no stun).
+ *
+ * Post-copy (--postcopy, after --precopy-rounds N pre-copy rounds) and
+ * save / restore (--save, --restore) are described in README; the
+ * receiving side (struct pc) has a fault thread on a userfaultfd over
+ * the data slot and a receive thread (post-copy) or background loader
+ * (restore); its locking is at struct pc.
  */
 #include <errno.h>
 #include <fcntl.h>
