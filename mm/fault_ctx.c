@@ -107,9 +107,16 @@ static u64 kvmmig_vmread(unsigned long field)
 static void kvmmig_fault_fill(struct kvm_vcpu *vcpu, u64 addr, u64 err,
 			      struct kvmmig_fault_record *r)
 {
-	bool direct = vcpu->arch.mmu->root_role.direct;
 	bool vmx = boot_cpu_data.x86_vendor == X86_VENDOR_INTEL ||
 		   boot_cpu_data.x86_vendor == X86_VENDOR_ZHAOXIN;
+	/*
+	 * A two-dimensional paging fault.  On AMD an NPF always sets one of
+	 * error code bits 32/33; a #PF KVM intercepts while NPT is on (for
+	 * allow_smaller_maxphyaddr) sets neither and traces the guest's CR2.
+	 */
+	bool direct = vcpu->arch.mmu->root_role.direct &&
+		      (vmx || (err & (PFERR_GUEST_FINAL_MASK |
+				      PFERR_GUEST_PAGE_MASK)));
 	u64 cr3 = vcpu->arch.cr3;
 	u32 mode = kvmmig_gpt_mode_from_regs(vcpu->arch.cr0, vcpu->arch.cr4,
 					     vcpu->arch.efer);
@@ -164,6 +171,9 @@ static void kvmmig_fault_probe(void *data, struct kvm_vcpu *vcpu,
 
 		if (fc->kvm != vcpu->kvm)
 			continue;
+		/* L2's faults are in L2's address spaces: not ours to name */
+		if (vcpu->arch.hflags & HF_GUEST_MASK)
+			break;
 		v = READ_ONCE(fc->vcpus);	/* set before list_add_rcu() */
 		/* pairs with the release in kvmmig_faults_grow() */
 		if (!v || vcpu->vcpu_idx >= smp_load_acquire(&fc->nr_vcpus))
@@ -263,7 +273,9 @@ static long kvmmig_faults_collect(struct kvmmig_faults_ctx *fc,
  *
  * Process context; takes s->lock.  Records of all vCPUs, the newest first.
  *
- * Return: records written (0 while recording is off or on -ENOMEM).
+ * Return: records written (0 while recording is off or on -ENOMEM).  vCPUs
+ * created since recording began get their rings here (or at the next
+ * KVMMIG_FAULTS): their faults count from then.
  */
 u32 kvmmig_faults_snapshot(struct kvmmig_session *s,
 			   struct kvmmig_fault_record *out, u32 max)
@@ -272,10 +284,15 @@ u32 kvmmig_faults_snapshot(struct kvmmig_session *s,
 	long n;
 
 	mutex_lock(&s->lock);
+	/* vCPUs created since the last KVMMIG_FAULTS get their rings */
+	if (s->faults->enabled)
+		kvmmig_faults_grow(s->faults);
 	n = kvmmig_faults_collect(s->faults, &all);
 	mutex_unlock(&s->lock);
-	if (n <= 0)
+	if (n <= 0) {
+		kvfree(all);
 		return 0;
+	}
 	n = min_t(long, n, max);
 	memcpy(out, all, n * sizeof(*out));
 	kvfree(all);
@@ -393,6 +410,7 @@ long kvmmig_ioctl_faults(struct kvmmig_session *s,
 	struct kvmmig_fault_record *all = NULL;
 	struct kvmmig_faults a;
 	long n = 0;
+	bool was;
 	int ret;
 
 	if (copy_from_user(&a, uarg, sizeof(a)))
@@ -425,22 +443,26 @@ long kvmmig_ioctl_faults(struct kvmmig_session *s,
 		}
 	}
 	a.nr_records = n;
-	a.nr_faults = fc->enabled ? atomic64_read(&fc->nr_faults) : 0;
-	a.enabled = fc->enabled;
-	if (copy_to_user(uarg, &a, sizeof(a))) {
-		ret = -EFAULT;
-		goto out;
-	}
-	/* the operation last: a failed copy-out changed nothing */
+	was = fc->enabled;
+	/*
+	 * The operation, then the one copy-out; if that fails the operation
+	 * is undone (records DISABLE dropped cannot come back, but they were
+	 * READ out above or not asked for).
+	 */
 	if (a.flags & KVMMIG_FAULTS_ENABLE)
 		ret = kvmmig_faults_enable(fc);
 	else if (a.flags & KVMMIG_FAULTS_DISABLE)
 		kvmmig_faults_disable(fc);
-	if (!ret && (a.flags & (KVMMIG_FAULTS_ENABLE | KVMMIG_FAULTS_DISABLE))) {
-		a.enabled = fc->enabled;
-		a.nr_faults = fc->enabled ? atomic64_read(&fc->nr_faults) : 0;
-		if (copy_to_user(uarg, &a, sizeof(a)))
-			ret = -EFAULT;
+	if (ret)
+		goto out;
+	a.enabled = fc->enabled;
+	a.nr_faults = fc->enabled ? atomic64_read(&fc->nr_faults) : 0;
+	if (copy_to_user(uarg, &a, sizeof(a))) {
+		ret = -EFAULT;
+		if (!was && fc->enabled)
+			kvmmig_faults_disable(fc);
+		else if (was && !fc->enabled)
+			kvmmig_faults_enable(fc);
 	}
 out:
 	mutex_unlock(&s->lock);

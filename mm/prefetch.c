@@ -264,6 +264,9 @@ void kvmmig_prefetch_note_fault(struct kvmmig_session *s, u64 gfn)
 {
 	struct kvmmig_prefetch_ctx *pf = READ_ONCE(s->prefetch);
 
+	/* PREEMPT_RT: the xarray's spinlock sleeps; precision goes uncounted */
+	if (IS_ENABLED(CONFIG_PREEMPT_RT))
+		return;
 	if (!pf || !xa_load(&pf->issued, gfn))
 		return;
 	if (xa_erase(&pf->issued, gfn)) {
@@ -285,16 +288,18 @@ static void pf_note_issued(struct kvmmig_session *s,
 		unsigned long idx;
 		void *e;
 
+		/* the probe may erase an entry first: count what we erase */
 		xa_for_each(&pf->issued, idx, e) {
-			xa_erase(&pf->issued, idx);
-			atomic_dec(&pf->nr_issued);
+			if (xa_erase(&pf->issued, idx))
+				atomic_dec(&pf->nr_issued);
 		}
 	}
 	for (i = 0; i < n; i++) {
 		unsigned long gfn = gpas[i] >> PAGE_SHIFT;
 		void *old;
 
-		old = xa_store(&pf->issued, gfn, xa_mk_value(1), GFP_KERNEL);
+		old = xa_store(&pf->issued, gfn, xa_mk_value(1),
+			       GFP_KERNEL_ACCOUNT);
 		if (!old)
 			atomic_inc(&pf->nr_issued);
 	}
@@ -469,7 +474,7 @@ static void pf_revalidate(struct kvmmig_session *s,
 	if (!pick)
 		return;
 	pick->checked = ++pf->checks;
-	gvas = kmalloc_array(want, 2 * sizeof(u64) + 1, GFP_KERNEL);
+	gvas = kvmalloc_array(want, 2 * sizeof(u64) + 1, GFP_KERNEL_ACCOUNT);
 	if (!gvas)
 		return;
 	res = (u8 *)(gvas + 2 * want);
@@ -490,7 +495,7 @@ static void pf_revalidate(struct kvmmig_session *s,
 	}
 	v = kvmmig_rindex_judge(&pick->ri, res, n,
 				READ_ONCE(rindex_teardown_run.val));
-	kfree(gvas);
+	kvfree(gvas);
 	if (v == KVMMIG_RX_TEARDOWN) {
 		kvmmig_stat_add(s, KVMMIG_STAT_RINDEX_DROPS_TEARDOWN, 1);
 		pf_space_free(pf, pick);
@@ -591,7 +596,7 @@ static struct kvmmig_fault_record *pf_records(struct kvmmig_session *s,
 
 struct pf_keep {
 	struct kvm *kvm;
-	const unsigned long __user *have;
+	const u8 __user *have;
 	u64 have_npages;
 	int err;
 };
@@ -601,17 +606,22 @@ static bool pf_keep(void *arg, u64 gpa)
 {
 	struct pf_keep *k = arg;
 	u64 gfn = gpa >> PAGE_SHIFT;
-	unsigned long word;
+	u8 byte;
 
 	if (k->err || !pf_in_memory(k->kvm, gpa))
 		return false;
 	if (!k->have || gfn >= k->have_npages)
 		return true;
-	if (get_user(word, k->have + gfn / BITS_PER_LONG)) {
+	/*
+	 * One byte at a time: bit n is bit n % 8 of byte n / 8, which on x86
+	 * (little-endian) is the same bit of an array of longs of either
+	 * width, and never reads past the last byte a 32-bit VMM allocated.
+	 */
+	if (get_user(byte, k->have + gfn / 8)) {
 		k->err = -EFAULT;
 		return false;
 	}
-	return !(word & BIT(gfn % BITS_PER_LONG));
+	return !(byte & BIT(gfn % 8));
 }
 
 /* The window [lo, hi] (hi: its last byte), one slot per page. */
@@ -719,11 +729,6 @@ long kvmmig_ioctl_prefetch(struct kvmmig_session *s,
 	}
 
 	mutex_lock(&pf->lock);
-	kvmmig_stat_add(s, KVMMIG_STAT_PREFETCH_CALLS, 1);
-	if (atomic_read(&pf->nr_issued))
-		pf_account_gva_records(s, pf, recs, nr_recs);
-	pf_revalidate(s, pf);
-
 	if (a.flags & KVMMIG_PREFETCH_GPA_LINEAR) {
 		u64 page = a.gpa & PAGE_MASK, i;
 
@@ -806,6 +811,16 @@ long kvmmig_ioctl_prefetch(struct kvmmig_session *s,
 		ret = -EFAULT;
 		goto out_unlock;
 	}
+	/*
+	 * Bookkeeping only once the call succeeded, so that a failing call
+	 * leaves the counters and the M4 sampling as they were.  Reverse
+	 * index hits are re-translated before use, so a torn-down index
+	 * found here was not trusted above.
+	 */
+	kvmmig_stat_add(s, KVMMIG_STAT_PREFETCH_CALLS, 1);
+	if (atomic_read(&pf->nr_issued))
+		pf_account_gva_records(s, pf, recs, nr_recs);
+	pf_revalidate(s, pf);
 	pf_note_issued(s, pf, out, nr);
 	ret = 0;
 out_unlock:

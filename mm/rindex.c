@@ -32,7 +32,7 @@
  * @ri: the index (its contents are overwritten)
  * @cap: the most extents it may hold, at least 1
  *
- * Allocates 24 bytes per extent of @cap (GFP_KERNEL): may sleep.
+ * Allocates 24 bytes per extent of @cap (GFP_KERNEL_ACCOUNT): may sleep.
  *
  * Return: 0, -EINVAL for a zero @cap, or -ENOMEM.
  */
@@ -41,7 +41,7 @@ int kvmmig_rindex_alloc(struct kvmmig_rindex *ri, u32 cap)
 	memset(ri, 0, sizeof(*ri));
 	if (!cap)
 		return -EINVAL;
-	ri->ext = kvmalloc_array(cap, sizeof(*ri->ext), GFP_KERNEL);
+	ri->ext = kvmalloc_array(cap, sizeof(*ri->ext), GFP_KERNEL_ACCOUNT);
 	if (!ri->ext)
 		return -ENOMEM;
 	ri->cap = cap;
@@ -119,7 +119,7 @@ static int rx_cmp_gpa(const void *a, const void *b)
  * @ri: the index; adding ends here
  *
  * Sorts a copy of the extents by gpa: O(n log n); allocates 32 bytes per
- * extent (GFP_KERNEL): may sleep.
+ * extent (GFP_KERNEL_ACCOUNT): may sleep.
  *
  * Return: 0 or -ENOMEM (then the index stays unfinished: no lookups).
  */
@@ -130,8 +130,8 @@ int kvmmig_rindex_finish(struct kvmmig_rindex *ri)
 
 	if (ri->finished || !ri->ext)
 		return -EINVAL;
-	ri->by_gpa = kvmalloc_array(n, sizeof(*ri->by_gpa), GFP_KERNEL);
-	ri->maxend = kvmalloc_array(n, sizeof(*ri->maxend), GFP_KERNEL);
+	ri->by_gpa = kvmalloc_array(n, sizeof(*ri->by_gpa), GFP_KERNEL_ACCOUNT);
+	ri->maxend = kvmalloc_array(n, sizeof(*ri->maxend), GFP_KERNEL_ACCOUNT);
 	if (!ri->by_gpa || !ri->maxend) {
 		kvfree(ri->by_gpa);
 		kvfree(ri->maxend);

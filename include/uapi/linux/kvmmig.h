@@ -637,7 +637,8 @@ struct kvmmig_faults {
  *	KVMMIG_PREFETCH_MAX_WINDOW, or 0 for the prefetch_window tunable
  * @gva: out: the guest-virtual page of @gpa, or 0 when not found
  * @have_ptr: in: user pointer to a bitmap of the guest frames the VMM
- *	already holds (bit n: frame n, in unsigned longs), or 0
+ *	already holds, or 0: frame n is bit n % 8 of byte n / 8 (on x86 the
+ *	same as a bitmap of unsigned longs); it is read one byte at a time
  * @have_npages: in: bits at @have_ptr, at most 2^40; frames above are
  *	taken as missing
  * @gpas_ptr: in: user pointer to __u64[@max_gpas]
