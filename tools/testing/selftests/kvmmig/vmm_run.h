@@ -3,7 +3,8 @@
  * Running the reference VMM, tools/kvmmig-migrate (on the PATH of the test
  * payload), from a selftest: run_migrate() runs it with --json --quiet and
  * keeps its exit status and JSON summary (its last line of output); the
- * json_*() helpers read that summary.  The same as migrate_test.c's.
+ * json_*() helpers read that summary.  Used by migrate_test.c and
+ * postcopy_test.c.
  */
 #ifndef KVMMIG_VMM_RUN_H
 #define KVMMIG_VMM_RUN_H
