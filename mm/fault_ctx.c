@@ -43,6 +43,8 @@ extern struct tracepoint __tracepoint_kvm_page_fault;
 #define KVMMIG_EPT_GLA_VALID		BIT_ULL(7)
 #define KVMMIG_VMCS_GUEST_CR3		0x6802
 #define KVMMIG_VMCS_GUEST_LINEAR	0x640a
+#define KVMMIG_VMCS_EXIT_REASON		0x4402
+#define KVMMIG_EXIT_EPT_VIOLATION	48
 
 /**
  * struct kvmmig_vcpu_faults - the recent faults of one vCPU
@@ -113,10 +115,15 @@ static void kvmmig_fault_fill(struct kvm_vcpu *vcpu, u64 addr, u64 err,
 	 * A two-dimensional paging fault.  On AMD an NPF always sets one of
 	 * error code bits 32/33; a #PF KVM intercepts while NPT is on (for
 	 * allow_smaller_maxphyaddr) sets neither and traces the guest's CR2.
+	 * On Intel the VMCS being handled says which exit this is: an EPT
+	 * violation traces the GPA with its exit qualification, an
+	 * intercepted #PF the guest's CR2 with a page-fault error code.
 	 */
 	bool direct = vcpu->arch.mmu->root_role.direct &&
-		      (vmx || (err & (PFERR_GUEST_FINAL_MASK |
-				      PFERR_GUEST_PAGE_MASK)));
+		      (vmx ? (kvmmig_vmread(KVMMIG_VMCS_EXIT_REASON) & 0xffff) ==
+			     KVMMIG_EXIT_EPT_VIOLATION :
+			     err & (PFERR_GUEST_FINAL_MASK |
+				    PFERR_GUEST_PAGE_MASK));
 	u64 cr3 = vcpu->arch.cr3;
 	u32 mode = kvmmig_gpt_mode_from_regs(vcpu->arch.cr0, vcpu->arch.cr4,
 					     vcpu->arch.efer);
