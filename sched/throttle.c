@@ -338,7 +338,8 @@ void kvmmig_throttle_stop(struct kvmmig_session *s)
 		return;
 	mutex_lock(&th->lock);
 	if (th->running) {
-		d.old_pct = th->pct;
+		/* the controller's share: the VMM's exit may have zeroed th->pct */
+		d.old_pct = th->ctl.pct;
 		th->running = false;
 		th->ctl.pct = 0;
 		kvmmig_stat_add(s, KVMMIG_STAT_THROTTLE_DECISIONS, 1);
