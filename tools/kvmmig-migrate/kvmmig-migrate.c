@@ -110,6 +110,7 @@ static struct opts {
 	/* post-copy, save/restore */
 	int postcopy, precopy_rounds, prefetch, prefetch_window, bg_after_work;
 	int kill_src_in_postcopy, restore_mode, work_units, save_after_ms, ws_min_level;
+	int corrupt_every;
 	const char *save, *restore;
 } o = { .vcpus = 2, .mem_mib = 64, .max_rounds = 30, .downtime_ms = 300,
 	.prefetch_window = 8, .work_units = 1, .save_after_ms = 3000, .ws_min_level = 1 };
@@ -161,6 +162,10 @@ struct result {
 	uint64_t prefetch_issued, prefetch_used;	/* module stats; ~0: not available */
 	uint64_t prefetch_vmm, prefetch_vmm_useful;	/* prefetched; of them trace pages */
 	uint64_t ws_pages, pages_requested, pc_ms;
+	/* destination RAM read back: frames compared, frames that differ */
+	uint64_t ram_checked, ram_bad;
+	uint64_t pages_dstore;		/* M6: data pages the destination read from the file */
+	int dst_paused;			/* source lost: guest kept paused */
 };
 
 static uint64_t now_ns(void)
@@ -431,6 +436,37 @@ static int progress_check(struct vmm *m)
 	return 0;
 }
 
+/*
+ * Pause without waiting for every vCPU to park: one waiting in a userfault
+ * (killable only) stays there, which is paused as far as the guest goes.
+ */
+static void vcpus_pause(struct vmm *m)
+{
+	pthread_mutex_lock(&m->run_lock);
+	m->stop = 1;
+	for (int i = 0; i < o.vcpus; i++) {
+		m->vcpus[i]->run->immediate_exit = 1;
+		if (m->ctx[i].started && !m->ctx[i].parked)
+			pthread_kill(m->ctx[i].thread, SIGUSR1);
+	}
+	pthread_mutex_unlock(&m->run_lock);
+}
+
+/* No vCPU counter moves for @ms (after a settling tenth of it)? */
+static int counters_still(struct vmm *m, unsigned int ms)
+{
+	uint64_t c0[MAX_VCPUS];
+
+	usleep(ms * 100);
+	for (int i = 0; i < o.vcpus; i++)
+		c0[i] = READ_ONCE(m->ctl->counter[i]);
+	usleep(ms * 1000);
+	for (int i = 0; i < o.vcpus; i++)
+		if (READ_ONCE(m->ctl->counter[i]) != c0[i])
+			return 0;
+	return 1;
+}
+
 static uint64_t xorshift(uint64_t *x)
 {
 	*x ^= *x << 13;
@@ -698,8 +734,11 @@ struct pc {
 	uint64_t *have;			/* bit per guest frame, for KVMMIG_PREFETCH */
 	uint64_t need_data, placed_data;
 	uint64_t hash;
+	uint64_t *ph;			/* per guest frame: page_hash() placed; 0: none */
+	int copy_err;			/* a UFFDIO_COPY failed: errno */
 	uint64_t faults, msgs, local, prefetched, prefetched_useful, requested_pages;
 	int lost, stop, recv_done;	/* READ_ONCE / WRITE_ONCE */
+	int pc_done;			/* W_PC_DONE sent; under send_lock */
 	int no_prefetch_msg;
 	pthread_mutex_t send_lock;
 	pthread_t fault_thread, aux_thread;
@@ -735,8 +774,9 @@ static struct pc *pc_alloc(struct vmm *m)
 	pc->done = calloc(w, 8);
 	pc->requested = calloc(w, 8);
 	pc->have = calloc((m->nbits + 63) / 64, 8);
+	pc->ph = calloc(m->nbits, 8);
 	TEST_ASSERT(pc->cls && pc->val && pc->canon && pc->is_canon && pc->done &&
-		    pc->requested && pc->have, "oom");
+		    pc->requested && pc->have && pc->ph, "oom");
 	pthread_mutex_init(&pc->send_lock, NULL);
 	for (uint64_t g = 0; g < m->slot0_pages; g++)
 		pc->have[g / 64] |= 1ull << (g % 64);
@@ -765,6 +805,28 @@ static int pc_register(struct pc *pc)
 	return 0;
 }
 
+/*
+ * Frame @gfn will hold @page: its hash goes into the sum compared with the
+ * source's and is kept for pc_verify_ram().
+ */
+static void pc_expect(struct pc *pc, uint64_t gfn, const void *page)
+{
+	uint64_t h = page_hash(gfn, page);
+
+	pc->ph[gfn] = h;
+	__atomic_add_fetch(&pc->hash, h, __ATOMIC_RELAXED);
+}
+
+/* A failed UFFDIO_COPY: the page is not there; the migration fails. */
+static void pc_copy_failed(struct pc *pc, uint64_t p, uint64_t k)
+{
+	int err = errno;
+
+	msg("kvmmig-migrate: UFFDIO_COPY of %llu page(s) at %llu: %s\n",
+	    (unsigned long long)k, (unsigned long long)p, strerror(err));
+	__atomic_store_n(&pc->copy_err, err, __ATOMIC_RELEASE);
+}
+
 /* Place data page @p with @buf (once); adds its hash. */
 static void pc_place(struct pc *pc, uint64_t p, const uint8_t *buf)
 {
@@ -782,15 +844,16 @@ static void pc_place(struct pc *pc, uint64_t p, const uint8_t *buf)
 		memcpy(copy, buf, PAGE);
 		__atomic_store_n(&pc->canon[p], copy, __ATOMIC_RELEASE);
 	}
-	__atomic_add_fetch(&pc->hash, page_hash(DATA_GFN + p, buf), __ATOMIC_RELAXED);
 	while (ioctl(pc->uffd, UFFDIO_COPY, &c)) {
 		if (errno == EAGAIN)
 			continue;
-		if (errno != EEXIST)
-			msg("kvmmig-migrate: UFFDIO_COPY page %llu: %s\n",
-			    (unsigned long long)p, strerror(errno));
+		if (errno != EEXIST) {
+			pc_copy_failed(pc, p, 1);
+			return;
+		}
 		break;
 	}
+	pc_expect(pc, DATA_GFN + p, buf);
 	bit_set(pc->have, DATA_GFN + p);
 	if (pc->cls[p] == PG_DATA)
 		__atomic_add_fetch(&pc->placed_data, 1, __ATOMIC_ACQ_REL);
@@ -832,8 +895,12 @@ static void pc_fill_local(struct pc *pc, uint64_t p)
 			fill_pattern(buf, v);
 		else
 			memcpy(buf, pc->canon[v], PAGE);
-		while (ioctl(pc->uffd, UFFDIO_COPY, &c) && errno == EAGAIN)
-			;
+		while (ioctl(pc->uffd, UFFDIO_COPY, &c))
+			if (errno != EAGAIN) {
+				if (errno != EEXIST)
+					pc_copy_failed(pc, p, 1);
+				break;
+			}
 	} else {
 		struct uffdio_zeropage z = {
 			.range = { .start = (unsigned long)(m->data_hva + p * PAGE), .len = PAGE },
@@ -842,8 +909,12 @@ static void pc_fill_local(struct pc *pc, uint64_t p)
 		if (cls == PG_DUP)
 			msg("kvmmig-migrate: duplicate page %llu: no canonical copy\n",
 			    (unsigned long long)p);
-		while (ioctl(pc->uffd, UFFDIO_ZEROPAGE, &z) && errno == EAGAIN)
-			;
+		while (ioctl(pc->uffd, UFFDIO_ZEROPAGE, &z))
+			if (errno != EAGAIN) {
+				if (errno != EEXIST)
+					pc_copy_failed(pc, p, 1);
+				break;
+			}
 	}
 	bit_set(pc->have, DATA_GFN + p);
 	if (pc->use_fill) {
@@ -906,41 +977,93 @@ static void pc_hash_known(struct pc *pc)
 {
 	struct vmm *m = pc->m;
 	uint8_t buf[PAGE];
-	uint64_t h = 0;
 
 	for (uint64_t g = 0; g < m->slot0_pages; g++)
-		h += page_hash(g, gfn_hva(m, g));
+		pc_expect(pc, g, gfn_hva(m, g));
 	for (uint64_t p = 0; p < m->npages; p++) {
 		switch (pc->cls[p]) {
 		case PG_PRESENT:
 			if (!g_is_free(m->ctl, p))
-				h += page_hash(DATA_GFN + p, m->data_hva + p * PAGE);
+				pc_expect(pc, DATA_GFN + p, m->data_hva + p * PAGE);
 			break;
 		case PG_ZERO:
-			h += page_hash(DATA_GFN + p, pc->zero);
+			pc_expect(pc, DATA_GFN + p, pc->zero);
 			break;
 		case PG_PATTERN:
 			fill_pattern(buf, pc->val[p]);
-			h += page_hash(DATA_GFN + p, buf);
+			pc_expect(pc, DATA_GFN + p, buf);
 			break;
 		case PG_DUP:
-			h += page_hash(DATA_GFN + p, pc->canon[pc->val[p]] ?
-					pc->canon[pc->val[p]] : pc->zero);
+			pc_expect(pc, DATA_GFN + p, pc->canon[pc->val[p]] ?
+				  pc->canon[pc->val[p]] : pc->zero);
 			break;
 		default:
 			break;
 		}
 	}
-	__atomic_add_fetch(&pc->hash, h, __ATOMIC_RELAXED);
+}
+
+/*
+ * Destination RAM read back against what was placed or filled there.  KVM's
+ * dirty log is on from the resume (pc_log_start()); with the vCPUs paused,
+ * every frame the guest has not touched here since (KVM logs a first access
+ * as a write when it maps the page writable, so touched frames are those
+ * the guest read or wrote) must hash as expected: that covers pages placed
+ * by faults, prefetch and the background pass, and pages filled locally.
+ * Reading a page never touched yet faults it in through the fault thread.
+ * Fills @checked and @bad; returns 0 when no frame differs.
+ */
+static int pc_verify_ram(struct pc *pc, uint64_t *checked, uint64_t *bad)
+{
+	struct vmm *m = pc->m;
+	uint64_t *bits = calloc((m->nbits + 63) / 64, 8);
+
+	TEST_ASSERT(bits, "oom");
+	*checked = *bad = 0;
+	vcpus_stop(m, 0);
+	/* fault injection: what a lost or misplaced copy would leave behind */
+	for (uint64_t p = 0; o.corrupt_every > 0 && p < m->npages; p += o.corrupt_every)
+		WRITE_ONCE(((uint64_t *)(m->data_hva + p * PAGE))[7],
+			   ((uint64_t *)(m->data_hva + p * PAGE))[7] ^ 0x5a5a);
+	kvm_vm_get_dirty_log(m->vm, 0, bits);
+	kvm_vm_get_dirty_log(m->vm, DATA_SLOT, bits + DATA_GFN / 64);
+	for (uint64_t g = 0; g < m->nbits; g++) {
+		if (g == m->slot0_pages && g < DATA_GFN)
+			g = DATA_GFN;
+		if (!pc->ph[g] || bit_test(bits, g))
+			continue;
+		++*checked;
+		if (page_hash(g, gfn_hva(m, g)) != pc->ph[g] && !(*bad)++)
+			msg("kvmmig-migrate: RAM MISMATCH: guest frame 0x%llx differs %s\n",
+			    (unsigned long long)g, "from what was placed there");
+	}
+	vcpus_resume(m);
+	free(bits);
+	return *bad ? -1 : 0;
+}
+
+/* KVM's dirty log on from here: the frames the guest touches are left out of the read-back. */
+static void pc_log_start(struct pc *pc)
+{
+	vm_mem_region_set_flags(pc->m->vm, 0, KVM_MEM_LOG_DIRTY_PAGES);
+	vm_mem_region_set_flags(pc->m->vm, DATA_SLOT, KVM_MEM_LOG_DIRTY_PAGES);
 }
 
 static int pc_send(struct pc *pc, uint32_t type, uint32_t count, uint64_t arg,
 		   const void *payload, size_t len)
 {
-	int r;
+	int r = 0;
 
 	pthread_mutex_lock(&pc->send_lock);
-	r = send_hdr(pc->sock, type, count, arg) || (len && send_all(pc->sock, payload, len));
+	/*
+	 * After W_PC_DONE the source reads only W_REPORT: a request the fault
+	 * thread raced in for a page placed meanwhile has nothing to ask for.
+	 */
+	if (!(type == W_REQ && pc->pc_done))
+		r = send_hdr(pc->sock, type, count, arg) ||
+		    (len && send_all(pc->sock, payload, len));
+	if (type == W_PC_DONE)
+		pc->pc_done = 1;
 	pthread_mutex_unlock(&pc->send_lock);
 	return r ? -1 : 0;
 }
@@ -975,17 +1098,16 @@ static int pc_load_run(struct pc *pc, uint64_t p, uint64_t k, uint8_t *buf)
 	else if (pread(pc->file, buf, k * PAGE, pc->data_off + p * PAGE) != (ssize_t)(k * PAGE))
 		return -1;
 	c.src = (unsigned long)buf;
-	for (uint64_t i = 0; i < k; i++) {
+	for (uint64_t i = 0; i < k; i++)
 		TEST_ASSERT(!bit_set(pc->done, p + i), "working set page %llu twice",
 			    (unsigned long long)(p + i));
-		__atomic_add_fetch(&pc->hash, page_hash(DATA_GFN + p + i, buf + i * PAGE),
-				   __ATOMIC_RELAXED);
-		bit_set(pc->have, DATA_GFN + p + i);
-	}
 	if (ioctl(pc->uffd, UFFDIO_COPY, &c)) {
-		msg("kvmmig-migrate: UFFDIO_COPY of %llu pages: %s\n", (unsigned long long)k,
-		    strerror(errno));
+		pc_copy_failed(pc, p, k);
 		return -1;
+	}
+	for (uint64_t i = 0; i < k; i++) {
+		pc_expect(pc, DATA_GFN + p + i, buf + i * PAGE);
+		bit_set(pc->have, DATA_GFN + p + i);
 	}
 	__atomic_add_fetch(&pc->placed_data, k, __ATOMIC_ACQ_REL);
 	return 0;
@@ -2029,7 +2151,7 @@ postcopy:
 			    round, s->res.src_alive ? "still running" : "NOT RUNNING");
 		rc = lost ? 3 : rc ? rc : 2;
 	} else {
-		uint64_t t_state = now_ns(), hash;
+		uint64_t t_state = now_ns(), t_ack = 0, hash;
 		struct whdr ack;
 		struct result dr;
 
@@ -2038,13 +2160,17 @@ postcopy:
 			lost = 1;
 		} else {
 			/* the destination could run the guest now: downtime ends */
-			s->res.downtime_ms = (now_ns() - t_stop) / 1000000;
+			t_ack = now_ns();
+			s->res.downtime_ms = (t_ack - t_stop) / 1000000;
 			if (!o.quiet)
 				printf("stop-and-copy: vCPUs stopped in %llu ms, state: %llu ms\n",
 				       (unsigned long long)(t_stopped - t_stop) / 1000000,
-				       (unsigned long long)(now_ns() - t_state) / 1000000);
-			migration_end(s, KVMMIG_OUTCOME_CONVERGED, now_ns() - t_stop);
-			/* the source guest stays stopped: hash its RAM for the check */
+				       (unsigned long long)(t_ack - t_state) / 1000000);
+			/*
+			 * the source guest stays stopped: hash its RAM for the
+			 * check; the migration ends (and goes into the history)
+			 * with the destination's report, converged or failed
+			 */
 			hash = ram_hash(m);
 			if (send_hdr(s->sock, W_HASH, 0, hash) ||
 			    recv_all(s->sock, &ack, sizeof(ack)) || ack.type != W_REPORT ||
@@ -2058,6 +2184,7 @@ postcopy:
 			s->res.outcome = OUT_DEST_LOST;
 			rc = 3;
 		} else {
+			migration_end(s, KVMMIG_OUTCOME_CONVERGED, t_ack - t_stop);
 			s->res.hash_ok = dr.hash_ok;
 			s->res.dst_progress = dr.dst_progress;
 			s->res.outcome = OUT_MISMATCH;
@@ -2101,9 +2228,11 @@ static int dst_recv_state(struct vmm *m, int sock, struct whdr *h)
  * Post-copy, destination, from the switch-over: the vCPUs run at once;
  * missing pages fault to the fault thread, the receive thread places what
  * the source sends.  Ends when every data page is here (then the page
- * hash of what arrived is compared with the source's), or when the source
- * is lost: then no vCPU can run past a missing page (they wait in the
- * fault, and the process exits with them: status 4).
+ * hash of what arrived is compared with the source's and the RAM read
+ * back), or when the source is lost: then the guest is paused (vCPUs
+ * parked, or waiting in a fault on a missing page: none runs past one),
+ * the loss reported, and the process waits, VM intact, until it is ended
+ * (SIGTERM; alarm() bounds it): a VMM would wait there for a new source.
  */
 static int dest_postcopy(struct vmm *m, struct pc *pc, int sock, int resfd, uint64_t src_hash)
 {
@@ -2125,6 +2254,7 @@ static int dest_postcopy(struct vmm *m, struct pc *pc, int sock, int resfd, uint
 		c0[i] = READ_ONCE(m->ctl->counter[i]);
 	t_resume = now_ns();
 	deadline = t_resume + 900 * 1000000000ull;
+	pc_log_start(pc);
 	vcpus_start(m);
 	dbg("destination: post-copy: vCPUs resumed, %llu data pages to come\n",
 	    (unsigned long long)pc->need_data);
@@ -2133,6 +2263,8 @@ static int dest_postcopy(struct vmm *m, struct pc *pc, int sock, int resfd, uint
 
 		if (READ_ONCE(pc->lost))
 			goto lost;
+		if (__atomic_load_n(&pc->copy_err, __ATOMIC_ACQUIRE))
+			break;
 		if (!work_seen && work_done(m, c0)) {
 			work_seen = 1;
 			t_work = t;
@@ -2177,6 +2309,8 @@ static int dest_postcopy(struct vmm *m, struct pc *pc, int sock, int resfd, uint
 		msg("kvmmig-migrate: PAGE HASH MISMATCH after post-copy: %s 0x%llx, %s 0x%llx\n",
 		    "source",
 		    (unsigned long long)src_hash, "destination", (unsigned long long)pc->hash);
+	if (pc_verify_ram(pc, &res.ram_checked, &res.ram_bad) || pc->copy_err)
+		res.hash_ok = 0;
 	res.dst_progress = progress_check(m);
 	if (!res.dst_progress)
 		msg("kvmmig-migrate: destination: guest counters do not advance\n");
@@ -2196,6 +2330,8 @@ static int dest_postcopy(struct vmm *m, struct pc *pc, int sock, int resfd, uint
 	close(sock);
 	return res.outcome == OUT_CONVERGED ? 0 : 1;
 lost:
+	WRITE_ONCE(pc->lost, 1);
+	vcpus_pause(m);
 	msg("kvmmig-migrate: destination: %s, %llu of %llu data pages %s\n",
 	    "source lost during post-copy",
 	    (unsigned long long)(pc->need_data - placed_data(pc)),
@@ -2203,10 +2339,13 @@ lost:
 	    "missing: guest paused (no vCPU runs past a missing page), not resumed");
 	res.outcome = OUT_SRC_LOST;
 	res.pc_faults = pc->faults;
+	res.dst_paused = counters_still(m, 500);
 	if (write(resfd, &res, sizeof(res)) != sizeof(res))
 		_exit(4);
-	/* vCPUs may wait in a userfault that cannot be served: exit with them */
-	_exit(4);
+	close(resfd);
+	/* paused: vCPUs may wait in a userfault that nothing serves now */
+	for (;;)
+		pause();
 }
 
 static int dest_main(int lsock, int resfd)
@@ -2291,6 +2430,7 @@ static int dest_main(int lsock, int resfd)
 						    o.datastore, strerror(errno));
 						goto eof;
 					}
+					res.pages_dstore++;
 					break;
 				default:
 					break;
@@ -2587,6 +2727,29 @@ io:
 	return 5;
 }
 
+/*
+ * The header's sections against the file (a truncated or damaged image is
+ * refused before anything is read into guest memory): each section inside
+ * the file and in order, vCPU state of a sane size.
+ */
+static int save_hdr_ok(const struct save_hdr *hd, int fd, const struct vmm *m)
+{
+	uint64_t state = hd->state_size + hd->xsize;
+	struct stat sb;
+
+	if (fstat(fd, &sb) || sb.st_size < 0)
+		return 0;
+	return hd->state_size >= sizeof(struct kvm_x86_state) && hd->state_size <= (1 << 20) &&
+	       hd->xsize >= sizeof(struct kvm_xsave) && hd->xsize <= (1 << 20) &&
+	       hd->off_state >= sizeof(*hd) &&
+	       hd->off_map >= hd->off_state + (uint64_t)hd->vcpus * state &&
+	       hd->off_ws >= hd->off_map + m->npages * sizeof(struct wpage) &&
+	       hd->off_slot0 >= hd->off_ws + hd->nr_ws * 8 &&
+	       hd->off_data >= hd->off_slot0 + m->slot0_pages * PAGE &&
+	       hd->off_data % PAGE == 0 &&
+	       (uint64_t)sb.st_size >= hd->off_data + m->npages * PAGE;
+}
+
 static int restore_main(void)
 {
 	struct save_hdr hd;
@@ -2610,6 +2773,11 @@ static int restore_main(void)
 	if (hd.npages != m->npages || hd.slot0_pages != m->slot0_pages ||
 	    hd.nr_ws > m->npages) {
 		msg("kvmmig-migrate: %s: layout differs from this VMM's\n", o.restore);
+		return 5;
+	}
+	if (!save_hdr_ok(&hd, fd, m)) {
+		msg("kvmmig-migrate: %s: truncated or damaged (sections past the end)\n",
+		    o.restore);
 		return 5;
 	}
 	if (attach_session(m))
@@ -2636,6 +2804,10 @@ static int restore_main(void)
 		TEST_ASSERT(st, "oom");
 		if (pread(fd, st, hd.state_size, off) != (ssize_t)hd.state_size)
 			goto io;
+		if (st->msrs.nmsrs > (hd.state_size - sizeof(*st)) / sizeof(struct kvm_msr_entry)) {
+			msg("kvmmig-migrate: %s: vCPU %d state damaged\n", o.restore, i);
+			return 5;
+		}
 		st->xsave = malloc(hd.xsize);
 		if (pread(fd, st->xsave, hd.xsize, off + hd.state_size) != (ssize_t)hd.xsize)
 			goto io;
@@ -2721,6 +2893,8 @@ static int restore_main(void)
 	}
 	dbg("restore: %s: vCPUs resume %llu ms after the start\n", restore_name[o.restore_mode],
 	    (unsigned long long)(now_ns() - t0) / 1000000);
+	if (o.restore_mode != RM_RESIDENT)
+		pc_log_start(pc);
 	vcpus_start(m);
 	deadline = t0 + 600 * 1000000000ull;
 	for (;;) {
@@ -2728,6 +2902,8 @@ static int restore_main(void)
 
 		if (READ_ONCE(pc->lost))
 			goto io;
+		if (__atomic_load_n(&pc->copy_err, __ATOMIC_ACQUIRE))
+			break;
 		if (!work_seen && work_done(m, hd.counter)) {
 			work_seen = 1;
 			t_work = t;
@@ -2763,6 +2939,9 @@ static int restore_main(void)
 		msg("kvmmig-migrate: PAGE HASH MISMATCH after restore: %s 0x%llx, %s 0x%llx\n",
 		    "saved",
 		    (unsigned long long)hd.phash, "restored", (unsigned long long)pc->hash);
+	if (o.restore_mode != RM_RESIDENT &&
+	    (pc_verify_ram(pc, &res.ram_checked, &res.ram_bad) || pc->copy_err))
+		res.hash_ok = 0;
 	res.dst_progress = work_seen && progress_check(m);
 	res.outcome = res.hash_ok && res.dst_progress ? OUT_CONVERGED : OUT_MISMATCH;
 	if (!o.quiet)
@@ -2801,6 +2980,12 @@ static int print_result(const struct result *R, int rc)
 		printf("%-22s %s\n", "destination guest",
 		       R->dst_progress ? "running" : "not running");
 		printf("%-22s %s\n", "source guest", R->src_alive ? "running" : "stopped / gone");
+		if (R->ram_checked || R->ram_bad)
+			printf("%-22s %llu frames compared, %llu differ\n", "RAM read back",
+			       (unsigned long long)R->ram_checked, (unsigned long long)R->ram_bad);
+		if (R->outcome == OUT_SRC_LOST && (o.postcopy || R->dst_paused))
+			printf("%-22s %s\n", "destination after loss",
+			       R->dst_paused ? "paused, then ended" : "exited");
 		printf("%-22s %llu\n", "classify/memcpy x1000",
 		       (unsigned long long)R->classify_x1000);
 		if (o.postcopy || o.restore)
@@ -2845,6 +3030,10 @@ static int print_result(const struct result *R, int rc)
 		       (unsigned long long)R->prefetch_vmm);
 		printf("\"prefetch_vmm_trace\":%llu,",
 		       (unsigned long long)R->prefetch_vmm_useful);
+		printf("\"ram_checked\":%llu,\"ram_bad\":%llu,\"dst_paused\":%s,",
+		       (unsigned long long)R->ram_checked, (unsigned long long)R->ram_bad,
+		       R->dst_paused ? "true" : "false");
+		printf("\"pages_dstore\":%llu,", (unsigned long long)R->pages_dstore);
 		printf("\"prefetch_issued\":%lld,\"prefetch_used\":%lld,\"ws_pages\":%llu}\n",
 		       R->prefetch_issued == ~0ull ? -1LL : (long long)R->prefetch_issued,
 		       R->prefetch_used == ~0ull ? -1LL : (long long)R->prefetch_used,
@@ -3029,7 +3218,7 @@ static void bad_usage(void)
 		"  [--kill-dest-at-round K] [--kill-src-at-round K] [--json] [--quiet]",
 		"  post-copy: [--postcopy] [--precopy-rounds N] [--prefetch none|gpa|gva]",
 		"  [--prefetch-window N] [--postcopy-bg now|after-work] [--work-units K]",
-		"  [--kill-src-in-postcopy N]",
+		"  [--kill-src-in-postcopy N] [--corrupt-dest K]",
 		"  save / restore: --save FILE [--save-after-ms MS] [--ws-min-level L]",
 		"  | --restore FILE [--restore-mode lazy|ws|resident] [--work-units K]",
 		"  [--background now|after-work]",
@@ -3064,6 +3253,7 @@ static void parse(int argc, char **argv)
 		{ "postcopy-bg", 1, 0, 'B' }, { "background", 1, 0, 'B' },
 		{ "work-units", 1, 0, 'u' },
 		{ "kill-src-in-postcopy", 1, 0, 'X' }, { "save", 1, 0, 's' },
+		{ "corrupt-dest", 1, 0, 'C' },
 		{ "restore", 1, 0, 'L' }, { "restore-mode", 1, 0, 'l' },
 		{ "save-after-ms", 1, 0, 'a' }, { "ws-min-level", 1, 0, 'e' },
 		{ "help", 0, 0, 'h' }, { 0 }
@@ -3140,6 +3330,9 @@ static void parse(int argc, char **argv)
 			break;
 		case 'X':
 			o.kill_src_in_postcopy = atoi(optarg);
+			break;
+		case 'C':
+			o.corrupt_every = atoi(optarg);
 			break;
 		case 's':
 			o.save = optarg;
@@ -3318,7 +3511,19 @@ int main(int argc, char **argv)
 	if (!have_s && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL && o.kill_src_at)
 		msg("kvmmig-migrate: source killed (fault injection)\n");
 	setup_failed = !have_s && WIFEXITED(st) && WEXITSTATUS(st) == 5;
-	waitpid(dst, &st, 0);
+	if (have_d && dr.outcome == OUT_SRC_LOST && dr.dst_paused) {
+		/* a destination paused after losing its source: still there, then ended */
+		usleep(200 * 1000);
+		if (waitpid(dst, &st, WNOHANG) == 0) {
+			kill(dst, SIGTERM);
+			waitpid(dst, &st, 0);
+		} else {
+			dr.dst_paused = 0;
+			msg("kvmmig-migrate: paused destination exited by itself\n");
+		}
+	} else {
+		waitpid(dst, &st, 0);
+	}
 	if (o.netns)
 		link_del(if_s);	/* normally gone with the destination's netns */
 
@@ -3345,6 +3550,10 @@ int main(int argc, char **argv)
 		R.prefetch_vmm_useful = dr.prefetch_vmm_useful;
 		R.prefetch_issued = dr.prefetch_issued;
 		R.prefetch_used = dr.prefetch_used;
+		R.ram_checked = dr.ram_checked;
+		R.ram_bad = dr.ram_bad;
+		R.dst_paused = dr.dst_paused;
+		R.pages_dstore = dr.pages_dstore;
 	} else {
 		R.prefetch_issued = ~0ull;
 		R.prefetch_used = ~0ull;

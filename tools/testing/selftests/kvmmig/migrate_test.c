@@ -21,6 +21,15 @@
 	EXPECT_GE(json_int(_r, "rounds"), 1);				\
 } while (0)
 
+/* Does KVM run this VM with two-dimensional paging (kvm_amd npt=1)? */
+static int npt_on(void)
+{
+	char buf[8] = "";
+
+	return !read_text("/sys/module/kvm_amd/parameters/npt", buf, sizeof(buf)) &&
+	       (buf[0] == 'Y' || buf[0] == '1');
+}
+
 FIXTURE(mig) {
 	int unused;
 };
@@ -106,10 +115,11 @@ TEST_F_TIMEOUT(mig, dirty_converges_only_throttled, 280)
 	EXPECT_GT(json_int(&r, "throttle_max_pct"), 0);
 	/*
 	 * With NPT the unstunned guest never converges in 12 rounds; with
-	 * shadow paging (each first write after a harvest is a slow fault) it
-	 * once did, in round 11.  Either way it takes far longer.
+	 * shadow paging (each first write after a harvest is a slow fault,
+	 * which slows the guest's dirtying down) it once did, in round 11:
+	 * there it must at least take twice the rounds.
 	 */
-	if (p.status == 0) {
+	if (p.status == 0 && !npt_on()) {
 		EXPECT_GE(json_int(&p, "rounds"), 2 * json_int(&r, "rounds"));
 	} else {
 		ASSERT_EQ(2, p.status);
@@ -175,7 +185,6 @@ TEST_F_TIMEOUT(mig, source_killed, 280)
 	run_migrate(&r, args);
 	ASSERT_EQ(4, r.status);
 	EXPECT_TRUE(json_str_is(&r, "outcome", "src_lost"));
-	EXPECT_FALSE(json_true(&r, "dst_progress"));
 }
 
 /* M6: pages also go through a file the destination reads. */
@@ -189,6 +198,8 @@ TEST_F_TIMEOUT(mig, shared_datastore, 280)
 	unlink(store);
 	run_migrate(&r, args);
 	EXPECT_MIGRATED(&r);
+	/* the stop-and-copy's data pages came out of the file */
+	EXPECT_GT(json_int(&r, "pages_dstore"), 0);
 	unlink(store);
 }
 
