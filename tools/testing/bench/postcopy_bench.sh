@@ -24,9 +24,9 @@
 #   restore_vs_resident=<ws/resident>
 #
 # (one line).  precision is the module's prefetch_used / prefetch_issued
-# of run (c)'s destination session; when the module counted nothing, the
-# VMM's own count (prefetched pages that are pages of the trace) is used,
-# and a line above says so.
+# of run (c)'s destination session (nan when the module counted nothing;
+# a line above gives the VMM's own count, prefetched pages that are pages
+# of the trace, next to it).
 
 PATH=$PWD:$PATH
 MEM=${POSTCOPY_BENCH_MEM:-64}
@@ -82,9 +82,10 @@ if [ -n "$issued" ] && [ "$issued" -gt 0 ] 2>/dev/null; then
 	echo "precision: module stats, prefetch_used $used / prefetch_issued $issued" \
 		"(VMM: $vmm_trace of $vmm_pf prefetched pages are trace pages)"
 else
-	precision=$(ratio "$vmm_trace" "$vmm_pf")
-	echo "precision: the module counted no prefetch; VMM count: $vmm_trace of" \
+	precision=nan
+	echo "precision: THE MODULE COUNTED NO PREFETCH; VMM count: $vmm_trace of" \
 		"$vmm_pf prefetched pages are trace pages"
+	fail=1
 fi
 
 rm -f "$IMG"

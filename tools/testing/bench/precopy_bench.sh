@@ -24,10 +24,11 @@ mig() {
 	name=$1
 	shift
 	json=$(kvmmig-migrate --json --quiet "$@" | tail -n 1)
-	rc=$?
 	echo "$name: $json"
 	case $json in
-	*'"hash_ok":false'*) echo "$name: HASH MISMATCH"; fail=1 ;;
+	*'"outcome":"converged"'*) ;;
+	*'"outcome":"not_converged"'*) echo "$name: did not converge" ;;
+	*) echo "$name: FAILED"; fail=1 ;;
 	esac
 }
 
@@ -37,22 +38,27 @@ val() {
 }
 
 ratio() {
-	awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.3f", a / b; else print "nan" }'
+	awk -v a="$1" -v b="$2" 'BEGIN { if (a != "" && b > 0) printf "%.3f", a / b; else print "nan" }'
 }
 
 converged() {
 	if [ "$(val outcome)" = converged ]; then echo yes; else echo no; fi
 }
 
+# KEY of a converged migration; empty (the ratio: nan) for one that did not
+done_val() {
+	if [ "$(val outcome)" = converged ]; then val "$1"; fi
+}
+
 mig idle-baseline --workload idle --mode baseline --max-rounds "$ROUNDS"
-idle_base=$(val bytes)
+idle_base=$(done_val bytes)
 mig idle-kvmmig --workload idle --max-rounds "$ROUNDS"
-idle_kvm=$(val bytes)
+idle_kvm=$(done_val bytes)
 
 mig busy-baseline --workload busy --mode baseline --max-rounds "$ROUNDS"
-busy_base=$(val bytes)
+busy_base=$(done_val bytes)
 mig busy-kvmmig --workload busy --max-rounds "$ROUNDS"
-busy_kvm=$(val bytes)
+busy_kvm=$(done_val bytes)
 
 mig hot-baseline --workload dirty --vcpus 4 --mode baseline --max-rounds "$ROUNDS"
 base_hot=$(converged)
@@ -62,9 +68,9 @@ rm -f "$hist"
 mig hot-kvmmig-1st --workload dirty --vcpus 4 --max-rounds "$ROUNDS" --history-out "$hist"
 hot=$(converged)
 hot_down=$(val downtime_ms)
-rounds1=$(val rounds)
+rounds1=$(done_val rounds)
 mig hot-kvmmig-2nd --workload dirty --vcpus 4 --max-rounds "$ROUNDS" --history-in "$hist"
-rounds2=$(val rounds)
+rounds2=$(done_val rounds)
 echo "downtime ms: baseline $base_hot_down, kvmmig $hot_down"
 
 cls=$(./classify_bench | tail -n 1)
