@@ -224,6 +224,8 @@ static void kvmmig_stun_arm(struct kvmmig_session *s, unsigned long idx,
 	put_task_struct(task);
 }
 
+static void kvmmig_throttle_halt(struct kvmmig_session *s);
+
 static void kvmmig_throttle_drive(struct work_struct *work)
 {
 	struct kvmmig_throttle *th = container_of(to_delayed_work(work),
@@ -239,6 +241,15 @@ static void kvmmig_throttle_drive(struct work_struct *work)
 	if (!READ_ONCE(th->active) || READ_ONCE(th->stopped))
 		return;
 	s = th->s;
+	/*
+	 * The VM is dead to its VMM: KVM_BUG() marked it, or the session holds
+	 * the last reference (the VMM closed the VM and every vCPU fd), so the
+	 * threads that ran the vCPUs run none now.  Stop for good.
+	 */
+	if (READ_ONCE(s->kvm->vm_dead) || refcount_read(&s->kvm->users_count) <= 1) {
+		kvmmig_throttle_halt(s);
+		return;
+	}
 	period = kvmmig_slice_jiffies();
 	WRITE_ONCE(th->slice_ns, jiffies_to_nsecs(period));
 	kvm_for_each_vcpu(i, vcpu, s->kvm)
@@ -308,10 +319,19 @@ int kvmmig_throttle_init(struct kvmmig_session *s)
  */
 void kvmmig_throttle_mm_released(struct kvmmig_session *s)
 {
+	if (s->throttle)
+		kvmmig_throttle_halt(s);
+}
+
+/*
+ * Never stun again, without th->lock and without waiting: the VMM's mm
+ * is gone, or the VM is (from the driver itself).  The decision shows in
+ * the STOP traced at detach, with the controller's share.
+ */
+static void kvmmig_throttle_halt(struct kvmmig_session *s)
+{
 	struct kvmmig_throttle *th = s->throttle;
 
-	if (!th)
-		return;
 	WRITE_ONCE(th->stopped, true);
 	WRITE_ONCE(th->active, false);
 	WRITE_ONCE(th->pct, 0);

@@ -640,6 +640,50 @@ TEST(close_session_stops_stun)
 	cvm_destroy(&c);
 }
 
+/*
+ * The VMM closes the VM (its VM and vCPU fds) during a migration that
+ * stuns at 80%, and keeps the session: the VM is dead to it and stunning
+ * stops, though the thread that ran the vCPUs (this one) goes on.
+ */
+TEST(vm_closed_stops_stun)
+{
+	uint64_t n0, n1;
+	struct cvm c;
+	__u32 pct;
+	int i;
+
+	cvm_create(&c, NR_VCPUS, guest_count);
+	usleep(200 * 1000);
+	cvm_stop_vcpus(&c);
+	/* this thread becomes every vCPU's task: a KVM_RUN that exits at once */
+	for (i = 0; i < c.nr; i++) {
+		c.vcpus[i]->run->immediate_exit = 1;
+		EXPECT_EQ(-1, ioctl(c.vcpus[i]->fd, KVM_RUN, NULL));
+		EXPECT_EQ(EINTR, errno);
+	}
+	ASSERT_EQ(0, mig_op(c.session, KVMMIG_MIGRATION_START |
+			    KVMMIG_MIGRATION_FIXED, 80, 0, &pct));
+	n0 = session_stat(c.session, "stun_slices");
+	for (i = 0; i < 20; i++)
+		usleep(20 * 1000);
+	/* stunned on its way back from each sleep while the VM is open */
+	EXPECT_GT(session_stat(c.session, "stun_slices"), n0);
+	EXPECT_EQ(80, session_stat(c.session, "throttle_pct"));
+
+	kvm_vm_free(c.vm);
+	for (i = 0; i < 10; i++)	/* a stun already queued still runs */
+		usleep(20 * 1000);
+	EXPECT_EQ(0, session_stat(c.session, "throttle_pct"));
+	n1 = session_stat(c.session, "stun_slices");
+	for (i = 0; i < 20; i++)
+		usleep(20 * 1000);
+	EXPECT_EQ(n1, session_stat(c.session, "stun_slices"));
+	/* the migration can still be ended; nothing stuns after it either */
+	EXPECT_EQ(0, mig_op(c.session, KVMMIG_MIGRATION_END, 0,
+			    KVMMIG_OUTCOME_CANCELLED, NULL));
+	close(c.session);
+}
+
 /* A VMM killed while its vCPUs are stunned at 80%: nothing is left. */
 static void vmm_stunned(void *arg, int report_fd)
 {
