@@ -226,6 +226,31 @@ static void kvmmig_stun_arm(struct kvmmig_session *s, unsigned long idx,
 
 static void kvmmig_throttle_halt(struct kvmmig_session *s);
 
+/*
+ * Did a vCPU before @idx last run on the thread @vcpu last ran on?  A VMM
+ * may run several vCPUs from one thread: that thread gets one stun per
+ * slice, or the stuns of its vCPUs would follow one another in one
+ * task_work_run() and it would never return to user space.  Compares
+ * pointers only; O(vCPUs^2) per slice, a few thousand compares at 64.
+ */
+static bool kvmmig_thread_earlier(struct kvm *kvm, unsigned long idx,
+				  struct kvm_vcpu *vcpu)
+{
+	struct pid *pid = rcu_access_pointer(vcpu->pid);
+	struct kvm_vcpu *v;
+	unsigned long j;
+
+	if (!pid)
+		return false;
+	kvm_for_each_vcpu(j, v, kvm) {
+		if (j >= idx)
+			break;
+		if (rcu_access_pointer(v->pid) == pid)
+			return true;
+	}
+	return false;
+}
+
 static void kvmmig_throttle_drive(struct work_struct *work)
 {
 	struct kvmmig_throttle *th = container_of(to_delayed_work(work),
@@ -253,7 +278,8 @@ static void kvmmig_throttle_drive(struct work_struct *work)
 	period = kvmmig_slice_jiffies();
 	WRITE_ONCE(th->slice_ns, jiffies_to_nsecs(period));
 	kvm_for_each_vcpu(i, vcpu, s->kvm)
-		kvmmig_stun_arm(s, i, vcpu);
+		if (!kvmmig_thread_earlier(s->kvm, i, vcpu))
+			kvmmig_stun_arm(s, i, vcpu);
 	if (READ_ONCE(th->active))
 		queue_delayed_work(system_highpri_wq, &th->driver, period);
 }

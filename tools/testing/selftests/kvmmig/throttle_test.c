@@ -210,11 +210,13 @@ struct phase {
  * times @ms per share, so that load on the machine running the test
  * kernel hits every share alike.  Out: progress ratios against no stun,
  * and the share of each vCPU's wall time spent stunned, per share; then
- * END gives the progress back and the stun counters stop.
+ * after END the stun counters stop (the progress after it is printed).
+ * The order of 50% and 80% is asserted on the counter (@by_counter) or on
+ * the guest's progress: see the end.
  */
 static void fixed_ratios(struct __test_metadata *_metadata, int nr_vcpus,
-			 int slice_ms, int cycles, int ms, double ratio[3],
-			 double stunned[3])
+			 int slice_ms, int cycles, int ms, bool by_counter,
+			 double ratio[3], double stunned[3])
 {
 	struct phase ph[3] = { { .pct = 0 }, { .pct = 50 }, { .pct = 80 } };
 	char val[16];
@@ -267,23 +269,26 @@ static void fixed_ratios(struct __test_metadata *_metadata, int nr_vcpus,
 	       nr_vcpus, slice_ms, ratio[1], ratio[2], after / base);
 	printf("# share of wall time stunned: 0%%: %.3f 50%%: %.3f 80%%: %.3f\n",
 	       stunned[0], stunned[1], stunned[2]);
+	/* no stun after END is asserted on the counter above: exact */
 	EXPECT_LT(ratio[1], 0.85);
 	EXPECT_LT(ratio[2], 0.85);
-	EXPECT_GT(after / base, ratio[2] * 1.2);
 	EXPECT_LT(stunned[0], 0.05);
 	EXPECT_GT(stunned[1], 0.25);
 	EXPECT_LT(stunned[1], 0.75);
-	/*
-	 * The stun counter is read at window edges, so a window can gain or
-	 * lose one whole stun; with 100 ms slices and 400 ms windows that is
-	 * 20% of a window.  One CI run measured 0.499 at 80% against 0.521 at
-	 * 50% while the progress ratios were 0.173 and 0.378: the ordering is
-	 * asserted on progress (what the guest sees), the counter only
-	 * within a band.
-	 */
 	EXPECT_GT(stunned[2], 0.4);
 	EXPECT_LT(stunned[2], 0.98);
-	EXPECT_LT(ratio[2], ratio[1]);
+	/*
+	 * 80% stuns more than 50%.  With short slices the windows span many
+	 * stuns and the counter shows it (0.47-0.49 against 0.67-0.71 in
+	 * every run so far), while the guest's progress under single-threaded
+	 * TCG with two vCPUs followed host load (one loaded run measured
+	 * 0.532 at 80% against 0.477 at 50%).  With 100 ms slices a 400 ms
+	 * window can gain or lose a whole stun at its edges (one CI run: 0.499
+	 * at 80% against 0.521), and the one vCPU's progress shows the share
+	 * (0.17-0.19 against 0.38-0.46).
+	 */
+	EXPECT_TRUE(by_counter ? stunned[2] > stunned[1] + 0.1 :
+				 ratio[2] < ratio[1]);
 }
 
 /* The default slice, two vCPUs. */
@@ -291,7 +296,7 @@ TEST(fixed_share_reduces_progress)
 {
 	double ratio[3], stunned[3];
 
-	fixed_ratios(_metadata, NR_VCPUS, 20, 3, 300, ratio, stunned);
+	fixed_ratios(_metadata, NR_VCPUS, 20, 3, 300, true, ratio, stunned);
 }
 
 /* Long slices, one vCPU: the share shows in the guest's progress. */
@@ -299,7 +304,7 @@ TEST(fixed_share_long_slices)
 {
 	double ratio[3], stunned[3];
 
-	fixed_ratios(_metadata, 1, 100, 4, 400, ratio, stunned);
+	fixed_ratios(_metadata, 1, 100, 4, 400, false, ratio, stunned);
 }
 
 /* The controller moves the share from the rounds the VMM reports. */
@@ -641,9 +646,12 @@ TEST(close_session_stops_stun)
 }
 
 /*
- * The VMM closes the VM (its VM and vCPU fds) during a migration that
- * stuns at 80%, and keeps the session: the VM is dead to it and stunning
- * stops, though the thread that ran the vCPUs (this one) goes on.
+ * One thread runs both vCPUs (as a single-threaded VMM would): it gets one
+ * stun per slice, not one per vCPU back to back, so it still returns to
+ * user space.  Then the VMM closes the VM (its VM and vCPU fds) during
+ * the migration that stuns at 80%, and keeps the session: the VM is dead
+ * to it and stunning stops, though the thread that ran the vCPUs (this
+ * one) goes on.
  */
 TEST(vm_closed_stops_stun)
 {
