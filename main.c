@@ -63,6 +63,7 @@ long kvmmig_check_extension(unsigned long cap)
 	case KVMMIG_CAP_FAULTS:
 	case KVMMIG_CAP_WORKING_SET:
 	case KVMMIG_CAP_FILL:
+	case KVMMIG_CAP_WS_RUNS:
 	case KVMMIG_CAP_PREFETCH:
 		return 1;
 	case KVMMIG_CAP_TEMPERATURE:

@@ -16,8 +16,9 @@
  * staged in a buffer of KVMMIG_WS_BUF frames on their way to the user.
  * The fault records are at most KVMMIG_FAULTS_PER_VCPU per vCPU.
  *
- * Two passes: count, then write.  When the count exceeds @max_gfns the
- * call fails with -E2BIG having written nothing but @nr_gfns.  The scanner
+ * Two passes: count, then write.  When the count (of frames, or with
+ * KVMMIG_WS_RUNS of runs) exceeds @max_gfns the call fails with -E2BIG
+ * having written nothing but @nr_gfns and @nr_runs.  The scanner
  * may change levels between the passes: if the write pass finds more
  * frames than @max_gfns it stops at the limit and the call starts over (a
  * few times), then fails with -EAGAIN; a set that shrank is simply
@@ -92,13 +93,14 @@ static bool kvmmig_ws_next_chunk(struct kvm *kvm, u64 cursor, u64 *base,
 	return found;
 }
 
-static int kvmmig_ws_flush_user(void *ctx, u64 index, const u64 *gfns, u32 n)
+/* @n words at word @index of the output (frames, or runs of two words) */
+static int kvmmig_ws_flush_user(void *ctx, u64 index, const u64 *words, u32 n)
 {
 	struct kvmmig_ws_call *c = ctx;
 
 	c->written = true;
 	if (copy_to_user(u64_to_user_ptr(c->a->gfns_ptr + index * sizeof(u64)),
-			 gfns, n * sizeof(u64)))
+			 words, n * sizeof(u64)))
 		return -EFAULT;
 	return 0;
 }
@@ -174,12 +176,14 @@ long kvmmig_ioctl_get_working_set(struct kvmmig_session *s,
 	struct kvmmig_ws_out o;
 	u64 *buf = NULL;
 	int tries, ret;
+	bool runs;
 
 	if (copy_from_user(&a, uarg, sizeof(a)))
 		return -EFAULT;
 	ret = kvmmig_check_working_set(&a);
 	if (ret)
 		return ret;
+	runs = a.flags & KVMMIG_WS_RUNS;
 	c.a = &a;
 	if (a.flags & KVMMIG_WS_FAULTED) {
 		ret = kvmmig_ws_get_faulted(&c);
@@ -194,15 +198,15 @@ long kvmmig_ioctl_get_working_set(struct kvmmig_session *s,
 	}
 
 	for (tries = 0; tries < KVMMIG_WS_TRIES; tries++) {
-		kvmmig_ws_out_init(&o, false, 0, NULL, 0);
+		kvmmig_ws_out_init(&o, false, runs, 0, NULL, 0);
 		ret = kvmmig_ws_pass(&c, &o);
 		if (ret)
 			break;
-		if (o.total > a.max_gfns) {
+		if ((runs ? o.nr_runs : o.total) > a.max_gfns) {
 			ret = c.written ? -EAGAIN : -E2BIG;
 			break;
 		}
-		kvmmig_ws_out_init(&o, true, a.max_gfns, buf, KVMMIG_WS_BUF);
+		kvmmig_ws_out_init(&o, true, runs, a.max_gfns, buf, KVMMIG_WS_BUF);
 		o.flush = kvmmig_ws_flush_user;
 		o.ctx = &c;
 		ret = kvmmig_ws_pass(&c, &o);
@@ -211,7 +215,8 @@ long kvmmig_ioctl_get_working_set(struct kvmmig_session *s,
 		ret = -EAGAIN;
 	}
 	if (ret == -E2BIG) {
-		if (put_user(o.total, &uarg->nr_gfns))
+		if (put_user(o.total, &uarg->nr_gfns) ||
+		    put_user(o.nr_runs, &uarg->nr_runs))
 			ret = -EFAULT;
 		goto out;
 	}
@@ -221,6 +226,7 @@ long kvmmig_ioctl_get_working_set(struct kvmmig_session *s,
 	a.nr_gfns = o.total;
 	a.nr_hot = o.nr_hot;
 	a.nr_faulted = o.nr_faulted;
+	a.nr_runs = o.nr_runs;
 	if (copy_to_user(uarg, &a, sizeof(a))) {
 		ret = -EFAULT;
 		goto out;

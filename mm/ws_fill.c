@@ -66,18 +66,23 @@ u32 kvmmig_ws_fault_gfns(const struct kvmmig_fault_record *rec, u32 n,
 /**
  * kvmmig_ws_out_init() - start an output
  * @o: the output
- * @write: stage and flush frames (else count only)
- * @limit: with @write, the most frames that may be emitted
+ * @write: stage and flush (else count only)
+ * @runs: output runs of consecutive frames (struct kvmmig_ws_run), not
+ *	frames
+ * @limit: with @write, the most frames (with @runs: runs) that may be
+ *	output
  * @buf: staging buffer, with @write
- * @cap: its size in frames, at least 1 with @write
+ * @cap: its size in words, at least 1 with @write (a run's two words may
+ *	go out in two flushes)
  *
  * @o->flush and @o->ctx are set by the caller afterwards.
  */
-void kvmmig_ws_out_init(struct kvmmig_ws_out *o, bool write, u64 limit,
-			u64 *buf, u32 cap)
+void kvmmig_ws_out_init(struct kvmmig_ws_out *o, bool write, bool runs,
+			u64 limit, u64 *buf, u32 cap)
 {
 	memset(o, 0, sizeof(*o));
 	o->write = write;
+	o->runs = runs;
 	o->limit = limit;
 	o->buf = buf;
 	o->cap = cap;
@@ -88,26 +93,60 @@ static int kvmmig_ws_flush(struct kvmmig_ws_out *o)
 	int ret = 0;
 
 	if (o->len && o->flush)
-		ret = o->flush(o->ctx, o->total - o->len, o->buf, o->len);
+		ret = o->flush(o->ctx, o->pos - o->len, o->buf, o->len);
 	o->len = 0;
+	return ret;
+}
+
+/* Output one word (with @write); flush when the buffer is full. */
+static int kvmmig_ws_put(struct kvmmig_ws_out *o, u64 word)
+{
+	o->pos++;
+	if (!o->write)
+		return 0;
+	o->buf[o->len++] = word;
+	return o->len == o->cap ? kvmmig_ws_flush(o) : 0;
+}
+
+/* Output the open run, if any. */
+static int kvmmig_ws_close_run(struct kvmmig_ws_out *o)
+{
+	int ret;
+
+	if (!o->run_len)
+		return 0;
+	ret = kvmmig_ws_put(o, o->run_gfn);
+	if (!ret)
+		ret = kvmmig_ws_put(o, o->run_len);
+	o->run_len = 0;
 	return ret;
 }
 
 static int kvmmig_ws_emit(struct kvmmig_ws_out *o, u64 gfn, bool hot)
 {
-	if (o->write) {
-		if (o->total >= o->limit)
+	int ret = 0;
+
+	if (!o->runs) {
+		if (o->write && o->total >= o->limit)
 			return -EOVERFLOW;
-		o->buf[o->len++] = gfn;
+		ret = kvmmig_ws_put(o, gfn);
+	} else if (!o->run_len || gfn != o->run_gfn + o->run_len) {
+		/* a new run: frames come ascending, so this one is apart */
+		if (o->write && o->nr_runs >= o->limit)
+			return -EOVERFLOW;
+		ret = kvmmig_ws_close_run(o);
+		o->nr_runs++;
+		o->run_gfn = gfn;
+		o->run_len = 1;
+	} else {
+		o->run_len++;
 	}
 	o->total++;
 	if (hot)
 		o->nr_hot++;
 	else
 		o->nr_faulted++;
-	if (o->write && o->len == o->cap)
-		return kvmmig_ws_flush(o);
-	return 0;
+	return ret;
 }
 
 /**
@@ -170,7 +209,11 @@ int kvmmig_ws_merge_chunk(struct kvmmig_ws_out *o, struct kvmmig_ws_faulted *f,
  */
 int kvmmig_ws_out_finish(struct kvmmig_ws_out *o)
 {
-	return o->write ? kvmmig_ws_flush(o) : 0;
+	int ret = kvmmig_ws_close_run(o);
+
+	if (!ret && o->write)
+		ret = kvmmig_ws_flush(o);
+	return ret;
 }
 
 /**

@@ -165,6 +165,7 @@ struct result {
 	/* destination RAM read back: frames compared, frames that differ */
 	uint64_t ram_checked, ram_bad;
 	uint64_t pages_dstore;		/* M6: data pages the destination read from the file */
+	uint64_t ws_runs;		/* save / ws restore: runs of the working set */
 	int dst_paused;			/* source lost: guest kept paused */
 };
 
@@ -2555,23 +2556,70 @@ eof:
 
 static int print_result(const struct result *R, int rc);
 
-#define SAVE_MAGIC	0x3176534d47494d4bull	/* "KMIGMSv1" */
+#define SAVE_MAGIC	0x3276534d47494d4bull	/* "KMIGMSv2" */
 
 /*
  * The save file: this header; each vCPU's state (struct kvm_x86_state with
  * its MSRs, then the xsave area); the class of every data page (struct
  * wpage: free, zero, pattern with its word, or data); the working set
- * (data-page frame numbers); slot 0 whole; then the data pages at
+ * (nr_ws runs of data pages, struct ws_run, ascending and apart: what
+ * KVMMIG_WS_RUNS gives, nr_ws_pages pages in all); slot 0 whole; then the
+ * data pages at
  * off_data + index * 4096, written only for data pages: zero and pattern
  * pages are metadata (holes in the file).
  */
 struct save_hdr {
 	uint64_t magic;
 	uint32_t vcpus, workload, mem_mib, xsize;
-	uint64_t npages, slot0_pages, state_size, phash, nr_ws;
+	uint64_t npages, slot0_pages, state_size, phash, nr_ws, nr_ws_pages;
 	uint64_t off_state, off_map, off_ws, off_slot0, off_data;
 	uint64_t counter[MAX_VCPUS];
 };
+
+/* A run of the working set in the save file: data pages [p, p + n). */
+struct ws_run {
+	uint64_t p, n;
+};
+
+/*
+ * The module's runs of guest frames (@nr), in place: clipped to the data
+ * slot and turned into data-page runs.  Returns the runs kept; *@pages
+ * gets the pages in them.
+ */
+static uint64_t ws_runs_to_data(const struct vmm *m, struct kvmmig_ws_run *r, uint64_t nr,
+				uint64_t *pages)
+{
+	struct ws_run *out = (struct ws_run *)r;	/* same size, written behind */
+	uint64_t k = 0;
+
+	*pages = 0;
+	for (uint64_t i = 0; i < nr; i++) {
+		uint64_t lo = r[i].gfn, hi = r[i].gfn + r[i].npages;
+
+		lo = lo > DATA_GFN ? lo : DATA_GFN;
+		hi = hi < DATA_GFN + m->npages ? hi : DATA_GFN + m->npages;
+		if (lo >= hi)
+			continue;
+		out[k].p = lo - DATA_GFN;
+		out[k].n = hi - lo;
+		*pages += out[k++].n;
+	}
+	return k;
+}
+
+/* Runs read from a file: each inside the data pages, ascending, apart. */
+static int ws_runs_ok(const struct ws_run *r, uint64_t nr, uint64_t npages, uint64_t pages)
+{
+	uint64_t sum = 0;
+
+	for (uint64_t i = 0; i < nr; i++) {
+		if (!r[i].n || r[i].p >= npages || r[i].n > npages - r[i].p ||
+		    (i && r[i].p <= r[i - 1].p + r[i - 1].n))
+			return 0;
+		sum += r[i].n;
+	}
+	return sum == pages;
+}
 
 static void collect_states(struct vmm *m)
 {
@@ -2604,9 +2652,11 @@ static int save_main(void)
 				    .period_ms = 100 };
 	const struct kvm_msr_list *ml = kvm_get_msr_index_list();
 	struct save_hdr hd = { .magic = SAVE_MAGIC };
-	struct kvmmig_working_set ws = { .size = sizeof(ws), .flags = KVMMIG_WS_FAULTED };
+	struct kvmmig_working_set ws = { .size = sizeof(ws),
+					 .flags = KVMMIG_WS_FAULTED | KVMMIG_WS_RUNS };
 	struct result res = { .valid = 1 };
-	uint64_t *wsg, nws = 0, t0;
+	struct kvmmig_ws_run *wsr;
+	uint64_t nws = 0, t0;
 	struct wpage *map;
 	int fd, xsize;
 
@@ -2640,26 +2690,23 @@ static int save_main(void)
 	for (int i = 0; i < o.vcpus; i++)
 		hd.counter[i] = m->ctl->counter[i];
 
-	/* the working set: hot data pages and the recently faulted */
-	wsg = calloc(m->nbits, 8);
-	TEST_ASSERT(wsg, "oom");
+	/* the working set, as runs: hot data pages and the recently faulted */
+	wsr = calloc(m->nbits, sizeof(*wsr));	/* runs <= frames */
+	TEST_ASSERT(wsr, "oom");
 	ws.min_level = o.ws_min_level;
-	ws.gfns_ptr = (unsigned long)wsg;
+	ws.gfns_ptr = (unsigned long)wsr;
 	ws.max_gfns = m->nbits;
 	if (ioctl(m->session, KVMMIG_GET_WORKING_SET, &ws)) {
-		msg("kvmmig-migrate: GET_WORKING_SET: %s%s: empty working set\n", strerror(errno),
-		    errno == ENOTTY ? " (not in this module yet)" : "");
-		ws.nr_gfns = 0;
+		msg("kvmmig-migrate: GET_WORKING_SET: %s: empty working set\n", strerror(errno));
+		ws.nr_runs = 0;
 	}
-	for (uint64_t i = 0; i < ws.nr_gfns; i++)
-		if (wsg[i] >= DATA_GFN && wsg[i] < DATA_GFN + m->npages)
-			wsg[nws++] = wsg[i] - DATA_GFN;
-	hd.nr_ws = nws;
+	hd.nr_ws = ws_runs_to_data(m, wsr, ws.nr_runs, &hd.nr_ws_pages);
+	nws = hd.nr_ws_pages;
 
 	hd.off_state = 4096;
 	hd.off_map = hd.off_state + (uint64_t)o.vcpus * (hd.state_size + xsize);
 	hd.off_ws = hd.off_map + m->npages * sizeof(struct wpage);
-	hd.off_slot0 = (hd.off_ws + nws * 8 + PAGE - 1) / PAGE * PAGE;
+	hd.off_slot0 = (hd.off_ws + hd.nr_ws * sizeof(struct ws_run) + PAGE - 1) / PAGE * PAGE;
 	hd.off_data = hd.off_slot0 + m->slot0_pages * PAGE;
 
 	fd = open(o.save, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -2702,12 +2749,13 @@ static int save_main(void)
 		}
 	}
 	if (pwrite_all(fd, map, m->npages * sizeof(*map), hd.off_map) ||
-	    pwrite_all(fd, wsg, nws * 8, hd.off_ws) ||
+	    pwrite_all(fd, wsr, hd.nr_ws * sizeof(struct ws_run), hd.off_ws) ||
 	    pwrite_all(fd, m->slot0_hva, m->slot0_pages * PAGE, hd.off_slot0) ||
 	    pwrite_all(fd, &hd, sizeof(hd), 0) || fsync(fd))
 		goto io;
 	close(fd);
 	res.ws_pages = nws;
+	res.ws_runs = hd.nr_ws;
 	res.total_ms = (now_ns() - t0) / 1000000;
 	res.bytes = hd.off_data + res.pages_data * PAGE;
 	res.hash_ok = 1;
@@ -2744,7 +2792,7 @@ static int save_hdr_ok(const struct save_hdr *hd, int fd, const struct vmm *m)
 	       hd->off_state >= sizeof(*hd) &&
 	       hd->off_map >= hd->off_state + (uint64_t)hd->vcpus * state &&
 	       hd->off_ws >= hd->off_map + m->npages * sizeof(struct wpage) &&
-	       hd->off_slot0 >= hd->off_ws + hd->nr_ws * 8 &&
+	       hd->off_slot0 >= hd->off_ws + hd->nr_ws * sizeof(struct ws_run) &&
 	       hd->off_data >= hd->off_slot0 + m->slot0_pages * PAGE &&
 	       hd->off_data % PAGE == 0 &&
 	       (uint64_t)sb.st_size >= hd->off_data + m->npages * PAGE;
@@ -2757,7 +2805,8 @@ static int restore_main(void)
 	struct result res = { .valid = 1 };
 	struct pc *pc;
 	struct wpage *map;
-	uint64_t *wsg, t0, t_work = 0, deadline, t_hash;
+	struct ws_run *wsr;
+	uint64_t t0, t_work = 0, deadline, t_hash;
 	int fd = open(o.restore, O_RDONLY | O_CLOEXEC), work_seen = 0, bg_started;
 
 	if (fd < 0 || pread(fd, &hd, sizeof(hd), 0) != sizeof(hd) || hd.magic != SAVE_MAGIC ||
@@ -2771,7 +2820,7 @@ static int restore_main(void)
 	o.mem_mib = hd.mem_mib;
 	vmm_create(m, 0);
 	if (hd.npages != m->npages || hd.slot0_pages != m->slot0_pages ||
-	    hd.nr_ws > m->npages) {
+	    hd.nr_ws > m->npages || hd.nr_ws_pages > m->npages) {
 		msg("kvmmig-migrate: %s: layout differs from this VMM's\n", o.restore);
 		return 5;
 	}
@@ -2815,12 +2864,17 @@ static int restore_main(void)
 		kvm_x86_state_cleanup(st);
 	}
 	map = calloc(m->npages, sizeof(*map));
-	wsg = calloc(hd.nr_ws + 1, 8);
-	TEST_ASSERT(map && wsg, "oom");
+	wsr = calloc(hd.nr_ws + 1, sizeof(*wsr));
+	TEST_ASSERT(map && wsr, "oom");
 	if (pread(fd, map, m->npages * sizeof(*map), hd.off_map) !=
 	    (ssize_t)(m->npages * sizeof(*map)) ||
-	    pread(fd, wsg, hd.nr_ws * 8, hd.off_ws) != (ssize_t)(hd.nr_ws * 8))
+	    pread(fd, wsr, hd.nr_ws * sizeof(*wsr), hd.off_ws) !=
+	    (ssize_t)(hd.nr_ws * sizeof(*wsr)))
 		goto io;
+	if (!ws_runs_ok(wsr, hd.nr_ws, m->npages, hd.nr_ws_pages)) {
+		msg("kvmmig-migrate: %s: working set damaged\n", o.restore);
+		return 5;
+	}
 	for (uint64_t p = 0; p < m->npages; p++) {
 		int c = wire_to_pg(map[p].class);
 
@@ -2855,28 +2909,29 @@ static int restore_main(void)
 		pc_hash_known(pc);
 		t0 += now_ns() - t_hash;
 		if (o.restore_mode == RM_WS) {
-			/* the working set (ascending): runs of data pages in one read and copy */
+			/* the working set's runs: data pages 64 at most in one copy */
 			uint8_t *run = aligned_alloc(PAGE, 64 * PAGE);
 
 			TEST_ASSERT(run, "oom");
-			for (uint64_t i = 0; i < hd.nr_ws;) {
-				uint64_t p = wsg[i], k = 1;
+			for (uint64_t i = 0; i < hd.nr_ws; i++) {
+				uint64_t p = wsr[i].p, end = wsr[i].p + wsr[i].n, k;
 
-				if (p >= m->npages || pc->cls[p] != PG_DATA) {
-					if (p < m->npages)
-						pc_fill_local(pc, p);
-					i++;
-					continue;
+				while (p < end) {
+					if (pc->cls[p] != PG_DATA) {
+						pc_fill_local(pc, p++);
+						continue;
+					}
+					for (k = 1; k < 64 && p + k < end &&
+					     pc->cls[p + k] == PG_DATA; k++)
+						;
+					if (pc_load_run(pc, p, k, run))
+						goto io;
+					p += k;
 				}
-				while (i + k < hd.nr_ws && k < 64 && wsg[i + k] == p + k &&
-				       pc->cls[p + k] == PG_DATA)
-					k++;
-				if (pc_load_run(pc, p, k, run))
-					goto io;
-				i += k;
 			}
 			free(run);
-			res.ws_pages = hd.nr_ws;
+			res.ws_pages = hd.nr_ws_pages;
+			res.ws_runs = hd.nr_ws;
 		}
 		pthread_create(&pc->fault_thread, NULL, pc_fault_thread, pc);
 		pc->have_fault_thread = 1;
@@ -3033,7 +3088,8 @@ static int print_result(const struct result *R, int rc)
 		printf("\"ram_checked\":%llu,\"ram_bad\":%llu,\"dst_paused\":%s,",
 		       (unsigned long long)R->ram_checked, (unsigned long long)R->ram_bad,
 		       R->dst_paused ? "true" : "false");
-		printf("\"pages_dstore\":%llu,", (unsigned long long)R->pages_dstore);
+		printf("\"pages_dstore\":%llu,\"ws_runs\":%llu,",
+		       (unsigned long long)R->pages_dstore, (unsigned long long)R->ws_runs);
 		printf("\"prefetch_issued\":%lld,\"prefetch_used\":%lld,\"ws_pages\":%llu}\n",
 		       R->prefetch_issued == ~0ull ? -1LL : (long long)R->prefetch_issued,
 		       R->prefetch_used == ~0ull ? -1LL : (long long)R->prefetch_used,

@@ -40,6 +40,7 @@
 #define KVMMIG_CAP_PREFETCH		16	/* KVMMIG_PREFETCH */
 #define KVMMIG_CAP_WORKING_SET		17	/* KVMMIG_GET_WORKING_SET */
 #define KVMMIG_CAP_FILL			18	/* KVMMIG_FILL, deferred fill */
+#define KVMMIG_CAP_WS_RUNS		19	/* KVMMIG_WS_RUNS */
 
 /**
  * struct kvmmig_attach - argument of KVMMIG_ATTACH_VM
@@ -680,7 +681,8 @@ struct kvmmig_prefetch {
 
 /* struct kvmmig_working_set.flags */
 #define KVMMIG_WS_FAULTED	(1U << 0)	/* add the recently faulted */
-#define KVMMIG_WS_FLAGS		KVMMIG_WS_FAULTED
+#define KVMMIG_WS_RUNS		(1U << 1)	/* runs of frames, not frames */
+#define KVMMIG_WS_FLAGS		(KVMMIG_WS_FAULTED | KVMMIG_WS_RUNS)
 
 #define KVMMIG_WS_MAX_GFNS	(1ULL << 32)
 
@@ -692,17 +694,24 @@ struct kvmmig_prefetch {
  *	KVMMIG_TEMP_NR_LEVELS - 1) are in the set; KVMMIG_TEMP_NR_LEVELS
  *	leaves temperature out
  * @reserved0: must be 0
- * @gfns_ptr: user pointer to __u64[@max_gfns]: the set, ascending
- * @max_gfns: room at @gfns_ptr, at most KVMMIG_WS_MAX_GFNS
- * @nr_gfns: out: frames in the set; when more than @max_gfns the call
- *	fails with -E2BIG, writes nothing and still sets this
+ * @gfns_ptr: user pointer to __u64[@max_gfns]: the set, ascending; with
+ *	KVMMIG_WS_RUNS to struct kvmmig_ws_run[@max_gfns]: the set as runs of
+ *	consecutive frames, ascending, none adjacent to the next
+ * @max_gfns: room at @gfns_ptr (frames, or with KVMMIG_WS_RUNS runs), at
+ *	most KVMMIG_WS_MAX_GFNS
+ * @nr_gfns: out: frames in the set; when they (with KVMMIG_WS_RUNS: its
+ *	runs) are more than @max_gfns the call fails with -E2BIG, writes
+ *	nothing and still sets this and @nr_runs
  * @nr_hot: out: frames in it by temperature
  * @nr_faulted: out: frames in it by a recorded fault alone
+ * @nr_runs: out: with KVMMIG_WS_RUNS, the runs of the set; else 0
  * @reserved: must be 0
  *
  * For save: the frames to load before the vCPUs resume on restore.
  * Recently faulted frames are those in the fault records (KVMMIG_FAULTS)
- * of every vCPU.
+ * of every vCPU.  A working set is mostly runs (a program's pages, a
+ * buffer): as runs it takes a fraction of the space, in the call and in
+ * the image a VMM saves.
  */
 struct kvmmig_working_set {
 	__u32 size;
@@ -714,7 +723,18 @@ struct kvmmig_working_set {
 	__u64 nr_gfns;
 	__u64 nr_hot;
 	__u64 nr_faulted;
-	__u64 reserved[4];
+	__u64 nr_runs;
+	__u64 reserved[3];
+};
+
+/**
+ * struct kvmmig_ws_run - one run of a working set (KVMMIG_WS_RUNS)
+ * @gfn: its first frame
+ * @npages: frames in it, at least 1
+ */
+struct kvmmig_ws_run {
+	__u64 gfn;
+	__u64 npages;
 };
 
 /* struct kvmmig_fill.flags: exactly one operation */

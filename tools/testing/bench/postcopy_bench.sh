@@ -90,7 +90,7 @@ fi
 
 rm -f "$IMG"
 run save --save "$IMG" --save-after-ms 4000
-echo "working set saved: $(val ws_pages) pages"
+echo "working set saved: $(val ws_pages) pages in $(val ws_runs) runs"
 t_lazy= t_ws= t_res=
 i=0
 while [ $i -lt "$REPEAT" ]; do

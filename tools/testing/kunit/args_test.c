@@ -543,12 +543,16 @@ static void working_set_checks(struct kunit *test)
 	b.nr_gfns = 5;
 	b.nr_hot = 6;
 	b.nr_faulted = 7;
+	b.nr_runs = 8;		/* out fields: ignored on the way in */
+	KUNIT_EXPECT_EQ(test, kvmmig_check_working_set(&b), 0);
+	b = a;
+	b.flags |= KVMMIG_WS_RUNS;
 	KUNIT_EXPECT_EQ(test, kvmmig_check_working_set(&b), 0);
 
 	b = a;
 	b.size--;
 	KUNIT_EXPECT_EQ(test, kvmmig_check_working_set(&b), -EINVAL);
-	for (bit = 1; bit < 32; bit++) {
+	for (bit = 2; bit < 32; bit++) {
 		b = a;
 		b.flags |= 1U << bit;
 		KUNIT_EXPECT_EQ_MSG(test, kvmmig_check_working_set(&b), -EINVAL,
@@ -566,7 +570,10 @@ static void working_set_checks(struct kunit *test)
 	b.reserved0 = 1;
 	KUNIT_EXPECT_EQ(test, kvmmig_check_working_set(&b), -EINVAL);
 	b = a;
-	b.reserved[3] = 1;
+	b.reserved[0] = 1;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_working_set(&b), -EINVAL);
+	b = a;
+	b.reserved[2] = 1;
 	KUNIT_EXPECT_EQ(test, kvmmig_check_working_set(&b), -EINVAL);
 }
 

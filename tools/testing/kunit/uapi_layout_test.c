@@ -91,6 +91,7 @@ static void capabilities_distinct(struct kunit *test)
 		KVMMIG_CAP_SEND_ORDER, KVMMIG_CAP_CLASSIFY, KVMMIG_CAP_FREE_HINTS,
 		KVMMIG_CAP_THROTTLE, KVMMIG_CAP_HISTORY, KVMMIG_CAP_FAULTS,
 		KVMMIG_CAP_PREFETCH, KVMMIG_CAP_WORKING_SET, KVMMIG_CAP_FILL,
+		KVMMIG_CAP_WS_RUNS,
 	};
 	int i, j;
 
@@ -221,7 +222,9 @@ static void postcopy_layouts(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_working_set, gfns_ptr), 16);
 	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_working_set, nr_gfns), 32);
 	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_working_set, nr_faulted), 48);
+	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_working_set, nr_runs), 56);
 	KUNIT_EXPECT_EQ(test, sizeof(struct kvmmig_working_set), 88);
+	KUNIT_EXPECT_EQ(test, sizeof(struct kvmmig_ws_run), 16);
 
 	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_fill_page, class), 8);
 	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_fill_page, value), 16);

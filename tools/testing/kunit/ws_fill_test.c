@@ -83,7 +83,7 @@ static void ws_merge_levels_and_faults(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, k);
 	k->fail_at = -1;
 	/* count pass */
-	kvmmig_ws_out_init(&o, false, 0, NULL, 0);
+	kvmmig_ws_out_init(&o, false, false, 0, NULL, 0);
 	KUNIT_EXPECT_EQ(test, kvmmig_ws_merge_chunk(&o, &f, 100, la, 8, 2), 0);
 	KUNIT_EXPECT_EQ(test, kvmmig_ws_merge_chunk(&o, &f, 200, lb, 4, 2), 0);
 	KUNIT_EXPECT_EQ(test, kvmmig_ws_out_finish(&o), 0);
@@ -94,7 +94,7 @@ static void ws_merge_levels_and_faults(struct kunit *test)
 
 	/* write pass, with a buffer smaller than the set */
 	f.next = 0;
-	kvmmig_ws_out_init(&o, true, ARRAY_SIZE(want), buf, ARRAY_SIZE(buf));
+	kvmmig_ws_out_init(&o, true, false, ARRAY_SIZE(want), buf, ARRAY_SIZE(buf));
 	o.flush = ws_sink_flush;
 	o.ctx = k;
 	KUNIT_EXPECT_EQ(test, kvmmig_ws_merge_chunk(&o, &f, 100, la, 8, 2), 0);
@@ -118,7 +118,7 @@ static void ws_merge_thresholds(struct kunit *test)
 
 		for (i = 0; i < ARRAY_SIZE(lv); i++)
 			want += lv[i] >= min;
-		kvmmig_ws_out_init(&o, false, 0, NULL, 0);
+		kvmmig_ws_out_init(&o, false, false, 0, NULL, 0);
 		KUNIT_EXPECT_EQ(test, kvmmig_ws_merge_chunk(&o, NULL, 0, lv, 6, min), 0);
 		KUNIT_EXPECT_EQ_MSG(test, o.total, want, "min_level %u", min);
 		KUNIT_EXPECT_EQ(test, o.nr_faulted, 0ULL);
@@ -137,7 +137,7 @@ static void ws_merge_faulted_only(struct kunit *test)
 
 	KUNIT_ASSERT_NOT_NULL(test, k);
 	k->fail_at = -1;
-	kvmmig_ws_out_init(&o, true, 16, buf, 16);
+	kvmmig_ws_out_init(&o, true, false, 16, buf, 16);
 	o.flush = ws_sink_flush;
 	o.ctx = k;
 	/* chunks [10, 20) and [30, 40) */
@@ -164,7 +164,7 @@ static void ws_out_limit_and_errors(struct kunit *test)
 
 	KUNIT_ASSERT_NOT_NULL(test, k);
 	k->fail_at = -1;
-	kvmmig_ws_out_init(&o, true, 5, buf, 2);
+	kvmmig_ws_out_init(&o, true, false, 5, buf, 2);
 	o.flush = ws_sink_flush;
 	o.ctx = k;
 	KUNIT_EXPECT_EQ(test, kvmmig_ws_merge_chunk(&o, NULL, 0, lv, 8, 3),
@@ -175,7 +175,7 @@ static void ws_out_limit_and_errors(struct kunit *test)
 
 	memset(k, 0, sizeof(*k));
 	k->fail_at = 1;
-	kvmmig_ws_out_init(&o, true, 8, buf, 2);
+	kvmmig_ws_out_init(&o, true, false, 8, buf, 2);
 	o.flush = ws_sink_flush;
 	o.ctx = k;
 	KUNIT_EXPECT_EQ(test, kvmmig_ws_merge_chunk(&o, NULL, 0, lv, 8, 3),
@@ -183,9 +183,65 @@ static void ws_out_limit_and_errors(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, k->flushes, 2U);
 
 	/* counting has no limit */
-	kvmmig_ws_out_init(&o, false, 0, NULL, 0);
+	kvmmig_ws_out_init(&o, false, false, 0, NULL, 0);
 	KUNIT_EXPECT_EQ(test, kvmmig_ws_merge_chunk(&o, NULL, 0, lv, 8, 3), 0);
 	KUNIT_EXPECT_EQ(test, o.total, 8ULL);
+}
+
+/*
+ * KVMMIG_WS_RUNS: the same set as runs of consecutive frames, a run going
+ * on across a chunk boundary; runs straddle flushes of an odd buffer; the
+ * limit counts runs.
+ */
+static void ws_out_runs(struct kunit *test)
+{
+	/* chunk A: frames 100..107, chunk B: frames 108..111 */
+	static const u8 la[8] = { 3, 3, 0, 3, 3, 3, 0, 3 };
+	static const u8 lb[4] = { 3, 0, 0, 3 };
+	static const u64 faulted[] = { 102 };
+	/* frames 100..105 (102 faulted), 107..108, 111 */
+	static const u64 want[] = { 100, 6, 107, 2, 111, 1 };
+	struct kvmmig_ws_faulted f = { .gfns = faulted,
+				       .n = ARRAY_SIZE(faulted) };
+	struct ws_sink *k = kunit_kzalloc(test, sizeof(*k), GFP_KERNEL);
+	struct kvmmig_ws_out o;
+	u64 buf[3];
+	u32 i;
+
+	KUNIT_ASSERT_NOT_NULL(test, k);
+	k->fail_at = -1;
+	kvmmig_ws_out_init(&o, false, true, 0, NULL, 0);
+	KUNIT_EXPECT_EQ(test, kvmmig_ws_merge_chunk(&o, &f, 100, la, 8, 2), 0);
+	KUNIT_EXPECT_EQ(test, kvmmig_ws_merge_chunk(&o, &f, 108, lb, 4, 2), 0);
+	KUNIT_EXPECT_EQ(test, kvmmig_ws_out_finish(&o), 0);
+	KUNIT_EXPECT_EQ(test, o.total, 9ULL);
+	KUNIT_EXPECT_EQ(test, o.nr_runs, 3ULL);
+	KUNIT_EXPECT_EQ(test, o.nr_faulted, 1ULL);
+
+	f.next = 0;
+	kvmmig_ws_out_init(&o, true, true, 3, buf, ARRAY_SIZE(buf));
+	o.flush = ws_sink_flush;
+	o.ctx = k;
+	KUNIT_EXPECT_EQ(test, kvmmig_ws_merge_chunk(&o, &f, 100, la, 8, 2), 0);
+	KUNIT_EXPECT_EQ(test, kvmmig_ws_merge_chunk(&o, &f, 108, lb, 4, 2), 0);
+	KUNIT_EXPECT_EQ(test, kvmmig_ws_out_finish(&o), 0);
+	KUNIT_EXPECT_EQ(test, o.nr_runs, 3ULL);
+	KUNIT_EXPECT_EQ(test, o.pos, (u64)ARRAY_SIZE(want));
+	for (i = 0; i < ARRAY_SIZE(want); i++)
+		KUNIT_EXPECT_EQ_MSG(test, k->gfns[i], want[i], "word %u", i);
+
+	/* two runs allowed: the third one is refused, nothing past it */
+	memset(k, 0, sizeof(*k));
+	k->fail_at = -1;
+	f.next = 0;
+	kvmmig_ws_out_init(&o, true, true, 2, buf, ARRAY_SIZE(buf));
+	o.flush = ws_sink_flush;
+	o.ctx = k;
+	KUNIT_EXPECT_EQ(test, kvmmig_ws_merge_chunk(&o, &f, 100, la, 8, 2), 0);
+	KUNIT_EXPECT_EQ(test, kvmmig_ws_merge_chunk(&o, &f, 108, lb, 4, 2),
+			-EOVERFLOW);
+	KUNIT_EXPECT_EQ(test, o.nr_runs, 2ULL);
+	KUNIT_EXPECT_LE(test, o.pos, 4ULL);
 }
 
 static void fill_page_holds(struct kunit *test)
@@ -232,6 +288,7 @@ static struct kunit_case kvmmig_ws_fill_cases[] = {
 	KUNIT_CASE(ws_merge_thresholds),
 	KUNIT_CASE(ws_merge_faulted_only),
 	KUNIT_CASE(ws_out_limit_and_errors),
+	KUNIT_CASE(ws_out_runs),
 	KUNIT_CASE(fill_page_holds),
 	{}
 };

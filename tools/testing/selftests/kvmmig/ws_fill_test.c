@@ -99,6 +99,48 @@ static __u64 *get_set(struct __test_metadata *_metadata, int session,
 	return v;
 }
 
+/*
+ * The same set as runs (KVMMIG_WS_RUNS): -E2BIG with room for one run
+ * less than it has, then every run apart from the next, and expanded
+ * equal to @v (@n frames).  Returns the number of runs.
+ */
+static __u64 check_runs(struct __test_metadata *_metadata, int session,
+			__u32 min_level, __u32 flags, const __u64 *v, __u64 n)
+{
+	struct kvmmig_working_set a = { .min_level = min_level,
+					.flags = flags | KVMMIG_WS_RUNS };
+	struct kvmmig_ws_run *r;
+	__u64 k = 0;
+
+	if (!n) {
+		EXPECT_EQ(0, working_set(session, &a));
+		EXPECT_EQ(0, a.nr_runs);
+		return 0;
+	}
+	EXPECT_EQ(-E2BIG, working_set(session, &a));
+	EXPECT_EQ(n, a.nr_gfns);
+	EXPECT_GE(a.nr_runs, 1);
+	r = calloc(a.nr_runs + 1, sizeof(*r));
+	a.max_gfns = a.nr_runs - 1;
+	a.gfns_ptr = (__u64)(unsigned long)r;
+	EXPECT_EQ(-E2BIG, working_set(session, &a));
+	EXPECT_EQ(0, r[0].npages);		/* nothing written */
+	a.max_gfns = a.nr_runs;
+	EXPECT_EQ(0, working_set(session, &a));
+	EXPECT_EQ(n, a.nr_gfns);
+	for (__u64 i = 0; i < a.nr_runs; i++) {
+		EXPECT_GE(r[i].npages, 1);
+		if (i)
+			EXPECT_GT(r[i].gfn, r[i - 1].gfn + r[i - 1].npages);
+		for (__u64 j = 0; j < r[i].npages && k < n; j++, k++)
+			EXPECT_EQ(v[k], r[i].gfn + j);
+	}
+	EXPECT_EQ(n, k);
+	EXPECT_EQ(0, r[a.nr_runs].npages);	/* nothing past the runs */
+	free(r);
+	return a.nr_runs;
+}
+
 static bool in_set(const __u64 *v, __u64 n, __u64 gfn)
 {
 	__u64 lo = 0, hi = n;
@@ -122,6 +164,7 @@ TEST(capabilities)
 
 	EXPECT_EQ(1, ioctl(dev, KVMMIG_CHECK_EXTENSION, KVMMIG_CAP_WORKING_SET));
 	EXPECT_EQ(1, ioctl(dev, KVMMIG_CHECK_EXTENSION, KVMMIG_CAP_FILL));
+	EXPECT_EQ(1, ioctl(dev, KVMMIG_CHECK_EXTENSION, KVMMIG_CAP_WS_RUNS));
 	close(dev);
 }
 
@@ -175,6 +218,9 @@ TEST(working_set_hot)
 	EXPECT_EQ(0, in_fresh);
 	EXPECT_EQ(1, session_stat(t->session, "ws_exports"));
 	EXPECT_EQ(a.nr_gfns, session_stat(t->session, "ws_pages"));
+	TH_LOG("as runs: %llu",
+	       check_runs(_metadata, t->session, KVMMIG_TEMP_NR_LEVELS - 1, 0,
+			  v, a.nr_gfns));
 
 	/* a lower threshold gives a superset */
 	w = get_set(_metadata, t->session, 1, 0, &b);
