@@ -67,6 +67,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -3451,7 +3452,7 @@ int main(int argc, char **argv)
 	struct sockaddr_in sa;
 	int lsock = -1, spipe[2], dpipe[2], d2s[2], s2d[2], st, rc, ret = -EIO;
 	struct result sr, dr, R;
-	pid_t dst, src;
+	pid_t dst, src, parent;
 	struct sigaction act = { .sa_handler = kick_handler };
 	int have_s, have_d, selftest, setup_failed;
 	char if_s[IFNAMSIZ], if_d[IFNAMSIZ], c;
@@ -3494,8 +3495,12 @@ int main(int argc, char **argv)
 		}
 	}
 
+	parent = getpid();
 	dst = fork();
 	if (dst == 0) {
+		/* a destination paused after losing its source waits: not past us */
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != parent)
+			_exit(5);
 		close(spipe[0]);
 		close(spipe[1]);
 		close(dpipe[0]);
@@ -3544,6 +3549,9 @@ int main(int argc, char **argv)
 	src = fork();
 	if (src == 0) {
 		int sock = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != parent)
+			_exit(5);
 
 		if (lsock >= 0)
 			close(lsock);
