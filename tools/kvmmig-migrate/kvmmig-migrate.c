@@ -278,6 +278,21 @@ static void handle_hint(struct vmm *m, uint64_t nr)
 	pthread_mutex_unlock(&m->hint_lock);
 }
 
+/* KVM's dirty log on for slot 0 and the data slot. */
+static void dirty_log_on(struct vmm *m)
+{
+	vm_mem_region_set_flags(m->vm, 0, KVM_MEM_LOG_DIRTY_PAGES);
+	vm_mem_region_set_flags(m->vm, DATA_SLOT, KVM_MEM_LOG_DIRTY_PAGES);
+}
+
+/* Harvest both slots' dirty logs into @bits (a bit per guest frame). */
+static void dirty_log_get(struct vmm *m, uint64_t *bits)
+{
+	memset(bits, 0, (m->nbits + 63) / 64 * 8);
+	kvm_vm_get_dirty_log(m->vm, 0, bits);
+	kvm_vm_get_dirty_log(m->vm, DATA_SLOT, bits + DATA_GFN / 64);
+}
+
 static void *vcpu_thread(void *arg)
 {
 	struct vcpu_ctx *c = arg;
@@ -327,11 +342,8 @@ static void *vcpu_thread(void *arg)
 				 * Everything is faulted in by now: reads do not
 				 * show up as writes.
 				 */
-				if (m->is_source) {
-					vm_mem_region_set_flags(m->vm, 0, KVM_MEM_LOG_DIRTY_PAGES);
-					vm_mem_region_set_flags(m->vm, DATA_SLOT,
-								KVM_MEM_LOG_DIRTY_PAGES);
-				}
+				if (m->is_source)
+					dirty_log_on(m);
 				pthread_mutex_lock(&m->run_lock);
 				m->ready = 1;
 				pthread_cond_broadcast(&m->run_cond);
@@ -1018,7 +1030,7 @@ static void pc_hash_known(struct pc *pc)
 static int pc_verify_ram(struct pc *pc, uint64_t *checked, uint64_t *bad)
 {
 	struct vmm *m = pc->m;
-	uint64_t *bits = calloc((m->nbits + 63) / 64, 8);
+	uint64_t *bits = malloc((m->nbits + 63) / 64 * 8);
 
 	TEST_ASSERT(bits, "oom");
 	*checked = *bad = 0;
@@ -1027,8 +1039,7 @@ static int pc_verify_ram(struct pc *pc, uint64_t *checked, uint64_t *bad)
 	for (uint64_t p = 0; o.corrupt_every > 0 && p < m->npages; p += o.corrupt_every)
 		WRITE_ONCE(((uint64_t *)(m->data_hva + p * PAGE))[7],
 			   ((uint64_t *)(m->data_hva + p * PAGE))[7] ^ 0x5a5a);
-	kvm_vm_get_dirty_log(m->vm, 0, bits);
-	kvm_vm_get_dirty_log(m->vm, DATA_SLOT, bits + DATA_GFN / 64);
+	dirty_log_get(m, bits);
 	for (uint64_t g = 0; g < m->nbits; g++) {
 		if (g == m->slot0_pages && g < DATA_GFN)
 			g = DATA_GFN;
@@ -1047,8 +1058,7 @@ static int pc_verify_ram(struct pc *pc, uint64_t *checked, uint64_t *bad)
 /* KVM's dirty log on from here: the frames the guest touches are left out of the read-back. */
 static void pc_log_start(struct pc *pc)
 {
-	vm_mem_region_set_flags(pc->m->vm, 0, KVM_MEM_LOG_DIRTY_PAGES);
-	vm_mem_region_set_flags(pc->m->vm, DATA_SLOT, KVM_MEM_LOG_DIRTY_PAGES);
+	dirty_log_on(pc->m);
 }
 
 static int pc_send(struct pc *pc, uint32_t type, uint32_t count, uint64_t arg,
@@ -1376,15 +1386,6 @@ struct src_state {
 	struct result res;
 	pid_t dst_pid;
 };
-
-static void harvest(struct src_state *s, uint64_t *bits)
-{
-	struct vmm *m = s->m;
-
-	memset(bits, 0, (m->nbits + 63) / 64 * 8);
-	kvm_vm_get_dirty_log(m->vm, 0, bits);
-	kvm_vm_get_dirty_log(m->vm, DATA_SLOT, bits + DATA_GFN / 64);
-}
 
 static void mark(struct src_state *s)
 {
@@ -2040,7 +2041,7 @@ static int source_main(int sock, int resfd, pid_t dst_pid)
 
 		/* harvest what the round dirtied */
 		pthread_mutex_lock(&m->hint_lock);
-		harvest(s, s->bits);
+		dirty_log_get(s->m, s->bits);
 		mark(s);
 		dirty = popcount_bits(s->bits, m->nbits);
 		nr = send_order(s, s->bits, 0, &nr_free);
@@ -2087,7 +2088,7 @@ static int source_main(int sock, int resfd, pid_t dst_pid)
 			vcpus_stop(m, 0);
 			t_stopped = now_ns();
 			pthread_mutex_lock(&m->hint_lock);
-			harvest(s, s->bits2);
+			dirty_log_get(s->m, s->bits2);
 			mark(s);
 			for (uint64_t i = 0; i < words; i++)
 				s->bits[i] |= s->bits2[i];
@@ -2111,7 +2112,7 @@ postcopy:
 		vcpus_stop(m, 0);
 		pthread_mutex_lock(&m->hint_lock);
 		if (round) {
-			harvest(s, s->bits2);
+			dirty_log_get(s->m, s->bits2);
 			mark(s);
 			for (uint64_t i = 0; i < words; i++)
 				s->bits[i] |= s->bits2[i];
