@@ -16,6 +16,7 @@
 
 #define NR_VCPUS	2
 #define MEASURE_MS	600
+#define CLOSE_CYCLES	3
 #define TRACE		"/sys/kernel/tracing"
 #define THROTTLE_EV	TRACE "/events/kvmmig/kvmmig_throttle/enable"
 
@@ -610,37 +611,49 @@ TEST(migration_bad_inputs)
 /* Closing the session fd while stunned stops the stun; re-attach works. */
 TEST(close_session_stops_stun)
 {
-	struct cvm c;
-	double stunned, released, again;
+	double stunned = 0, again = 0, released = 0;
 	struct kvmmig_history h;
+	struct cvm c;
 	__u32 pct;
+	int i;
 
 	cvm_create(&c, NR_VCPUS, guest_count);
 	usleep(200 * 1000);
-	ASSERT_EQ(0, mig_op(c.session, KVMMIG_MIGRATION_START |
-			    KVMMIG_MIGRATION_FIXED, 80, 0, &pct));
-	usleep(100 * 1000);
-	stunned = progress(&c, MEASURE_MS);
-	close(c.session);
-	EXPECT_FALSE(session_in_sysfs(c.id));
-	usleep(100 * 1000);
-	released = progress(&c, MEASURE_MS);
-	printf("# progress after close / stunned at 80%%: %.3f\n",
-	       released / stunned);
-	/* the bound of fixed_share_reduces_progress: 2 vCPUs under TCG vary */
-	EXPECT_GT(released * 0.85, stunned);
+	/*
+	 * Stunned at 80%, then the session closed, three times over (one
+	 * window each of the guest's progress varied with host load: one
+	 * CI run measured 1.09 after close against 1.8-4.7 in the others):
+	 * each re-attach starts with a fresh history.
+	 */
+	for (i = 0; i < CLOSE_CYCLES; i++) {
+		double p;
 
-	/* the VM can be attached again, with a fresh history */
-	c.session = kvmmig_attach_vm(c.vm, &c.id);
-	ASSERT_GE(c.session, 0);
-	ASSERT_EQ(0, get_history(c.session, &h));
-	EXPECT_EQ(0, h.migrations);
-	ASSERT_EQ(0, mig_op(c.session, KVMMIG_MIGRATION_START |
-			    KVMMIG_MIGRATION_FIXED, 80, 0, &pct));
-	usleep(100 * 1000);
-	again = progress(&c, MEASURE_MS);
+		if (i) {
+			c.session = kvmmig_attach_vm(c.vm, &c.id);
+			ASSERT_GE(c.session, 0);
+			ASSERT_EQ(0, get_history(c.session, &h));
+			EXPECT_EQ(0, h.migrations);
+		}
+		ASSERT_EQ(0, mig_op(c.session, KVMMIG_MIGRATION_START |
+				    KVMMIG_MIGRATION_FIXED, 80, 0, &pct));
+		usleep(100 * 1000);
+		p = progress(&c, MEASURE_MS);
+		stunned += p;
+		if (i)
+			again += p;
+		close(c.session);
+		c.session = -1;
+		EXPECT_FALSE(session_in_sysfs(c.id));
+		usleep(100 * 1000);
+		released += progress(&c, MEASURE_MS);
+	}
+	stunned /= CLOSE_CYCLES;
+	again /= CLOSE_CYCLES - 1;
+	released /= CLOSE_CYCLES;
+	printf("# progress after close / stunned at 80%%: %.3f\n", released / stunned);
 	printf("# progress stunned again / after close: %.3f\n", again / released);
 	/* the bound of fixed_share_reduces_progress: 2 vCPUs under TCG vary */
+	EXPECT_GT(released * 0.85, stunned);
 	EXPECT_LT(again, released * 0.85);
 	cvm_destroy(&c);
 }
