@@ -11,6 +11,7 @@
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <kvmmig/args.h>
+#include <kvmmig/fault_tp.h>
 #include <kvmmig/kvmmig.h>
 
 static int kvmmig_param_uint_set(const char *val, const struct kernel_param *kp)
@@ -60,12 +61,13 @@ long kvmmig_check_extension(unsigned long cap)
 	case KVMMIG_CAP_FREE_HINTS:
 	case KVMMIG_CAP_THROTTLE:
 	case KVMMIG_CAP_HISTORY:
-	case KVMMIG_CAP_FAULTS:
 	case KVMMIG_CAP_WORKING_SET:
 	case KVMMIG_CAP_FILL:
 	case KVMMIG_CAP_WS_RUNS:
 	case KVMMIG_CAP_PREFETCH:
 		return 1;
+	case KVMMIG_CAP_FAULTS:
+		return KVMMIG_FAULT_PROBE;
 	case KVMMIG_CAP_TEMPERATURE:
 		return KVMMIG_TEMP_NR_LEVELS;
 	case KVMMIG_CAP_NR_ADDRESS_SPACES:

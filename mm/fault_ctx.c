@@ -33,11 +33,19 @@
 #include <linux/tracepoint.h>
 #include <linux/uaccess.h>
 #include <kvmmig/args.h>
+#include <kvmmig/fault_tp.h>
 #include <kvmmig/guest_pt.h>
 #include <kvmmig/kvmmig.h>
 
-/* Exported by kvm.ko (EXPORT_TRACEPOINT_SYMBOL_GPL(kvm_page_fault)). */
+#if KVMMIG_FAULT_PROBE
+/*
+ * Exported by kvm.ko (EXPORT_TRACEPOINT_SYMBOL_GPL(kvm_page_fault)); its
+ * probes' type, as checked for this kernel (include/kvmmig/fault_tp.h).
+ */
 extern struct tracepoint __tracepoint_kvm_page_fault;
+typedef void (*kvmmig_kvm_page_fault_probe_t)(void *data,
+					      KVMMIG_TP_KVM_PAGE_FAULT);
+#endif
 
 /* Intel: EPT violation qualification bit 7, "guest linear address valid" */
 #define KVMMIG_EPT_GLA_VALID		BIT_ULL(7)
@@ -83,6 +91,7 @@ static DEFINE_MUTEX(kvmmig_faults_mutex);
 static LIST_HEAD(kvmmig_faults_list);
 static unsigned int kvmmig_faults_users;
 
+#if KVMMIG_FAULT_PROBE
 /* A vmread that cannot fail silently: 0 when the field is unavailable. */
 static u64 kvmmig_vmread(unsigned long field)
 {
@@ -128,6 +137,15 @@ static void kvmmig_fault_fill(struct kvm_vcpu *vcpu, u64 addr, u64 err,
 	u32 mode = kvmmig_gpt_mode_from_regs(vcpu->arch.cr0, vcpu->arch.cr4,
 					     vcpu->arch.efer);
 
+	/*
+	 * SEV-ES and later: the guest's registers are encrypted, and what
+	 * KVM holds of CR0/CR3/CR4/EFER is stale.  Record no address space.
+	 */
+	if (vcpu->arch.guest_state_protected) {
+		mode = 0;
+		cr3 = 0;
+	}
+
 	r->error_code = err;
 	r->time_ns = ktime_get_ns();
 	r->vcpu = vcpu->vcpu_idx;
@@ -166,8 +184,7 @@ static void kvmmig_fault_fill(struct kvm_vcpu *vcpu, u64 addr, u64 err,
 }
 
 /* Tracepoint probe: the vCPU thread, preemption off. */
-static void kvmmig_fault_probe(void *data, struct kvm_vcpu *vcpu,
-			       u64 fault_address, u64 error_code)
+static void kvmmig_fault_probe(void *data, KVMMIG_TP_KVM_PAGE_FAULT)
 {
 	struct kvmmig_faults_ctx *fc;
 
@@ -201,6 +218,31 @@ static void kvmmig_fault_probe(void *data, struct kvm_vcpu *vcpu,
 	}
 	rcu_read_unlock();
 }
+
+static_assert(__same_type(&kvmmig_fault_probe, kvmmig_kvm_page_fault_probe_t));
+
+static int kvmmig_fault_probe_register(void)
+{
+	return tracepoint_probe_register(&__tracepoint_kvm_page_fault,
+					 kvmmig_fault_probe, NULL);
+}
+
+static void kvmmig_fault_probe_unregister(void)
+{
+	tracepoint_probe_unregister(&__tracepoint_kvm_page_fault,
+				    kvmmig_fault_probe, NULL);
+}
+#else
+/* Not checked against this kernel's tracepoint: not registered. */
+static int kvmmig_fault_probe_register(void)
+{
+	return -EOPNOTSUPP;
+}
+
+static void kvmmig_fault_probe_unregister(void)
+{
+}
+#endif /* KVMMIG_FAULT_PROBE */
 
 /* Rings for vCPUs created since; under s->lock. */
 static int kvmmig_faults_grow(struct kvmmig_faults_ctx *fc)
@@ -334,8 +376,7 @@ static int kvmmig_faults_enable(struct kvmmig_faults_ctx *fc)
 
 	mutex_lock(&kvmmig_faults_mutex);
 	if (!kvmmig_faults_users) {
-		ret = tracepoint_probe_register(&__tracepoint_kvm_page_fault,
-						kvmmig_fault_probe, NULL);
+		ret = kvmmig_fault_probe_register();
 		if (ret) {
 			mutex_unlock(&kvmmig_faults_mutex);
 			goto err_free;
@@ -364,8 +405,7 @@ static void kvmmig_faults_disable(struct kvmmig_faults_ctx *fc)
 	list_del_rcu(&fc->node);
 	last = !--kvmmig_faults_users;
 	if (last)
-		tracepoint_probe_unregister(&__tracepoint_kvm_page_fault,
-					    kvmmig_fault_probe, NULL);
+		kvmmig_fault_probe_unregister();
 	mutex_unlock(&kvmmig_faults_mutex);
 	/* no probe runs on @fc's rings after this */
 	if (last)

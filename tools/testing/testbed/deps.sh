@@ -14,8 +14,9 @@ packages=(
 	# test kernel + headers for out-of-tree modules, and the kernel tree
 	# (lib/kunit, the KVM selftest library, checkpatch.pl)
 	linux-image-amd64 linux-headers-amd64 linux-source-6.1 xz-utils
-	# the second supported kernel: linted, and the selftests run on it
-	linux-image-6.12-amd64 linux-headers-6.12-amd64
+	# the second supported kernel: linted, and the selftests run on it;
+	# its source for the fault probe's tracepoint check
+	linux-image-6.12-amd64 linux-headers-6.12-amd64 linux-source-6.12
 	# booting it: TCG with emulated SVM+NPT, a busybox initramfs;
 	# binutils: readelf (PVH kernel check), addr2line (guest stack dumps)
 	qemu-system-x86 busybox-static kmod cpio binutils

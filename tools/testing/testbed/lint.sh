@@ -5,6 +5,8 @@
 # tap-summary.sh counts ("KVMMIG-CHECK: ok|not ok NAME [# first problem]"):
 #   - checkpatch.pl --strict (from linux-source-6.1) on every C file, header
 #     and Kbuild file git tracks;
+#   - the fault probe's argument lists against KVM's kvm_page_fault
+#     tracepoint in each supported kernel's source (check-tracepoints.sh);
 #   - `make W=1 C=2` (sparse on every file) against each installed Debian
 #     kernel's headers: 6.1 and 6.12.  Each build runs in a scratch copy of
 #     the tree, so the build under test is never touched.
@@ -47,6 +49,9 @@ mapfile -t srcs < <(git ls-files -- '*.c' '*.h' Kbuild '*/Kbuild')
 perl "$ksrc/scripts/checkpatch.pl" --strict --no-tree --terse -f "${srcs[@]}" \
 	>"$lintdir/checkpatch.log" 2>&1 || true
 report "lint: checkpatch --strict" "$lintdir/checkpatch.log"
+
+# the fault probe's argument lists against each kernel's tracepoint
+"$KVMMIG_TESTBED/check-tracepoints.sh" "$results" || status=1
 
 for kdir in /usr/src/linux-headers-6.1.*-amd64 /usr/src/linux-headers-6.12.*-amd64; do
 	[ -d "$kdir" ] || continue
