@@ -199,60 +199,6 @@ bool kvmmig_gpt_canonical(const struct kvmmig_gpt *w, u64 gva)
 	return !gpt_geo(w, &g) && gpt_canonical(&g, gva);
 }
 
-/**
- * kvmmig_gpt_translate() - translate one guest-virtual address
- * @w: the walker
- * @gva: guest-virtual address
- * @gpa: the guest-physical address of @gva (its page's plus the offset)
- * @level: if not NULL, the level of the leaf: 1 (4 KiB), 2 (2 MiB) or
- *	3 (1 GiB)
- *
- * Reads at most 5 entries, one per level.  Permission bits (R/W, U/S, NX)
- * are not checked: the question is where @gva is, not who may touch it.
- *
- * Return: 0; -ENOENT when an entry on the way is not present; -EFAULT when
- * a table could not be read (the reader failed: a table outside guest
- * memory); -EINVAL for a non-canonical @gva or a bad @w.
- */
-int kvmmig_gpt_translate(const struct kvmmig_gpt *w, u64 gva, u64 *gpa,
-			 u32 *level)
-{
-	struct gpt_geo g;
-	u64 la, table;
-	u32 lvl;
-	int ret;
-
-	ret = gpt_geo(w, &g);
-	if (ret)
-		return ret;
-	if (!gpt_canonical(&g, gva))
-		return -EINVAL;
-	la = gpt_la(&g, gva);
-	table = g.root;
-	for (lvl = g.top; lvl >= 1; lvl--) {
-		u64 size = BIT_ULL(gpt_shift(lvl));
-		__le64 raw;
-		u64 e;
-
-		ret = gpt_read(&g, table + 8 * gpt_index(&g, lvl, la), &raw,
-			       sizeof(raw));
-		if (ret)
-			return ret;
-		e = le64_to_cpu(raw);
-		if (!(e & GPT_P))
-			return -ENOENT;
-		if (gpt_leaf(&g, lvl, e)) {
-			*gpa = (e & g.addr_mask & ~(size - 1)) |
-			       (la & (size - 1));
-			if (level)
-				*level = lvl;
-			return 0;
-		}
-		table = e & g.addr_mask;
-	}
-	return -ENOENT;	/* not reached: level 1 is always a leaf */
-}
-
 /* The last entries read at one level: a window of one table. */
 struct gpt_cache {
 	u64 table;
@@ -438,18 +384,74 @@ int kvmmig_gpt_walk_range(const struct kvmmig_gpt *w, u64 gva_start,
 					  max_entries, NULL);
 }
 
-/* The neighbourhood [lo, hi] (hi: its last byte), one slot per page. */
-struct gpt_nb {
+/* kvmmig_gpt_translate()'s visit: the one mapping of its address. */
+struct gpt_xlate {
+	u64 gva;
+	u64 gpa;
+	u32 level;
+};
+
+static int gpt_xlate_visit(void *arg, u64 gva, u64 gpa, u64 size)
+{
+	struct gpt_xlate *x = arg;
+
+	x->gpa = gpa + (x->gva - gva);
+	x->level = size == BIT_ULL(30) ? 3 : size == BIT_ULL(21) ? 2 : 1;
+	return 1;
+}
+
+/**
+ * kvmmig_gpt_translate() - translate one guest-virtual address
+ * @w: the walker
+ * @gva: guest-virtual address
+ * @gpa: the guest-physical address of @gva (its page's plus the offset)
+ * @level: if not NULL, the level of the leaf: 1 (4 KiB), 2 (2 MiB) or
+ *	3 (1 GiB)
+ *
+ * Reads at most 5 entries, one per level.  Permission bits (R/W, U/S, NX)
+ * are not checked: the question is where @gva is, not who may touch it.
+ *
+ * Return: 0; -ENOENT when an entry on the way is not present; -EFAULT when
+ * a table could not be read (the reader failed: a table outside guest
+ * memory); -EINVAL for a non-canonical @gva or a bad @w.
+ */
+int kvmmig_gpt_translate(const struct kvmmig_gpt *w, u64 gva, u64 *gpa,
+			 u32 *level)
+{
+	struct gpt_xlate x = { .gva = gva };
+	struct gpt_geo g;
+	int ret;
+
+	ret = gpt_geo(w, &g);
+	if (ret)
+		return ret;
+	if (!gpt_canonical(&g, gva))
+		return -EINVAL;
+	/* one entry per level, the walk's own descent */
+	ret = kvmmig_gpt_walk_range(w, gva, gva, gpt_xlate_visit, &x,
+				    KVMMIG_GPT_MAX_LEVELS);
+	if (ret < 0)
+		return ret;
+	if (!ret)
+		return -ENOENT;
+	*gpa = x.gpa;
+	if (level)
+		*level = x.level;
+	return 0;
+}
+
+/* The window [lo, hi] (hi: its last byte), one slot per page. */
+struct gpt_win {
 	u64 lo;
 	u64 hi;
 	u64 *slot;
 };
 
-static int gpt_nb_visit(void *arg, u64 gva, u64 gpa, u64 size)
+static int gpt_win_visit(void *arg, u64 gva, u64 gpa, u64 size)
 {
-	struct gpt_nb *nb = arg;
-	u64 from = max(gva, nb->lo);
-	u64 to = min(gva + (size - 1), nb->hi);
+	struct gpt_win *win = arg;
+	u64 from = max(gva, win->lo);
+	u64 to = min(gva + (size - 1), win->hi);
 	u64 i, n;
 
 	if (from > to)
@@ -458,9 +460,71 @@ static int gpt_nb_visit(void *arg, u64 gva, u64 gpa, u64 size)
 	for (i = 0; i < n; i++) {
 		u64 p = from + (i << GPT_SHIFT);
 
-		nb->slot[(p - nb->lo) >> GPT_SHIFT] = gpa + (p - gva);
+		win->slot[(p - win->lo) >> GPT_SHIFT] = gpa + (p - gva);
 	}
 	return 0;
+}
+
+/**
+ * kvmmig_gpt_window() - the guest-physical pages of a virtual window
+ * @w: the walker
+ * @gva: guest-virtual address (any byte of its page)
+ * @window_pages: pages each side of @gva's page, at most
+ *	%KVMMIG_GPT_MAX_WINDOW
+ * @slot: receives @below + 1 + @above GPAs: @slot[i] the page-aligned GPA
+ *	of page (@gva's page - @below pages + i), or %U64_MAX where nothing
+ *	is mapped
+ * @below: out: pages of the window below @gva's page (fewer than
+ *	@window_pages where canonical addresses end)
+ * @above: out: likewise, above
+ *
+ * One range walk, with enough entries for every level of the window: a
+ * window covers at most (2 * @window_pages + 1) pages, so at most that
+ * many pages' worth of entries at each level plus one for a window not
+ * aligned to an entry.  Large pages count page by page.
+ *
+ * Return: 0; -EINVAL for a non-canonical @gva, a too large window or a bad
+ * @w; -EFAULT when a table could not be read (the slots then hold what
+ * was walked before it).
+ */
+int kvmmig_gpt_window(const struct kvmmig_gpt *w, u64 gva, u32 window_pages,
+		      u64 *slot, u32 *below, u32 *above)
+{
+	u64 page = gva & ~(GPT_PAGE - 1);
+	u64 nslots, budget, i;
+	struct gpt_geo g;
+	struct gpt_win win;
+	u32 lvl;
+	int ret;
+
+	ret = gpt_geo(w, &g);
+	if (ret)
+		return ret;
+	if (!gpt_canonical(&g, gva) || window_pages > KVMMIG_GPT_MAX_WINDOW)
+		return -EINVAL;
+	for (*below = 0; *below < window_pages; (*below)++) {
+		u64 p = page - ((u64)(*below + 1) << GPT_SHIFT);
+
+		if (p > page || !gpt_canonical(&g, p))
+			break;
+	}
+	for (*above = 0; *above < window_pages; (*above)++) {
+		u64 p = page + ((u64)(*above + 1) << GPT_SHIFT);
+
+		if (p < page || !gpt_canonical(&g, p))
+			break;
+	}
+	nslots = *below + *above + 1;
+	for (i = 0; i < nslots; i++)
+		slot[i] = GPT_NONE;
+	win.lo = page - ((u64)*below << GPT_SHIFT);
+	win.hi = page + ((u64)*above << GPT_SHIFT) + (GPT_PAGE - 1);
+	win.slot = slot;
+	budget = 0;
+	for (lvl = 1; lvl <= g.top; lvl++)
+		budget += ((nslots << GPT_SHIFT) >> gpt_shift(lvl)) + 2;
+	return kvmmig_gpt_walk_range(w, win.lo, win.hi, gpt_win_visit, &win,
+				     budget);
 }
 
 /* Append @gpa to @out[0..*nr) unless it is there already. */
@@ -500,52 +564,28 @@ static void gpt_nb_add(u64 *out, u32 *nr, u64 gpa)
 int kvmmig_gpt_neighbours(const struct kvmmig_gpt *w, u64 gva,
 			  u32 window_pages, u64 *out_gpas, u32 max)
 {
-	u64 page = gva & ~(GPT_PAGE - 1);
-	u64 below, above, nslots, budget, d;
-	struct gpt_geo g;
-	struct gpt_nb nb;
-	u32 nr = 0, lvl;
+	u32 nr = 0, below, above, d;
+	u64 *slot;
 	int ret;
 
-	ret = gpt_geo(w, &g);
-	if (ret)
-		return ret;
-	if (!gpt_canonical(&g, gva) || window_pages > KVMMIG_GPT_MAX_WINDOW)
+	if (window_pages > KVMMIG_GPT_MAX_WINDOW)
 		return -EINVAL;
-	if (!max)
-		return 0;
-	below = min_t(u64, window_pages, page >> GPT_SHIFT);
-	above = min_t(u64, window_pages, (U64_MAX - page) >> GPT_SHIFT);
-	nslots = below + above + 1;
-	nb.lo = page - (below << GPT_SHIFT);
-	nb.hi = page + (above << GPT_SHIFT) + (GPT_PAGE - 1);
-	nb.slot = kvmalloc_array(nslots, sizeof(u64), GFP_KERNEL);
-	if (!nb.slot)
+	slot = kvmalloc_array(2 * window_pages + 1, sizeof(u64), GFP_KERNEL);
+	if (!slot)
 		return -ENOMEM;
-	memset(nb.slot, 0xff, nslots * sizeof(u64));	/* GPT_NONE */
-
-	/*
-	 * The window covers at most nslots << 12 bytes, so at most that many
-	 * bytes' worth of entries at each level plus one more for a window
-	 * not aligned to the entry: the walk cannot run out of entries.
-	 */
-	budget = 0;
-	for (lvl = 1; lvl <= g.top; lvl++)
-		budget += ((nslots << GPT_SHIFT) >> gpt_shift(lvl)) + 2;
-	ret = kvmmig_gpt_walk_range(w, nb.lo, nb.hi, gpt_nb_visit, &nb,
-				    budget);
-	if (ret)
+	ret = kvmmig_gpt_window(w, gva, window_pages, slot, &below, &above);
+	if (ret || !max)
 		goto out;
 
-	gpt_nb_add(out_gpas, &nr, nb.slot[below]);
+	gpt_nb_add(out_gpas, &nr, slot[below]);
 	for (d = 1; d <= window_pages && nr < max; d++) {
 		if (d <= below)
-			gpt_nb_add(out_gpas, &nr, nb.slot[below - d]);
+			gpt_nb_add(out_gpas, &nr, slot[below - d]);
 		if (d <= above && nr < max)
-			gpt_nb_add(out_gpas, &nr, nb.slot[below + d]);
+			gpt_nb_add(out_gpas, &nr, slot[below + d]);
 	}
 	ret = nr;
 out:
-	kvfree(nb.slot);
+	kvfree(slot);
 	return ret;
 }

@@ -604,64 +604,25 @@ static bool pf_keep(void *arg, u64 gpa)
 	return !(byte & BIT(gfn % 8));
 }
 
-/* The window [lo, hi] (hi: its last byte), one slot per page. */
-struct pf_win {
-	u64 lo;
-	u64 hi;
-	u64 *slot;
-};
-
-static int pf_window_visit(void *arg, u64 gva, u64 gpa, u64 size)
-{
-	struct pf_win *pw = arg;
-	u64 from = max(gva, pw->lo), to = min(gva + (size - 1), pw->hi), p;
-
-	for (p = from; p <= to && p >= from; p += PAGE_SIZE)
-		pw->slot[(p - pw->lo) >> PAGE_SHIFT] = gpa + (p - gva);
-	return 0;
-}
-
 /*
- * The pages of the window around @gva, clipped to canonical addresses:
- * @slot[i] the gpa of page lo + i, %KVMMIG_RX_NONE where none.  One
- * range walk; a table the VMM does not hold reads as not present, so it
- * ends only the translations through it.
+ * The pages of the window around @gva (kvmmig_gpt_window()): @slot[i] the
+ * gpa of page lo + i, %KVMMIG_RX_NONE where none.  A table the VMM does
+ * not hold reads as not present, so it ends only the translations
+ * through it; what was walked stands.
  */
 static int pf_window(struct kvmmig_session *s, u32 mode, u64 cr3, u64 gva,
 		     u32 window, u64 *slot, u32 *below, u32 *above)
 {
-	u64 page = gva & PAGE_MASK, n, i, budget;
 	struct pf_reader rd;
 	struct kvmmig_gpt w;
-	struct pf_win pw;
 	int ret;
 
+	BUILD_BUG_ON(KVMMIG_RX_NONE != U64_MAX);
 	pf_walker(s, &w, &rd, mode, cr3, true);
-	if (!kvmmig_gpt_canonical(&w, page))
+	if (!kvmmig_gpt_canonical(&w, gva & PAGE_MASK))
 		return -ENOENT;
-	for (*below = 0; *below < window; (*below)++) {
-		u64 p = page - ((u64)(*below + 1) << PAGE_SHIFT);
-
-		if (p > page || !kvmmig_gpt_canonical(&w, p))
-			break;
-	}
-	for (*above = 0; *above < window; (*above)++) {
-		u64 p = page + ((u64)(*above + 1) << PAGE_SHIFT);
-
-		if (p < page || !kvmmig_gpt_canonical(&w, p))
-			break;
-	}
-	n = *below + *above + 1;
-	for (i = 0; i < n; i++)
-		slot[i] = KVMMIG_RX_NONE;
-	pw.lo = page - ((u64)*below << PAGE_SHIFT);
-	pw.hi = page + ((u64)*above << PAGE_SHIFT) + (PAGE_SIZE - 1);
-	pw.slot = slot;
-	/* as kvmmig_gpt_neighbours(): enough entries for every level */
-	budget = 5 * (n + 2);
-	ret = kvmmig_gpt_walk_range(&w, pw.lo, pw.hi, pf_window_visit, &pw,
-				    budget);
-	/* what was walked stands; only a bad walker or gva is an error */
+	ret = kvmmig_gpt_window(&w, gva, window, slot, below, above);
+	/* only a bad walker or gva is an error */
 	return ret == -EINVAL ? ret : 0;
 }
 

@@ -31,7 +31,7 @@ enum kvmmig_gpt_mode {
 /* Levels: 1 is the PT (4 KiB), 2 the PD (2 MiB), ... 5 the PML5. */
 #define KVMMIG_GPT_MAX_LEVELS		5
 #define KVMMIG_GPT_DEFAULT_MAXPHYADDR	52
-/* kvmmig_gpt_neighbours(): the largest window, in pages each side. */
+/* kvmmig_gpt_window(): the largest window, in pages each side. */
 #define KVMMIG_GPT_MAX_WINDOW		1024
 
 /**
@@ -95,6 +95,8 @@ int kvmmig_gpt_walk_range(const struct kvmmig_gpt *w, u64 gva_start,
 int kvmmig_gpt_walk_range_next(const struct kvmmig_gpt *w, u64 gva_start,
 			       u64 gva_last, kvmmig_gpt_fn fn, void *arg,
 			       u32 max_entries, u64 *next);
+int kvmmig_gpt_window(const struct kvmmig_gpt *w, u64 gva, u32 window_pages,
+		      u64 *slot, u32 *below, u32 *above);
 int kvmmig_gpt_neighbours(const struct kvmmig_gpt *w, u64 gva,
 			  u32 window_pages, u64 *out_gpas, u32 max);
 
