@@ -4,6 +4,7 @@
  *
  * Lock order (Documentation/locking.rst is the long form):
  *   kvmmig_sessions_lock (global mutex)
+ *     -> another session's ->readers (rwsem, read; detach takes it for write)
  *     -> session->lock (mutex)
  *       -> kvm->srcu (read side only; never synchronize_srcu under it)
  * No kvmmig lock is taken from the mmu_notifier callbacks, so
