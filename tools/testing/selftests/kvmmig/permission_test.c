@@ -215,7 +215,7 @@ struct cmd {
 
 struct reply {
 	int ret;
-	int pad;
+	int migrations;	/* the VMM's history */
 	__u64 v[10];
 };
 
@@ -292,7 +292,7 @@ static void vmm(struct __test_metadata *_metadata, int sock)
 			for (i = 0; i < ARRAY_SIZE(untouched); i++)
 				r.v[i] = session_stat(s, untouched[i]);
 			r.ret = ioctl(s, KVMMIG_GET_HISTORY, &h) ? -errno : 0;
-			r.pad = h.migrations;
+			r.migrations = h.migrations;
 			break;
 		case OP_SCAN_NOW:
 			for (i = 0; i < c.arg; i++) {
@@ -490,7 +490,7 @@ TEST(table_complete)
 }
 
 /* The observer: a process of the VMM's uid, with the VM fd by pidfd. */
-static void observer(struct __test_metadata *_metadata, void *arg)
+static void run_observer(struct __test_metadata *_metadata, void *arg)
 {
 	struct { int vm_fd; __u32 id; } hello;
 	struct cmd quit = { .op = OP_QUIT };
@@ -551,7 +551,7 @@ static void observer(struct __test_metadata *_metadata, void *arg)
 	ASSERT_GE(stats, 0);
 	r = ask(_metadata, sp[0], OP_STATS, 0, -1);
 	EXPECT_EQ(0, r.ret);
-	EXPECT_EQ(0, r.pad) TH_LOG("history: migrations");
+	EXPECT_EQ(0, r.migrations);
 	for (i = 0; i < ARRAY_SIZE(untouched); i++) {
 		EXPECT_EQ(0, r.v[i]) TH_LOG("VMM's %s", untouched[i]);
 		EXPECT_EQ(0, kvmmig_stat(stats, untouched[i]))
@@ -602,7 +602,7 @@ static void observer(struct __test_metadata *_metadata, void *arg)
 TEST(read_only_beside_full)
 {
 	devices_for_kvm_group(_metadata);
-	in_child(_metadata, observer, NULL);
+	in_child(_metadata, run_observer, NULL);
 }
 
 static void child_per_user(struct __test_metadata *_metadata, void *arg)
