@@ -698,4 +698,30 @@ TEST(sysfs_root_only)
 	kvm_vm_free(vm);
 }
 
+/*
+ * kvmmig_params_guard() puts a parameter back when the test dies after
+ * changing it, and passes the death on to the harness.
+ */
+TEST(params_guard_restores)
+{
+	unsigned long long before = read_u64_file(KVMMIG_PARAMS "/max_sessions_per_user");
+	char other[32];
+	pid_t c;
+	int st;
+
+	snprintf(other, sizeof(other), "%llu", before == 3 ? 4ULL : 3ULL);
+	c = fork();
+	ASSERT_GE(c, 0);
+	if (!c) {
+		kvmmig_params_guard(_metadata);
+		if (kvmmig_param_set("max_sessions_per_user", other))
+			_exit(3);
+		abort();	/* as a failed ASSERT does */
+	}
+	ASSERT_EQ(c, waitpid(c, &st, 0));
+	EXPECT_TRUE(WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT)
+		TH_LOG("status %#x", st);
+	EXPECT_EQ(before, read_u64_file(KVMMIG_PARAMS "/max_sessions_per_user"));
+}
+
 TEST_HARNESS_MAIN
