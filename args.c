@@ -26,7 +26,8 @@ static bool kvmmig_all_zero(const void *p, size_t len)
 
 int kvmmig_check_attach(const struct kvmmig_attach *a)
 {
-	if (a->size != sizeof(*a) || a->flags)
+	if (a->size != sizeof(*a) || a->flags & ~KVMMIG_ATTACH_FLAGS ||
+	    a->reserved0)
 		return -EINVAL;
 	if (!kvmmig_all_zero(a->reserved, sizeof(a->reserved)))
 		return -EINVAL;

@@ -3,7 +3,8 @@
  * kvmmig: KVM extensions for live migration, snapshot restore and cloning.
  *
  * The module's front door: /dev/kvmmig (API version, capabilities, attach)
- * and the bounded tunables under /sys/module/kvmmig/parameters/.  A VMM
+ * and the bounded tunables under /sys/module/kvmmig/parameters/.  The node
+ * is 0660 like /dev/kvm; tools/udev/65-kvmmig.rules gives it group kvm.  A VMM
  * attaches its KVM VM fd and drives everything else through the session fd
  * it gets back (session.c).
  */
@@ -47,6 +48,14 @@ module_param_cb(max_sessions, &kvmmig_param_uint_ops,
 MODULE_PARM_DESC(max_sessions,
 		 "Most VMs attached at once [1..4096, default 64]; lowering it detaches none");
 
+struct kvmmig_param_uint kvmmig_param_max_sessions_per_user = {
+	.val = 16, .min = 1, .max = 4096,
+};
+module_param_cb(max_sessions_per_user, &kvmmig_param_uint_ops,
+		&kvmmig_param_max_sessions_per_user, 0644);
+MODULE_PARM_DESC(max_sessions_per_user,
+		 "Most sessions one uid may hold, read-only ones included [1..4096, default 16]");
+
 long kvmmig_check_extension(unsigned long cap)
 {
 	switch (cap) {
@@ -65,6 +74,7 @@ long kvmmig_check_extension(unsigned long cap)
 	case KVMMIG_CAP_FILL:
 	case KVMMIG_CAP_WS_RUNS:
 	case KVMMIG_CAP_PREFETCH:
+	case KVMMIG_CAP_ACCESS:
 		return 1;
 	case KVMMIG_CAP_FAULTS:
 		return KVMMIG_FAULT_PROBE;
@@ -105,7 +115,7 @@ static struct miscdevice kvmmig_dev = {
 	.minor	= MISC_DYNAMIC_MINOR,
 	.name	= "kvmmig",
 	.fops	= &kvmmig_dev_fops,
-	.mode	= 0600,
+	.mode	= 0660,
 };
 
 static int __init kvmmig_init(void)

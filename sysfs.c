@@ -2,12 +2,16 @@
 /*
  * /sys/kernel/kvmmig/<session id>/: read-only state of each attached VM
  * (Documentation/ABI/testing/sysfs-kernel-kvmmig).  kobject_del() drains
- * running show() calls, so a show() never sees a detached session.
+ * running show() calls, so a show() never sees a detached session.  The
+ * files are 0400: which process runs which VM, and its size, are the
+ * administrator's to see, not every local user's.
  */
 #include <linux/kobject.h>
 #include <linux/kvm_host.h>
 #include <linux/slab.h>
 #include <linux/sysfs.h>
+#include <linux/uidgid.h>
+#include <linux/user_namespace.h>
 #include <kvmmig/kvmmig.h>
 
 static struct kobject *kvmmig_root_kobj;
@@ -60,11 +64,29 @@ static ssize_t mm_released_show(struct kobject *kobj,
 	return sysfs_emit(buf, "%d\n", READ_ONCE(kobj_to_session(kobj)->mm_released));
 }
 
-static struct kobj_attribute vmm_pid_attr = __ATTR_RO(vmm_pid);
-static struct kobj_attribute kvm_stats_id_attr = __ATTR_RO(kvm_stats_id);
-static struct kobj_attribute memslots_attr = __ATTR_RO(memslots);
-static struct kobj_attribute guest_memory_bytes_attr = __ATTR_RO(guest_memory_bytes);
-static struct kobj_attribute mm_released_attr = __ATTR_RO(mm_released);
+static ssize_t access_show(struct kobject *kobj, struct kobj_attribute *attr,
+			   char *buf)
+{
+	return sysfs_emit(buf, "%s\n",
+			  kobj_to_session(kobj)->access == KVMMIG_ACCESS_FULL ?
+			  "full" : "read");
+}
+
+static ssize_t uid_show(struct kobject *kobj, struct kobj_attribute *attr,
+			char *buf)
+{
+	return sysfs_emit(buf, "%u\n",
+			  from_kuid_munged(&init_user_ns, kobj_to_session(kobj)->uid));
+}
+
+static struct kobj_attribute vmm_pid_attr = __ATTR_RO_MODE(vmm_pid, 0400);
+static struct kobj_attribute kvm_stats_id_attr = __ATTR_RO_MODE(kvm_stats_id, 0400);
+static struct kobj_attribute memslots_attr = __ATTR_RO_MODE(memslots, 0400);
+static struct kobj_attribute guest_memory_bytes_attr =
+	__ATTR_RO_MODE(guest_memory_bytes, 0400);
+static struct kobj_attribute mm_released_attr = __ATTR_RO_MODE(mm_released, 0400);
+static struct kobj_attribute access_attr = __ATTR_RO_MODE(access, 0400);
+static struct kobj_attribute uid_attr = __ATTR_RO_MODE(uid, 0400);
 
 static struct attribute *kvmmig_vm_attrs[] = {
 	&vmm_pid_attr.attr,
@@ -72,6 +94,8 @@ static struct attribute *kvmmig_vm_attrs[] = {
 	&memslots_attr.attr,
 	&guest_memory_bytes_attr.attr,
 	&mm_released_attr.attr,
+	&access_attr.attr,
+	&uid_attr.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(kvmmig_vm);
@@ -92,7 +116,7 @@ int kvmmig_sysfs_add(struct kvmmig_session *s)
 	struct kvmmig_vm_kobj *vk;
 	int ret;
 
-	vk = kzalloc(sizeof(*vk), GFP_KERNEL);
+	vk = kzalloc(sizeof(*vk), GFP_KERNEL_ACCOUNT);
 	if (!vk)
 		return -ENOMEM;
 	vk->s = s;

@@ -4,6 +4,7 @@
  *
  * Lock order (Documentation/locking.rst is the long form):
  *   kvmmig_sessions_lock (global mutex)
+ *     -> another session's ->readers (rwsem, read; detach takes it for write)
  *     -> session->lock (mutex)
  *       -> kvm->srcu (read side only; never synchronize_srcu under it)
  * No kvmmig lock is taken from the mmu_notifier callbacks, so
@@ -18,8 +19,10 @@
 #include <linux/mmu_notifier.h>
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
+#include <linux/rwsem.h>
 #include <linux/atomic.h>
 #include <linux/types.h>
+#include <linux/uidgid.h>
 #include <linux/workqueue.h>
 #include <uapi/linux/kvmmig.h>
 #include <kvmmig/temperature.h>
@@ -123,6 +126,12 @@ struct kvmmig_scanner {
  * @lock: serialises session state changes
  * @id: session id, the sysfs directory name
  * @vmm_tgid: thread-group id of the process that attached
+ * @access: KVMMIG_ACCESS_* level, decided at attach, never changed
+ * @uid: the attaching task's real uid, for max_sessions_per_user
+ * @readers: held for read by another session of the VM that reads this
+ *	one's temperature (session.c), for write at detach
+ * @scan_busy: SET_SCAN calls of this session under way; with @scan.running
+ *	it tells whether this session scans (under kvmmig_sessions_lock)
  * @mm_released: set once @mm has no users left; no work may touch it then
  * @detached: set at detach; the structure only serves stats afterwards
  * @kobj: /sys/kernel/kvmmig/<id>/, NULL when not (or no longer) present
@@ -144,6 +153,10 @@ struct kvmmig_session {
 	struct mutex lock;	/* serialises state changes */
 	u32 id;
 	pid_t vmm_tgid;
+	u32 access;
+	kuid_t uid;
+	struct rw_semaphore readers;
+	unsigned int scan_busy;
 	bool mm_released;
 	bool detached;
 	struct kobject *kobj;
@@ -189,11 +202,17 @@ extern const struct kernel_param_ops kvmmig_param_uint_ops;
 
 /* main.c */
 extern struct kvmmig_param_uint kvmmig_param_max_sessions;
+extern struct kvmmig_param_uint kvmmig_param_max_sessions_per_user;
 long kvmmig_check_extension(unsigned long cap);
 
 static inline unsigned int kvmmig_max_sessions(void)
 {
 	return READ_ONCE(kvmmig_param_max_sessions.val);
+}
+
+static inline unsigned int kvmmig_max_sessions_per_user(void)
+{
+	return READ_ONCE(kvmmig_param_max_sessions_per_user.val);
 }
 
 /* session.c */

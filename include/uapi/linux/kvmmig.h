@@ -41,24 +41,45 @@
 #define KVMMIG_CAP_WORKING_SET		17	/* KVMMIG_GET_WORKING_SET */
 #define KVMMIG_CAP_FILL			18	/* KVMMIG_FILL, deferred fill */
 #define KVMMIG_CAP_WS_RUNS		19	/* KVMMIG_WS_RUNS */
+#define KVMMIG_CAP_ACCESS		20	/* device: 1, access levels exist;
+						 * session: its KVMMIG_ACCESS_*
+						 */
+
+/* Access levels of a session (struct kvmmig_attach.access) */
+#define KVMMIG_ACCESS_READ	1	/* observe the VM, change nothing */
+#define KVMMIG_ACCESS_FULL	2	/* everything: the VM's VMM */
+
+/* struct kvmmig_attach.flags */
+#define KVMMIG_ATTACH_READ_ONLY	(1U << 0)	/* ask for KVMMIG_ACCESS_READ */
+#define KVMMIG_ATTACH_FLAGS	KVMMIG_ATTACH_READ_ONLY
 
 /**
  * struct kvmmig_attach - argument of KVMMIG_ATTACH_VM
  * @size: sizeof(struct kvmmig_attach), set by the caller
- * @flags: none defined yet, must be 0
- * @vm_fd: a KVM VM file descriptor of the calling process
+ * @flags: KVMMIG_ATTACH_READ_ONLY to ask for a read-only session even
+ *	where a full one could be had; else 0
+ * @vm_fd: a KVM VM file descriptor open in the calling process: its own
+ *	VM, or one it was given (SCM_RIGHTS, pidfd_getfd())
  * @session_id: out: the id that names this session in
  *	/sys/kernel/kvmmig/<session_id>/ and in the stats fd's id string
+ * @access: out: the session's KVMMIG_ACCESS_* level, decided here from the
+ *	caller's address space and capabilities and kept for the session's
+ *	life: KVMMIG_ACCESS_FULL for the VM's own VMM (its address space is
+ *	the VM's) or a caller with CAP_SYS_ADMIN, else KVMMIG_ACCESS_READ
+ * @reserved0: must be 0
  * @reserved: must be 0
  *
  * On success the ioctl returns a new session file descriptor (close-on-exec).
+ * A VM has at most one full session and any number of read-only ones.
  */
 struct kvmmig_attach {
 	__u32 size;
 	__u32 flags;
 	__s32 vm_fd;
 	__u32 session_id;
-	__u64 reserved[6];
+	__u32 access;
+	__u32 reserved0;
+	__u64 reserved[5];
 };
 
 /* struct kvmmig_memslot.flags */

@@ -32,6 +32,11 @@ static void attach_accepts_valid(struct kunit *test)
 	/* session_id is an output: whatever the caller left there is ignored */
 	a.session_id = 77;
 	KUNIT_EXPECT_EQ(test, kvmmig_check_attach(&a), 0);
+	/* and so is access; READ_ONLY is the one flag */
+	a.access = 5;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_attach(&a), 0);
+	a.flags = KVMMIG_ATTACH_READ_ONLY;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_attach(&a), 0);
 }
 
 static void attach_rejects_size(struct kunit *test)
@@ -56,6 +61,8 @@ static void attach_rejects_flags(struct kunit *test)
 
 	for (bit = 0; bit < 32; bit++) {
 		a.flags = 1U << bit;
+		if (a.flags & KVMMIG_ATTACH_FLAGS)
+			continue;
 		KUNIT_EXPECT_EQ_MSG(test, kvmmig_check_attach(&a), -EINVAL,
 				    "flag bit %d", bit);
 	}
@@ -63,6 +70,7 @@ static void attach_rejects_flags(struct kunit *test)
 
 static void attach_rejects_reserved(struct kunit *test)
 {
+	struct kvmmig_attach b = good_attach();
 	int i;
 
 	for (i = 0; i < ARRAY_SIZE(((struct kvmmig_attach *)0)->reserved); i++) {
@@ -72,6 +80,8 @@ static void attach_rejects_reserved(struct kunit *test)
 		KUNIT_EXPECT_EQ_MSG(test, kvmmig_check_attach(&a), -EINVAL,
 				    "reserved[%d]", i);
 	}
+	b.reserved0 = 1;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_attach(&b), -EINVAL);
 }
 
 static void attach_rejects_negative_fd(struct kunit *test)

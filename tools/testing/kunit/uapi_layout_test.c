@@ -15,7 +15,9 @@ static void attach_layout(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_attach, flags), 4);
 	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_attach, vm_fd), 8);
 	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_attach, session_id), 12);
-	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_attach, reserved), 16);
+	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_attach, access), 16);
+	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_attach, reserved0), 20);
+	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_attach, reserved), 24);
 	KUNIT_EXPECT_EQ(test, sizeof(struct kvmmig_attach), 64);
 }
 
@@ -91,7 +93,7 @@ static void capabilities_distinct(struct kunit *test)
 		KVMMIG_CAP_SEND_ORDER, KVMMIG_CAP_CLASSIFY, KVMMIG_CAP_FREE_HINTS,
 		KVMMIG_CAP_THROTTLE, KVMMIG_CAP_HISTORY, KVMMIG_CAP_FAULTS,
 		KVMMIG_CAP_PREFETCH, KVMMIG_CAP_WORKING_SET, KVMMIG_CAP_FILL,
-		KVMMIG_CAP_WS_RUNS,
+		KVMMIG_CAP_WS_RUNS, KVMMIG_CAP_ACCESS,
 	};
 	int i, j;
 

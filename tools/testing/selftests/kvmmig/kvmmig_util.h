@@ -15,8 +15,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <linux/kvmmig.h>
@@ -141,6 +144,75 @@ static inline int write_text(const char *path, const char *val)
 	n = write(fd, val, strlen(val));
 	close(fd);
 	return n < 0 ? -errno : 0;
+}
+
+#define KVMMIG_MAX_PARAMS	64
+
+/*
+ * Module parameters a test changes are put back however the test ends (an
+ * ASSERT, a crash, exit() in the KVM library): a TEST that writes any
+ * calls this first, before it creates a VM or a thread.  It records every
+ * parameter, then forks: the child runs the rest of the test and returns
+ * from here; the parent waits for it, writes back each parameter that
+ * changed and ends as the child did (exit status or signal), so the
+ * harness sees the child's result.  Only the harness's own timeout kill,
+ * which takes the whole process group, escapes it.
+ */
+static inline void kvmmig_params_guard(struct __test_metadata *_metadata)
+{
+	struct { char name[256]; char val[64]; } saved[KVMMIG_MAX_PARAMS];
+	char path[320], now[64];
+	int n = 0, status, i;
+	struct dirent *e;
+	pid_t child;
+	DIR *d;
+
+	d = opendir(KVMMIG_PARAMS);
+	ASSERT_NE(NULL, d);
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		ASSERT_LT(n, KVMMIG_MAX_PARAMS);
+		snprintf(saved[n].name, sizeof(saved[n].name), "%s", e->d_name);
+		snprintf(path, sizeof(path), KVMMIG_PARAMS "/%s", e->d_name);
+		ASSERT_EQ(0, read_text(path, saved[n].val, sizeof(saved[n].val)));
+		n++;
+	}
+	closedir(d);
+	fflush(stdout);
+	fflush(stderr);
+	child = fork();
+	ASSERT_GE(child, 0);
+	if (!child) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		return;
+	}
+	while (waitpid(child, &status, 0) < 0 && errno == EINTR)
+		;
+	for (i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), KVMMIG_PARAMS "/%s", saved[i].name);
+		if (!read_text(path, now, sizeof(now)) && !strcmp(now, saved[i].val))
+			continue;
+		if (write_text(path, saved[i].val))
+			fprintf(stderr, "# cannot restore %s to %s\n", path,
+				saved[i].val);
+		else
+			fprintf(stderr, "# restored %s to %s\n", path, saved[i].val);
+	}
+	if (WIFSIGNALED(status)) {
+		signal(WTERMSIG(status), SIG_DFL);
+		raise(WTERMSIG(status));
+	}
+	_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 1);
+}
+
+/* Write @val to module parameter @name; 0 or -errno. */
+static inline int kvmmig_param_set(const char *name, const char *val)
+{
+	char path[192];
+
+	snprintf(path, sizeof(path), KVMMIG_PARAMS "/%s", name);
+	return write_text(path, val);
 }
 
 /*

@@ -270,6 +270,8 @@ TEST(cr3_neighbours)
 	struct pf_vm p;
 	uint32_t n;
 
+	kvmmig_params_guard(_metadata);
+
 	pf_vm_create(&p, 1);
 	guest_cmd(&p, CMD_TOUCH, TOUCH);
 
@@ -463,6 +465,8 @@ TEST(teardown_drops_index)
 	uint32_t n;
 	int i;
 
+	kvmmig_params_guard(_metadata);
+
 	pf_vm_create(&p, 4);
 	ASSERT_EQ(0, set_param("rindex_rebuild_ms", 60000));
 	guest_cmd(&p, CMD_TOUCH, TOUCH);
@@ -534,6 +538,8 @@ TEST(stale_index_rebuilt)
 	struct kvmmig_prefetch a;
 	struct pf_vm p;
 	uint32_t n;
+
+	kvmmig_params_guard(_metadata);
 
 	pf_vm_create(&p, 5);
 	ASSERT_EQ(0, set_param("rindex_rebuild_ms", 0));

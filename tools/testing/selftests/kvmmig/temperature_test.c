@@ -306,6 +306,8 @@ TEST(huge_candidates_ranked)
 	uint32_t list[512 * 2 + 8], n = 0, left, got, i, pass;
 	char saved[32];
 
+	kvmmig_params_guard(_metadata);
+
 	set_param(_metadata, "huge_observe_passes", "3", saved, sizeof(saved));
 	setup(_metadata, t, VM_MEM_SRC_ANONYMOUS);
 	/* region 5: every page; region 20: half; 8 pages scattered elsewhere */

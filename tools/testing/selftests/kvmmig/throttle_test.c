@@ -226,6 +226,7 @@ static void fixed_ratios(struct __test_metadata *_metadata, int nr_vcpus,
 	double base, after;
 	int i, k;
 
+	kvmmig_params_guard(_metadata);
 	snprintf(val, sizeof(val), "%d", slice_ms);
 	ASSERT_EQ(0, write_text(KVMMIG_PARAMS "/throttle_slice_ms", val));
 	cvm_create(&c, nr_vcpus, guest_count);
@@ -499,13 +500,16 @@ TEST(history_bad_values)
 
 TEST(migration_bad_inputs)
 {
-	struct kvm_vm *vm = vm_create_barebones();
-	int session = kvmmig_attach_vm(vm, NULL), stats;
+	struct kvm_vm *vm;
+	int session, stats;
 	struct kvmmig_migration a, start = { .size = sizeof(a),
 					     .flags = KVMMIG_MIGRATION_START };
 	struct kvmmig_history h0, h1;
 	uint64_t decisions;
 
+	kvmmig_params_guard(_metadata);
+	vm = vm_create_barebones();
+	session = kvmmig_attach_vm(vm, NULL);
 	ASSERT_GE(session, 0);
 	stats = ioctl(session, KVMMIG_GET_STATS_FD);
 	ASSERT_GE(stats, 0);
