@@ -6,15 +6,18 @@
  * order).  Documentation/postcopy.rst has the design.
  *
  * Guest memory is read through the memslots of address space 0 with
- * copy_from_user_nofault(): the ioctl runs on the VMM's thread (session.c
+ * copy_from_user_nofault() (page faults disabled: it never sleeps, so it
+ * is allowed under kvm->srcu and pf->lock): the ioctl runs on the VMM's thread (session.c
  * checks current->mm == kvm->mm), and a page the VMM has not populated yet
  * (userfaultfd MISSING during post-copy) is an error, never a fault: it
  * ends one translation, or reads as not-present entries while an index is
  * built or a window is walked.
  *
  * Lock order:
- *   pf->lock (mutex: the index cache, builds, re-validation; one
- *	KVMMIG_PREFETCH call at a time per session)
+ *   pf->lock (mutex, taken killable: the index cache, builds,
+ *	re-validation; held twice per KVMMIG_PREFETCH call, to find the
+ *	window and for the bookkeeping, never across a user copy: the VMM's
+ *	bitmap is read and the results written in between, with no lock)
  *     -> kvm->srcu (read side, around each guest-memory read)
  *     -> pf->issued's xa_lock (spinlock, innermost; also taken by
  *	kvmmig_prefetch_note_fault() on vCPU threads, preemption off)
@@ -728,7 +731,9 @@ long kvmmig_ioctl_prefetch(struct kvmmig_session *s,
 		goto out_free;
 	}
 
-	mutex_lock(&pf->lock);
+	ret = mutex_lock_killable(&pf->lock);
+	if (ret)
+		goto out_free;
 	if (a.flags & KVMMIG_PREFETCH_GPA_LINEAR) {
 		u64 page = a.gpa & PAGE_MASK, i;
 
@@ -784,6 +789,12 @@ long kvmmig_ioctl_prefetch(struct kvmmig_session *s,
 		}
 	}
 
+	mutex_unlock(&pf->lock);
+
+	/*
+	 * The VMM's bitmap and the outputs are user memory: a fault on them
+	 * may wait for the VMM (userfaultfd), so no lock is held here.
+	 */
 	if (source != KVMMIG_PREFETCH_SRC_NONE) {
 		keep.kvm = s->kvm;
 		keep.have = u64_to_user_ptr(a.have_ptr);
@@ -793,12 +804,12 @@ long kvmmig_ioctl_prefetch(struct kvmmig_session *s,
 				     out, a.max_gpas, seen);
 		ret = keep.err;
 		if (ret)
-			goto out_unlock;
+			goto out_free;
 	}
 	if (nr && copy_to_user(u64_to_user_ptr(a.gpas_ptr), out,
 			       nr * sizeof(u64))) {
 		ret = -EFAULT;
-		goto out_unlock;
+		goto out_free;
 	}
 	a.nr_gpas = nr;
 	a.source = source;
@@ -809,7 +820,7 @@ long kvmmig_ioctl_prefetch(struct kvmmig_session *s,
 	}
 	if (copy_to_user(uarg, &a, sizeof(a))) {
 		ret = -EFAULT;
-		goto out_unlock;
+		goto out_free;
 	}
 	/*
 	 * Bookkeeping only once the call succeeded, so that a failing call
@@ -817,6 +828,9 @@ long kvmmig_ioctl_prefetch(struct kvmmig_session *s,
 	 * index hits are re-translated before use, so a torn-down index
 	 * found here was not trusted above.
 	 */
+	ret = mutex_lock_killable(&pf->lock);
+	if (ret)
+		goto out_free;
 	kvmmig_stat_add(s, KVMMIG_STAT_PREFETCH_CALLS, 1);
 	if (atomic_read(&pf->nr_issued))
 		pf_account_gva_records(s, pf, recs, nr_recs);
