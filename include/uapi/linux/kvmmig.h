@@ -100,7 +100,10 @@ struct kvmmig_memslot {
  *	sets @nr_slots to the number needed.
  * @reserved0: must be 0
  * @generation: out: memslot generation of the snapshot; it changes
- *	whenever any memslot of any address space changes, and only grows
+ *	whenever any memslot of any address space changes, and only grows;
+ *	one generation never names two layouts (a snapshot that meets a
+ *	memslot update in flight is taken again; -EAGAIN if updates never
+ *	pause)
  * @slots_ptr: user pointer to an array of struct kvmmig_memslot
  * @reserved: must be 0
  *
