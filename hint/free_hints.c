@@ -34,6 +34,7 @@
 #include <linux/slab.h>
 #include <linux/sort.h>
 #include <linux/uaccess.h>
+#include <kvmmig/gmem.h>
 #include <kvmmig/args.h>
 #include <kvmmig/hints.h>
 #include <kvmmig/kvmmig.h>
@@ -71,7 +72,7 @@ static bool kvmmig_hints_in_slots(struct kvm *kvm, u64 gfn, u64 n)
 	while (gfn < end) {
 		struct kvm_memory_slot *m = __gfn_to_memslot(slots, gfn);
 
-		if (!m || m->id >= KVM_USER_MEM_SLOTS)
+		if (!kvmmig_memslot_usable(m))
 			return false;
 		gfn = m->base_gfn + m->npages;
 	}

@@ -26,6 +26,7 @@
 #include <linux/slab.h>
 #include <linux/timekeeping.h>
 #include <linux/uaccess.h>
+#include <kvmmig/gmem.h>
 #include <kvmmig/args.h>
 #include <kvmmig/dirty.h>
 #include <kvmmig/kvmmig.h>
@@ -118,8 +119,7 @@ static bool kvmmig_dirty_bitmap_count(struct kvm *kvm, u64 *pages)
 	idx = srcu_read_lock(&kvm->srcu);
 	slots = __kvm_memslots(kvm, 0);
 	kvm_for_each_memslot(m, bkt, slots) {
-		if (m->id >= KVM_USER_MEM_SLOTS || !m->dirty_bitmap ||
-		    (m->flags & KVM_MEMSLOT_INVALID))
+		if (!kvmmig_memslot_usable(m) || !m->dirty_bitmap)
 			continue;
 		logged = true;
 		*pages += bitmap_weight(m->dirty_bitmap, m->npages);

@@ -6,7 +6,7 @@
  * Lock order: fill->lock (mutex, taken killable by KVMMIG_FILL only) ->
  * the xarray's own spinlock.  Nothing else is taken under fill->lock: the
  * memslot look-ups (kvm->srcu) and the reads of the VMM's backing
- * (get_user_pages_fast_only(), mmap_lock for read) of a SET happen before
+ * (kvmmig_hpt_get_page() under mmap_lock for read) of a SET happen before
  * it is taken, and no user memory is touched under it (GET fills a kernel
  * copy of the entries, copied out after the unlock).
  *
@@ -27,12 +27,11 @@
  *
  * A page whose backing already holds its class is recorded without
  * KVMMIG_FILL_NEEDS_UPDATE: the VMM's page at the frame's address is read
- * with get_user_pages_fast_only() (it never faults, so a userfaultfd
- * range is never entered); when it is not present, the VMM's page tables
- * are consulted under mmap_lock: no entry at all in private anonymous
- * memory (never touched, or a userfaultfd MISSING range) reads as zero,
- * as does the shared zero page; anything else (swap, a shared or file
- * mapping, no mapping) is flagged.
+ * with kvmmig_hpt_get_page() (it never faults, so a userfaultfd range is
+ * never entered, and never allocates): memory never written (an anonymous
+ * or shared-memory hole, a userfaultfd MISSING hole) reads as zero, as
+ * does the shared zero page; anything else not resident (swap, a
+ * hugetlbfs page the VMM has not mapped) or not readable is flagged.
  */
 #include <linux/highmem.h>
 #include <linux/kvm_host.h>
@@ -42,6 +41,7 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/xarray.h>
+#include <kvmmig/gmem.h>
 #include <kvmmig/args.h>
 #include <kvmmig/host_pt.h>
 #include <kvmmig/kvmmig.h>
@@ -172,17 +172,6 @@ void kvmmig_fill_destroy(struct kvmmig_session *s)
 	s->fill = NULL;
 }
 
-/* Is @gfn a frame of a user memslot of address space 0?  srcu held. */
-static struct kvm_memory_slot *kvmmig_fill_slot(struct kvm_memslots *slots,
-						u64 gfn)
-{
-	struct kvm_memory_slot *m = __gfn_to_memslot(slots, gfn);
-
-	if (!m || m->id >= KVM_USER_MEM_SLOTS || (m->flags & KVM_MEMSLOT_INVALID))
-		return NULL;
-	return m;
-}
-
 /*
  * Check entries [@i, @i + @n) of a SET and find the address of each
  * ZERO or PATTERN page in the VMM (@hva; 0 for a DUP).
@@ -190,17 +179,15 @@ static struct kvm_memory_slot *kvmmig_fill_slot(struct kvm_memslots *slots,
 static int kvmmig_fill_lookup(struct kvm *kvm, const struct kvmmig_fill_page *p,
 			      unsigned long *hva, u32 n)
 {
-	struct kvm_memslots *slots;
 	int idx, ret = 0;
 	u32 i;
 
 	idx = srcu_read_lock(&kvm->srcu);
-	slots = __kvm_memslots(kvm, 0);
 	for (i = 0; i < n; i++) {
-		struct kvm_memory_slot *m = kvmmig_fill_slot(slots, p[i].gfn);
+		struct kvm_memory_slot *m = kvmmig_gfn_memslot(kvm, p[i].gfn);
 
 		if (!m || (p[i].class == KVMMIG_CLASS_DUP &&
-			   !kvmmig_fill_slot(slots, p[i].value))) {
+			   !kvmmig_gfn_memslot(kvm, p[i].value))) {
 			ret = -EINVAL;
 			break;
 		}
@@ -218,28 +205,29 @@ static int kvmmig_fill_lookup(struct kvm *kvm, const struct kvmmig_fill_page *p,
 static int kvmmig_fill_backing_holds(struct mm_struct *mm, unsigned long hva,
 				     u32 class, u64 value)
 {
-	enum kvmmig_hpt_state st = KVMMIG_HPT_OTHER;
-	struct vm_area_struct *vma;
+	enum kvmmig_hpt_state st;
 	struct page *page;
 	bool holds;
 	void *p;
 
-	if (get_user_page_fast_only(hva, 0, &page)) {
+	if (mmap_read_lock_killable(mm))
+		return -EINTR;
+	st = kvmmig_hpt_get_page(mm, hva, &page);
+	mmap_read_unlock(mm);
+	switch (st) {
+	case KVMMIG_HPT_PAGE:
 		p = kmap_local_page(page);
 		holds = kvmmig_fill_page_holds(p, PAGE_SIZE, class, value);
 		kunmap_local(p);
 		put_page(page);
 		return holds;
-	}
-	if (!kvmmig_fill_class_may_hold(class, value))
+	case KVMMIG_HPT_NONE:
+	case KVMMIG_HPT_MISSING:
+	case KVMMIG_HPT_ZERO_PAGE:
+		return kvmmig_fill_class_may_hold(class, value);
+	default:
 		return 0;
-	if (mmap_read_lock_killable(mm))
-		return -EINTR;
-	vma = vma_lookup(mm, hva);
-	if (vma && vma_is_anonymous(vma) && !(vma->vm_flags & VM_SHARED))
-		st = kvmmig_hpt_entry(mm, hva);
-	mmap_read_unlock(mm);
-	return st == KVMMIG_HPT_NONE || st == KVMMIG_HPT_ZERO_PAGE;
+	}
 }
 
 /*

@@ -41,6 +41,7 @@
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <kvmmig/gmem.h>
 #include <kvmmig/args.h>
 #include <kvmmig/hints.h>
 #include <kvmmig/kvmmig.h>
@@ -79,7 +80,7 @@ static void kvmmig_order_mark_no_slot(struct kvm *kvm, u64 gfn, u32 n,
 		u64 lo = max(gfn, m->base_gfn);
 		u64 hi = min(gfn + n, m->base_gfn + m->npages);
 
-		if (m->id < KVM_USER_MEM_SLOTS && lo < hi)
+		if (kvmmig_memslot_usable(m) && lo < hi)
 			bitmap_set(in_slot, lo - gfn, hi - lo);
 	}
 	srcu_read_unlock(&kvm->srcu, idx);

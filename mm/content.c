@@ -6,28 +6,28 @@
  *
  * A call works through its pages in batches of KVMMIG_CLASSIFY_BATCH:
  * (1) the batch's frames (a range, or read from the user's list); (2)
- * under kvm->srcu, each frame's memslot of address space 0 and host
- * virtual address; (3) with the read side left, one get_user_pages_fast()
- * per run of contiguous addresses; (4) each page, through
- * kmap_local_page(), scanned for zero / one repeated word, and a DATA page
- * copied (to the user's data buffer, or else to a bounce buffer) while its
- * xxh64 is computed, then looked up in the call's canonical table; (5) the
- * batch's records copied out.  Guest memory is never copied to userspace
- * to be classified there.
+ * under kvm->srcu, each frame's usable memslot of address space 0 and host
+ * virtual address; (3) with the read side left, under the VMM's mmap_lock
+ * for read, each address's page from the VMM's page tables
+ * (kvmmig_hpt_get_page(): VMA looked up, leaf read under its page-table
+ * lock, a reference taken); (4) each page, through kmap_local_page(),
+ * scanned for zero / one repeated word, and a DATA page copied (to the
+ * user's data buffer, or else to a bounce buffer) while its xxh64 is
+ * computed, then looked up in the call's canonical table; (5) the batch's
+ * records copied out.  Guest memory is never copied to userspace to be
+ * classified there.
  *
- * Why get_user_pages_fast() (FOLL_GET, read only): the caller is the VMM
- * (session ioctls require current->mm == the VMM's mm), so the fast,
- * mostly lockless walk of its own page tables applies; the references are
- * held only while a page is read, by the CPU, and dropped before the
- * batch ends.  FOLL_PIN is for pages whose data is accessed while pinned
- * for long or by DMA, and a read-only pin of an anonymous page that is
- * not exclusive (KSM-merged, shared with a forked child) unshares it:
- * allocating memory and breaking the sharing, for a read.  A read-only
- * FOLL_GET does neither, and maps the shared zero page (or the huge zero
- * page) where the VMM never touched its anonymous memory, so untouched
- * guest memory reads as ZERO without being allocated.  What it cannot
- * promise, a page replaced by COW while we read it, is what the dirty log
- * covers anyway: a page written after it was classified is sent again.
+ * Reading never allocates, whatever backs the guest: memory the VMM never
+ * wrote (a hole of anonymous or shared memory, the shared zero page)
+ * reads as ZERO without being populated, and memory that is not resident
+ * (swapped out, a userfaultfd hole not placed yet, a hugetlbfs page the
+ * VMM has not mapped) is ABSENT: the VMM reads it itself if it wants it.
+ * get_user_pages() with FOLL_GET would fill every hole of a memfd or
+ * hugetlbfs backing on a read fault, growing the VMM's memory to the
+ * whole guest in one pass.  The references are held only while a page is
+ * read, by the CPU, and dropped before the batch ends.  A page replaced
+ * by COW while we read it is what the dirty log covers anyway: a page
+ * written after it was classified is sent again.
  *
  * A DUP is declared only after a full compare with the bytes of its
  * canonical page: with a data buffer, the copy returned for the canonical
@@ -38,10 +38,9 @@
  * slot, or in the bounce buffer.  A DUP leaves that slot free for the
  * next DATA page (so the data buffer past @nr_data pages is scratch).
  *
- * NO_SLOT: a frame in no memslot of address space 0, in a KVM-private
- * slot (KVM recreates those) or in a slot being deleted.  A frame whose
- * memslot address the VMM cannot read (unmapped, PROT_NONE, VM_PFNMAP)
- * fails the call with -EFAULT at that page.
+ * NO_SLOT: a frame in no usable memslot (kvmmig_memslot_usable()).  A
+ * frame whose memslot address the VMM cannot read (unmapped, PROT_NONE,
+ * VM_PFNMAP) fails the call with -EFAULT at that page.
  *
  * Locking: no kvmmig lock is taken (a call changes no session state but
  * the atomic counters).  kvm->srcu is held only while one batch's frames
@@ -54,15 +53,19 @@
 #include <linux/highmem.h>
 #include <linux/kvm_host.h>
 #include <linux/mm.h>
+#include <linux/mmap_lock.h>
 #include <linux/pagemap.h>
+#include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <kvmmig/args.h>
 #include <kvmmig/classify.h>
+#include <kvmmig/gmem.h>
+#include <kvmmig/host_pt.h>
 #include <kvmmig/kvmmig.h>
 
-/* Pages per batch: 2 MiB, one GUP call for a contiguous range. */
+/* Pages per batch: 2 MiB, one mmap_lock hold for their look-ups. */
 #define KVMMIG_CLASSIFY_BATCH	512
 /* hva of a frame in no (user) memslot */
 #define KVMMIG_NO_HVA		(~0UL)
@@ -82,7 +85,9 @@
  * @rec: the batch's records
  * @gfn: the batch's frames
  * @hva: the batch's host virtual addresses, or KVMMIG_NO_HVA
- * @pages: the pages of one run of @hva
+ * @pages: the batch's pages, where @state is KVMMIG_HPT_PAGE
+ * @state: what the VMM's memory holds at each @hva
+ * @mm: the VMM's address space
  */
 struct kvmmig_classify_call {
 	struct kvm *kvm;
@@ -97,6 +102,8 @@ struct kvmmig_classify_call {
 	u64 gfn[KVMMIG_CLASSIFY_BATCH];
 	unsigned long hva[KVMMIG_CLASSIFY_BATCH];
 	struct page *pages[KVMMIG_CLASSIFY_BATCH];
+	enum kvmmig_hpt_state state[KVMMIG_CLASSIFY_BATCH];
+	struct mm_struct *mm;
 };
 
 /*
@@ -185,18 +192,14 @@ efault:
 static void kvmmig_classify_translate(struct kvmmig_classify_call *c,
 				      unsigned int n)
 {
-	struct kvm_memslots *slots;
 	unsigned int i;
 	int idx;
 
 	idx = srcu_read_lock(&c->kvm->srcu);
-	slots = __kvm_memslots(c->kvm, 0);
 	for (i = 0; i < n; i++) {
-		struct kvm_memory_slot *m = __gfn_to_memslot(slots, c->gfn[i]);
+		struct kvm_memory_slot *m = kvmmig_gfn_memslot(c->kvm, c->gfn[i]);
 
-		/* KVM-private slots are KVM's to recreate: not guest RAM */
-		if (!m || m->id >= KVM_USER_MEM_SLOTS ||
-		    (m->flags & KVM_MEMSLOT_INVALID))
+		if (!m)
 			c->hva[i] = KVMMIG_NO_HVA;
 		else
 			c->hva[i] = __gfn_to_hva_memslot(m, c->gfn[i]);
@@ -259,43 +262,68 @@ static int kvmmig_classify_one(struct kvmmig_classify_call *c, u32 idx,
 }
 
 /*
+ * The batch's pages from the VMM's page tables (kvmmig_hpt_get_page():
+ * nothing faulted in or allocated), all under one hold of mmap_lock.
+ */
+static int kvmmig_classify_get_pages(struct kvmmig_classify_call *c,
+				     unsigned int n)
+{
+	unsigned int i;
+
+	if (mmap_read_lock_killable(c->mm))
+		return -EINTR;
+	for (i = 0; i < n; i++) {
+		c->pages[i] = NULL;
+		c->state[i] = c->hva[i] == KVMMIG_NO_HVA ? KVMMIG_HPT_UNREADABLE :
+			      kvmmig_hpt_get_page(c->mm, c->hva[i], &c->pages[i]);
+	}
+	mmap_read_unlock(c->mm);
+	return 0;
+}
+
+/*
  * Classify the batch's @n pages, the first being page @start of the call.
  * *@ok: the pages whose records are ready, from the first, also on error.
  */
 static int kvmmig_classify_batch(struct kvmmig_classify_call *c, u32 start,
 				 unsigned int n, unsigned int *ok)
 {
-	unsigned int i = 0, j, k;
-	int got, ret = 0;
+	unsigned int i;
+	int ret;
 
-	while (i < n) {
+	*ok = 0;
+	ret = kvmmig_classify_get_pages(c, n);
+	if (ret)
+		return ret;
+	for (i = 0; i < n && !ret; i++) {
+		struct kvmmig_page_class *r = &c->rec[i];
+
+		*r = (struct kvmmig_page_class){ .class = KVMMIG_CLASS_ZERO };
 		if (c->hva[i] == KVMMIG_NO_HVA) {
-			c->rec[i] = (struct kvmmig_page_class) {
-				.class = KVMMIG_CLASS_NO_SLOT };
-			i++;
+			r->class = KVMMIG_CLASS_NO_SLOT;
 			continue;
 		}
-		for (j = i + 1; j < n && c->hva[j] == c->hva[j - 1] + PAGE_SIZE; j++)
-			;
-		got = get_user_pages_fast(c->hva[i], j - i, 0, c->pages);
-		if (got <= 0) {
-			*ok = i;
-			return got ? got : -EFAULT;
+		switch (c->state[i]) {
+		case KVMMIG_HPT_PAGE:
+			ret = kvmmig_classify_one(c, start + i, i, c->pages[i]);
+			break;
+		case KVMMIG_HPT_NONE:
+		case KVMMIG_HPT_ZERO_PAGE:
+			break;
+		case KVMMIG_HPT_MISSING:
+		case KVMMIG_HPT_ABSENT:
+			r->class = KVMMIG_CLASS_ABSENT;
+			break;
+		default:
+			ret = -EFAULT;
+			break;
 		}
-		for (k = 0; k < got && !ret; k++)
-			ret = kvmmig_classify_one(c, start + i + k, i + k,
-						  c->pages[k]);
-		for (j = 0; j < got; j++)
-			put_page(c->pages[j]);
-		if (ret) {
-			*ok = i + k - 1;
-			return ret;
-		}
-		i += got;
-		/* a run cut short: the next GUP call names the failure */
 	}
-	*ok = n;
-	return 0;
+	*ok = ret ? i - 1 : n;
+	for (i = 0; i < n; i++)
+		if (c->pages[i])
+			put_page(c->pages[i]);
+	return ret;
 }
 
 static int kvmmig_classify_all(struct kvmmig_classify_call *c)
@@ -376,10 +404,11 @@ long kvmmig_ioctl_classify(struct kvmmig_session *s,
 	ret = kvmmig_check_classify(&c->a);
 	if (ret)
 		goto out;
-	if (READ_ONCE(s->mm_released)) {
+	if (READ_ONCE(s->mm_released) || !mmget_not_zero(s->mm)) {
 		ret = -EIO;
 		goto out;
 	}
+	c->mm = s->mm;
 	memset(c->a.class_pages, 0, sizeof(c->a.class_pages));
 	c->a.nr_data = 0;
 	c->kvm = s->kvm;
@@ -409,6 +438,8 @@ long kvmmig_ioctl_classify(struct kvmmig_session *s,
 	if (copy_to_user(uarg, &c->a, sizeof(c->a)))
 		ret = -EFAULT;
 out:
+	if (c->mm)
+		mmput(c->mm);
 	kvmmig_canon_free(&c->canon);
 	kvfree(c->src);
 	kfree(c->bounce);

@@ -5,20 +5,20 @@
  * around mm/guest_pt.c (the walker) and mm/rindex.c (index, judge, list
  * order).  Documentation/postcopy.rst has the design.
  *
- * Guest memory is read through the memslots of address space 0 with
- * copy_from_user_nofault() (page faults disabled: it never sleeps, so it
- * is allowed under kvm->srcu and pf->lock): the ioctl runs on the VMM's thread (session.c
- * checks current->mm == kvm->mm), and a page the VMM has not populated yet
- * (userfaultfd MISSING during post-copy) is an error, never a fault: it
- * ends one translation, or reads as not-present entries while an index is
- * built or a window is walked.
+ * Guest memory is read with kvmmig_gmem_read() (mm/gmem.c): through the
+ * VMM's page tables under their locks, never faulting or allocating, with
+ * no user copy; a page the VMM has not populated yet (userfaultfd MISSING
+ * during post-copy) is an error, never a fault: it ends one translation,
+ * or reads as not-present entries while an index is built or a window is
+ * walked.
  *
  * Lock order:
  *   pf->lock (mutex, taken killable: the index cache, builds,
  *	re-validation; held twice per KVMMIG_PREFETCH call, to find the
  *	window and for the bookkeeping, never across a user copy: the VMM's
  *	bitmap is read and the results written in between, with no lock)
- *     -> kvm->srcu (read side, around each guest-memory read)
+ *     -> kvm->srcu (read side, around each frame's memslot look-up), then
+ *	the VMM's mmap_lock and a page-table lock (each guest-memory read)
  *     -> pf->issued's xa_lock (spinlock, innermost; also taken by
  *	kvmmig_prefetch_note_fault() on vCPU threads, preemption off)
  * kvmmig_faults_snapshot() (it takes session->lock) is called before
@@ -35,6 +35,7 @@
 #include <linux/uaccess.h>
 #include <linux/xarray.h>
 #include <kvmmig/args.h>
+#include <kvmmig/gmem.h>
 #include <kvmmig/guest_pt.h>
 #include <kvmmig/kvmmig.h>
 #include <kvmmig/rindex.h>
@@ -143,35 +144,17 @@ struct kvmmig_prefetch_ctx {
 /* The reader's context: which VM; missing pages as zeroes or errors. */
 struct pf_reader {
 	struct kvm *kvm;
+	struct mm_struct *mm;
 	bool zero_missing;
 };
-
-/* The hva of @gfn in a user memslot of address space 0, under srcu. */
-static bool pf_gfn_hva(struct kvm *kvm, u64 gfn, unsigned long *hva)
-{
-	struct kvm_memory_slot *m;
-
-	m = __gfn_to_memslot(__kvm_memslots(kvm, 0), gfn);
-	if (!m || m->id >= KVM_USER_MEM_SLOTS ||
-	    (m->flags & KVM_MEMSLOT_INVALID))
-		return false;
-	*hva = __gfn_to_hva_memslot(m, gfn);
-	return true;
-}
 
 static int pf_read(void *ctx, u64 gpa, void *buf, u32 len)
 {
 	struct pf_reader *rd = ctx;
-	unsigned long hva;
-	int idx, ret = -EFAULT;
+	int ret;
 
-	idx = srcu_read_lock(&rd->kvm->srcu);
-	if (pf_gfn_hva(rd->kvm, gpa >> PAGE_SHIFT, &hva))
-		ret = copy_from_user_nofault(buf,
-					     (const void __user *)(hva + offset_in_page(gpa)),
-					     len) ? -EFAULT : 0;
-	srcu_read_unlock(&rd->kvm->srcu, idx);
-	if (ret && rd->zero_missing) {
+	ret = kvmmig_gmem_read(rd->kvm, rd->mm, gpa, buf, len);
+	if (ret == -EFAULT && rd->zero_missing) {
 		memset(buf, 0, len);	/* entries of a table not held yet */
 		ret = 0;
 	}
@@ -181,13 +164,8 @@ static int pf_read(void *ctx, u64 gpa, void *buf, u32 len)
 static bool pf_in_memory(struct kvm *kvm, u64 gpa)
 {
 	unsigned long hva;
-	bool ret;
-	int idx;
 
-	idx = srcu_read_lock(&kvm->srcu);
-	ret = pf_gfn_hva(kvm, gpa >> PAGE_SHIFT, &hva);
-	srcu_read_unlock(&kvm->srcu, idx);
-	return ret;
+	return kvmmig_gfn_hva(kvm, gpa >> PAGE_SHIFT, &hva);
 }
 
 static u64 pf_root(u32 mode, u64 cr3)
@@ -201,6 +179,7 @@ static void pf_walker(struct kvmmig_session *s, struct kvmmig_gpt *w,
 		      bool zero_missing)
 {
 	rd->kvm = s->kvm;
+	rd->mm = s->mm;
 	rd->zero_missing = zero_missing;
 	kvmmig_gpt_init(w, mode, cr3, 0, pf_read, rd);
 }

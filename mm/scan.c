@@ -39,6 +39,7 @@
 #include <linux/slab.h>
 #include <linux/sort.h>
 #include <linux/uaccess.h>
+#include <kvmmig/gmem.h>
 #include <kvmmig/args.h>
 #include <kvmmig/compat.h>
 #include <kvmmig/host_pt.h>
@@ -159,6 +160,23 @@ static void kvmmig_kvm_test_pages(struct kvmmig_session *s, unsigned long start,
 }
 
 /*
+ * What KVM's clear_young() clears is what reclaim would have asked KVM
+ * for (folio_referenced() -> mmu_notifier_clear_flush_young()), so the
+ * pages a pass found accessed are marked accessed for reclaim
+ * (kvmmig_hpt_keep_young()).  A region found accessed by one coarse call
+ * has all its pages marked, which over-protects its cold pages until its
+ * next, refined, pass.  mmap_lock is only tried, as for the host source.
+ */
+static void kvmmig_scan_keep(struct kvmmig_session *s, unsigned long start,
+			     u32 n, const unsigned long *young)
+{
+	if (!mmap_read_trylock(s->mm))
+		return;
+	kvmmig_hpt_keep_young(s->mm, start, n, young);
+	mmap_read_unlock(s->mm);
+}
+
+/*
  * The VMM's own page tables: their accessed bits are set when the VMM
  * itself touches guest memory (device emulation, vhost-user, ...), which
  * EPT/NPT never sees.  mmap_lock is only tried: a pass never waits for the
@@ -235,6 +253,7 @@ struct kvmmig_pass {
 	u64 hot_pages;
 	DECLARE_BITMAP(want, KVMMIG_REGION_PAGES);
 	DECLARE_BITMAP(young, KVMMIG_REGION_PAGES);
+	DECLARE_BITMAP(keep, KVMMIG_REGION_PAGES);
 };
 
 /*
@@ -257,13 +276,16 @@ static void kvmmig_scan_refine(struct kvmmig_session *s,
 			__set_bit(i, p->want);
 	kvmmig_src_test_pages(s, start, n, p->want, p->young);
 	p->pages_tested += bitmap_weight(p->want, n);
+	bitmap_copy(p->keep, p->young, n);
 
 	for (i = find_first_zero_bit(p->want, n); i < n;
 	     i = find_next_zero_bit(p->want, n, run)) {
 		run = find_next_bit(p->want, n, i);
 		if (kvmmig_src_clear_range(s, start + i * PAGE_SIZE,
-					   start + run * PAGE_SIZE))
+					   start + run * PAGE_SIZE)) {
 			bitmap_set(st->probe, first + i, run - i);
+			bitmap_set(p->keep, i, run - i);
+		}
 	}
 	for_each_set_bit(i, p->want, n)
 		clear_bit(first + i, st->probe);
@@ -292,6 +314,8 @@ static void kvmmig_scan_region(struct kvmmig_session *s,
 			set_bit(r, st->fine);
 			bitmap_set(st->probe, first, n);
 			p->accessed++;
+			bitmap_fill(p->keep, n);
+			kvmmig_scan_keep(s, start, n, p->keep);
 		}
 		kvmmig_temp_region_update(&st->map, r, NULL, decay);
 		return;
@@ -304,9 +328,12 @@ static void kvmmig_scan_region(struct kvmmig_session *s,
 						   start + (i + 1) * PAGE_SIZE))
 				__set_bit(i, p->young);
 		p->pages_tested += n;
+		bitmap_copy(p->keep, p->young, n);
 	} else {
 		kvmmig_scan_refine(s, st, first, n, start, p);
 	}
+	if (!bitmap_empty(p->keep, n))
+		kvmmig_scan_keep(s, start, n, p->keep);
 	hits = kvmmig_temp_region_update(&st->map, r, p->young, decay);
 	if (hits)
 		p->accessed++;
@@ -401,7 +428,7 @@ static int kvmmig_scan_sync_slots(struct kvmmig_session *s)
 		gen = slots->generation;
 		n = 0;
 		kvm_for_each_memslot(m, bkt, slots) {
-			if (m->id >= KVM_USER_MEM_SLOTS)
+			if (!kvmmig_memslot_usable(m))
 				continue;
 			if (n == cap) {
 				n = U32_MAX;	/* slots were added: again */
@@ -473,7 +500,7 @@ static bool kvmmig_slot_unchanged(struct kvm *kvm, struct kvmmig_slot_temp *st)
 	struct kvm_memory_slot *m = id_to_memslot(__kvm_memslots(kvm, 0),
 						  st->slot_id);
 
-	return m && m->base_gfn == st->map.base_gfn &&
+	return kvmmig_memslot_usable(m) && m->base_gfn == st->map.base_gfn &&
 	       m->npages == st->map.npages && m->userspace_addr == st->hva;
 }
 

@@ -36,6 +36,7 @@
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <kvmmig/gmem.h>
 #include <kvmmig/args.h>
 #include <kvmmig/kvmmig.h>
 #include <kvmmig/ws_fill.h>
@@ -81,8 +82,7 @@ static bool kvmmig_ws_next_chunk(struct kvm *kvm, u64 cursor, u64 *base,
 		u64 lo = max_t(u64, cursor, m->base_gfn);
 		u64 hi = m->base_gfn + m->npages;
 
-		if (m->id >= KVM_USER_MEM_SLOTS ||
-		    (m->flags & KVM_MEMSLOT_INVALID) || lo >= hi)
+		if (!kvmmig_memslot_usable(m) || lo >= hi)
 			continue;
 		*base = lo;
 		*n = min_t(u64, hi - lo, KVMMIG_WS_CHUNK);

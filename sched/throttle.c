@@ -7,9 +7,23 @@
  * reports into a stun share p.  While p > 0 a per-session slice driver (a
  * delayed work, one run per throttle_slice_ms) queues a task work on each
  * vCPU thread with task_work_add(TWA_RESUME) and kicks the vCPU: KVM runs
- * task works on the vCPU thread before it re-enters the guest, with its
- * SRCU dropped, and the work sleeps p% of the slice there, interruptibly
- * (a signal to the vCPU thread ends the sleep; a fatal one skips it).
+ * task works on the vCPU thread before it re-enters the guest
+ * (xfer_to_guest_mode_handle_work(), inside KVM_RUN, the vCPU loaded and
+ * its SRCU dropped), and the work sleeps p% of the slice there,
+ * interruptibly (a signal to the vCPU thread ends the sleep; a fatal one
+ * skips it).
+ *
+ * Only there: a TWA_RESUME work also runs on any return to user space.  A
+ * VMM's vCPU thread returning from another system call may hold the VMM's
+ * locks (QEMU's big lock, around everything but KVM_RUN), and a sleep
+ * there would stall every thread that waits for them, the migration
+ * thread included.  So a stun sleeps only when the vCPU it was queued for
+ * is the one KVM has loaded on this CPU (kvm_get_running_vcpu()): inside
+ * that vCPU's KVM_RUN, on the way into the guest.  Anywhere else it does
+ * nothing, and the next slice queues it again.  That also gives a thread
+ * that runs several vCPUs one stun per slice, not one per vCPU back to
+ * back: only the vCPU it is running is stunned.  A VM whose vCPUs no
+ * thread runs any more (the VMM closed it) is stunned by nobody.
  *
  * Lifetime of a queued stun (struct kvmmig_stun, one per vCPU index):
  * task_work_cancel() is not exported, and a work queued on a halted vCPU
@@ -17,10 +31,14 @@
  * stun holds a session reference (its memory lives in the session's
  * throttle state, freed with the session) and a module reference: while
  * any stun is queued, rmmod is refused (-EWOULDBLOCK).  The stun drops both
- * as its last act.  If task_work_add() fails (the thread is exiting), the
- * references are dropped at once.  A stun that runs after stunning stopped
- * (END, detach, the VMM's exit) just returns.  A stun never touches the VM
- * or the vCPU: it may run from the thread's exit, after the VM is gone.
+ * as its last acts, the module reference by a jump to module_put() from
+ * its assembly entry (sched/stun_entry.S), so that no instruction of the
+ * module runs after it.  If task_work_add() fails (the thread is exiting),
+ * the references are dropped at once.  A stun that runs after stunning
+ * stopped (END, detach, the VMM's exit) just returns.  A stun never
+ * dereferences the VM or the vCPU: it may run from the thread's exit,
+ * after the VM is gone; it only compares the vCPU's address with the one
+ * KVM has loaded.
  *
  * Locking (outermost first):
  *   throttle->lock (mutex): migration state, controller and history; taken
@@ -73,6 +91,8 @@ MODULE_PARM_DESC(throttle_slice_ms,
  * struct kvmmig_stun - the task work that stuns one vCPU thread
  * @cb: the task work
  * @s: the session; referenced while @cb is queued
+ * @vcpu: the vCPU stunned: compared with kvm_get_running_vcpu(), never
+ *	dereferenced
  * @pending: @cb is queued (at most one stun per vCPU)
  * @last_end: ktime_get_ns() when this vCPU's last stun ended (0: never);
  *	only the stun itself, on the vCPU thread, reads and writes it
@@ -80,6 +100,7 @@ MODULE_PARM_DESC(throttle_slice_ms,
 struct kvmmig_stun {
 	struct callback_head cb;
 	struct kvmmig_session *s;
+	struct kvm_vcpu *vcpu;
 	atomic_t pending;
 	u64 last_end;
 };
@@ -143,15 +164,23 @@ static u64 kvmmig_stun_ns(u64 slice_ns, u32 pct, u64 last_end, u64 now)
 	return min(div_u64(ran * pct, 100 - pct), 2 * nominal);
 }
 
-/* Runs on the vCPU thread, from task_work_run(). */
-static void kvmmig_stun_run(struct callback_head *cb)
+/**
+ * kvmmig_stun_body() - the stun, on the vCPU thread, from task_work_run()
+ * @cb: the stun's task work
+ *
+ * Called by kvmmig_stun_entry() (sched/stun_entry.S), which then drops the
+ * module reference the queued stun held.
+ */
+void kvmmig_stun_body(struct callback_head *cb)
 {
 	struct kvmmig_stun *stun = container_of(cb, struct kvmmig_stun, cb);
 	struct kvmmig_session *s = stun->s;
 	struct kvmmig_throttle *th = s->throttle;
 	u32 pct = min(READ_ONCE(th->pct), kvmmig_throttle_max_pct());
 
+	/* inside this vCPU's KVM_RUN only: see the file comment */
 	if (READ_ONCE(th->active) && !READ_ONCE(th->stopped) && pct &&
+	    kvm_get_running_vcpu() == stun->vcpu &&
 	    !fatal_signal_pending(current)) {
 		u64 start = ktime_get_ns(), end;
 		ktime_t t = ns_to_ktime(kvmmig_stun_ns(READ_ONCE(th->slice_ns),
@@ -168,15 +197,11 @@ static void kvmmig_stun_run(struct callback_head *cb)
 	/* @stun may be queued again from here; it is not touched after */
 	atomic_set_release(&stun->pending, 0);
 	kvmmig_session_put(s);
-	/*
-	 * Last, so that only the return is left in the module's text (usually
-	 * compiled as a tail call): rmmod can only begin after this.
-	 */
-	module_put(THIS_MODULE);
 }
 
 static struct kvmmig_stun *kvmmig_stun_get(struct kvmmig_session *s,
-					   unsigned long idx)
+					   unsigned long idx,
+					   struct kvm_vcpu *vcpu)
 {
 	struct kvmmig_throttle *th = s->throttle;
 	struct kvmmig_stun *stun = xa_load(&th->stuns, idx);
@@ -187,6 +212,7 @@ static struct kvmmig_stun *kvmmig_stun_get(struct kvmmig_session *s,
 	if (!stun)
 		return NULL;
 	stun->s = s;
+	stun->vcpu = vcpu;
 	if (xa_err(xa_store(&th->stuns, idx, stun, GFP_KERNEL_ACCOUNT))) {
 		kfree(stun);
 		return NULL;
@@ -198,7 +224,7 @@ static struct kvmmig_stun *kvmmig_stun_get(struct kvmmig_session *s,
 static void kvmmig_stun_arm(struct kvmmig_session *s, unsigned long idx,
 			    struct kvm_vcpu *vcpu)
 {
-	struct kvmmig_stun *stun = kvmmig_stun_get(s, idx);
+	struct kvmmig_stun *stun = kvmmig_stun_get(s, idx, vcpu);
 	struct task_struct *task;
 
 	if (!stun || atomic_xchg(&stun->pending, 1))
@@ -212,7 +238,7 @@ static void kvmmig_stun_arm(struct kvmmig_session *s, unsigned long idx,
 	}
 	kref_get(&s->kref);
 	__module_get(THIS_MODULE);
-	init_task_work(&stun->cb, kvmmig_stun_run);
+	init_task_work(&stun->cb, kvmmig_stun_entry);
 	if (task_work_add(task, &stun->cb, TWA_RESUME)) {
 		/* exiting: the session file still holds @s */
 		atomic_set(&stun->pending, 0);
@@ -225,31 +251,6 @@ static void kvmmig_stun_arm(struct kvmmig_session *s, unsigned long idx,
 }
 
 static void kvmmig_throttle_halt(struct kvmmig_session *s);
-
-/*
- * Did a vCPU before @idx last run on the thread @vcpu last ran on?  A VMM
- * may run several vCPUs from one thread: that thread gets one stun per
- * slice, or the stuns of its vCPUs would follow one another in one
- * task_work_run() and it would never return to user space.  Compares
- * pointers only; O(vCPUs^2) per slice, a few thousand compares at 64.
- */
-static bool kvmmig_thread_earlier(struct kvm *kvm, unsigned long idx,
-				  struct kvm_vcpu *vcpu)
-{
-	struct pid *pid = rcu_access_pointer(vcpu->pid);
-	struct kvm_vcpu *v;
-	unsigned long j;
-
-	if (!pid)
-		return false;
-	kvm_for_each_vcpu(j, v, kvm) {
-		if (j >= idx)
-			break;
-		if (rcu_access_pointer(v->pid) == pid)
-			return true;
-	}
-	return false;
-}
 
 static void kvmmig_throttle_drive(struct work_struct *work)
 {
@@ -266,20 +267,16 @@ static void kvmmig_throttle_drive(struct work_struct *work)
 	if (!READ_ONCE(th->active) || READ_ONCE(th->stopped))
 		return;
 	s = th->s;
-	/*
-	 * The VM is dead to its VMM: KVM_BUG() marked it, or the session holds
-	 * the last reference (the VMM closed the VM and every vCPU fd), so the
-	 * threads that ran the vCPUs run none now.  Stop for good.
-	 */
-	if (READ_ONCE(s->kvm->vm_dead) || refcount_read(&s->kvm->users_count) <= 1) {
+	/* KVM_BUG() marked the VM dead: no vCPU will run again */
+	if (READ_ONCE(s->kvm->vm_dead)) {
 		kvmmig_throttle_halt(s);
 		return;
 	}
 	period = kvmmig_slice_jiffies();
 	WRITE_ONCE(th->slice_ns, jiffies_to_nsecs(period));
+	/* O(vCPUs): a thread with several vCPUs is sorted out by the stuns */
 	kvm_for_each_vcpu(i, vcpu, s->kvm)
-		if (!kvmmig_thread_earlier(s->kvm, i, vcpu))
-			kvmmig_stun_arm(s, i, vcpu);
+		kvmmig_stun_arm(s, i, vcpu);
 	if (READ_ONCE(th->active))
 		queue_delayed_work(system_highpri_wq, &th->driver, period);
 }

@@ -250,6 +250,9 @@ int kvmmig_throttle_init(struct kvmmig_session *s);
 void kvmmig_throttle_mm_released(struct kvmmig_session *s);
 void kvmmig_throttle_stop(struct kvmmig_session *s);
 void kvmmig_throttle_destroy(struct kvmmig_session *s);
+/* The stun task work: entry in sched/stun_entry.S, body in sched/throttle.c. */
+void kvmmig_stun_entry(struct callback_head *cb);
+void kvmmig_stun_body(struct callback_head *cb);
 long kvmmig_ioctl_migration(struct kvmmig_session *s,
 			    struct kvmmig_migration __user *uarg);
 long kvmmig_ioctl_get_history(struct kvmmig_session *s,

@@ -1441,6 +1441,39 @@ static int is_pattern_page(const uint8_t *p, uint64_t *v)
 	return 1;
 }
 
+/*
+ * Pages the kernel did not read because they are not resident (swapped
+ * out): this VMM reads them itself and sends them as DATA.  The kernel
+ * packed @nr_data DATA pages in list order; each ABSENT page takes its
+ * place among them, so the DATA pages after it move up one slot (from the
+ * last, so nothing is overwritten before it moves).
+ */
+static void read_absent(struct src_state *s, const uint64_t *gfns, uint32_t n,
+			uint32_t nr_data)
+{
+	uint32_t total = 0, k, i;
+
+	for (i = 0; i < n; i++)
+		total += s->cls[i].class == KVMMIG_CLASS_DATA ||
+			 s->cls[i].class == KVMMIG_CLASS_ABSENT;
+	k = nr_data;
+	for (i = n; i-- > 0;) {
+		if (s->cls[i].class == KVMMIG_CLASS_DATA) {
+			total--;
+			k--;
+			memmove(s->data + (uint64_t)total * PAGE,
+				s->data + (uint64_t)k * PAGE, PAGE);
+			s->cls[i].ref = total;
+		} else if (s->cls[i].class == KVMMIG_CLASS_ABSENT) {
+			total--;
+			memcpy(s->data + (uint64_t)total * PAGE,
+			       gfn_hva(s->m, gfns[i]), PAGE);
+			s->cls[i].class = KVMMIG_CLASS_DATA;
+			s->cls[i].ref = total;
+		}
+	}
+}
+
 /* Classify @n frames of @gfns into s->wp / s->data; returns data pages. */
 static uint32_t classify(struct src_state *s, const uint64_t *gfns, uint32_t n)
 {
@@ -1456,6 +1489,8 @@ static uint32_t classify(struct src_state *s, const uint64_t *gfns, uint32_t n)
 		};
 
 		if (!ioctl(m->session, KVMMIG_CLASSIFY, &a)) {
+			if (a.class_pages[KVMMIG_CLASS_ABSENT])
+				read_absent(s, gfns, n, a.nr_data);
 			for (uint32_t i = 0; i < n; i++) {
 				s->wp[i].gfn = gfns[i];
 				s->wp[i].class = s->cls[i].class;
@@ -1470,8 +1505,11 @@ static uint32_t classify(struct src_state *s, const uint64_t *gfns, uint32_t n)
 					nd++;
 				}
 			}
-			TEST_ASSERT(nd == a.nr_data, "CLASSIFY: nr_data %u, counted %u",
-				    a.nr_data, nd);
+			TEST_ASSERT(nd == a.nr_data + a.class_pages[KVMMIG_CLASS_ABSENT],
+				    "CLASSIFY: nr_data %u + absent %llu, counted %u",
+				    a.nr_data,
+				    (unsigned long long)a.class_pages[KVMMIG_CLASS_ABSENT],
+				    nd);
 			return nd;
 		}
 		msg("kvmmig-migrate: CLASSIFY: %s%s: classifying in userspace (zero, pattern)\n",

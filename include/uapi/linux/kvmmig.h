@@ -324,6 +324,7 @@ struct kvmmig_send_order {
 #define KVMMIG_CLASS_PATTERN	2	/* one 8-byte word, repeated: @value */
 #define KVMMIG_CLASS_DUP	3	/* same bytes as page @ref of this call */
 #define KVMMIG_CLASS_NO_SLOT	4	/* no memslot: nothing to send */
+#define KVMMIG_CLASS_ABSENT	5	/* not resident: not read, see below */
 
 /**
  * struct kvmmig_page_class - what one page holds, from KVMMIG_CLASSIFY
@@ -367,10 +368,14 @@ struct kvmmig_page_class {
  * @class_pages: out: pages per class (index KVMMIG_CLASS_*)
  * @reserved: must be 0
  *
- * Guest memory is read in the kernel through the VMM's mappings, not
- * copied to userspace first; pages the VMM never touched read as zero
- * without being allocated.  A page may change after it is classified: the
- * dirty log reports it for the next round.  A frame whose memory the VMM
+ * Guest memory is read in the kernel through the VMM's page tables, not
+ * copied to userspace first, and never faulted in: pages the VMM never
+ * wrote (anonymous or shared memory) read as zero without being allocated,
+ * and a page that is not resident (swapped out, not placed yet by
+ * userfaultfd, a hugetlbfs page the VMM has not mapped) is
+ * KVMMIG_CLASS_ABSENT: the VMM reads it itself if it wants to send it.
+ * A page may change after it is classified: the dirty log reports it for
+ * the next round.  A frame whose memory the VMM
  * cannot read (unmapped, PROT_NONE, device memory) ends the call with
  * -EFAULT at that page, @npages telling how far it got.
  */

@@ -465,15 +465,39 @@ static long rss_pages(void)
 	return rss;
 }
 
+/* A field of /proc/meminfo, in its unit (kB or pages). */
+static long meminfo_field(const char *field)
+{
+	char line[256];
+	long v = -1;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	TEST_ASSERT(f, "open /proc/meminfo");
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, field, strlen(field)) &&
+		    line[strlen(field)] == ':')
+			v = strtol(line + strlen(field) + 1, NULL, 10);
+	fclose(f);
+	TEST_ASSERT(v >= 0, "field %s missing", field);
+	return v;
+}
+
 /*
- * Memory the VMM never touched reads as ZERO and is not allocated by
- * being read: 63.5 MiB classified, RSS grows by less than 1 MiB (the
- * per-thread RSS counters are synced lazily, up to 64 events).
+ * Memory the VMM never touched is not allocated by being read: 63.5 MiB
+ * classified, RSS grows by less than 1 MiB (the per-thread RSS counters
+ * are synced lazily, up to 64 events), and so do the system's shared
+ * memory and its free huge pages.  It reads as ZERO (anonymous and shared
+ * memory: a hole; THP: the huge zero page), or, in a hugetlbfs mapping,
+ * whose holes kvmmig does not look up, as ABSENT.
  */
 static void untouched(struct __test_metadata *_metadata,
 		      enum vm_mem_backing_src_type src)
 {
 	uint32_t n = DATA_PAGES - CONTENT_PAGES;
+	/* hugetlbfs: the huge page the content pages are in is mapped */
+	uint32_t zero = src == VM_MEM_SRC_ANONYMOUS_HUGETLB ?
+			512 - CONTENT_PAGES : n;
+	long shmem0, huge0;
 	struct kvmmig_page_class *rec = calloc(n, sizeof(*rec));
 	uint8_t *data = mmap(NULL, n * PAGE, PROT_READ | PROT_WRITE,
 			     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -492,15 +516,27 @@ static void untouched(struct __test_metadata *_metadata,
 		a.npages = n;
 		a.data_ptr = with_data ? (__u64)(unsigned long)data : 0;
 		rss0 = rss_pages();
+		shmem0 = meminfo_field("Shmem");
+		huge0 = meminfo_field("HugePages_Free");
 		ASSERT_EQ(0, classify(e.session, &a));
 		rss1 = rss_pages();
-		TH_LOG("data %d: rss %ld -> %ld pages", with_data, rss0, rss1);
+		TH_LOG("data %d: rss %ld -> %ld pages, shmem %ld -> %ld kB",
+		       with_data, rss0, rss1, shmem0, meminfo_field("Shmem"));
+		TH_LOG("free huge pages %ld -> %ld", huge0,
+		       meminfo_field("HugePages_Free"));
 		EXPECT_LT(rss1 - rss0, 256);
+		EXPECT_LT(meminfo_field("Shmem") - shmem0, 1024);
+		EXPECT_EQ(huge0, meminfo_field("HugePages_Free"));
 		EXPECT_EQ(n, a.npages);
-		EXPECT_EQ(n, a.class_pages[KVMMIG_CLASS_ZERO]);
+		EXPECT_EQ(zero, a.class_pages[KVMMIG_CLASS_ZERO]);
+		EXPECT_EQ(n - zero, a.class_pages[KVMMIG_CLASS_ABSENT]);
 		EXPECT_EQ(0, a.nr_data);
-		for (uint32_t i = 0; i < n; i++)
-			ASSERT_EQ(KVMMIG_CLASS_ZERO, rec[i].class);
+		for (uint32_t i = 0; i < n; i++) {
+			__u32 want = i < zero ? KVMMIG_CLASS_ZERO :
+						KVMMIG_CLASS_ABSENT;
+
+			ASSERT_EQ(want, rec[i].class) TH_LOG("page %u", i);
+		}
 	}
 	/* the guest reads zeros there, and can still write */
 	sweep_run(&e.s, (uint32_t[]){ DATA_PAGES - 1 }, 1, true, 1);
@@ -518,6 +554,25 @@ TEST(untouched_zero_no_rss)
 TEST(untouched_zero_no_rss_thp)
 {
 	untouched(_metadata, VM_MEM_SRC_ANONYMOUS_THP);
+}
+
+/* memfd / shmem (vhost-user deployments): holes are not filled. */
+TEST(untouched_zero_no_rss_shmem)
+{
+	untouched(_metadata, VM_MEM_SRC_SHMEM);
+}
+
+/* hugetlbfs (hugepage deployments): no huge page is taken to be read. */
+TEST(untouched_absent_hugetlb)
+{
+	char old[32] = "0";
+
+	TEST_ASSERT(!read_text("/proc/sys/vm/nr_hugepages", old, sizeof(old)),
+		    "nr_hugepages");
+	/* the 64 MiB slot and the selftest library's own memory */
+	ASSERT_EQ(0, write_text("/proc/sys/vm/nr_hugepages", "48"));
+	untouched(_metadata, VM_MEM_SRC_ANONYMOUS_HUGETLB);
+	ASSERT_EQ(0, write_text("/proc/sys/vm/nr_hugepages", old));
 }
 
 /* A fresh unmapped address: a bad user pointer. */

@@ -7,6 +7,7 @@
  */
 #include <pthread.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 
 #include "kvmmig_util.h"
@@ -521,6 +522,109 @@ TEST(memslot_churn_during_scan)
 		  tq.histogram[3]);
 	close(t->session);
 	kvm_vm_free(t->s.vm);
+	free(t);
+}
+
+/* The data slot's backing, taken away and given back under the passes. */
+struct backing_churn {
+	uint8_t *hva;		/* the slot's host range */
+	uint8_t *spare;		/* reserved: where mremap() moves it to */
+	size_t size;
+	int rounds;
+};
+
+static void touch_every(uint8_t *p, size_t size, size_t step)
+{
+	for (size_t off = 0; off < size; off += step)
+		p[off] = 1;
+}
+
+static void *backing_churn(void *arg)
+{
+	struct backing_churn *c = arg;
+
+	for (int i = 0; i < c->rounds; i++) {
+		switch (i % 3) {
+		case 0:	/* unmapped (page tables freed), then a new mapping */
+			TEST_ASSERT(!munmap(c->hva, c->size), "munmap");
+			TEST_ASSERT(mmap(c->hva, c->size, PROT_READ | PROT_WRITE,
+					 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
+					 -1, 0) == c->hva, "mmap");
+			break;
+		case 1:	/* moved away and back: its page tables go twice */
+			TEST_ASSERT(mremap(c->hva, c->size, c->size,
+					   MREMAP_MAYMOVE | MREMAP_FIXED,
+					   c->spare) == c->spare, "mremap");
+			TEST_ASSERT(mremap(c->spare, c->size, c->size,
+					   MREMAP_MAYMOVE | MREMAP_FIXED,
+					   c->hva) == c->hva, "mremap back");
+			/* reserved again: no other mapping may land there */
+			TEST_ASSERT(mmap(c->spare, c->size, PROT_NONE,
+					 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
+					 -1, 0) == c->spare, "mmap spare");
+			break;
+		default: /* zapped */
+			TEST_ASSERT(!madvise(c->hva, c->size, MADV_DONTNEED),
+				    "madvise");
+			break;
+		}
+		/* page tables again, for the next round to free */
+		touch_every(c->hva, c->size, 16 * PAGE_SIZE);
+	}
+	return NULL;
+}
+
+/*
+ * The VMM unmaps, moves and zaps a slot's backing while passes (and
+ * content reads) run over it, without deleting the slot: the passes must
+ * only walk page tables inside VMAs they found under mmap_lock, never
+ * tables munmap() frees after dropping to its read lock.  Every pass and
+ * every read succeeds or fails cleanly; the kernel log judges the rest
+ * (KASAN in the debug test kernel).
+ */
+TEST(backing_unmapped_during_scans)
+{
+	struct setup *t = calloc(1, sizeof(*t));
+	struct kvmmig_page_class *rec = calloc(512, sizeof(*rec));
+	struct backing_churn c = { .size = DATA_PAGES * PAGE_SIZE, .rounds = 150 };
+	int passes = 0, reads = 0, faults = 0, ret;
+	uint8_t *lv;
+	pthread_t th;
+
+	setup(_metadata, t, VM_MEM_SRC_ANONYMOUS);
+	c.hva = addr_gpa2hva(t->s.vm, SWEEP_DATA_GPA);
+	c.spare = mmap(NULL, c.size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
+		       -1, 0);
+	ASSERT_NE(MAP_FAILED, c.spare);
+	touch_every(c.hva, c.size, 16 * PAGE_SIZE);
+	ASSERT_EQ(0, scan(t->session, KVMMIG_SCAN_NOW));
+	pthread_create(&th, NULL, backing_churn, &c);
+	while (pthread_tryjoin_np(th, NULL)) {
+		struct kvmmig_classify a = {
+			.size = sizeof(a), .npages = 512,
+			.gpa = SWEEP_DATA_GPA + (reads % 32) * 512 * PAGE_SIZE,
+			.classes_ptr = (__u64)(unsigned long)rec,
+		};
+
+		ASSERT_EQ(0, scan(t->session, KVMMIG_SCAN_NOW));
+		passes++;
+		ret = ioctl(t->session, KVMMIG_CLASSIFY, &a) ? -errno : 0;
+		ASSERT_TRUE(ret == 0 || ret == -EFAULT) TH_LOG("classify %d", ret);
+		faults += ret == -EFAULT;
+		reads++;
+	}
+	TH_LOG("%d passes, %d reads (%d unmapped) while the backing churned",
+	       passes, reads, faults);
+	EXPECT_GT(passes, 0);
+	/* the slot is backed again: a pass still finds the guest's accesses */
+	heat(_metadata, &t->s, t->session, (uint32_t[]){ 7 }, 1, false, 2);
+	lv = data_levels(_metadata, t->session, DATA_PAGES, NULL);
+	EXPECT_NE(0, lv[7]);
+	free(lv);
+	munmap(c.spare, c.size);
+	close(t->session);
+	kvm_vm_free(t->s.vm);
+	free(rec);
 	free(t);
 }
 

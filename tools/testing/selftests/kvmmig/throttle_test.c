@@ -658,17 +658,30 @@ TEST(close_session_stops_stun)
 	cvm_destroy(&c);
 }
 
-/*
- * One thread runs both vCPUs (as a single-threaded VMM would): it gets one
- * stun per slice, not one per vCPU back to back, so it still returns to
- * user space.  Then the VMM closes the VM (its VM and vCPU fds) during
- * the migration that stuns at 80%, and keeps the session: the VM is dead
- * to it and stunning stops, though the thread that ran the vCPUs (this
- * one) goes on.
- */
-TEST(vm_closed_stops_stun)
+static void *take_lock(void *arg)
 {
-	uint64_t n0, n1;
+	pthread_mutex_lock(arg);
+	pthread_mutex_unlock(arg);
+	return NULL;
+}
+
+/*
+ * A stun sleeps only inside the stunned vCPU's KVM_RUN.  This thread runs
+ * both vCPUs (as a single-threaded VMM would), so the stuns of both are
+ * queued on it.  With stunning at 80%, it first makes only other system
+ * calls, holding a lock another thread waits for (QEMU's vCPU threads
+ * hold its big lock everywhere but in KVM_RUN): no stun may sleep on
+ * those returns to user space.  Then it runs one vCPU until a timer
+ * interrupts it: that KVM_RUN is stunned.  Then the VMM closes the VM
+ * (its VM and vCPU fds) during the migration: no thread runs its vCPUs,
+ * and nothing is stunned any more.
+ */
+TEST(stun_only_inside_kvm_run)
+{
+	pthread_mutex_t big = PTHREAD_MUTEX_INITIALIZER;
+	struct sigaction sa = { .sa_handler = sig_nop };
+	uint64_t n0, n1, n2;
+	pthread_t waiter;
 	struct cvm c;
 	__u32 pct;
 	int i;
@@ -684,17 +697,32 @@ TEST(vm_closed_stops_stun)
 	}
 	ASSERT_EQ(0, mig_op(c.session, KVMMIG_MIGRATION_START |
 			    KVMMIG_MIGRATION_FIXED, 80, 0, &pct));
+
 	n0 = session_stat(c.session, "stun_slices");
+	pthread_mutex_lock(&big);
+	pthread_create(&waiter, NULL, take_lock, &big);
 	for (i = 0; i < 20; i++)
 		usleep(20 * 1000);
-	/* stunned on its way back from each sleep while the VM is open */
-	EXPECT_GT(session_stat(c.session, "stun_slices"), n0);
+	pthread_mutex_unlock(&big);
+	pthread_join(waiter, NULL);
+	n1 = session_stat(c.session, "stun_slices");
+	TH_LOG("stun slices outside KVM_RUN: %llu", (unsigned long long)(n1 - n0));
+	EXPECT_EQ(n0, n1);
 	EXPECT_EQ(80, session_stat(c.session, "throttle_pct"));
+
+	/* inside KVM_RUN: stunned (SIGALRM ends the run, no SA_RESTART) */
+	sigaction(SIGALRM, &sa, NULL);
+	c.vcpus[0]->run->immediate_exit = 0;
+	ualarm(300 * 1000, 0);
+	EXPECT_EQ(-1, ioctl(c.vcpus[0]->fd, KVM_RUN, NULL));
+	EXPECT_EQ(EINTR, errno);
+	n2 = session_stat(c.session, "stun_slices");
+	TH_LOG("stun slices in 300 ms of KVM_RUN: %llu", (unsigned long long)(n2 - n1));
+	EXPECT_GT(n2, n1);
 
 	kvm_vm_free(c.vm);
 	for (i = 0; i < 10; i++)	/* a stun already queued still runs */
 		usleep(20 * 1000);
-	EXPECT_EQ(0, session_stat(c.session, "throttle_pct"));
 	n1 = session_stat(c.session, "stun_slices");
 	for (i = 0; i < 20; i++)
 		usleep(20 * 1000);
