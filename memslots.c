@@ -7,6 +7,7 @@
  */
 #include <linux/kvm_host.h>
 #include <linux/mm.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <kvmmig/args.h>
@@ -15,10 +16,12 @@
 
 /*
  * Fill up to @cap entries of @buf (may be NULL when @cap is 0) and return
- * the number of memslots the VM has.  Caller holds kvm->srcu.
+ * the number of memslots the VM has; *@settled is false when an address
+ * space was caught in the middle of an update (its memslots already the
+ * new ones, its generation not yet advanced).  Caller holds kvm->srcu.
  */
 static u32 kvmmig_memslots_read(struct kvm *kvm, struct kvmmig_memslot *buf,
-				u32 cap, u64 *generation)
+				u32 cap, u64 *generation, bool *settled)
 {
 	u64 as_gen[KVMMIG_MAX_NR_AS] = {};
 	int as, nr_as = kvmmig_vm_nr_as(kvm);
@@ -26,10 +29,13 @@ static u32 kvmmig_memslots_read(struct kvm *kvm, struct kvmmig_memslot *buf,
 	u32 n = 0;
 	int bkt;
 
+	*settled = true;
 	for (as = 0; as < nr_as; as++) {
 		struct kvm_memslots *slots = __kvm_memslots(kvm, as);
 
-		as_gen[as] = slots->generation;
+		as_gen[as] = READ_ONCE(slots->generation);
+		if (as_gen[as] & KVM_MEMSLOT_GEN_UPDATE_IN_PROGRESS)
+			*settled = false;
 		kvm_for_each_memslot(m, bkt, slots) {
 			if (n < cap) {
 				struct kvmmig_memslot *e = &buf[n];
@@ -51,15 +57,19 @@ static u32 kvmmig_memslots_read(struct kvm *kvm, struct kvmmig_memslot *buf,
 	return n;
 }
 
+/* Snapshots caught in an update, a jiffy apart, before -EAGAIN. */
+#define KVMMIG_MEMSLOTS_TRIES	100
+
 long kvmmig_ioctl_get_memslots(struct kvmmig_session *s,
 			       struct kvmmig_memslots __user *uarg)
 {
 	struct kvmmig_memslot *buf = NULL;
 	struct kvmmig_memslots r;
 	u64 generation;
+	int idx, tries;
+	bool settled;
 	long ret;
 	u32 n;
-	int idx;
 
 	if (copy_from_user(&r, uarg, sizeof(r)))
 		return -EFAULT;
@@ -73,9 +83,33 @@ long kvmmig_ioctl_get_memslots(struct kvmmig_session *s,
 			return -ENOMEM;
 	}
 
-	idx = srcu_read_lock(&s->kvm->srcu);
-	n = kvmmig_memslots_read(s->kvm, buf, r.nr_slots, &generation);
-	srcu_read_unlock(&s->kvm->srcu, idx);
+	/*
+	 * KVM publishes an address space's new memslots with its old
+	 * generation and an update-in-progress flag, and advances the
+	 * generation only after synchronize_srcu(): a snapshot taken then
+	 * would report the old generation with the new layout.  So such a
+	 * snapshot is not reported: the read side is left (letting the
+	 * update finish) and the snapshot taken again.  The generation
+	 * reported is then always the settled one of the layout copied out,
+	 * and one generation never names two layouts.
+	 */
+	for (tries = 0;; tries++) {
+		idx = srcu_read_lock(&s->kvm->srcu);
+		n = kvmmig_memslots_read(s->kvm, buf, r.nr_slots, &generation,
+					 &settled);
+		srcu_read_unlock(&s->kvm->srcu, idx);
+		if (settled)
+			break;
+		if (tries >= KVMMIG_MEMSLOTS_TRIES) {
+			ret = -EAGAIN;
+			goto out;
+		}
+		schedule_timeout_killable(1);
+		if (fatal_signal_pending(current)) {
+			ret = -EINTR;
+			goto out;
+		}
+	}
 
 	if (n > r.nr_slots) {
 		ret = put_user(n, &uarg->nr_slots) ? -EFAULT : -E2BIG;

@@ -83,13 +83,23 @@ static ssize_t kvmmig_stats_read(struct file *filp, char __user *buf,
 	struct kvmmig_stats_file *sf = filp->private_data;
 	u64 *data = (u64 *)(sf->image + kvmmig_stats_data_offset(KVMMIG_STAT_NR));
 	ssize_t ret;
+	u8 *snap;
 	int i;
 
-	mutex_lock(&sf->lock);
+	/* copied out from a private snapshot: no lock across user memory */
+	snap = kvmalloc(sf->size, GFP_KERNEL);
+	if (!snap)
+		return -ENOMEM;
+	ret = mutex_lock_killable(&sf->lock);
+	if (ret)
+		goto out;
 	for (i = 0; i < KVMMIG_STAT_NR; i++)
 		data[i] = atomic64_read(&sf->s->stats[i]);
-	ret = simple_read_from_buffer(buf, count, ppos, sf->image, sf->size);
+	memcpy(snap, sf->image, sf->size);
 	mutex_unlock(&sf->lock);
+	ret = simple_read_from_buffer(buf, count, ppos, snap, sf->size);
+out:
+	kvfree(snap);
 	return ret;
 }
 

@@ -17,16 +17,22 @@
  * struct fails with -EFAULT and no change either.  Every loop reschedules
  * and the steps before a change stop on a fatal signal (-EINTR).
  *
+ * The ranges are sorted and overlapping or adjacent ones merged before
+ * the map is touched, so the work under the lock follows the frames
+ * named, not the number of ranges (65536 ranges, each the whole guest,
+ * cost one pass over the guest).
+ *
  * Lock order: hints->lock (mutex, taken killable) nests inside nothing of
- * kvmmig's and is taken before scan->lock and kvm->srcu by
- * KVMMIG_GET_SEND_ORDER, which holds it across its user copies; no user
- * copy is made under it here.
+ * kvmmig's and nothing of kvmmig's is taken inside it; no user copy is
+ * made under it (here or in KVMMIG_GET_SEND_ORDER, which takes it per
+ * chunk).  Every change of the map bumps hints->gen under it.
  */
 #include <linux/kvm_host.h>
 #include <linux/mm.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
+#include <linux/sort.h>
 #include <linux/uaccess.h>
 #include <kvmmig/gmem.h>
 #include <kvmmig/args.h>
@@ -73,9 +79,41 @@ static bool kvmmig_hints_in_slots(struct kvm *kvm, u64 gfn, u64 n)
 	return true;
 }
 
-/* Copy in and check the ranges of @a; returns them as frames or ERR_PTR. */
+static int kvmmig_gfn_range_cmp(const void *a, const void *b)
+{
+	const struct kvmmig_gfn_range *x = a, *y = b;
+
+	if (x->gfn != y->gfn)
+		return x->gfn < y->gfn ? -1 : 1;
+	return 0;
+}
+
+/* Sort @r and merge overlapping or adjacent ranges; returns how many remain. */
+static u32 kvmmig_hints_merge(struct kvmmig_gfn_range *r, u32 n)
+{
+	u32 i, k = 0;
+
+	if (!n)
+		return 0;
+	sort(r, n, sizeof(*r), kvmmig_gfn_range_cmp, NULL);
+	for (i = 1; i < n; i++) {
+		u64 end = r[k].gfn + r[k].npages;
+
+		if (r[i].gfn <= end)
+			r[k].npages = max(end, r[i].gfn + r[i].npages) - r[k].gfn;
+		else
+			r[++k] = r[i];
+	}
+	return k + 1;
+}
+
+/*
+ * Copy in and check the ranges of @a; returns them as frames, sorted and
+ * merged (@nr of them), or ERR_PTR.
+ */
 static struct kvmmig_gfn_range *kvmmig_hints_ranges(struct kvmmig_session *s,
-						    const struct kvmmig_free_hints *a)
+						    const struct kvmmig_free_hints *a,
+						    u32 *nr)
 {
 	struct kvmmig_gpa_range *ur;
 	struct kvmmig_gfn_range *r;
@@ -120,6 +158,7 @@ out:
 		kvfree(r);
 		return ERR_PTR(ret);
 	}
+	*nr = kvmmig_hints_merge(r, a->nr_ranges);
 	return r;
 }
 
@@ -130,7 +169,7 @@ long kvmmig_ioctl_free_hints(struct kvmmig_session *s,
 	struct kvmmig_hints *h = s->hints;
 	struct kvmmig_free_hints a;
 	long ret = 0;
-	u32 i;
+	u32 i, nr = 0;
 
 	if (copy_from_user(&a, uarg, sizeof(a)))
 		return -EFAULT;
@@ -138,7 +177,7 @@ long kvmmig_ioctl_free_hints(struct kvmmig_session *s,
 	if (ret)
 		return ret;
 	if (a.flags & (KVMMIG_FREE_HINT_ADD | KVMMIG_FREE_HINT_REMOVE)) {
-		r = kvmmig_hints_ranges(s, &a);
+		r = kvmmig_hints_ranges(s, &a, &nr);
 		if (IS_ERR(r))
 			return PTR_ERR(r);
 	}
@@ -153,20 +192,24 @@ long kvmmig_ioctl_free_hints(struct kvmmig_session *s,
 		goto out_free;
 	switch (a.flags) {
 	case KVMMIG_FREE_HINT_ADD:
-		ret = kvmmig_hint_map_add(&h->map, r, a.nr_ranges);
+		ret = kvmmig_hint_map_add(&h->map, r, nr);
+		h->gen++;
 		break;
 	case KVMMIG_FREE_HINT_REMOVE:
-		for (i = 0; i < a.nr_ranges; i++) {
+		for (i = 0; i < nr; i++) {
 			kvmmig_hint_map_remove(&h->map, r[i].gfn, r[i].npages);
 			cond_resched();
 		}
+		h->gen++;
 		break;
 	case KVMMIG_FREE_HINT_MARK:
 		kvmmig_hint_map_mark(&h->map);
 		h->marks++;
+		h->gen++;
 		break;
 	case KVMMIG_FREE_HINT_CLEAR:
 		kvmmig_hint_map_clear(&h->map);
+		h->gen++;
 		break;
 	default:	/* a query */
 		break;

@@ -121,17 +121,31 @@ static int kvmmig_hint_map_reserve(struct kvmmig_hint_map *m, u64 gfn,
 	return 0;
 }
 
-/* Recount @c's free frames after its bitmap changed. */
-static void kvmmig_hint_chunk_recount(struct kvmmig_hint_map *m,
-				      struct kvmmig_hint_chunk *c)
+/* Set bits of @map in [@off, @off + @n): only the words the range covers. */
+static u32 kvmmig_hint_weight(const unsigned long *map, u32 off, u32 n)
 {
-	m->nr_free -= c->nr_free;
-	c->nr_free = bitmap_weight(c->free, KVMMIG_HINT_CHUNK_PAGES);
-	m->nr_free += c->nr_free;
+	u32 end = off + n, w = 0;
+
+	while (off < end) {
+		u32 bit = off % BITS_PER_LONG;
+		u32 k = min_t(u32, end - off, BITS_PER_LONG - bit);
+		unsigned long v = map[off / BITS_PER_LONG] >> bit;
+
+		if (k < BITS_PER_LONG)
+			v &= (1UL << k) - 1;
+		w += hweight_long(v);
+		off += k;
+	}
+	return w;
 }
 
-/* Hint frames [gfn, gfn + npages) free and fresh; their chunks exist. */
-static void kvmmig_hint_set(struct kvmmig_hint_map *m, u64 gfn, u64 npages)
+/*
+ * Hint frames [gfn, gfn + npages) free and fresh; their chunks exist.
+ * The counts follow the bits that change, range by range (no recount of
+ * a whole chunk).  Stops between chunks on a fatal signal: -EINTR, the
+ * frames before that hinted.
+ */
+static int kvmmig_hint_set(struct kvmmig_hint_map *m, u64 gfn, u64 npages)
 {
 	u64 g = gfn, end = gfn + npages;
 
@@ -140,15 +154,21 @@ static void kvmmig_hint_set(struct kvmmig_hint_map *m, u64 gfn, u64 npages)
 		u32 off = g & (KVMMIG_HINT_CHUNK_PAGES - 1);
 		u32 n = min_t(u64, end - g, KVMMIG_HINT_CHUNK_PAGES - off);
 		struct kvmmig_hint_chunk *c = xa_load(&m->chunks, idx);
+		u32 added;
 
+		if (fatal_signal_pending(current))
+			return -EINTR;
 		g += n;
 		cond_resched();
 		if (WARN_ON_ONCE(!c))
 			continue;
+		added = n - kvmmig_hint_weight(c->free, off, n);
 		bitmap_set(c->free, off, n);
 		bitmap_set(c->fresh, off, n);
-		kvmmig_hint_chunk_recount(m, c);
+		c->nr_free += added;
+		m->nr_free += added;
 	}
+	return 0;
 }
 
 /**
@@ -159,9 +179,13 @@ static void kvmmig_hint_set(struct kvmmig_hint_map *m, u64 gfn, u64 npages)
  *
  * Every frame of every range becomes free and fresh (hinted after the
  * last mark), also when it was hinted before.  Memory is reserved first;
- * once that succeeded the call cannot fail.
+ * once that succeeded the call fails only on a fatal signal.  The work is
+ * in proportion to the frames of the ranges: callers pass disjoint ranges
+ * (KVMMIG_FREE_HINTS merges overlapping ones first).
  *
- * Return: 0, or -ENOMEM or -EINTR (a fatal signal) with the map unchanged.
+ * Return: 0, or -ENOMEM or -EINTR (a fatal signal) with the map unchanged
+ * while memory is reserved; -EINTR on a fatal signal while frames are
+ * set, with the frames before it hinted (only a dying caller sees that).
  */
 int kvmmig_hint_map_add(struct kvmmig_hint_map *m,
 			const struct kvmmig_gfn_range *r, u32 nr)
@@ -177,8 +201,11 @@ int kvmmig_hint_map_add(struct kvmmig_hint_map *m,
 			return ret;
 		}
 	}
-	for (i = 0; i < nr; i++)
-		kvmmig_hint_set(m, r[i].gfn, r[i].npages);
+	for (i = 0; i < nr; i++) {
+		ret = kvmmig_hint_set(m, r[i].gfn, r[i].npages);
+		if (ret)
+			return ret;
+	}
 	return 0;
 }
 
@@ -206,10 +233,13 @@ void kvmmig_hint_map_remove(struct kvmmig_hint_map *m, u64 gfn, u64 npages)
 		u64 lo = max(gfn, base);
 		u64 hi = min(end, base + KVMMIG_HINT_CHUNK_PAGES);
 
+		u32 removed = kvmmig_hint_weight(c->free, lo - base, hi - lo);
+
 		cond_resched();
 		bitmap_clear(c->free, lo - base, hi - lo);
 		bitmap_clear(c->fresh, lo - base, hi - lo);
-		kvmmig_hint_chunk_recount(m, c);
+		c->nr_free -= removed;
+		m->nr_free -= removed;
 		if (c->nr_free)
 			continue;
 		xa_erase(&m->chunks, idx);

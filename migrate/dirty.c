@@ -92,7 +92,9 @@ void kvmmig_dirty_report(struct kvmmig_session *s, u64 dirty_pages)
 {
 	struct kvmmig_dirty *d = s->dirty;
 
-	mutex_lock(&d->lock);
+	/* a dying caller's harvest need not count */
+	if (mutex_lock_killable(&d->lock))
+		return;
 	d->reported += dirty_pages;
 	d->have_report = true;
 	mutex_unlock(&d->lock);
@@ -159,7 +161,9 @@ long kvmmig_ioctl_get_dirty_rate(struct kvmmig_session *s,
 			return -ENOMEM;
 	}
 
-	mutex_lock(&d->lock);
+	ret = mutex_lock_killable(&d->lock);
+	if (ret)
+		goto out;
 	if (reset) {
 		/* the next window's start, taken with this window's end */
 		new_ring = kvmmig_dirty_ring_snapshot(kvm, &new_nr);

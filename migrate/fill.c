@@ -312,6 +312,7 @@ static int kvmmig_fill_commit(struct kvmmig_fill_map *f,
 	u32 i;
 	int ret = 0;
 
+	lockdep_assert_held(&f->lock);
 	reserved = bitmap_zalloc(n, GFP_KERNEL);
 	if (!reserved)
 		return -ENOMEM;
@@ -389,6 +390,7 @@ static void kvmmig_fill_op_locked(struct kvmmig_session *s,
 	u64 dropped = 0;
 	u32 i;
 
+	lockdep_assert_held(&f->lock);
 	if (a->flags & KVMMIG_FILL_CLEAR) {
 		dropped = f->nr_records;
 		kvmmig_fill_drop_all(f);
@@ -444,6 +446,14 @@ long kvmmig_ioctl_fill(struct kvmmig_session *s, struct kvmmig_fill __user *uarg
 		}
 	}
 	a.nr_unflagged = 0;
+	/*
+	 * The result is written back last: check now that it can be, so
+	 * that an unwritable struct records or drops nothing.
+	 */
+	if (copy_to_user(uarg, &a, sizeof(a))) {
+		ret = -EFAULT;
+		goto out;
+	}
 	if (a.flags & KVMMIG_FILL_SET) {
 		ret = kvmmig_fill_set(s, &a, p);
 	} else {

@@ -75,12 +75,15 @@ static enum kvmmig_order_fate kvmmig_order_fate_of(const struct kvmmig_order_chu
 						   u32 i)
 {
 	u8 level = c->levels[i];
+	unsigned int hint = 0;
 
 	if (level >= KVMMIG_TEMP_LEVELS)
 		return KVMMIG_ORDER_NO_SLOT;
-	return kvmmig_order_fate(level, c->hints ?
-				 kvmmig_hint_map_test(c->hints, c->base_gfn + i) : 0,
-				 c->all);
+	if (c->hint_state)
+		hint = c->hint_state[i];
+	else if (c->hints)
+		hint = kvmmig_hint_map_test(c->hints, c->base_gfn + i);
+	return kvmmig_order_fate(level, hint, c->all);
 }
 
 /**

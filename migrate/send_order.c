@@ -20,10 +20,20 @@
  * was written to @gfns_ptr: if a try after a partly written one finds the
  * order grown past the capacity, the call fails with -EAGAIN instead.
  *
- * Lock order: hints->lock (taken killable, held for the whole call, across
- * user copies: only FREE_HINTS and this ioctl take it) -> scan->lock (taken per chunk
- * inside kvmmig_scan_get_levels()) ; kvm->srcu per chunk, never across a
- * user copy.  kvmmig_dirty_report() is called with no lock held.
+ * Locks: none is held across a user copy.  Per chunk, with the chunk of
+ * the bitmap already copied in: scan->lock (killable, inside
+ * kvmmig_scan_get_levels()), then kvm->srcu, then hints->lock (killable),
+ * each taken and dropped in turn; under hints->lock the hint state of
+ * the chunk's set frames is read into a kernel array, which the count or
+ * place step then uses.  The hints' generation (hints->gen, bumped by
+ * every change under hints->lock) is taken at the start of each try and
+ * checked at each chunk: a KVMMIG_FREE_HINTS between them makes the try
+ * start over (-EAGAIN after KVMMIG_ORDER_TRIES), so one order sees one
+ * state of the hints.  The hints of sent frames are dropped under
+ * hints->lock after the result is copied out; a FREE_HINTS that raced
+ * with the end of the call may lose a hint of a frame in the order, the
+ * safe direction (the frame is sent).  kvmmig_dirty_report() is called
+ * with no lock held.
  */
 #include <linux/bitmap.h>
 #include <linux/kvm_host.h>
@@ -46,6 +56,8 @@ struct kvmmig_order_ctx {
 	const struct kvmmig_send_order *a;
 	u64 *words;
 	u8 *levels;
+	u8 *hint_state;
+	u64 gen;
 	unsigned long *in_slot;
 	struct kvmmig_order_out *out;
 	bool written;
@@ -76,6 +88,38 @@ static void kvmmig_order_mark_no_slot(struct kvm *kvm, u64 gfn, u32 n,
 		levels[i] = KVMMIG_TEMP_NO_SLOT;
 }
 
+/* The hint state of @c's set frames, under hints->lock, at x->gen. */
+static int kvmmig_order_read_hints(struct kvmmig_order_ctx *x,
+				   struct kvmmig_order_chunk *c, u32 nw)
+{
+	struct kvmmig_hints *h = x->s->hints;
+	u32 w;
+
+	memset(x->hint_state, 0, c->nbits);
+	if (mutex_lock_killable(&h->lock))
+		return -EINTR;
+	if (h->gen != x->gen) {
+		mutex_unlock(&h->lock);
+		return -EAGAIN;
+	}
+	for (w = 0; w < nw && kvmmig_hint_map_count(&h->map); w++) {
+		u64 v = x->words[w];
+
+		while (v) {
+			u32 i = w * 64 + __ffs64(v);
+
+			v &= v - 1;
+			if (i < c->nbits)
+				x->hint_state[i] =
+					kvmmig_hint_map_test(&h->map, c->base_gfn + i);
+		}
+	}
+	mutex_unlock(&h->lock);
+	c->hints = NULL;
+	c->hint_state = x->hint_state;
+	return 0;
+}
+
 /* Read chunk @off (a multiple of KVMMIG_ORDER_CHUNK) of the bitmap. */
 static int kvmmig_order_read(struct kvmmig_order_ctx *x, u64 off,
 			     struct kvmmig_order_chunk *c)
@@ -92,7 +136,8 @@ static int kvmmig_order_read(struct kvmmig_order_ctx *x, u64 off,
 	c->words = x->words;
 	c->levels = x->levels;
 	c->all = a->flags & KVMMIG_SEND_ORDER_ALL;
-	c->hints = &x->s->hints->map;
+	c->hints = NULL;
+	c->hint_state = NULL;
 	for (w = 0; w < nw; w++)
 		if (x->words[w])
 			break;
@@ -100,10 +145,11 @@ static int kvmmig_order_read(struct kvmmig_order_ctx *x, u64 off,
 		c->nbits = 0;	/* nothing set: no levels needed */
 		return 0;
 	}
-	kvmmig_scan_get_levels(x->s, c->base_gfn, n, x->levels);
+	if (kvmmig_scan_get_levels(x->s, c->base_gfn, n, x->levels))
+		return -EINTR;
 	kvmmig_order_mark_no_slot(x->s->kvm, c->base_gfn, n, x->in_slot,
 				  x->levels);
-	return 0;
+	return kvmmig_order_read_hints(x, c, nw);
 }
 
 static int kvmmig_order_next(void)
@@ -192,7 +238,7 @@ long kvmmig_ioctl_get_send_order(struct kvmmig_session *s,
 	struct kvmmig_order_counts cnt;
 	struct kvmmig_order_ctx x = { .s = s };
 	struct kvmmig_send_order a;
-	u64 total = 0, dropped = 0, hinted;
+	u64 total = 0, dropped = 0, hinted = 0;
 	int tries, ret;
 
 	if (copy_from_user(&a, uarg, sizeof(a)))
@@ -203,18 +249,23 @@ long kvmmig_ioctl_get_send_order(struct kvmmig_session *s,
 	x.a = &a;
 	x.words = kvmalloc(KVMMIG_ORDER_CHUNK / 8, GFP_KERNEL);
 	x.levels = kvmalloc(KVMMIG_ORDER_CHUNK, GFP_KERNEL);
+	x.hint_state = kvmalloc(KVMMIG_ORDER_CHUNK, GFP_KERNEL);
 	x.in_slot = bitmap_alloc(KVMMIG_ORDER_CHUNK, GFP_KERNEL);
 	x.out = kvzalloc(sizeof(*x.out), GFP_KERNEL);	/* no @unhint yet */
-	if (!x.words || !x.levels || !x.in_slot || !x.out) {
+	if (!x.words || !x.levels || !x.hint_state || !x.in_slot || !x.out) {
 		ret = -ENOMEM;
 		goto out_free;
 	}
 
-	ret = mutex_lock_killable(&h->lock);
-	if (ret)
-		goto out_free;
 	for (tries = 0; tries < KVMMIG_ORDER_TRIES; tries++) {
+		ret = mutex_lock_killable(&h->lock);
+		if (ret)
+			break;
+		x.gen = h->gen;
+		mutex_unlock(&h->lock);
 		ret = kvmmig_order_count_all(&x, &cnt);
+		if (ret == -EAGAIN)
+			continue;	/* the hints changed */
 		if (ret)
 			break;
 		total = kvmmig_order_total(&cnt);
@@ -236,11 +287,17 @@ long kvmmig_ioctl_get_send_order(struct kvmmig_session *s,
 		/* the hints change only once the caller has the result */
 		if (copy_to_user(uarg, &a, sizeof(a)))
 			ret = -EFAULT;
-		else
-			dropped = kvmmig_order_unhint(&h->map, x.out);
 	}
-	hinted = kvmmig_hint_map_count(&h->map);
-	mutex_unlock(&h->lock);
+	if (!ret && x.out->nr_unhint) {
+		ret = mutex_lock_killable(&h->lock);
+		if (!ret) {
+			dropped = kvmmig_order_unhint(&h->map, x.out);
+			if (dropped)
+				h->gen++;
+			hinted = kvmmig_hint_map_count(&h->map);
+			mutex_unlock(&h->lock);
+		}
+	}
 
 	kvmmig_stat_add(s, KVMMIG_STAT_SEND_ORDER_CALLS, 1);
 	if (dropped) {
@@ -262,6 +319,7 @@ long kvmmig_ioctl_get_send_order(struct kvmmig_session *s,
 out_free:
 	kvfree(x.words);
 	kvfree(x.levels);
+	kvfree(x.hint_state);
 	bitmap_free(x.in_slot);
 	if (x.out)
 		kvfree(x.out->unhint);

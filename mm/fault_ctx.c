@@ -26,6 +26,7 @@
 #include <linux/kvm_host.h>
 #include <linux/mm.h>
 #include <linux/mutex.h>
+#include <linux/pagemap.h>
 #include <linux/rculist.h>
 #include <linux/seqlock.h>
 #include <linux/slab.h>
@@ -251,6 +252,7 @@ static int kvmmig_faults_grow(struct kvmmig_faults_ctx *fc)
 			   KVM_MAX_VCPUS);
 	u32 i;
 
+	lockdep_assert_held(&fc->s->lock);
 	for (i = fc->nr_vcpus; i < online; i++) {
 		struct kvmmig_vcpu_faults *ring;
 
@@ -320,9 +322,11 @@ static long kvmmig_faults_collect(struct kvmmig_faults_ctx *fc,
  * @out: room for @max records
  * @max: its size
  *
- * Process context; takes s->lock.  Records of all vCPUs, the newest first.
+ * Process context; takes s->lock (killable) and copies no user memory.
+ * Records of all vCPUs, the newest first.
  *
- * Return: records written (0 while recording is off or on -ENOMEM).  vCPUs
+ * Return: records written (0 while recording is off, on -ENOMEM or on a
+ * fatal signal).  vCPUs
  * created since recording began get their rings here (or at the next
  * KVMMIG_FAULTS): their faults count from then.
  */
@@ -332,7 +336,8 @@ u32 kvmmig_faults_snapshot(struct kvmmig_session *s,
 	struct kvmmig_fault_record *all;
 	long n;
 
-	mutex_lock(&s->lock);
+	if (mutex_lock_killable(&s->lock))
+		return 0;
 	/* vCPUs created since the last KVMMIG_FAULTS get their rings */
 	if (s->faults->enabled)
 		kvmmig_faults_grow(s->faults);
@@ -364,6 +369,7 @@ static int kvmmig_faults_enable(struct kvmmig_faults_ctx *fc)
 {
 	int ret;
 
+	lockdep_assert_held(&fc->s->lock);
 	if (fc->enabled)
 		return 0;
 	fc->vcpus = kvcalloc(KVM_MAX_VCPUS, sizeof(*fc->vcpus),
@@ -455,9 +461,9 @@ long kvmmig_ioctl_faults(struct kvmmig_session *s,
 {
 	struct kvmmig_faults_ctx *fc = s->faults;
 	struct kvmmig_fault_record *all = NULL;
+	void __user *records;
 	struct kvmmig_faults a;
 	long n = 0;
-	bool was;
 	int ret;
 
 	if (copy_from_user(&a, uarg, sizeof(a)))
@@ -465,54 +471,57 @@ long kvmmig_ioctl_faults(struct kvmmig_session *s,
 	ret = kvmmig_check_faults(&a);
 	if (ret)
 		return ret;
+	records = u64_to_user_ptr(a.records_ptr);
+	/*
+	 * Nothing changes unless the outputs are writable: the struct is
+	 * written back as it came and the records' room faulted in, here,
+	 * with no lock held (a fault on them may wait for the VMM).
+	 */
+	if (copy_to_user(uarg, &a, sizeof(a)))
+		return -EFAULT;
+	if ((a.flags & KVMMIG_FAULTS_READ) && a.nr_records &&
+	    fault_in_writeable(records, (size_t)a.nr_records * sizeof(*all)))
+		return -EFAULT;
 
-	mutex_lock(&s->lock);
+	ret = mutex_lock_killable(&s->lock);
+	if (ret)
+		return ret;
 	if (s->detached) {
 		ret = -EIO;
-		goto out;
+		goto out_unlock;
 	}
 	if (fc->enabled) {
 		ret = kvmmig_faults_grow(fc);
 		if (ret)
-			goto out;
+			goto out_unlock;
 	}
 	if (a.flags & KVMMIG_FAULTS_READ) {
+		/* into a kernel buffer: copied out once the lock is dropped */
 		n = kvmmig_faults_collect(fc, &all);
 		if (n < 0) {
 			ret = n;
-			goto out;
+			goto out_unlock;
 		}
 		n = min_t(long, n, a.nr_records);
-		if (copy_to_user(u64_to_user_ptr(a.records_ptr), all,
-				 n * sizeof(*all))) {
-			ret = -EFAULT;
-			goto out;
-		}
 	}
-	a.nr_records = n;
-	was = fc->enabled;
-	/*
-	 * The operation, then the one copy-out; if that fails the operation
-	 * is undone (records DISABLE dropped cannot come back, but they were
-	 * READ out above or not asked for).
-	 */
 	if (a.flags & KVMMIG_FAULTS_ENABLE)
 		ret = kvmmig_faults_enable(fc);
 	else if (a.flags & KVMMIG_FAULTS_DISABLE)
 		kvmmig_faults_disable(fc);
-	if (ret)
-		goto out;
+	a.nr_records = n;
 	a.enabled = fc->enabled;
 	a.nr_faults = fc->enabled ? atomic64_read(&fc->nr_faults) : 0;
-	if (copy_to_user(uarg, &a, sizeof(a))) {
-		ret = -EFAULT;
-		if (!was && fc->enabled)
-			kvmmig_faults_disable(fc);
-		else if (was && !fc->enabled)
-			kvmmig_faults_enable(fc);
-	}
-out:
+out_unlock:
 	mutex_unlock(&s->lock);
+	/*
+	 * Checked writable above; only a VMM that unmaps them meanwhile can
+	 * make these fail, and then the operation stands (the records a
+	 * DISABLE dropped are lost).
+	 */
+	if (!ret && n && copy_to_user(records, all, n * sizeof(*all)))
+		ret = -EFAULT;
+	if (!ret && copy_to_user(uarg, &a, sizeof(a)))
+		ret = -EFAULT;
 	kvfree(all);
 	return ret;
 }

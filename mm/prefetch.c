@@ -13,8 +13,10 @@
  * walked.
  *
  * Lock order:
- *   pf->lock (mutex: the index cache, builds, re-validation; one
- *	KVMMIG_PREFETCH call at a time per session)
+ *   pf->lock (mutex, taken killable: the index cache, builds,
+ *	re-validation; held twice per KVMMIG_PREFETCH call, to find the
+ *	window and for the bookkeeping, never across a user copy: the VMM's
+ *	bitmap is read and the results written in between, with no lock)
  *     -> kvm->srcu (read side, around each frame's memslot look-up), then
  *	the VMM's mmap_lock and a page-table lock (each guest-memory read)
  *     -> pf->issued's xa_lock (spinlock, innermost; also taken by
@@ -669,7 +671,9 @@ long kvmmig_ioctl_prefetch(struct kvmmig_session *s,
 		goto out_free;
 	}
 
-	mutex_lock(&pf->lock);
+	ret = mutex_lock_killable(&pf->lock);
+	if (ret)
+		goto out_free;
 	if (a.flags & KVMMIG_PREFETCH_GPA_LINEAR) {
 		u64 page = a.gpa & PAGE_MASK, i;
 
@@ -725,6 +729,12 @@ long kvmmig_ioctl_prefetch(struct kvmmig_session *s,
 		}
 	}
 
+	mutex_unlock(&pf->lock);
+
+	/*
+	 * The VMM's bitmap and the outputs are user memory: a fault on them
+	 * may wait for the VMM (userfaultfd), so no lock is held here.
+	 */
 	if (source != KVMMIG_PREFETCH_SRC_NONE) {
 		keep.kvm = s->kvm;
 		keep.have = u64_to_user_ptr(a.have_ptr);
@@ -734,12 +744,12 @@ long kvmmig_ioctl_prefetch(struct kvmmig_session *s,
 				     out, a.max_gpas, seen);
 		ret = keep.err;
 		if (ret)
-			goto out_unlock;
+			goto out_free;
 	}
 	if (nr && copy_to_user(u64_to_user_ptr(a.gpas_ptr), out,
 			       nr * sizeof(u64))) {
 		ret = -EFAULT;
-		goto out_unlock;
+		goto out_free;
 	}
 	a.nr_gpas = nr;
 	a.source = source;
@@ -750,7 +760,7 @@ long kvmmig_ioctl_prefetch(struct kvmmig_session *s,
 	}
 	if (copy_to_user(uarg, &a, sizeof(a))) {
 		ret = -EFAULT;
-		goto out_unlock;
+		goto out_free;
 	}
 	/*
 	 * Bookkeeping only once the call succeeded, so that a failing call
@@ -758,6 +768,9 @@ long kvmmig_ioctl_prefetch(struct kvmmig_session *s,
 	 * index hits are re-translated before use, so a torn-down index
 	 * found here was not trusted above.
 	 */
+	ret = mutex_lock_killable(&pf->lock);
+	if (ret)
+		goto out_free;
 	kvmmig_stat_add(s, KVMMIG_STAT_PREFETCH_CALLS, 1);
 	if (atomic_read(&pf->nr_issued))
 		pf_account_gva_records(s, pf, recs, nr_recs);

@@ -560,7 +560,7 @@ static int kvmmig_scan_pass(struct kvmmig_session *s, bool baseline_4k)
 	if (ret)
 		goto out_free;
 
-	sc->passes++;
+	WRITE_ONCE(sc->passes, sc->passes + 1);	/* read locklessly */
 	sc->interval.min_ms = min(READ_ONCE(scan_period_min_ms.val),
 				  READ_ONCE(scan_period_max_ms.val));
 	sc->interval.max_ms = READ_ONCE(scan_period_max_ms.val);
@@ -646,9 +646,29 @@ long kvmmig_ioctl_set_scan(struct kvmmig_session *s,
 	if (ret)
 		return ret;
 
-	/* session->lock orders concurrent SET_SCANs, also around the cancel */
-	mutex_lock(&s->lock);
-	mutex_lock(&sc->lock);
+	/*
+	 * The result is written back last: check now that it can be, so
+	 * that an unwritable struct changes nothing.
+	 */
+	if (copy_to_user(uarg, &a, sizeof(a)))
+		return -EFAULT;
+	/*
+	 * session->lock orders concurrent configuration changes, also around
+	 * the cancel; a NOW pass runs after it is dropped, under scan->lock
+	 * alone (which serialises passes, as for the periodic work), so no
+	 * other ioctl waits for a pass on session->lock.
+	 */
+	ret = mutex_lock_killable(&s->lock);
+	if (ret)
+		return ret;
+	ret = mutex_lock_killable(&sc->lock);
+	if (ret)
+		goto out_session;
+	if (a.flags & KVMMIG_SCAN_START && !sc->running &&
+	    READ_ONCE(s->mm_released)) {
+		ret = -ESRCH;
+		goto out_unlock;
+	}
 	if (a.flags & KVMMIG_SCAN_SET_PERIOD) {
 		sc->interval.period_ms = a.period_ms;
 		sc->fixed_passes = a.nr_passes ?: U32_MAX;
@@ -657,24 +677,29 @@ long kvmmig_ioctl_set_scan(struct kvmmig_session *s,
 					 msecs_to_jiffies(a.period_ms));
 	}
 	if (a.flags & KVMMIG_SCAN_START && !sc->running) {
-		if (READ_ONCE(s->mm_released)) {
-			ret = -ESRCH;
-			goto out_unlock;
-		}
 		sc->running = true;
 		queue_delayed_work(system_unbound_wq, &sc->work, 0);
 	}
 	if (a.flags & KVMMIG_SCAN_STOP)
 		sc->running = false;
+out_unlock:
+	mutex_unlock(&sc->lock);
+	if (!ret && (a.flags & KVMMIG_SCAN_STOP))
+		cancel_delayed_work_sync(&sc->work);
+out_session:
+	mutex_unlock(&s->lock);
+	if (ret)
+		return ret;
+
+	/* a fatal signal here leaves the configuration changed, as asked */
+	ret = mutex_lock_killable(&sc->lock);
+	if (ret)
+		return ret;
 	if (a.flags & KVMMIG_SCAN_NOW)
 		ret = kvmmig_scan_pass(s, a.flags & KVMMIG_SCAN_4K_BASELINE);
 	a.period_ms = sc->interval.period_ms;
 	a.passes = sc->passes;
-out_unlock:
 	mutex_unlock(&sc->lock);
-	if (a.flags & KVMMIG_SCAN_STOP)
-		cancel_delayed_work_sync(&sc->work);
-	mutex_unlock(&s->lock);
 	if (!ret && copy_to_user(uarg, &a, sizeof(a)))
 		ret = -EFAULT;
 	return ret;
@@ -686,6 +711,7 @@ static void kvmmig_temp_fill(struct kvmmig_scanner *sc, u64 gfn, u32 n,
 {
 	u32 i;
 
+	lockdep_assert_held(&sc->lock);
 	if (buf)
 		memset(buf, KVMMIG_TEMP_NO_SLOT, n);
 	for (i = 0; i < sc->nr_slots; i++) {
@@ -717,7 +743,8 @@ static void kvmmig_temp_fill(struct kvmmig_scanner *sc, u64 gfn, u32 n,
  * @levels: @n bytes, filled with each frame's level; a frame the scanner
  *	has no map for (never scanned, or no memslot) reads 0, cold
  *
- * Takes scan->lock.  Return: 0.
+ * Takes scan->lock (killable; a pass may hold it) and copies no user memory.
+ * Return: 0, or -EINTR on a fatal signal.
  */
 int kvmmig_scan_get_levels(struct kvmmig_session *s, u64 gfn, u64 n, u8 *levels)
 {
@@ -725,7 +752,8 @@ int kvmmig_scan_get_levels(struct kvmmig_session *s, u64 gfn, u64 n, u8 *levels)
 	u32 i;
 
 	memset(levels, 0, n);
-	mutex_lock(&sc->lock);
+	if (mutex_lock_killable(&sc->lock))
+		return -EINTR;
 	for (i = 0; i < sc->nr_slots; i++) {
 		struct kvmmig_temp_map *m = &sc->slots[i].map;
 		u64 lo = max(gfn, m->base_gfn);
@@ -764,7 +792,10 @@ long kvmmig_ioctl_get_temperature(struct kvmmig_session *s,
 	while (done < a.npages) {
 		u32 n = min_t(u64, a.npages - done, KVMMIG_TEMP_CHUNK);
 
-		mutex_lock(&sc->lock);
+		if (mutex_lock_killable(&sc->lock)) {
+			ret = -EINTR;
+			break;
+		}
 		kvmmig_temp_fill(sc, (a.gpa >> PAGE_SHIFT) + done, n, buf, hist);
 		mutex_unlock(&sc->lock);
 		if (buf && copy_to_user(u64_to_user_ptr(a.levels_ptr + done), buf, n)) {
@@ -782,9 +813,7 @@ long kvmmig_ioctl_get_temperature(struct kvmmig_session *s,
 
 	a.npages = done;
 	memcpy(a.histogram, hist, sizeof(hist));
-	mutex_lock(&sc->lock);
-	a.passes = sc->passes;
-	mutex_unlock(&sc->lock);
+	a.passes = READ_ONCE(sc->passes);
 	if (copy_to_user(uarg, &a, sizeof(a)))
 		return -EFAULT;
 	return ret;
@@ -816,7 +845,9 @@ long kvmmig_ioctl_get_huge_candidates(struct kvmmig_session *s,
 	}
 	kvmmig_topk_init(&topk, e, a.nr);
 
-	mutex_lock(&sc->lock);
+	ret = mutex_lock_killable(&sc->lock);
+	if (ret)
+		goto out;
 	a.passes = sc->passes;
 	a.observe_passes_left = sc->passes < observe ? observe - sc->passes : 0;
 	for (i = 0; i < sc->nr_slots && !a.observe_passes_left; i++) {

@@ -119,8 +119,8 @@ static int kvmmig_ws_pass(struct kvmmig_ws_call *c, struct kvmmig_ws_out *o)
 		f = &c->faulted;
 	}
 	while (kvmmig_ws_next_chunk(c->s->kvm, cursor, &base, &n)) {
-		if (temp)
-			kvmmig_scan_get_levels(c->s, base, n, c->levels);
+		if (temp && kvmmig_scan_get_levels(c->s, base, n, c->levels))
+			return -EINTR;
 		ret = kvmmig_ws_merge_chunk(o, f, base, temp ? c->levels : NULL,
 					    n, c->a->min_level);
 		if (ret)

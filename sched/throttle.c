@@ -446,7 +446,9 @@ long kvmmig_ioctl_migration(struct kvmmig_session *s,
 	if (copy_to_user(uarg, &a, sizeof(a)))
 		return -EFAULT;
 
-	mutex_lock(&th->lock);
+	ret = mutex_lock_killable(&th->lock);
+	if (ret)
+		return ret;
 	if (a.flags & KVMMIG_MIGRATION_START) {
 		if (th->running) {
 			ret = -EBUSY;
@@ -507,7 +509,9 @@ long kvmmig_ioctl_get_history(struct kvmmig_session *s,
 	ret = kvmmig_check_history(&h, false);
 	if (ret)
 		return ret;
-	mutex_lock(&th->lock);
+	ret = mutex_lock_killable(&th->lock);
+	if (ret)
+		return ret;
 	h = th->hist;
 	mutex_unlock(&th->lock);
 	return copy_to_user(uarg, &h, sizeof(h)) ? -EFAULT : 0;
@@ -533,7 +537,9 @@ long kvmmig_ioctl_set_history(struct kvmmig_session *s,
 	ret = kvmmig_check_history(&h, true);
 	if (ret)
 		return ret;
-	mutex_lock(&th->lock);
+	ret = mutex_lock_killable(&th->lock);
+	if (ret)
+		return ret;
 	if (th->running)
 		ret = -EBUSY;
 	else

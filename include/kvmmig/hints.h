@@ -81,6 +81,7 @@ struct kvmmig_hints {
 	struct mutex lock;	/* see above */
 	struct kvmmig_hint_map map;
 	u64 marks;
+	u64 gen;		/* changes of @map, under @lock */
 };
 
 #endif /* _KVMMIG_HINTS_H */

@@ -27,6 +27,8 @@
  *	hinted frame is dropped; otherwise it is a harvest and only frames
  *	whose hint is fresh are dropped
  * @hints: the free-page hints, or NULL
+ * @hint_state: per frame, its hint bits (KVMMIG_HINT_*) read from the map
+ *	beforehand (set frames only), or NULL: then @hints is read
  */
 struct kvmmig_order_chunk {
 	u64 base_gfn;
@@ -35,6 +37,7 @@ struct kvmmig_order_chunk {
 	const u8 *levels;
 	bool all;
 	struct kvmmig_hint_map *hints;
+	const u8 *hint_state;
 };
 
 /**

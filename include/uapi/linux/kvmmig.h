@@ -121,7 +121,10 @@ struct kvmmig_memslot {
  *	sets @nr_slots to the number needed.
  * @reserved0: must be 0
  * @generation: out: memslot generation of the snapshot; it changes
- *	whenever any memslot of any address space changes, and only grows
+ *	whenever any memslot of any address space changes, and only grows;
+ *	one generation never names two layouts (a snapshot that meets a
+ *	memslot update in flight is taken again; -EAGAIN if updates never
+ *	pause)
  * @slots_ptr: user pointer to an array of struct kvmmig_memslot
  * @reserved: must be 0
  *
@@ -447,7 +450,9 @@ struct kvmmig_gpa_range {
  * fails with -EINVAL and changes nothing; REMOVE accepts any range (the
  * memslot may be gone), up to 2^52 - 1 pages.  -EFAULT (the structure or
  * the ranges unreadable, or the structure unwritable) and -EINTR (a fatal
- * signal) also change nothing.  Hints are what a VMM's virtio-balloon
+ * signal) also change nothing, but for an ADD killed while it sets
+ * frames, which leaves those before hinted (seen by no one: the VMM is
+ * dying).  Hints are what a VMM's virtio-balloon
  * free page hinting handler receives; a hinted page is left out of
  * KVMMIG_GET_SEND_ORDER until the dirty log shows it written after its
  * hint.  MARK is called right after each harvest (KVM_GET_DIRTY_LOG),

@@ -228,6 +228,42 @@ static int test_flush(void *p, u64 index, const u64 *gfns, u32 n)
 	return 0;
 }
 
+/*
+ * Overlapping adds and partial removes across chunk boundaries: the
+ * running count equals the bits of a reference bitmap (the oracle), and
+ * every frame reads as the reference says.
+ */
+static void hint_counts_follow_reference(struct kunit *test)
+{
+	struct kvmmig_hint_map *m = &((struct order_test_ctx *)test->priv)->map;
+	const u64 span = 3 * CP;
+	unsigned long *ref = kunit_kzalloc(test, BITS_TO_LONGS(span) * sizeof(long),
+					   GFP_KERNEL);
+	u32 rnd = 0x2545f491, step;
+	u64 g;
+
+	KUNIT_ASSERT_NOT_NULL(test, ref);
+	for (step = 0; step < 300; step++) {
+		u64 gfn, n;
+
+		rnd = rnd * 1103515245 + 12345;
+		gfn = (rnd >> 8) % span;
+		rnd = rnd * 1103515245 + 12345;
+		n = 1 + (rnd >> 8) % (span - gfn);
+		if (step % 3 == 2) {
+			kvmmig_hint_map_remove(m, gfn, n);
+			bitmap_clear(ref, gfn, n);
+		} else {
+			KUNIT_ASSERT_EQ(test, add1(m, gfn, n), 0);
+			bitmap_set(ref, gfn, n);
+		}
+		KUNIT_ASSERT_EQ(test, kvmmig_hint_map_count(m),
+				(u64)bitmap_weight(ref, span));
+	}
+	for (g = 0; g < span; g++)
+		KUNIT_ASSERT_EQ(test, !!kvmmig_hint_map_test(m, g), test_bit(g, ref));
+}
+
 /* Count then place @nr chunks into ctx->gfns; returns place's result. */
 static int run_order(struct kunit *test, struct kvmmig_order_chunk *c, int nr,
 		     struct kvmmig_order_counts *cnt)
@@ -300,6 +336,48 @@ static void order_tail_bits_and_no_slot(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ctx->gfns[59], 59);
 	KUNIT_EXPECT_EQ(test, ctx->gfns[60], 68);
 	KUNIT_EXPECT_EQ(test, ctx->gfns[61], 69);
+}
+
+/*
+ * A chunk's hint state read beforehand (@hint_state, as KVMMIG_GET_SEND_ORDER
+ * does, under the hints' lock) gives the order the map itself gives.
+ */
+static void order_hint_state_as_map(struct kunit *test)
+{
+	struct order_test_ctx *ctx = test->priv;
+	struct kvmmig_hint_map *m = &ctx->map;
+	u64 words[2] = { 0x00ff00ff00ff00ffULL, 0xf0f0f0f0f0f0f0f0ULL };
+	u8 levels[128], state[128] = {};
+	struct kvmmig_order_chunk c = { .base_gfn = 0, .nbits = 128,
+					.words = words, .levels = levels,
+					.hints = m };
+	struct kvmmig_order_counts cnt, cnt2;
+	u64 *first, i, unhint[128];
+
+	ctx->out->unhint = unhint;
+	ctx->out->max_unhint = ARRAY_SIZE(unhint);
+	for (i = 0; i < 128; i++)
+		levels[i] = (i * 7) % KVMMIG_TEMP_LEVELS;
+	KUNIT_ASSERT_EQ(test, add1(m, 0, 20), 0);
+	kvmmig_hint_map_mark(m);
+	KUNIT_ASSERT_EQ(test, add1(m, 60, 40), 0);
+	c.all = false;
+	KUNIT_ASSERT_EQ(test, run_order(test, &c, 1, &cnt), 0);
+	first = ctx->gfns;
+	for (i = 0; i < 128; i++)
+		state[i] = kvmmig_hint_map_test(m, i);
+	c.hints = NULL;
+	c.hint_state = state;
+	memset(ctx->out, 0, sizeof(*ctx->out));
+	ctx->out->unhint = unhint;
+	ctx->out->max_unhint = ARRAY_SIZE(unhint);
+	KUNIT_ASSERT_EQ(test, run_order(test, &c, 1, &cnt2), 0);
+	KUNIT_EXPECT_EQ(test, cnt.nr_free, cnt2.nr_free);
+	KUNIT_EXPECT_EQ(test, cnt.unhint, cnt2.unhint);
+	KUNIT_EXPECT_GT(test, cnt.nr_free, 0);
+	KUNIT_ASSERT_EQ(test, kvmmig_order_total(&cnt), kvmmig_order_total(&cnt2));
+	for (i = 0; i < kvmmig_order_total(&cnt); i++)
+		KUNIT_EXPECT_EQ(test, first[i], ctx->gfns[i]);
 }
 
 /*
@@ -519,10 +597,12 @@ static struct kunit_case order_cases[] = {
 	KUNIT_CASE(hint_remove_huge_range),
 	KUNIT_CASE(hint_mark_clear),
 	KUNIT_CASE(hint_cache_follows_changes),
+	KUNIT_CASE(hint_counts_follow_reference),
 	KUNIT_CASE(order_fate_table),
 	KUNIT_CASE(order_levels_and_frames),
 	KUNIT_CASE(order_tail_bits_and_no_slot),
 	KUNIT_CASE(order_free_hints),
+	KUNIT_CASE(order_hint_state_as_map),
 	KUNIT_CASE(order_many_chunks),
 	KUNIT_CASE(order_levels_change),
 	KUNIT_CASE(order_empty_and_flush_error),
