@@ -83,7 +83,8 @@ static void kvmmig_hpt_note_accessed(struct kvmmig_hpt_walk *w,
 {
 	struct folio *folio;
 
-	if (!page || is_vm_hugetlb_page(w->vma))
+	if (!page || is_vm_hugetlb_page(w->vma) ||
+	    is_zero_pfn(page_to_pfn(page)))
 		return;
 	folio = page_folio(page);
 #ifdef CONFIG_PAGE_IDLE_FLAG
@@ -93,11 +94,17 @@ static void kvmmig_hpt_note_accessed(struct kvmmig_hpt_walk *w,
 #endif
 }
 
-/* The page a PTE maps, or NULL if it is special or has no struct page. */
+/*
+ * The page a PTE maps: the shared zero page too, though its PTE is
+ * special; NULL for any other special PTE or a mapping without struct
+ * pages.
+ */
 static struct page *kvmmig_hpt_pte_page(struct kvmmig_hpt_walk *w, pte_t pte)
 {
 	unsigned long pfn = pte_pfn(pte);
 
+	if (is_zero_pfn(pfn))
+		return pfn_to_page(pfn);	/* special, but a page */
 	if (w->vma->vm_flags & (VM_PFNMAP | VM_MIXEDMAP | VM_IO))
 		return NULL;
 	if (pte_special(pte) || !pfn_valid(pfn))

@@ -571,7 +571,7 @@ static void *backing_churn(void *arg)
 			break;
 		}
 		/* page tables again, for the next round to free */
-		touch_every(c->hva, c->size, 16 * PAGE_SIZE);
+		touch_every(c->hva, c->size, 64 * PAGE_SIZE);
 	}
 	return NULL;
 }
@@ -588,7 +588,7 @@ TEST(backing_unmapped_during_scans)
 {
 	struct setup *t = calloc(1, sizeof(*t));
 	struct kvmmig_page_class *rec = calloc(512, sizeof(*rec));
-	struct backing_churn c = { .size = DATA_PAGES * PAGE_SIZE, .rounds = 150 };
+	struct backing_churn c = { .size = DATA_PAGES * PAGE_SIZE, .rounds = 60 };
 	int passes = 0, reads = 0, faults = 0, ret;
 	uint8_t *lv;
 	pthread_t th;
@@ -598,7 +598,7 @@ TEST(backing_unmapped_during_scans)
 	c.spare = mmap(NULL, c.size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
 		       -1, 0);
 	ASSERT_NE(MAP_FAILED, c.spare);
-	touch_every(c.hva, c.size, 16 * PAGE_SIZE);
+	touch_every(c.hva, c.size, 64 * PAGE_SIZE);
 	ASSERT_EQ(0, scan(t->session, KVMMIG_SCAN_NOW));
 	pthread_create(&th, NULL, backing_churn, &c);
 	while (pthread_tryjoin_np(th, NULL)) {

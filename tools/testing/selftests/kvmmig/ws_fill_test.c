@@ -40,13 +40,20 @@ struct setup {
 	int session;
 };
 
-static void setup(struct __test_metadata *_metadata, struct setup *t)
+/* The fresh slot backed by @src. */
+static void setup_src(struct __test_metadata *_metadata, struct setup *t,
+		      enum vm_mem_backing_src_type src)
 {
 	sweep_vm_create(&t->s, DATA_PAGES, VM_MEM_SRC_ANONYMOUS);
-	vm_userspace_mem_region_add(t->s.vm, VM_MEM_SRC_ANONYMOUS, FRESH_GPA,
-				    FRESH_SLOT, FRESH_PAGES, 0);
+	vm_userspace_mem_region_add(t->s.vm, src, FRESH_GPA, FRESH_SLOT,
+				    FRESH_PAGES, 0);
 	t->session = kvmmig_attach_vm(t->s.vm, NULL);
 	ASSERT_GE(t->session, 0);
+}
+
+static void setup(struct __test_metadata *_metadata, struct setup *t)
+{
+	setup_src(_metadata, t, VM_MEM_SRC_ANONYMOUS);
 }
 
 static void teardown(struct setup *t)
@@ -510,6 +517,81 @@ TEST(fill_set_get_done)
 	EXPECT_EQ(0, session_stat(t->session, "fill_flagged"));
 	teardown(t);
 	free(t);
+}
+
+/* A field of /proc/meminfo, in its unit. */
+static long meminfo_field(const char *field)
+{
+	char line[256];
+	long v = -1;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	TEST_ASSERT(f, "open /proc/meminfo");
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, field, strlen(field)) &&
+		    line[strlen(field)] == ':')
+			v = strtol(line + strlen(field) + 1, NULL, 10);
+	fclose(f);
+	TEST_ASSERT(v >= 0, "field %s missing", field);
+	return v;
+}
+
+/*
+ * SET reads each ZERO page's backing to know whether it already holds
+ * zeroes, and must not allocate it to find out: a memfd/shmem hole reads
+ * as zero without growing the system's shared memory; a hugetlbfs page
+ * the VMM never mapped is not looked up (flagged), and no huge page is
+ * taken.  A page the VMM wrote is read and found non-zero.
+ */
+static void fill_backing(struct __test_metadata *_metadata,
+			 enum vm_mem_backing_src_type src, bool huge)
+{
+	struct setup *t = calloc(1, sizeof(*t));
+	struct kvmmig_fill_page *p = calloc(FRESH_PAGES, sizeof(*p));
+	long shmem0, huge0;
+	struct kvmmig_fill out;
+	int i;
+
+	setup_src(_metadata, t, src);
+	shmem0 = meminfo_field("Shmem");
+	huge0 = meminfo_field("HugePages_Free");
+	for (i = 0; i < FRESH_PAGES; i++)
+		p[i] = fpage(FRESH_GFN + i, KVMMIG_CLASS_ZERO, 0);
+	ASSERT_EQ(0, fill(t->session, KVMMIG_FILL_SET, p, FRESH_PAGES, &out));
+	TH_LOG("shmem %ld -> %ld kB, free huge pages %ld -> %ld", shmem0,
+	       meminfo_field("Shmem"), huge0, meminfo_field("HugePages_Free"));
+	EXPECT_LT(meminfo_field("Shmem") - shmem0, 1024);
+	EXPECT_EQ(huge0, meminfo_field("HugePages_Free"));
+	EXPECT_EQ(huge ? 0 : FRESH_PAGES, out.nr_unflagged);
+	EXPECT_EQ(huge ? FRESH_PAGES : 0, out.nr_flagged);
+
+	/* written by the VMM: read, and not zero */
+	memset(fresh_hva(t, 3), 0x11, PAGE_4K);
+	ASSERT_EQ(0, fill(t->session, KVMMIG_FILL_CLEAR, NULL, 0, NULL));
+	ASSERT_EQ(0, fill(t->session, KVMMIG_FILL_SET, p, 8, &out));
+	EXPECT_EQ(1, out.nr_flagged);
+	p[0] = fpage(FRESH_GFN + 3, 0, 0);
+	ASSERT_EQ(0, fill(t->session, KVMMIG_FILL_GET, p, 1, NULL));
+	EXPECT_EQ(KVMMIG_FILL_KNOWN | KVMMIG_FILL_NEEDS_UPDATE, p[0].flags);
+	teardown(t);
+	free(p);
+	free(t);
+}
+
+TEST(fill_shmem_backing_not_allocated)
+{
+	fill_backing(_metadata, VM_MEM_SRC_SHMEM, false);
+}
+
+TEST(fill_hugetlb_backing_not_allocated)
+{
+	char old[32] = "0";
+
+	TEST_ASSERT(!read_text("/proc/sys/vm/nr_hugepages", old, sizeof(old)),
+		    "nr_hugepages");
+	ASSERT_EQ(0, write_text("/proc/sys/vm/nr_hugepages", "8"));
+	fill_backing(_metadata, VM_MEM_SRC_ANONYMOUS_HUGETLB, true);
+	ASSERT_EQ(0, write_text("/proc/sys/vm/nr_hugepages", old));
 }
 
 /* A whole slot at once, at the limit of a call; the guest's own pages. */
