@@ -31,6 +31,7 @@
  */
 #include <linux/bitmap.h>
 #include <linux/kvm_host.h>
+#include <linux/memcontrol.h>
 #include <linux/mm.h>
 #include <linux/mmap_lock.h>
 #include <linux/module.h>
@@ -590,6 +591,22 @@ out_mmput:
 	return ret;
 }
 
+/*
+ * A periodic pass runs on a workqueue: what it allocates (the temperature
+ * maps, when the memslots change) is charged to the VMM's memory cgroup,
+ * as a pass made by the VMM's own SET_SCAN is.  Its CPU time is the
+ * kworker's: a module has no way to charge it to the VMM's cgroup.
+ */
+static void kvmmig_scan_pass_charged(struct kvmmig_session *s)
+{
+	struct mem_cgroup *memcg = get_mem_cgroup_from_mm(s->mm);
+	struct mem_cgroup *old = set_active_memcg(memcg);
+
+	kvmmig_scan_pass(s, false);
+	set_active_memcg(old);
+	mem_cgroup_put(memcg);
+}
+
 static void kvmmig_scan_work(struct work_struct *work)
 {
 	struct kvmmig_scanner *sc = container_of(to_delayed_work(work),
@@ -598,7 +615,7 @@ static void kvmmig_scan_work(struct work_struct *work)
 
 	mutex_lock(&sc->lock);
 	if (sc->running) {
-		kvmmig_scan_pass(s, false);
+		kvmmig_scan_pass_charged(s);
 		if (!READ_ONCE(s->mm_released))
 			queue_delayed_work(system_unbound_wq, &sc->work,
 					   msecs_to_jiffies(sc->interval.period_ms));
