@@ -10,8 +10,8 @@
 # Usage: build-debug-kernel.sh [--print-src]
 #   prints the object directory (or, with --print-src, the source tree)
 # Env:   BUILD_DIR (see lib.sh)
-# Out:   $BUILD_DIR/debug-kernel/obj: vmlinux (PVH: QEMU boots it directly),
-#        arch/x86/boot/bzImage, Module.symvers, include/config/kernel.release;
+# Out:   $BUILD_DIR/debug-kernel/obj: arch/x86/boot/bzImage (what the test
+#        bed boots), vmlinux, Module.symvers, include/config/kernel.release;
 #        the build's output goes to $BUILD_DIR/debug-kernel/build.log.
 #
 # Cached: the whole source is extracted once per linux-source-6.1 version
