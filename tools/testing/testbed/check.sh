@@ -17,6 +17,7 @@
 #                      when built
 #   --kver, --timeout, --kernel IMAGE, --vng  passed to run-vm.sh
 #   --out DIR          payload and logs (default $BUILD_DIR/check)
+#   --selftest-timeout S  limit per selftest binary (guest-check.sh: 300)
 #   --host-checks FILE check lines made on the host ("KVMMIG-CHECK: ok|not ok
 #                      NAME", e.g. lint.sh's), counted with the guest's
 # Env: BUILD_DIR, KVER (see lib.sh)
@@ -33,6 +34,7 @@ module=$KVMMIG_TOP/kvmmig.ko
 kunit=$BUILD_DIR/kunit/kunit.ko
 out=$BUILD_DIR/check
 host_checks=
+selftest_timeout=
 kunit_tests=()
 selftests=()
 tools=()
@@ -47,6 +49,7 @@ while [ $# -gt 0 ]; do
 	--kver | --timeout | --kernel) vm_args+=("$1" "$2"); shift 2 ;;
 	--vng) vm_args+=("$1"); shift ;;
 	--out) out=$2; shift 2 ;;
+	--selftest-timeout) selftest_timeout=$2; shift 2 ;;
 	--host-checks) host_checks=$2; shift 2 ;;
 	*) kvmmig_die "check.sh: unknown argument $1 (see the header for usage)" ;;
 	esac
@@ -72,6 +75,9 @@ add() {
 }
 
 cp "$KVMMIG_TESTBED/guest-check.sh" "$payload/run.sh"
+if [ -n "$selftest_timeout" ]; then
+	printf '%s\n' "$selftest_timeout" >"$payload/selftest-timeout"
+fi
 if [ -f "$kunit" ]; then
 	cp "$kunit" "$payload/kunit.ko"
 fi
