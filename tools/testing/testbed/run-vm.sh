@@ -11,8 +11,8 @@
 #                   going to $OUT/output.log (streamed to our stdout live)
 #   --kver VER      kernel version (default: lib.sh's kvmmig_kver)
 #   --kernel IMAGE  boot this image instead of /boot/vmlinuz-VER: e.g. the
-#                   debug kernel's vmlinux (PVH) or bzImage, with KVM built
-#                   in (no modules from /lib/modules go into the initramfs)
+#                   debug kernel's bzImage, with KVM built in (no modules
+#                   from /lib/modules go into the initramfs)
 #   --timeout S     wall-clock limit for the whole boot (default 900)
 #   --out DIR       logs and the initramfs (default $BUILD_DIR/vm)
 #   --vng           boot with virtme-ng instead (virtme-ng 1.35 from Debian 13,
@@ -118,7 +118,7 @@ if [ -w /sys/kernel/debug/kmemleak ]; then
 	while IFS= read -r line; do
 		echo "kmemleak report: \$line" >/dev/kmsg
 	done </tmp/kmemleak.txt
-	echo "testbed: kmemleak scanned, \$(grep -c 'unreferenced object' /tmp/kmemleak.txt) unreferenced objects" >/dev/kmsg
+	echo "testbed: kmemleak: \$(grep -c "^unreferenced" /tmp/kmemleak.txt) leak reports" >/dev/kmsg
 fi
 echo "$marker rc=\$rc" >/dev/kmsg
 EOF
@@ -131,7 +131,7 @@ EOF
 qemu_kernel() {
 	local dir=$BUILD_DIR/vm-kernel key ksrc
 	local vmlinux=$dir/vmlinux-$kver
-	# An image of our own: QEMU boots an ELF vmlinux through PVH as it is.
+	# An image of our own, as it is (QEMU boots an ELF vmlinux through PVH).
 	if [ -n "$image" ]; then
 		printf '%s\n' "$kernel"
 		return
