@@ -56,7 +56,8 @@ test-build:
 	$(MAKE) -C tools/kvmmig-migrate
 
 # The debug test kernel (tools/testing/testbed/build-debug-kernel.sh):
-# cached in $(BUILD_DIR)/debug-kernel; kvmmig.ko and kvmmig_kunit.ko are
+# cached outside the tree (/var/cache/kvmmig/debug-kernel, or
+# KVMMIG_CACHE_DIR; $(BUILD_DIR) when neither can be written); kvmmig.ko and kvmmig_kunit.ko are
 # built against it by extra-run.sh, in a copy of the tree.
 debug-kernel:
 	@$(TESTBED)/build-debug-kernel.sh >/dev/null

@@ -9,13 +9,16 @@
 #
 # Usage: build-debug-kernel.sh [--print-src]
 #   prints the object directory (or, with --print-src, the source tree)
-# Env:   BUILD_DIR (see lib.sh)
-# Out:   $BUILD_DIR/debug-kernel/obj: arch/x86/boot/bzImage (what the test
-#        bed boots), vmlinux, Module.symvers, include/config/kernel.release;
-#        the build's output goes to $BUILD_DIR/debug-kernel/build.log.
+# Env:   BUILD_DIR, KVMMIG_CACHE_DIR (see lib.sh)
+# Out:   DIR/obj: arch/x86/boot/bzImage (what the test bed boots), vmlinux,
+#        Module.symvers, include/config/kernel.release; the build's output
+#        goes to DIR/build.log.  DIR is $KVMMIG_CACHE_DIR/debug-kernel,
+#        outside the work tree (by default /var/cache/kvmmig when it can be
+#        written, else $BUILD_DIR), so a fresh clone on the same machine
+#        finds the kernel an earlier run built.
 #
 # Cached: the whole source is extracted once per linux-source-6.1 version
-# ($BUILD_DIR/debug-kernel/linux-source-6.1), and the kernel is built again
+# (DIR/linux-source-6.1), and the kernel is built again
 # only when that version, debug-kernel.config or this script changes (the
 # object directory is kept, so a rebuild is incremental).  A cold build
 # takes about 20 minutes on two cores (see Documentation/design.rst).
@@ -32,7 +35,7 @@ esac
 
 tarball=/usr/src/linux-source-6.1.tar.xz
 top=linux-source-6.1
-base=$BUILD_DIR/debug-kernel
+base=$(kvmmig_debug_kernel_dir)
 src=$base/$top
 obj=$base/obj
 fragment=$KVMMIG_TESTBED/debug-kernel.config

@@ -60,7 +60,7 @@ out=$BUILD_DIR/check-$label
 check_args=()
 if [ -n "$debug" ]; then
 	if ! obj=$("$KVMMIG_TESTBED/build-debug-kernel.sh"); then
-		echo "KVMMIG-CHECK: not ok $label: build the debug kernel # see $BUILD_DIR/debug-kernel/build.log" >>"$results"
+		echo "KVMMIG-CHECK: not ok $label: build the debug kernel # see $(kvmmig_debug_kernel_dir)/build.log" >>"$results"
 		exit 0
 	fi
 	src=$("$KVMMIG_TESTBED/build-debug-kernel.sh" --print-src)
