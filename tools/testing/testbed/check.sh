@@ -7,6 +7,7 @@
 #
 # Usage: check.sh [--module KO] [--kunit KO] [--kunit-test PATH]...
 #                 [--selftest PATH]... [--kver VER] [--timeout S] [--out DIR]
+#                 [--kernel IMAGE] [--vng]
 #   --module KO        the module under test (default <repo>/kvmmig.ko)
 #   --kunit KO         KUnit core (default $BUILD_DIR/kunit/kunit.ko)
 #   --kunit-test PATH  a KUnit test module, or a directory: its *.ko
@@ -14,8 +15,9 @@
 #   --tool FILE        a program the selftests run (payload bin/, on their
 #                      PATH); default: $BUILD_DIR/kvmmig-migrate/kvmmig-migrate
 #                      when built
-#   --kver, --timeout  passed to run-vm.sh
+#   --kver, --timeout, --kernel IMAGE, --vng  passed to run-vm.sh
 #   --out DIR          payload and logs (default $BUILD_DIR/check)
+#   --selftest-timeout S  limit per selftest binary (guest-check.sh: 300)
 #   --host-checks FILE check lines made on the host ("KVMMIG-CHECK: ok|not ok
 #                      NAME", e.g. lint.sh's), counted with the guest's
 # Env: BUILD_DIR, KVER (see lib.sh)
@@ -32,6 +34,7 @@ module=$KVMMIG_TOP/kvmmig.ko
 kunit=$BUILD_DIR/kunit/kunit.ko
 out=$BUILD_DIR/check
 host_checks=
+selftest_timeout=
 kunit_tests=()
 selftests=()
 tools=()
@@ -43,8 +46,10 @@ while [ $# -gt 0 ]; do
 	--kunit-test) kunit_tests+=("$2"); shift 2 ;;
 	--selftest) selftests+=("$2"); shift 2 ;;
 	--tool) tools+=("$2"); shift 2 ;;
-	--kver | --timeout) vm_args+=("$1" "$2"); shift 2 ;;
+	--kver | --timeout | --kernel) vm_args+=("$1" "$2"); shift 2 ;;
+	--vng) vm_args+=("$1"); shift ;;
 	--out) out=$2; shift 2 ;;
+	--selftest-timeout) selftest_timeout=$2; shift 2 ;;
 	--host-checks) host_checks=$2; shift 2 ;;
 	*) kvmmig_die "check.sh: unknown argument $1 (see the header for usage)" ;;
 	esac
@@ -70,6 +75,9 @@ add() {
 }
 
 cp "$KVMMIG_TESTBED/guest-check.sh" "$payload/run.sh"
+if [ -n "$selftest_timeout" ]; then
+	printf '%s\n' "$selftest_timeout" >"$payload/selftest-timeout"
+fi
 if [ -f "$kunit" ]; then
 	cp "$kunit" "$payload/kunit.ko"
 fi

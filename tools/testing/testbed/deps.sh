@@ -5,6 +5,14 @@
 # dpkg-query call) when everything is present; otherwise runs apt-get update
 # once and installs only what is missing.  Needs root to install.
 #
+# virtme-ng (vng, to run the KUnit suites in the debug kernel) is not in
+# Debian 12: its .deb (Architecture: all, pure Python) comes from Debian 13
+# (trixie) through an apt configuration of our own in $BUILD_DIR/apt-trixie
+# (sources list, lists, cache), on the mirror the system's sources already
+# use (checked with debian-archive-keyring, which has the trixie keys);
+# trixie is never added to the system's sources.  Its dependencies
+# come from Debian 12 first; then `dpkg -i`.
+#
 # Usage: deps.sh
 
 set -euo pipefail
@@ -24,7 +32,11 @@ packages=(
 	gcc make libc6-dev linux-libc-dev bc flex bison libelf-dev
 	# static checks (checkpatch.pl is perl)
 	sparse perl git
+	# virtme-ng's dependencies (vng itself: install_vng below)
+	python3-argcomplete python3-pkg-resources python3-requests file
 )
+vng_suite=trixie
+vng_package=virtme-ng
 
 # dpkg-query prints one line per known package; those not installed (or
 # unknown to dpkg) are missing.
@@ -35,13 +47,62 @@ for p in "${packages[@]}"; do
 	grep -qx -- "$p" <<<"$installed" || missing+=("$p")
 done
 
+dpkg-query -W -f='${db:Status-Abbrev}' "$vng_package" 2>/dev/null | grep -q '^ii' ||
+	missing+=("$vng_package")
+
 if [ ${#missing[@]} -eq 0 ]; then
 	exit 0
 fi
 
+# Print the Debian mirror the system's sources use for Debian 12: the first
+# URI of a deb822 stanza (sources.list.d/*.sources) or a one-line entry
+# (sources.list, *.list) whose suite is bookworm.
+debian_mirror() {
+	local f
+	for f in /etc/apt/sources.list.d/*.sources; do
+		[ -r "$f" ] || continue
+		awk '
+			/^[ \t]*$/ { if (uri != "" && suite) exit; uri = ""; suite = 0; next }
+			/^URIs:/ { uri = $2 }
+			/^Suites:/ { for (i = 2; i <= NF; i++) if ($i == "bookworm") suite = 1 }
+			END { if (uri != "" && suite) print uri }' "$f"
+	done
+	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+		[ -r "$f" ] || continue
+		awk '$1 == "deb" { sub(/\[[^]]*\] */, ""); if ($3 == "bookworm") print $2 }' "$f"
+	done
+}
+
+# Download virtme-ng's .deb from Debian 13 with apt configuration of our own
+# and install it.
+install_vng() {
+	local dir=$BUILD_DIR/apt-$vng_suite mirror deb
+	local opts=(-o "Dir::State::Lists=$dir/lists" -o "Dir::Etc::SourceList=$dir/sources.list"
+		-o "Dir::Etc::SourceParts=$dir/sources.list.d" -o "Dir::Cache=$dir/cache"
+		-o "APT::Sandbox::User=root")
+	mirror=$(debian_mirror | head -n 1) || true
+	[ -n "$mirror" ] || kvmmig_die "no Debian mirror for bookworm in /etc/apt/sources.list(.d)"
+	rm -rf "$dir"
+	mkdir -p "$dir/lists/partial" "$dir/cache/archives/partial" "$dir/sources.list.d" "$dir/deb"
+	printf 'deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] %s %s main\n' \
+		"$mirror" "$vng_suite" >"$dir/sources.list"
+	kvmmig_log "downloading $vng_package from $mirror $vng_suite"
+	apt-get -q "${opts[@]}" update
+	(cd "$dir/deb" && apt-get -q "${opts[@]}" download "$vng_package")
+	deb=$(ls "$dir/deb/${vng_package}"_*.deb)
+	dpkg -i "$deb"
+}
+
 kvmmig_log "installing: ${missing[*]}"
 [ "$(id -u)" -eq 0 ] || kvmmig_die "need root to install: ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -q
-# Recommends would pull in GUIs and firmware the test bed never uses.
-apt-get install -y -q --no-install-recommends "${missing[@]}"
+apt_missing=()
+for p in "${missing[@]}"; do
+	[ "$p" = "$vng_package" ] || apt_missing+=("$p")
+done
+if [ ${#apt_missing[@]} -gt 0 ]; then
+	apt-get update -q
+	# Recommends would pull in GUIs and firmware the test bed never uses.
+	apt-get install -y -q --no-install-recommends "${apt_missing[@]}"
+fi
+case " ${missing[*]} " in *" $vng_package "*) install_vng ;; esac

@@ -13,6 +13,7 @@
 #   kunit/*.ko    KUnit test modules: each runs its suites when loaded
 #   selftests/*   static selftest binaries printing KTAP (kselftest.h)
 #   bin/*         programs the selftests run (on their PATH)
+#   selftest-timeout  seconds per selftest binary (default 300)
 #
 # Order: insmod kunit.ko and kvmmig.ko; then per KUnit module: insmod, print
 # the KTAP of each new suite in /sys/kernel/debug/kunit, rmmod; then run each
@@ -30,8 +31,12 @@
 set -eu
 
 # Per selftest binary (then SIGTERM: exit status 143); everything is 10-100x
-# slower under TCG.
+# slower under TCG.  A payload file selftest-timeout overrides it (the debug
+# kernel's KASAN and lockdep make every test slower still).
 SELFTEST_TIMEOUT=300
+if [ -f selftest-timeout ]; then
+	SELFTEST_TIMEOUT=$(cat selftest-timeout)
+fi
 KUNIT_DEBUGFS=/sys/kernel/debug/kunit
 failed=0
 

@@ -78,3 +78,21 @@ kvmmig_kver2() {
 	[ -n "$best" ] || return 1
 	printf '%s\n' "$best"
 }
+
+# Where builds that do not depend on the work tree are cached (the debug
+# test kernel): KVMMIG_CACHE_DIR, else /var/cache/kvmmig when it can be
+# created and written (root), else $BUILD_DIR.
+kvmmig_cache_dir() {
+	local dir=${KVMMIG_CACHE_DIR:-/var/cache/kvmmig}
+
+	if mkdir -p "$dir" 2>/dev/null && [ -w "$dir" ]; then
+		printf '%s\n' "$dir"
+	else
+		printf '%s\n' "$BUILD_DIR"
+	fi
+}
+
+# The debug test kernel's directory (build-debug-kernel.sh).
+kvmmig_debug_kernel_dir() {
+	printf '%s/debug-kernel\n' "$(kvmmig_cache_dir)"
+}

@@ -4,15 +4,19 @@
 # Boot the test kernel (Debian's 6.1 image) in QEMU with a busybox initramfs,
 # load KVM inside it and run a payload; then judge the kernel log.
 #
-# Usage: run-vm.sh --payload DIR [--kver VER] [--timeout SECONDS] [--out DIR] [--vng]
+# Usage: run-vm.sh --payload DIR [--kver VER] [--kernel IMAGE] [--timeout SECONDS]
+#                  [--out DIR] [--vng]
 #   --payload DIR   copied into the guest as /kt; must contain an executable
 #                   run.sh, which the guest runs from /kt with stdout+stderr
 #                   going to $OUT/output.log (streamed to our stdout live)
 #   --kver VER      kernel version (default: lib.sh's kvmmig_kver)
+#   --kernel IMAGE  boot this image instead of /boot/vmlinuz-VER: e.g. the
+#                   debug kernel's bzImage, with KVM built in (no modules
+#                   from /lib/modules go into the initramfs)
 #   --timeout S     wall-clock limit for the whole boot (default 900)
 #   --out DIR       logs and the initramfs (default $BUILD_DIR/vm)
-#   --vng           boot with virtme-ng instead (untested here: vng is not
-#                   packaged for Debian 12; slower, ~30 s a boot under TCG)
+#   --vng           boot with virtme-ng instead (virtme-ng 1.35 from Debian 13,
+#                   see deps.sh; slower, ~30 s a boot under TCG)
 # Env: BUILD_DIR, KVER (see lib.sh); TCG_CPU: the -cpu model under TCG
 # (default EPYC: SVM with NPT; qemu64,+svm: SVM without NPT, shadow paging)
 #
@@ -23,7 +27,8 @@
 #   0  run.sh exited 0 and the kernel log is clean
 #   1  error in run-vm.sh itself (usage, missing kernel ...)
 #   2  run.sh exited non-zero; the kernel log is clean
-#   3  the kernel log shows an oops, BUG, WARNING, lockup, ... (see below)
+#   3  the kernel log shows an oops, BUG, WARNING, lockup, KASAN, lockdep or
+#      kmemleak report, a hung task ... (see below)
 #   4  no result from the guest: hang, timeout, panic
 # Kernel-log problems and a missing result are printed on stderr.
 #
@@ -38,22 +43,27 @@ payload=
 timeout_s=900
 out=$BUILD_DIR/vm
 use_vng=
+image=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kver) kver=$2; shift 2 ;;
+	--kernel) image=$2; shift 2 ;;
 	--payload) payload=$2; shift 2 ;;
 	--timeout) timeout_s=$2; shift 2 ;;
 	--out) out=$2; shift 2 ;;
 	--vng) use_vng=1; shift ;;
-	*) kvmmig_die "usage: run-vm.sh --payload DIR [--kver VER] [--timeout S] [--out DIR] [--vng]" ;;
+	*) kvmmig_die "usage: run-vm.sh --payload DIR [--kver VER] [--kernel IMAGE] [--timeout S] [--out DIR] [--vng]" ;;
 	esac
 done
+if [ -z "$kver" ] && [ -n "$image" ]; then
+	kver=custom
+fi
 [ -n "$kver" ] || kver=$(kvmmig_kver)
 if [ -z "$payload" ] || [ ! -x "$payload/run.sh" ]; then
 	kvmmig_die "--payload DIR with an executable run.sh is required"
 fi
 payload=$(cd "$payload" && pwd)
-kernel=/boot/vmlinuz-$kver
+kernel=${image:-/boot/vmlinuz-$kver}
 [ -r "$kernel" ] || kvmmig_die "$kernel not readable"
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
@@ -82,7 +92,10 @@ fi
 # and prints the marker.
 guest_run_payload() {
 	cat <<EOF
-if grep -qw svm /proc/cpuinfo; then
+# A kernel with KVM built in has /dev/kvm already.
+if [ -c /dev/kvm ]; then
+	:
+elif grep -qw svm /proc/cpuinfo; then
 	modprobe kvm_amd
 elif grep -qw vmx /proc/cpuinfo; then
 	modprobe kvm_intel
@@ -94,7 +107,20 @@ modprobe veth 2>/dev/null || true
 export KT='$1'
 cd "\$KT"
 ./run.sh </dev/null >'$2' 2>&1
-echo "$marker rc=\$?" >/dev/kmsg
+rc=\$?
+# A kernel with kmemleak: scan (twice: an object is reported once it was
+# found unreferenced in two scans) and put any report in the kernel log,
+# where it fails the run.
+if [ -w /sys/kernel/debug/kmemleak ]; then
+	echo scan >/sys/kernel/debug/kmemleak
+	echo scan >/sys/kernel/debug/kmemleak
+	cat /sys/kernel/debug/kmemleak >/tmp/kmemleak.txt
+	while IFS= read -r line; do
+		echo "kmemleak report: \$line" >/dev/kmsg
+	done </tmp/kmemleak.txt
+	echo "testbed: kmemleak: \$(grep -c "^unreferenced" /tmp/kmemleak.txt) leak reports" >/dev/kmsg
+fi
+echo "$marker rc=\$rc" >/dev/kmsg
 EOF
 }
 
@@ -105,6 +131,11 @@ EOF
 qemu_kernel() {
 	local dir=$BUILD_DIR/vm-kernel key ksrc
 	local vmlinux=$dir/vmlinux-$kver
+	# An image of our own, as it is (QEMU boots an ELF vmlinux through PVH).
+	if [ -n "$image" ]; then
+		printf '%s\n' "$kernel"
+		return
+	fi
 	key=$(stat -c '%s %Y' "$kernel")
 	if ! kvmmig_stamp_valid "$vmlinux.stamp" "$key"; then
 		mkdir -p "$dir"
@@ -164,7 +195,7 @@ build_initramfs() {
 	rm -rf "$root"
 	mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,tmp,kt}
 	cp /bin/busybox "$root/bin/busybox"
-	copy_kvm_modules "$root"
+	[ -n "$image" ] || copy_kvm_modules "$root"
 	# addr2line symbolizes the stack dumps of the KVM selftest library's
 	# assertion failures.
 	copy_host_tool "$root" addr2line
@@ -215,12 +246,17 @@ run_qemu() {
 		-serial "file:$console" -serial "file:$output" 2>"$out/qemu.log"
 }
 
+# Without a usable host KVM: TCG as run_qemu uses it (vng gives QEMU no
+# -cpu then), 9p for the root filesystem (virtiofsd needs KVM's shared
+# memory) and q35 (microvm needs KVM).
 run_vng() {
 	local kvm_opt=()
-	[ "${accel[1]}" = kvm ] || kvm_opt=(--disable-kvm)
+	[ "${accel[1]}" = kvm ] ||
+		kvm_opt=(--disable-kvm --force-9p --disable-microvm
+			--qemu-opts="${accel[*]}")
 	exec timeout -k 10 "$timeout_s" vng --run "$kernel" --user root --cpus 2 --memory 3G \
-		"${kvm_opt[@]}" --rwdir "$out" --verbose --exec "$out/vng-init.sh" \
-		>"$console" 2>&1
+		--rwdir "$out=$out" --verbose --exec "$out/vng-init.sh" "${kvm_opt[@]}" \
+		>"$console" 2>&1 </dev/null
 }
 
 if [ -n "$use_vng" ]; then
@@ -276,6 +312,11 @@ fi
 problems='Oops|BUG:|^(\[[^]]*\] *)?WARNING:|KASAN|UBSAN|soft lockup|hung_task|blocked for more than'
 problems+='|Kernel panic|general protection fault|RCU stall|rcu_[a-z]+ (self-)?detected stall'
 problems+='|list_add corruption|list_del corruption|refcount_t:|Call Trace:'
+# The debug kernel's detectors: lockdep, RCU lockdep, kmemleak (run.sh's
+# scan above); KASAN's and DEBUG_ATOMIC_SLEEP's reports start with "BUG:".
+problems+='|possible (circular|recursive) locking|inconsistent lock state|suspicious RCU usage'
+problems+='|WARNING: suspicious|DEBUG_LOCKS_WARN_ON|bad unlock balance|held lock freed'
+problems+='|lock held when returning|unreferenced object|suspected memory leak'
 if tr -d '\r' <"$console" | grep -a -n -E "$problems" >"$out/problems.log"; then
 	kvmmig_log "KERNEL LOG PROBLEMS ($(wc -l <"$out/problems.log") lines, full log: $console):"
 	head -n 50 "$out/problems.log" | sed 's/^/[testbed]   /' >&2
