@@ -57,8 +57,9 @@ test-build:
 
 # The debug test kernel (tools/testing/testbed/build-debug-kernel.sh):
 # cached outside the tree (/var/cache/kvmmig/debug-kernel, or
-# KVMMIG_CACHE_DIR; $(BUILD_DIR) when neither can be written); kvmmig.ko and kvmmig_kunit.ko are
-# built against it by extra-run.sh, in a copy of the tree.
+# KVMMIG_CACHE_DIR; $(BUILD_DIR) when neither can be written); kvmmig.ko
+# and kvmmig_kunit.ko are built against it by extra-run.sh, in a copy of
+# the tree.
 debug-kernel:
 	@$(TESTBED)/build-debug-kernel.sh >/dev/null
 
