@@ -1934,10 +1934,10 @@ TEST_F_TIMEOUT(fuzz, random_ioctls, 290)
 		}
 	}
 	printf("# fuzz: teardown %.1f s\n", now_s() - t0);
-	printf(
-	       "# fuzz: %lu VMs created, %lu vCPU exits, %lu memslot changes, %lu backings unmapped, %lu fd swaps\n",
+	printf("# fuzz: %lu VMs created, %lu vCPU exits, %lu memslot changes, ",
 	       atomic_load(&nr_vm_created), atomic_load(&nr_vcpu_exits),
-	       atomic_load(&nr_memslot_ops), atomic_load(&nr_unmaps),
+	       atomic_load(&nr_memslot_ops));
+	printf("%lu backings unmapped, %lu fd swaps\n", atomic_load(&nr_unmaps),
 	       atomic_load(&nr_fd_ops));
 	for (k = 0; k < NR_CALL_KINDS; k++) {
 		uint64_t us = 0, max = 0;
