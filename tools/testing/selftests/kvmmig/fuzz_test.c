@@ -1865,15 +1865,47 @@ FIXTURE_TEARDOWN(fuzz)
 {
 }
 
+static pthread_t th[MAX_THREADS];
+
+/* Everything but the churn: memory, slots, a first VM, the fuzzers. */
+static void fuzz_start(uint64_t *rng)
+{
+	unsigned int i;
+	int fd;
+
+	setup_memory();
+	iocs_init();
+	null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	TEST_ASSERT(null_fd >= 0, "open /dev/null");
+	for (i = 0; i < NR_FD_SLOTS; i++) {
+		pthread_mutex_init(&slots[i].lock, NULL);
+		slot_to_null(i);
+	}
+	for (i = 0; i < NR_DEV_SLOTS; i++) {
+		fd = open(KVMMIG_DEV, O_RDWR | O_CLOEXEC);
+		TEST_ASSERT(fd >= 0, "open %s", KVMMIG_DEV);
+		slot_install(i, fd, K_DEV);
+	}
+	publish_gpas();
+	vm_create_one(rng, 0);
+	publish_gpas();
+	for (i = 0; i < nr_threads; i++) {
+		fz[i].id = i;
+		fz[i].rng = seed * 0x9E3779B97F4A7C15ULL + i + 1;
+		fz[i].arg = argpages + 2 * i * PAGE;
+		fz[i].cur_call = -1;
+		TEST_ASSERT(!pthread_create(&th[i], NULL, fuzz_thread, &fz[i]),
+			    "pthread_create");
+	}
+}
+
 TEST_F_TIMEOUT(fuzz, random_ioctls, 290)
 {
-	pthread_t th[MAX_THREADS];
 	static struct counts total;
 	uint64_t rng;
 	double t0;
 	unsigned int i, k, e;
 	char buf[64];
-	int fd;
 
 	seed = env_ul("FUZZ_SEED", (unsigned long long)time(NULL) ^ getpid());
 	calls_max = env_ul("FUZZ_CALLS", calls_max);
@@ -1886,31 +1918,8 @@ TEST_F_TIMEOUT(fuzz, random_ioctls, 290)
 	fflush(stdout);
 	rng = seed * 2654435761ULL + 1;
 
-	setup_memory();
-	iocs_init();
-	null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	ASSERT_GE(null_fd, 0);
-	for (i = 0; i < NR_FD_SLOTS; i++) {
-		pthread_mutex_init(&slots[i].lock, NULL);
-		slot_to_null(i);
-	}
-	for (i = 0; i < NR_DEV_SLOTS; i++) {
-		fd = open(KVMMIG_DEV, O_RDWR | O_CLOEXEC);
-		ASSERT_GE(fd, 0);
-		slot_install(i, fd, K_DEV);
-	}
-	publish_gpas();
-	vm_create_one(&rng, 0);
-	publish_gpas();
-
 	t0 = now_s();
-	for (i = 0; i < nr_threads; i++) {
-		fz[i].id = i;
-		fz[i].rng = seed * 0x9E3779B97F4A7C15ULL + i + 1;
-		fz[i].arg = argpages + 2 * i * PAGE;
-		fz[i].cur_call = -1;
-		ASSERT_EQ(0, pthread_create(&th[i], NULL, fuzz_thread, &fz[i]));
-	}
+	fuzz_start(&rng);
 	churn(&rng, t0, t0 + max_seconds);
 	for (i = 0; i < nr_threads; i++)
 		pthread_join(th[i], NULL);
@@ -1956,6 +1965,53 @@ TEST_F_TIMEOUT(fuzz, random_ioctls, 290)
 	if (!read_text("/sys/module/kvmmig/refcnt", buf, sizeof(buf)))
 		EXPECT_STREQ("0", buf);
 	EXPECT_EQ(0, atomic_load(&failures));
+}
+
+/*
+ * The VMM dies in the middle of it all: SIGKILL a child that fuzzes (with
+ * scans running, vCPUs stunned, calls in flight), a few times at random
+ * moments.  Its sessions must all go with it (fatal-signal paths, mm
+ * teardown under the sessions, release of fds in exit).
+ */
+TEST_F_TIMEOUT(fuzz, vmm_killed_mid_calls, 200)
+{
+	unsigned long long base = env_ul("FUZZ_SEED", (unsigned long long)time(NULL) ^ getpid());
+	int round, status, i, live, rounds_live = 0;
+	char buf[64];
+	uint64_t rng;
+	pid_t child;
+
+	for (round = 0; round < 4; round++) {
+		seed = base + round + 1;
+		rng = seed * 2654435761ULL + 1;
+		printf("# fuzz: kill round %d, seed %llu\n", round, seed);
+		fflush(stdout);
+		child = fork();
+		ASSERT_GE(child, 0);
+		if (!child) {
+			double t0 = now_s();
+
+			calls_max = ~0UL >> 1;
+			fuzz_start(&rng);
+			churn(&rng, t0, t0 + 60);
+			_exit(atomic_load(&failures) ? 1 : 0);
+		}
+		usleep((500 + rnd_below(&rng, 4000)) * 1000);
+		live = count_sysfs_sessions();
+		kill(child, SIGKILL);
+		ASSERT_EQ(child, waitpid(child, &status, 0));
+		EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+		/* exit's fput may defer the last releases a little */
+		for (i = 0; i < 100 && count_sysfs_sessions(); i++)
+			usleep(100 * 1000);
+		EXPECT_EQ(0, count_sysfs_sessions());
+		printf("# fuzz: killed with %d sessions attached\n", live);
+		rounds_live += live > 0;
+	}
+	/* not vacuous: most kills hit a VMM with sessions */
+	EXPECT_GE(rounds_live, 2);
+	if (!read_text("/sys/module/kvmmig/refcnt", buf, sizeof(buf)))
+		EXPECT_STREQ("0", buf);
 }
 
 TEST_HARNESS_MAIN
