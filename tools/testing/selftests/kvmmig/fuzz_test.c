@@ -249,6 +249,7 @@ enum {
 	ERR_EBUSY = 1 << 3, ERR_ENOSPC = 1 << 4, ERR_EBADF = 1 << 5,
 	ERR_EAGAIN = 1 << 6, ERR_ENOENT = 1 << 7, ERR_EOVERFLOW = 1 << 8,
 	ERR_ESRCH = 1 << 9, ERR_ENOMEM = 1 << 10, ERR_EIO = 1 << 11,
+	ERR_EPERM = 1 << 12,
 };
 
 static const struct { int err; unsigned int bit; } err_bits[] = {
@@ -256,20 +257,27 @@ static const struct { int err; unsigned int bit; } err_bits[] = {
 	{ EBUSY, ERR_EBUSY }, { ENOSPC, ERR_ENOSPC }, { EBADF, ERR_EBADF },
 	{ EAGAIN, ERR_EAGAIN }, { ENOENT, ERR_ENOENT },
 	{ EOVERFLOW, ERR_EOVERFLOW }, { ESRCH, ERR_ESRCH },
-	{ ENOMEM, ERR_ENOMEM }, { EIO, ERR_EIO },
+	{ ENOMEM, ERR_ENOMEM }, { EIO, ERR_EIO }, { EPERM, ERR_EPERM },
 };
 
 #define BASE_ERRS	(ERR_EINVAL | ERR_EFAULT)
 
 /*
  * Allowed errnos per ioctl (besides -EINVAL and -EFAULT everywhere):
- *  ATTACH_VM: EBADF (no such fd), EBUSY (VM already attached), ENOSPC
- *	(max_sessions reached);
+ *  ATTACH_VM: EBADF (no such fd), EBUSY (the VM has a full session
+ *	already), ENOSPC (max_sessions reached);
+ *  every ioctl that needs a full session (kvmmig_ioctl_access[] in
+ *	session.c): EPERM on a read-only one (KVMMIG_ATTACH_READ_ONLY),
+ *	before the argument is read, so EPERM also stands for the -EINVAL
+ *	or -EFAULT such a call would otherwise give;
+ *  GET_MEMSLOTS: EAGAIN (memslot updates never paused);
  *  GET_MEMSLOTS, GET_SEND_ORDER, GET_WORKING_SET: E2BIG (no room: the
  *	count needed is returned); GET_SEND_ORDER: EAGAIN (memslots kept
  *	changing); GET_WORKING_SET: EAGAIN, EOVERFLOW (more frames than
  *	@max_gfns can say);
- *  SET_SCAN: ESRCH (the VMM's mm is gone: never here, the test is the VMM);
+ *  SET_SCAN: ESRCH (the VMM's mm is gone: never here, the test is the
+ *	VMM), EBUSY (another session of the VM scans: checked before the
+ *	argument is read, like EPERM);
  *  MIGRATION, SET_HISTORY: EBUSY (a migration runs / none to end),
  *	ENOENT (the VM has no vCPU to stun);
  *  PREFETCH: ENOENT (no fault record of @gpa's frame), ENOSPC;
@@ -282,16 +290,17 @@ static struct ioc iocs[] = {
 	{ "ATTACH_VM", &u_attach, KVMMIG_ATTACH_VM, sizeof(struct kvmmig_attach), true, false,
 	  BASE_ERRS | ERR_EBADF | ERR_EBUSY | ERR_ENOSPC, {
 		F(u_attach.size, F_SIZE),
-		F(u_attach.flags, F_FLAGS, 0),
+		F(u_attach.flags, F_FLAGS, KVMMIG_ATTACH_FLAGS),
 		F(u_attach.vm_fd, F_VMFD),
 		F(u_attach.session_id, F_OUT),
+		F(u_attach.access, F_OUT),
+		F(u_attach.reserved0, F_RSV),
 		F(u_attach.reserved[0], F_RSV, 0),
-		F(u_attach.reserved[1], F_RSV, 0),
-		F(u_attach.reserved[5], F_RSV, 0),
-	  }, 7 },
+		F(u_attach.reserved[4], F_RSV, 0),
+	  }, 8 },
 	{ "GET_MEMSLOTS", &u_memslots,
 	  KVMMIG_GET_MEMSLOTS, sizeof(struct kvmmig_memslots), false, false,
-	  BASE_ERRS | ERR_E2BIG, {
+	  BASE_ERRS | ERR_EAGAIN | ERR_E2BIG, {
 		F(u_memslots.size, F_SIZE),
 		F(u_memslots.flags, F_FLAGS, 0),
 		F(u_memslots.nr_slots, F_CNT, KVMMIG_MEMSLOTS_MAX),
@@ -302,7 +311,7 @@ static struct ioc iocs[] = {
 		F(u_memslots.reserved[3], F_RSV, 0),
 	  }, 8 },
 	{ "SET_SCAN", &u_scan, KVMMIG_SET_SCAN, sizeof(struct kvmmig_scan), false, false,
-	  BASE_ERRS | ERR_ESRCH, {
+	  BASE_ERRS | ERR_EBUSY | ERR_ESRCH, {
 		F(u_scan.size, F_SIZE),
 		F(u_scan.flags, F_FLAGS, KVMMIG_SCAN_FLAGS),
 		F(u_scan.period_ms, F_PERIOD),
@@ -352,7 +361,7 @@ static struct ioc iocs[] = {
 	  }, 10 },
 	{ "GET_SEND_ORDER", &u_send_order,
 	  KVMMIG_GET_SEND_ORDER, sizeof(struct kvmmig_send_order), false, false,
-	  BASE_ERRS | ERR_E2BIG | ERR_EAGAIN, {
+	  BASE_ERRS | ERR_EPERM | ERR_E2BIG | ERR_EAGAIN, {
 		F(u_send_order.size, F_SIZE),
 		F(u_send_order.flags, F_FLAGS, KVMMIG_SEND_ORDER_FLAGS),
 		F(u_send_order.base_gfn, F_GFN),
@@ -366,7 +375,7 @@ static struct ioc iocs[] = {
 		F(u_send_order.reserved[3], F_RSV, 0),
 	  }, 11 },
 	{ "CLASSIFY", &u_classify, KVMMIG_CLASSIFY, sizeof(struct kvmmig_classify), false, false,
-	  BASE_ERRS, {
+	  BASE_ERRS | ERR_EPERM, {
 		F(u_classify.size, F_SIZE),
 		F(u_classify.flags, F_FLAGS, KVMMIG_CLASSIFY_FLAGS),
 		F(u_classify.npages, F_CNT, KVMMIG_CLASSIFY_MAX_PAGES),
@@ -381,7 +390,7 @@ static struct ioc iocs[] = {
 	  }, 11 },
 	{ "FREE_HINTS", &u_free_hints,
 	  KVMMIG_FREE_HINTS, sizeof(struct kvmmig_free_hints), false, false,
-	  BASE_ERRS, {
+	  BASE_ERRS | ERR_EPERM, {
 		F(u_free_hints.size, F_SIZE),
 		F(u_free_hints.flags, F_FLAGS, KVMMIG_FREE_HINT_FLAGS),
 		F(u_free_hints.nr_ranges, F_CNT, KVMMIG_FREE_HINT_MAX_RANGES),
@@ -394,7 +403,7 @@ static struct ioc iocs[] = {
 	  }, 9 },
 	{ "MIGRATION", &u_migration,
 	  KVMMIG_MIGRATION, sizeof(struct kvmmig_migration), false, false,
-	  BASE_ERRS | ERR_EBUSY | ERR_ENOENT, {
+	  BASE_ERRS | ERR_EPERM | ERR_EBUSY | ERR_ENOENT, {
 		F(u_migration.size, F_SIZE),
 		F(u_migration.flags, F_FLAGS, KVMMIG_MIGRATION_FLAGS),
 		F(u_migration.outcome, F_ENUM, 4),
@@ -424,7 +433,7 @@ static struct ioc iocs[] = {
 	  }, 5 },
 	{ "SET_HISTORY", &u_history,
 	  KVMMIG_SET_HISTORY, sizeof(struct kvmmig_history), false, false,
-	  BASE_ERRS | ERR_EBUSY, {
+	  BASE_ERRS | ERR_EPERM | ERR_EBUSY, {
 		F(u_history.size, F_SIZE),
 		F(u_history.flags, F_FLAGS, 0),
 		F(u_history.version, F_ENUM, 3),
@@ -440,7 +449,7 @@ static struct ioc iocs[] = {
 		F(u_history.reserved[3], F_RSV, 0),
 	  }, 13 },
 	{ "FAULTS", &u_faults, KVMMIG_FAULTS, sizeof(struct kvmmig_faults), false, false,
-	  BASE_ERRS, {
+	  BASE_ERRS | ERR_EPERM, {
 		F(u_faults.size, F_SIZE),
 		F(u_faults.flags, F_FLAGS, KVMMIG_FAULTS_FLAGS),
 		F(u_faults.nr_records, F_CNT, KVMMIG_FAULTS_PER_VCPU * 4096),
@@ -453,7 +462,7 @@ static struct ioc iocs[] = {
 		F(u_faults.reserved[3], F_RSV, 0),
 	  }, 10 },
 	{ "PREFETCH", &u_prefetch, KVMMIG_PREFETCH, sizeof(struct kvmmig_prefetch), false, false,
-	  BASE_ERRS | ERR_ENOENT | ERR_ENOSPC, {
+	  BASE_ERRS | ERR_EPERM | ERR_ENOENT | ERR_ENOSPC, {
 		F(u_prefetch.size, F_SIZE),
 		F(u_prefetch.flags, F_FLAGS, KVMMIG_PREFETCH_FLAGS),
 		F(u_prefetch.gpa, F_GPA),
@@ -487,7 +496,7 @@ static struct ioc iocs[] = {
 		F(u_working_set.reserved[2], F_RSV, 0),
 	  }, 11 },
 	{ "FILL", &u_fill, KVMMIG_FILL, sizeof(struct kvmmig_fill), false, false,
-	  BASE_ERRS | ERR_EOVERFLOW, {
+	  BASE_ERRS | ERR_EPERM | ERR_EOVERFLOW, {
 		F(u_fill.size, F_SIZE),
 		F(u_fill.flags, F_FLAGS, KVMMIG_FILL_FLAGS),
 		F(u_fill.nr_pages, F_CNT, KVMMIG_FILL_MAX_PAGES),
@@ -750,6 +759,7 @@ static void fixup(uint64_t *s, const struct ioc *io, char *buf)
 		struct kvmmig_attach *a = (void *)buf;
 
 		a->vm_fd = slot_fd(VM_SLOT0 + rnd_below(s, NR_VM_SLOTS));
+		a->flags = chance(s, 15) ? KVMMIG_ATTACH_READ_ONLY : 0;
 		break;
 	}
 	case KVMMIG_GET_MEMSLOTS: {
@@ -1212,9 +1222,11 @@ static const long cap_value[] = {
 	[KVMMIG_CAP_HUGE_CANDIDATES] = 1, [KVMMIG_CAP_DIRTY_RATE] = 1,
 	[KVMMIG_CAP_SEND_ORDER] = 1, [KVMMIG_CAP_CLASSIFY] = 1,
 	[KVMMIG_CAP_FREE_HINTS] = 1, [KVMMIG_CAP_THROTTLE] = 1,
-	[KVMMIG_CAP_HISTORY] = 1, [KVMMIG_CAP_FAULTS] = 1,
+	[KVMMIG_CAP_HISTORY] = 1, [KVMMIG_CAP_FAULTS] = -2,
 	[KVMMIG_CAP_PREFETCH] = 1, [KVMMIG_CAP_WORKING_SET] = 1,
 	[KVMMIG_CAP_FILL] = 1, [KVMMIG_CAP_WS_RUNS] = 1,
+	/* device: 1; session: its KVMMIG_ACCESS_* level */
+	[KVMMIG_CAP_ACCESS] = -1,
 };
 
 /* A new fd from the kernel: into a slot of its kind, or closed. */
@@ -1415,7 +1427,7 @@ static void one_call(struct fuzzer *fz)
 		if (ret < 0 ||
 		    (argv < ARRAY_SIZE(cap_value) && cap_value[argv] >= 0 &&
 		     ret != cap_value[argv]) ||
-		    (argv < ARRAY_SIZE(cap_value) && cap_value[argv] < 0 && ret < 1) ||
+		    (argv < ARRAY_SIZE(cap_value) && cap_value[argv] == -1 && ret < 1) ||
 		    (argv >= ARRAY_SIZE(cap_value) && ret != 0))
 			fail(fz, "CHECK_EXTENSION", call, cmd, kind, ret, err, NULL, 0);
 		return;
@@ -1424,6 +1436,13 @@ static void one_call(struct fuzzer *fz)
 			fail(fz, "GET_STATS_FD", call, cmd, kind, ret, err, NULL, 0);
 		return;
 	}
+	/*
+	 * Checks made before the argument is read: a read-only session
+	 * (EPERM), SET_SCAN while another session of the VM scans (EBUSY).
+	 */
+	if (ret < 0 && ((err == EPERM && (io->errs & ERR_EPERM)) ||
+			(err == EBUSY && cmd == KVMMIG_SET_SCAN)))
+		return;
 	if (!rd) {
 		if (!(ret < 0 && err == EFAULT))
 			fail(fz, "unreadable argument did not give EFAULT", call, cmd,
