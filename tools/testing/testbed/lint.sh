@@ -7,6 +7,8 @@
 #     and Kbuild file git tracks;
 #   - the fault probe's argument lists against KVM's kvm_page_fault
 #     tracepoint in each supported kernel's source (check-tracepoints.sh);
+#   - tools/testing/syzkaller/check.pl: the syzkaller descriptions cover
+#     every ioctl, with the header's constants and structure layouts;
 #   - `make W=1 C=2` (sparse on every file) against each installed Debian
 #     kernel's headers: 6.1 and 6.12.  Each build runs in a scratch copy of
 #     the tree, so the build under test is never touched.
@@ -52,6 +54,13 @@ report "lint: checkpatch --strict" "$lintdir/checkpatch.log"
 
 # the fault probe's argument lists against each kernel's tracepoint
 "$KVMMIG_TESTBED/check-tracepoints.sh" "$results" || status=1
+
+# syzkaller descriptions: every ioctl described, constants and layouts
+# match the uapi header (tools/testing/syzkaller/check.pl).
+if ! "$KVMMIG_TOP/tools/testing/syzkaller/check.pl" >"$lintdir/syzkaller.log" 2>&1; then
+	echo "error: syzkaller descriptions check failed" >>"$lintdir/syzkaller.log"
+fi
+report "lint: syzkaller descriptions" "$lintdir/syzkaller.log"
 
 for kdir in /usr/src/linux-headers-6.1.*-amd64 /usr/src/linux-headers-6.12.*-amd64; do
 	[ -d "$kdir" ] || continue
