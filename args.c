@@ -220,12 +220,11 @@ int kvmmig_check_migration(const struct kvmmig_migration *a, u32 max_pct)
 /* @set: the record comes from userspace and must be loadable. */
 int kvmmig_check_history(const struct kvmmig_history *a, bool set)
 {
-	if (a->size != sizeof(*a) || a->flags)
+	if (a->size != sizeof(*a) || a->flags ||
+	    !kvmmig_all_zero(a->reserved, sizeof(a->reserved)))
 		return -EINVAL;
 	if (!set)
 		return 0;
-	if (!kvmmig_all_zero(a->reserved, sizeof(a->reserved)))
-		return -EINVAL;
 	if (a->version != KVMMIG_HISTORY_VERSION)
 		return -EINVAL;
 	if (a->last_outcome > KVMMIG_OUTCOME_CANCELLED)

@@ -338,9 +338,12 @@ static void history_checks(struct kunit *test)
 	}, b;
 
 	KUNIT_EXPECT_EQ(test, kvmmig_check_history(&a, true), 0);
-	/* GET only needs size and flags: the rest is output */
-	b = a; b.version = 0; b.reserved[0] = 1;
+	/* GET needs size, flags and reserved: the rest is output */
+	b = a; b.version = 0;
 	KUNIT_EXPECT_EQ(test, kvmmig_check_history(&b, false), 0);
+	KUNIT_EXPECT_EQ(test, kvmmig_check_history(&b, true), -EINVAL);
+	b = a; b.reserved[0] = 1;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_history(&b, false), -EINVAL);
 	KUNIT_EXPECT_EQ(test, kvmmig_check_history(&b, true), -EINVAL);
 	b = a; b.flags = 1;
 	KUNIT_EXPECT_EQ(test, kvmmig_check_history(&b, false), -EINVAL);

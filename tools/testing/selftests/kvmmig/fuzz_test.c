@@ -215,7 +215,7 @@ struct ioc {
 	unsigned int cmd;
 	unsigned short size;	/* 0: no struct argument */
 	bool dev;		/* on /dev/kvmmig (else on a session) */
-	bool rsv_unchecked;	/* see GET_HISTORY below */
+	bool rsv_unchecked;	/* non-zero reserved words are not refused */
 	unsigned int errs;	/* allowed errnos, ERR_* bits */
 	struct fld f[NFLD];
 	int nf;
@@ -417,13 +417,7 @@ static struct ioc iocs[] = {
 		F(u_migration.reserved[0], F_RSV, 0),
 		F(u_migration.reserved[3], F_RSV, 0),
 	  }, 12 },
-	/*
-	 * GET_HISTORY only checks @size and @flags (args.c,
-	 * kvmmig_check_history(set=false)): its reserved words are output.
-	 * The header's general rule says reserved must be 0; reported, and
-	 * not applied here.
-	 */
-	{ "GET_HISTORY", &u_history, KVMMIG_GET_HISTORY, sizeof(struct kvmmig_history), false, true,
+	{ "GET_HISTORY", &u_history, KVMMIG_GET_HISTORY, sizeof(struct kvmmig_history), false, false,
 	  BASE_ERRS, {
 		F(u_history.size, F_SIZE),
 		F(u_history.flags, F_FLAGS, 0),
