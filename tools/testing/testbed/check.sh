@@ -130,4 +130,8 @@ if [ -n "$host_checks" ]; then
 fi
 
 echo
+# The fuzzer's call counts, per run (fuzz_test prints "# fuzz: N calls, ...").
+awk '/^KVMMIG-CHECK: selftest-begin / { run = substr($0, 30) }
+     /^# fuzz: [0-9]+ calls, / { sub(/^# /, ""); print run ": " $0 }' \
+	"$out/output.log"
 "$KVMMIG_TESTBED/tap-summary.sh" "${extra[@]}" "$out/output.log"
