@@ -123,12 +123,9 @@ static void kvmmig_session_unpublish(struct kvmmig_session *s)
 
 static void kvmmig_session_detach(struct kvmmig_session *s)
 {
-	/* waits for read-only sessions reading this one's temperature */
-	down_write(&s->readers);
 	mutex_lock(&s->lock);
 	WRITE_ONCE(s->detached, true);
 	mutex_unlock(&s->lock);
-	up_write(&s->readers);
 
 	kvmmig_throttle_stop(s);
 	kvmmig_faults_stop(s);
@@ -271,8 +268,12 @@ static long kvmmig_session_set_scan(struct kvmmig_session *s,
 /*
  * The session whose temperature @s reads: for a read-only session the VM's
  * full session once that one has scanned (the VM's one temperature), else
- * @s itself.  Another session is returned with its @readers held, so it
- * cannot detach (and free its maps) while it is read.
+ * @s itself.  Another session is returned with a reference held (the
+ * caller puts it), so its structure stays while it is read; its maps are
+ * read a chunk at a time under its scan.lock, and a detach that frees them
+ * under that lock meanwhile leaves the reader finding no slot.  No lock of
+ * the other session is held across this session's user copies, so a
+ * reader stuck on its own user memory never delays the VMM's detach.
  */
 static struct kvmmig_session *kvmmig_temperature_source(struct kvmmig_session *s)
 {
@@ -285,11 +286,10 @@ static struct kvmmig_session *kvmmig_temperature_source(struct kvmmig_session *s
 		if (other->kvm != s->kvm || other->access != KVMMIG_ACCESS_FULL ||
 		    !kvmmig_full_has_temperature(other))
 			continue;
-		down_read(&other->readers);
-		if (READ_ONCE(other->detached))
-			up_read(&other->readers);
-		else
+		if (!READ_ONCE(other->detached)) {
+			kref_get(&other->kref);
 			src = other;
+		}
 		break;
 	}
 	mutex_unlock(&kvmmig_sessions_lock);
@@ -315,7 +315,7 @@ static long kvmmig_session_temperature_ioctl(struct kvmmig_session *s,
 		break;
 	}
 	if (src != s)
-		up_read(&src->readers);
+		kvmmig_session_put(src);
 	return ret;
 }
 
@@ -400,7 +400,6 @@ static struct kvmmig_session *kvmmig_session_alloc(struct kvm *kvm, u32 access)
 	s->id = id;
 	kref_init(&s->kref);
 	mutex_init(&s->lock);
-	init_rwsem(&s->readers);
 	INIT_LIST_HEAD(&s->node);
 	s->kvm = kvm;
 	s->mm = kvm->mm;

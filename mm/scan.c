@@ -645,8 +645,14 @@ void kvmmig_scan_destroy(struct kvmmig_session *s)
 	sc->running = false;
 	mutex_unlock(&sc->lock);
 	cancel_delayed_work_sync(&sc->work);
+	/*
+	 * Under the lock: a read-only session of the VM may still read this
+	 * one's temperature (it holds a session reference, not the maps), a
+	 * chunk at a time under scan.lock; after this it finds no slot.
+	 */
+	mutex_lock(&sc->lock);
 	kvmmig_scan_free_slots(sc);
-	mutex_destroy(&sc->lock);
+	mutex_unlock(&sc->lock);
 }
 
 long kvmmig_ioctl_set_scan(struct kvmmig_session *s,

@@ -4,7 +4,6 @@
  *
  * Lock order (Documentation/locking.rst is the long form):
  *   kvmmig_sessions_lock (global mutex)
- *     -> another session's ->readers (rwsem, read; detach takes it for write)
  *     -> session->lock (mutex)
  *       -> kvm->srcu (read side only; never synchronize_srcu under it)
  * No kvmmig lock is taken from the mmu_notifier callbacks, so
@@ -128,8 +127,6 @@ struct kvmmig_scanner {
  * @vmm_tgid: thread-group id of the process that attached
  * @access: KVMMIG_ACCESS_* level, decided at attach, never changed
  * @uid: the attaching task's real uid, for max_sessions_per_user
- * @readers: held for read by another session of the VM that reads this
- *	one's temperature (session.c), for write at detach
  * @scan_busy: SET_SCAN calls of this session under way; with @scan.running
  *	it tells whether this session scans (under kvmmig_sessions_lock)
  * @mm_released: set once @mm has no users left; no work may touch it then
@@ -155,7 +152,6 @@ struct kvmmig_session {
 	pid_t vmm_tgid;
 	u32 access;
 	kuid_t uid;
-	struct rw_semaphore readers;
 	unsigned int scan_busy;
 	bool mm_released;
 	bool detached;

@@ -398,7 +398,8 @@ FIXTURE_SETUP(lock)
 
 FIXTURE_TEARDOWN(lock)
 {
-	close(self->e->session);
+	if (self->e->session >= 0)
+		close(self->e->session);
 	kvm_vm_free(self->sv.vm);
 	sysctl_restore(&self->observe);
 	sysctl_restore(&self->hung_warnings);
@@ -570,6 +571,63 @@ TEST_F_TIMEOUT(lock, stuck_vmm_is_killable, 120)
 	}
 	EXPECT_TRUE(WIFSIGNALED(status));
 	EXPECT_EQ(SIGKILL, WTERMSIG(status));
+}
+
+struct ro_reader {
+	int fd;
+	void *levels;
+	int ret;
+	bool done;
+};
+
+static void *ro_read(void *arg)
+{
+	struct ro_reader *r = arg;
+	struct kvmmig_temperature t = {
+		.size = sizeof(t), .gpa = SWEEP_DATA_GPA, .npages = DATA_PAGES,
+		.levels_ptr = P(r->levels),
+	};
+
+	r->ret = ioctl(r->fd, KVMMIG_GET_TEMPERATURE, &t) ? -errno : 0;
+	WRITE_ONCE(r->done, true);
+	return NULL;
+}
+
+/*
+ * A read-only session reads the VMM's temperature into a buffer whose
+ * fault nobody resolves.  It holds no lock of the VMM's session while it
+ * is stuck: the VMM's close() of its full session (the detach) returns
+ * (the hung-task detector, set low, and the test's timeout catch a wait),
+ * and the reader ends once the fault is resolved.
+ */
+TEST_F_TIMEOUT(lock, stuck_reader_does_not_delay_detach, 120)
+{
+	struct kvmmig_attach a = { .size = sizeof(a), .vm_fd = self->sv.vm->fd,
+				   .flags = KVMMIG_ATTACH_READ_ONLY };
+	void *src = calloc(1, PAGE_4K);
+	struct ro_reader r = { 0 };
+	int dev, uffd, hung = hung_reports();
+	pthread_t th;
+
+	dev = kvmmig_open();
+	ASSERT_GE(dev, 0);
+	r.fd = ioctl(dev, KVMMIG_ATTACH_VM, &a);
+	ASSERT_GE(r.fd, 0);
+	uffd = uffd_range(_metadata, PAGE_4K, &r.levels);
+	pthread_create(&th, NULL, ro_read, &r);
+	ASSERT_TRUE(uffd_wait_fault(uffd, HANG_S));
+
+	ASSERT_EQ(0, close(self->e->session));
+	self->e->session = -1;
+	EXPECT_FALSE(READ_ONCE(r.done));
+	EXPECT_EQ(0, uffd_resolve(uffd, r.levels, src, PAGE_4K));
+	pthread_join(th, NULL);
+	EXPECT_EQ(0, r.ret);
+	EXPECT_EQ(hung, hung_reports());
+	close(r.fd);
+	close(uffd);
+	close(dev);
+	free(src);
 }
 
 TEST_HARNESS_MAIN
