@@ -465,23 +465,6 @@ static long rss_pages(void)
 	return rss;
 }
 
-/* A field of /proc/meminfo, in its unit (kB or pages). */
-static long meminfo_field(const char *field)
-{
-	char line[256];
-	long v = -1;
-	FILE *f = fopen("/proc/meminfo", "r");
-
-	TEST_ASSERT(f, "open /proc/meminfo");
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, field, strlen(field)) &&
-		    line[strlen(field)] == ':')
-			v = strtol(line + strlen(field) + 1, NULL, 10);
-	fclose(f);
-	TEST_ASSERT(v >= 0, "field %s missing", field);
-	return v;
-}
-
 /*
  * Memory the VMM never touched is not allocated by being read: 63.5 MiB
  * classified, RSS grows by less than 1 MiB (the per-thread RSS counters

@@ -133,6 +133,23 @@ static inline unsigned long long read_u64_file(const char *fmt, ...)
 	return strtoull(buf, NULL, 0);
 }
 
+/* A field of /proc/meminfo, in its unit (kB or pages). */
+static inline long meminfo_field(const char *field)
+{
+	char line[256];
+	long v = -1;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	TEST_ASSERT(f, "open /proc/meminfo");
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, field, strlen(field)) &&
+		    line[strlen(field)] == ':')
+			v = strtol(line + strlen(field) + 1, NULL, 10);
+	fclose(f);
+	TEST_ASSERT(v >= 0, "field %s missing", field);
+	return v;
+}
+
 /* Write @val to a sysfs file; returns 0 or -errno. */
 static inline int write_text(const char *path, const char *val)
 {

@@ -519,23 +519,6 @@ TEST(fill_set_get_done)
 	free(t);
 }
 
-/* A field of /proc/meminfo, in its unit. */
-static long meminfo_field(const char *field)
-{
-	char line[256];
-	long v = -1;
-	FILE *f = fopen("/proc/meminfo", "r");
-
-	TEST_ASSERT(f, "open /proc/meminfo");
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, field, strlen(field)) &&
-		    line[strlen(field)] == ':')
-			v = strtol(line + strlen(field) + 1, NULL, 10);
-	fclose(f);
-	TEST_ASSERT(v >= 0, "field %s missing", field);
-	return v;
-}
-
 /*
  * SET reads each ZERO page's backing to know whether it already holds
  * zeroes, and must not allocate it to find out: a memfd/shmem hole reads
