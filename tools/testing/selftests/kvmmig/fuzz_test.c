@@ -417,8 +417,8 @@ static struct ioc iocs[] = {
 		F(u_migration.reserved[0], F_RSV, 0),
 		F(u_migration.reserved[3], F_RSV, 0),
 	  }, 12 },
-	{ "GET_HISTORY", &u_history, KVMMIG_GET_HISTORY, sizeof(struct kvmmig_history), false, false,
-	  BASE_ERRS, {
+	{ "GET_HISTORY", &u_history, KVMMIG_GET_HISTORY,
+	  sizeof(struct kvmmig_history), false, false, BASE_ERRS, {
 		F(u_history.size, F_SIZE),
 		F(u_history.flags, F_FLAGS, 0),
 		F(u_history.version, F_OUT),
