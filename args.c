@@ -288,7 +288,7 @@ void kvmmig_memslots_sort(struct kvmmig_memslot *v, u32 n)
 	sort(v, n, sizeof(*v), kvmmig_memslot_cmp, NULL);
 }
 
-/* --- issue 5: KVMMIG_FAULTS and KVMMIG_PREFETCH (mm/fault_ctx.c, mm/prefetch.c) --- */
+/* --- issue 5: KVMMIG_FAULTS and KVMMIG_PREFETCH (migrate/faults.c, migrate/prefetch.c) --- */
 
 /* Enough room for every record of the largest VM. */
 #define KVMMIG_FAULTS_MAX_RECORDS	(KVMMIG_FAULTS_PER_VCPU * 4096)
@@ -346,7 +346,7 @@ int kvmmig_check_prefetch(const struct kvmmig_prefetch *a)
 
 /* --- end of fault/prefetch checks --- */
 
-/* --- issue 5: KVMMIG_GET_WORKING_SET and KVMMIG_FILL (mm/working_set.c, migrate/fill.c) --- */
+/* --- issue 5: KVMMIG_GET_WORKING_SET and KVMMIG_FILL (migrate/working_set.c, migrate/fill.c) --- */
 
 /*
  * GET_WORKING_SET: @min_level is a level of the set's threshold, 1..

@@ -13,7 +13,7 @@
 #include <linux/module.h>
 #include <kvmmig/args.h>
 #include <kvmmig/fault_tp.h>
-#include <kvmmig/kvmmig.h>
+#include <kvmmig/core.h>
 
 static int kvmmig_param_uint_set(const char *val, const struct kernel_param *kp)
 {

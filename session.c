@@ -27,7 +27,7 @@
 #include <linux/uaccess.h>
 #include <kvmmig/args.h>
 #include <kvmmig/compat.h>
-#include <kvmmig/kvmmig.h>
+#include <kvmmig/core.h>
 
 /* Protects kvmmig_sessions and kvmmig_nr_sessions; outermost lock. */
 static DEFINE_MUTEX(kvmmig_sessions_lock);

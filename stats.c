@@ -12,8 +12,8 @@
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/slab.h>
-#include <kvmmig/kvmmig.h>
-#include <kvmmig/stats_layout.h>
+#include <kvmmig/core.h>
+#include <kvmmig/stats.h>
 
 #define KVMMIG_STAT_TIME (KVM_STATS_TYPE_INSTANT | KVM_STATS_UNIT_SECONDS | \
 			 KVM_STATS_BASE_POW10)
@@ -29,7 +29,7 @@ static const struct kvmmig_stat_def kvmmig_stat_defs[KVMMIG_STAT_NR] = {
 	[KVMMIG_STAT_GET_MEMSLOTS]	 = { "get_memslots", KVMMIG_STAT_CNT },
 	/* the VMM's address space has been torn down */
 	[KVMMIG_STAT_MM_RELEASED]	 = { "mm_released", KVMMIG_STAT_BOOL },
-	/* page temperature (mm/scan.c) */
+	/* page temperature (mm/temperature.c) */
 	[KVMMIG_STAT_SCAN_PASSES]	 = { "scan_passes", KVMMIG_STAT_CNT },
 	[KVMMIG_STAT_SCAN_REGIONS]	 = { "scan_regions", KVMMIG_STAT_CNT },
 	[KVMMIG_STAT_SCAN_REGIONS_ACCESSED] = { "scan_regions_accessed", KVMMIG_STAT_CNT },

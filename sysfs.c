@@ -12,7 +12,7 @@
 #include <linux/sysfs.h>
 #include <linux/uidgid.h>
 #include <linux/user_namespace.h>
-#include <kvmmig/kvmmig.h>
+#include <kvmmig/core.h>
 
 static struct kobject *kvmmig_root_kobj;
 

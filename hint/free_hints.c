@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Free-page hints (method M7): kernel glue of KVMMIG_FREE_HINTS around the
- * pure map of hint/hint_map.c.
+ * pure map of hint/free_hints_logic.c.
  *
  * A VMM passes on what its virtio-balloon free page hinting (or free page
  * reporting) handler receives: ADD the ranges the guest reports free,
@@ -36,8 +36,8 @@
 #include <linux/uaccess.h>
 #include <kvmmig/gmem.h>
 #include <kvmmig/args.h>
-#include <kvmmig/hints.h>
-#include <kvmmig/kvmmig.h>
+#include <kvmmig/free_hints.h>
+#include <kvmmig/core.h>
 
 int kvmmig_hints_init(struct kvmmig_session *s)
 {

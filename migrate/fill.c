@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * KVMMIG_FILL: deferred-fill metadata on the destination (M11), the kernel
- * glue around the pure logic of mm/ws_fill.c.
+ * glue around the pure logic of migrate/working_set_logic.c.
  *
  * Lock order: fill->lock (mutex, taken killable by KVMMIG_FILL only) ->
  * the xarray's own spinlock.  Nothing else is taken under fill->lock: the
@@ -44,8 +44,8 @@
 #include <kvmmig/gmem.h>
 #include <kvmmig/args.h>
 #include <kvmmig/host_pt.h>
-#include <kvmmig/kvmmig.h>
-#include <kvmmig/ws_fill.h>
+#include <kvmmig/core.h>
+#include <kvmmig/fill.h>
 
 /* Entries whose frames are looked up per kvm->srcu section. */
 #define KVMMIG_FILL_BATCH	512

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Pre-copy send order (method M17): kernel glue of KVMMIG_GET_SEND_ORDER
- * around the pure logic of migrate/order.c.
+ * around the pure logic of migrate/send_order_logic.c.
  *
  * The VMM's bitmap can be as large as KVMMIG_SEND_ORDER_MAX_PAGES bits, so
  * it is read in chunks of KVMMIG_ORDER_CHUNK frames, never whole.  For
@@ -43,9 +43,9 @@
 #include <linux/uaccess.h>
 #include <kvmmig/gmem.h>
 #include <kvmmig/args.h>
-#include <kvmmig/hints.h>
-#include <kvmmig/kvmmig.h>
-#include <kvmmig/order.h>
+#include <kvmmig/free_hints.h>
+#include <kvmmig/core.h>
+#include <kvmmig/send_order.h>
 
 /* Frames per chunk: 8 KiB of bitmap, 64 KiB of levels. */
 #define KVMMIG_ORDER_CHUNK	(64 * 1024)

@@ -2,7 +2,7 @@
 /*
  * KVMMIG_CLASSIFY: content classes of guest pages (M9 pattern pages, M10
  * canonical pages), the kernel glue around the pure logic of
- * mm/classify.c.
+ * mm/content_logic.c.
  *
  * A call works through its pages in batches of KVMMIG_CLASSIFY_BATCH:
  * (1) the batch's frames (a range, or read from the user's list); (2)
@@ -60,10 +60,10 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <kvmmig/args.h>
-#include <kvmmig/classify.h>
+#include <kvmmig/content.h>
 #include <kvmmig/gmem.h>
 #include <kvmmig/host_pt.h>
-#include <kvmmig/kvmmig.h>
+#include <kvmmig/core.h>
 
 /* Pages per batch: 2 MiB, one mmap_lock hold for their look-ups. */
 #define KVMMIG_CLASSIFY_BATCH	512

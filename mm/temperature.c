@@ -1,216 +1,908 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Page temperature, pure logic (see include/kvmmig/temperature.h).
+ * The page temperature scanner (methods M1-M3): kernel glue between KVM's
+ * memslots and access bits and the pure logic of mm/temperature_logic.c.
  *
- * Each page has a 2-bit saturating counter: up on a pass that saw it
- * accessed, down on one that did not, so a page is hot after three busy
- * passes in a row and cold after three idle ones.  A region whose pages
- * are all cold and that was not accessed costs nothing but its score
- * decay: that is what makes a mostly cold VM cheap to scan.
+ * Access bits come from access sources (struct kvmmig_access_src): KVM's
+ * own MMU-notifier aging ops, which reach the EPT/NPT A-bits of the
+ * host-virtual range backing a memslot, and the VMM's page tables
+ * (mm/host_pt.c), whose accessed bits record the VMM's own accesses to
+ * guest memory.  A page is accessed if either says so.
+ *
+ * KVM's clear_young() takes a range, its test_young() one address, hence
+ * coarse to fine across passes: a region whose pages are all cold costs one
+ * clear_young() over its 2 MiB; one found young is refined from the next
+ * pass on, page by page with test_young() and one clear_young() of the
+ * range, until its pages are all cold again.  test_young() answers for the
+ * mapping that covers a page, so a region KVM maps with a 2 MiB page reads
+ * as 512 accessed pages: that is the granularity the hardware can tell.
+ *
+ * Only the user memslots of address space 0 are scanned: SMM's address
+ * space aliases the same memory, and clearing by host-virtual range would
+ * age both at once.
+ *
+ * Locking: scan->lock serialises passes and every reader of the maps; it
+ * nests inside session->lock.  Memslots are read under kvm->srcu one batch
+ * of regions at a time, so a memslot update waits for one batch at most,
+ * and a slot that changed under a pass is left until the next pass
+ * re-reads the memslots.  KVM's ops take kvm->mmu_lock themselves.  A pass
+ * holds a reference on the VMM's mm users and stops as soon as the mm is
+ * released or the caller is killed.
  */
-#include <linux/bitops.h>
-#include <linux/kernel.h>
-#include <linux/minmax.h>
+#include <linux/bitmap.h>
+#include <linux/kvm_host.h>
+#include <linux/memcontrol.h>
 #include <linux/mm.h>
+#include <linux/mmap_lock.h>
+#include <linux/module.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
+#include <linux/uaccess.h>
+#include <kvmmig/gmem.h>
+#include <kvmmig/args.h>
+#include <kvmmig/compat.h>
+#include <kvmmig/host_pt.h>
+#include <kvmmig/core.h>
 #include <kvmmig/temperature.h>
 
-int kvmmig_temp_map_init(struct kvmmig_temp_map *m, u64 base_gfn, u64 npages)
-{
-	u64 nr_regions;
+#define CREATE_TRACE_POINTS
+#include "temperature_trace.h"
 
-	memset(m, 0, sizeof(*m));
-	if (!npages)
-		return -EINVAL;
-	m->head = base_gfn & (KVMMIG_REGION_PAGES - 1);
-	nr_regions = DIV_ROUND_UP(m->head + npages, KVMMIG_REGION_PAGES);
-	if (nr_regions > U32_MAX)
-		return -E2BIG;
-	m->base_gfn = base_gfn;
-	m->npages = npages;
-	m->nr_regions = nr_regions;
-	m->levels = kvzalloc(DIV_ROUND_UP(npages, 4), GFP_KERNEL_ACCOUNT);
-	m->region_max = kvzalloc(nr_regions, GFP_KERNEL_ACCOUNT);
-	m->region_score = kvcalloc(nr_regions, sizeof(u32), GFP_KERNEL_ACCOUNT);
-	m->region_hits = kvcalloc(nr_regions, sizeof(u16), GFP_KERNEL_ACCOUNT);
-	if (!m->levels || !m->region_max || !m->region_score || !m->region_hits) {
-		kvmmig_temp_map_free(m);
-		return -ENOMEM;
+static struct kvmmig_param_uint scan_period_min_ms = {
+	.val = 100, .min = 10, .max = 600000,
+};
+module_param_cb(scan_period_min_ms, &kvmmig_param_uint_ops,
+		&scan_period_min_ms, 0644);
+MODULE_PARM_DESC(scan_period_min_ms,
+		 "Shortest temperature scan period, ms [10..600000, default 100]");
+
+static struct kvmmig_param_uint scan_period_max_ms = {
+	.val = 5000, .min = 10, .max = 600000,
+};
+module_param_cb(scan_period_max_ms, &kvmmig_param_uint_ops,
+		&scan_period_max_ms, 0644);
+MODULE_PARM_DESC(scan_period_max_ms,
+		 "Longest temperature scan period, ms [10..600000, default 5000]");
+
+static struct kvmmig_param_uint scan_target_permille = {
+	.val = 100, .min = 1, .max = 1000,
+};
+module_param_cb(scan_target_permille, &kvmmig_param_uint_ops,
+		&scan_target_permille, 0644);
+MODULE_PARM_DESC(scan_target_permille,
+		 "Share of scanned 2 MiB regions a pass should find accessed, 1/1000 [1..1000, default 100]");
+
+static struct kvmmig_param_uint scan_batch_regions = {
+	.val = 64, .min = 1, .max = 4096,
+};
+module_param_cb(scan_batch_regions, &kvmmig_param_uint_ops,
+		&scan_batch_regions, 0644);
+MODULE_PARM_DESC(scan_batch_regions,
+		 "2 MiB regions scanned per memslot read before yielding [1..4096, default 64]");
+
+static struct kvmmig_param_uint scan_flush_tlb = {
+	.val = 1, .min = 0, .max = 1,
+};
+module_param_cb(scan_flush_tlb, &kvmmig_param_uint_ops, &scan_flush_tlb, 0644);
+MODULE_PARM_DESC(scan_flush_tlb,
+		 "One remote TLB flush per pass, so cleared A-bits are set again [0..1, default 1]");
+
+static struct kvmmig_param_uint huge_observe_passes = {
+	.val = 8, .min = 0, .max = 100000,
+};
+module_param_cb(huge_observe_passes, &kvmmig_param_uint_ops,
+		&huge_observe_passes, 0644);
+MODULE_PARM_DESC(huge_observe_passes,
+		 "Passes of phase one, which only observes large-page candidates [0..100000, default 8]");
+
+static struct kvmmig_param_uint huge_decay_shift = {
+	.val = 3, .min = 0, .max = 16,
+};
+module_param_cb(huge_decay_shift, &kvmmig_param_uint_ops, &huge_decay_shift,
+		0644);
+MODULE_PARM_DESC(huge_decay_shift,
+		 "Large-page score keeps 1 - 1/2^N of itself per pass [0..16, default 3]");
+
+/**
+ * struct kvmmig_slot_temp - temperature of one memslot
+ * @slot_id: KVM slot id (address space 0)
+ * @hva: host-virtual address of the slot's first page
+ * @fine: per region, set while the region is refined (page by page)
+ * @probe: per page, set when a pass found the page's cold run accessed:
+ *	the next pass tests the page by itself
+ * @map: the pages' levels and the regions' scores
+ */
+struct kvmmig_slot_temp {
+	u16 slot_id;
+	unsigned long hva;
+	unsigned long *fine;
+	unsigned long *probe;
+	struct kvmmig_temp_map map;
+};
+
+/**
+ * struct kvmmig_access_src - where access bits come from
+ * @clear_range: clear the young state of [start, end); true if any page
+ *	in it was young
+ * @test_pages: set bit i of @young for each young page start + i pages,
+ *	i < @n, leaving the young state as it is; only pages whose bit is
+ *	set in @want need an answer (a source may answer for more)
+ */
+struct kvmmig_access_src {
+	bool (*clear_range)(struct kvmmig_session *s, unsigned long start,
+			    unsigned long end);
+	void (*test_pages)(struct kvmmig_session *s, unsigned long start,
+			   u32 n, const unsigned long *want,
+			   unsigned long *young);
+};
+
+/* KVM's aging ops: the EPT/NPT (or shadow page table) A-bits. */
+static bool kvmmig_kvm_clear_range(struct kvmmig_session *s,
+				   unsigned long start, unsigned long end)
+{
+	struct mmu_notifier *mn = &s->kvm->mmu_notifier;
+
+	return mn->ops->clear_young(mn, s->mm, start, end);
+}
+
+static void kvmmig_kvm_test_pages(struct kvmmig_session *s, unsigned long start,
+				  u32 n, const unsigned long *want,
+				  unsigned long *young)
+{
+	struct mmu_notifier *mn = &s->kvm->mmu_notifier;
+	u32 i;
+
+	for_each_set_bit(i, want, n)
+		if (!test_bit(i, young) &&
+		    mn->ops->test_young(mn, s->mm, start + i * PAGE_SIZE))
+			__set_bit(i, young);
+}
+
+/*
+ * What KVM's clear_young() clears is what reclaim would have asked KVM
+ * for (folio_referenced() -> mmu_notifier_clear_flush_young()), so the
+ * pages a pass found accessed are marked accessed for reclaim
+ * (kvmmig_hpt_keep_young()).  A region found accessed by one coarse call
+ * has all its pages marked, which over-protects its cold pages until its
+ * next, refined, pass.  mmap_lock is only tried, as for the host source.
+ */
+static void kvmmig_scan_keep(struct kvmmig_session *s, unsigned long start,
+			     u32 n, const unsigned long *young)
+{
+	if (!mmap_read_trylock(s->mm))
+		return;
+	kvmmig_hpt_keep_young(s->mm, start, n, young);
+	mmap_read_unlock(s->mm);
+}
+
+/*
+ * The VMM's own page tables: their accessed bits are set when the VMM
+ * itself touches guest memory (device emulation, vhost-user, ...), which
+ * EPT/NPT never sees.  mmap_lock is only tried: a pass never waits for the
+ * VMM's address space, it reads the bits next pass instead.
+ */
+static bool kvmmig_host_clear_range(struct kvmmig_session *s,
+				    unsigned long start, unsigned long end)
+{
+	bool young;
+
+	if (!mmap_read_trylock(s->mm))
+		return false;
+	young = kvmmig_hpt_young(s->mm, start, end, true, NULL);
+	mmap_read_unlock(s->mm);
+	return young;
+}
+
+/* One walk answers for every page of the range, wanted or not. */
+static void kvmmig_host_test_pages(struct kvmmig_session *s,
+				   unsigned long start, u32 n,
+				   const unsigned long *want,
+				   unsigned long *young)
+{
+	if (!mmap_read_trylock(s->mm))
+		return;
+	kvmmig_hpt_young(s->mm, start, start + n * PAGE_SIZE, false, young);
+	mmap_read_unlock(s->mm);
+}
+
+static const struct kvmmig_access_src kvmmig_kvm_src = {
+	.clear_range = kvmmig_kvm_clear_range,
+	.test_pages = kvmmig_kvm_test_pages,
+};
+
+static const struct kvmmig_access_src kvmmig_host_src = {
+	.clear_range = kvmmig_host_clear_range,
+	.test_pages = kvmmig_host_test_pages,
+};
+
+/* The host source first: pages it finds young need no KVM call. */
+static const struct kvmmig_access_src *const kvmmig_access_srcs[] = {
+	&kvmmig_host_src,
+	&kvmmig_kvm_src,
+};
+
+static bool kvmmig_src_clear_range(struct kvmmig_session *s,
+				   unsigned long start, unsigned long end)
+{
+	bool young = false;
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(kvmmig_access_srcs); i++)
+		young |= kvmmig_access_srcs[i]->clear_range(s, start, end);
+	return young;
+}
+
+static void kvmmig_src_test_pages(struct kvmmig_session *s, unsigned long start,
+				  u32 n, const unsigned long *want,
+				  unsigned long *young)
+{
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(kvmmig_access_srcs); i++)
+		kvmmig_access_srcs[i]->test_pages(s, start, n, want, young);
+}
+
+/* What one pass did, for the interval controller, stats and trace. */
+struct kvmmig_pass {
+	bool baseline_4k;
+	bool cleared;
+	u64 regions;
+	u64 accessed;
+	u64 pages_tested;
+	u64 hot_pages;
+	DECLARE_BITMAP(want, KVMMIG_REGION_PAGES);
+	DECLARE_BITMAP(young, KVMMIG_REGION_PAGES);
+	DECLARE_BITMAP(keep, KVMMIG_REGION_PAGES);
+};
+
+/*
+ * A refined region: pages that are warm, or whose cold run was found
+ * accessed last pass (probe), are tested one by one; each run of other
+ * pages costs one clear_young(), and if it was accessed its pages are
+ * probed next pass.  All tests come before any clear, so a region KVM maps
+ * with one 2 MiB page still answers for every tested page.
+ */
+static void kvmmig_scan_refine(struct kvmmig_session *s,
+			       struct kvmmig_slot_temp *st, u64 first, u32 n,
+			       unsigned long start, struct kvmmig_pass *p)
+{
+	u32 i, run;
+
+	bitmap_zero(p->want, KVMMIG_REGION_PAGES);
+	for (i = 0; i < n; i++)
+		if (kvmmig_temp_level(&st->map, first + i) ||
+		    test_bit(first + i, st->probe))
+			__set_bit(i, p->want);
+	kvmmig_src_test_pages(s, start, n, p->want, p->young);
+	p->pages_tested += bitmap_weight(p->want, n);
+	bitmap_copy(p->keep, p->young, n);
+
+	for (i = find_first_zero_bit(p->want, n); i < n;
+	     i = find_next_zero_bit(p->want, n, run)) {
+		run = find_next_bit(p->want, n, i);
+		if (kvmmig_src_clear_range(s, start + i * PAGE_SIZE,
+					   start + run * PAGE_SIZE)) {
+			bitmap_set(st->probe, first + i, run - i);
+			bitmap_set(p->keep, i, run - i);
+		}
 	}
+	for_each_set_bit(i, p->want, n)
+		clear_bit(first + i, st->probe);
+	kvmmig_src_clear_range(s, start, start + n * PAGE_SIZE);
+}
+
+static void kvmmig_scan_region(struct kvmmig_session *s,
+			       struct kvmmig_slot_temp *st, u32 r,
+			       struct kvmmig_pass *p)
+{
+	unsigned int decay = READ_ONCE(huge_decay_shift.val);
+	u64 hist[KVMMIG_TEMP_LEVELS] = {};
+	unsigned long start;
+	u64 first;
+	u32 i, n, hits;
+
+	n = kvmmig_temp_region_pages(&st->map, r, &first);
+	start = st->hva + first * PAGE_SIZE;
+	p->regions++;
+	p->cleared = true;
+
+	if (!p->baseline_4k && !test_bit(r, st->fine)) {
+		/* coarse: one call for the whole region */
+		if (kvmmig_src_clear_range(s, start, start + n * PAGE_SIZE)) {
+			/* woken: every page is tested next pass */
+			set_bit(r, st->fine);
+			bitmap_set(st->probe, first, n);
+			p->accessed++;
+			bitmap_fill(p->keep, n);
+			kvmmig_scan_keep(s, start, n, p->keep);
+		}
+		kvmmig_temp_region_update(&st->map, r, NULL, decay);
+		return;
+	}
+
+	bitmap_zero(p->young, KVMMIG_REGION_PAGES);
+	if (p->baseline_4k) {
+		for (i = 0; i < n; i++)
+			if (kvmmig_src_clear_range(s, start + i * PAGE_SIZE,
+						   start + (i + 1) * PAGE_SIZE))
+				__set_bit(i, p->young);
+		p->pages_tested += n;
+		bitmap_copy(p->keep, p->young, n);
+	} else {
+		kvmmig_scan_refine(s, st, first, n, start, p);
+	}
+	if (!bitmap_empty(p->keep, n))
+		kvmmig_scan_keep(s, start, n, p->keep);
+	hits = kvmmig_temp_region_update(&st->map, r, p->young, decay);
+	if (hits)
+		p->accessed++;
+	/* refined while any page is warm or to be probed */
+	if (st->map.region_max[r] ||
+	    find_next_bit(st->probe, first + n, first) < first + n) {
+		set_bit(r, st->fine);
+		kvmmig_temp_histogram(&st->map, first, n, hist);
+		p->hot_pages += hist[KVMMIG_TEMP_HOT];
+	} else {
+		clear_bit(r, st->fine);
+	}
+}
+
+static void kvmmig_slot_temp_free(struct kvmmig_slot_temp *st)
+{
+	kvmmig_temp_map_free(&st->map);
+	bitmap_free(st->fine);
+	bitmap_free(st->probe);
+	st->fine = NULL;
+	st->probe = NULL;
+}
+
+static void kvmmig_scan_free_slots(struct kvmmig_scanner *sc)
+{
+	u32 i;
+
+	for (i = 0; i < sc->nr_slots; i++)
+		kvmmig_slot_temp_free(&sc->slots[i]);
+	kvfree(sc->slots);
+	sc->slots = NULL;
+	sc->nr_slots = 0;
+	sc->synced = false;
+}
+
+struct kvmmig_slot_snap {
+	u16 id;
+	u64 base_gfn;
+	u64 npages;
+	unsigned long hva;
+};
+
+static int kvmmig_slot_snap_cmp(const void *a, const void *b)
+{
+	const struct kvmmig_slot_snap *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/*
+ * Bring sc->slots in line with the VM's memslots: a slot that kept its id,
+ * base and size keeps its temperature (its host address may have changed:
+ * a flags update); any other is new and starts cold.  Entries stay sorted
+ * by slot id.  Nothing to do while KVM's memslot generation stays the same
+ * (bit 63 set means an update is in flight: sync then).
+ */
+static int kvmmig_scan_sync_slots(struct kvmmig_session *s)
+{
+	struct kvmmig_scanner *sc = &s->scan;
+	struct kvmmig_slot_snap *snap = NULL;
+	struct kvmmig_slot_temp *temps;
+	struct kvm_memslots *slots;
+	struct kvm_memory_slot *m;
+	u32 n = 0, cap, i, j = 0;
+	int bkt, idx, ret = 0;
+	u64 gen;
+
+	idx = srcu_read_lock(&s->kvm->srcu);
+	gen = __kvm_memslots(s->kvm, 0)->generation;
+	srcu_read_unlock(&s->kvm->srcu, idx);
+	if (sc->synced && gen == sc->slots_gen && !(gen & BIT_ULL(63)))
+		return 0;
+
+	/*
+	 * kvm_for_each_memslot() evaluates its set argument at every step:
+	 * pass it one dereference, or a memslot update swapping the sets
+	 * mid-walk would mix the two sets' hash nodes.
+	 */
+	do {
+		kvfree(snap);
+		idx = srcu_read_lock(&s->kvm->srcu);
+		slots = __kvm_memslots(s->kvm, 0);
+		cap = 0;
+		kvm_for_each_memslot(m, bkt, slots)
+			cap++;
+		srcu_read_unlock(&s->kvm->srcu, idx);
+		snap = kvcalloc(max(cap, 1U), sizeof(*snap), GFP_KERNEL_ACCOUNT);
+		if (!snap)
+			return -ENOMEM;
+		idx = srcu_read_lock(&s->kvm->srcu);
+		slots = __kvm_memslots(s->kvm, 0);
+		gen = slots->generation;
+		n = 0;
+		kvm_for_each_memslot(m, bkt, slots) {
+			if (!kvmmig_memslot_usable(m))
+				continue;
+			if (n == cap) {
+				n = U32_MAX;	/* slots were added: again */
+				break;
+			}
+			snap[n++] = (struct kvmmig_slot_snap){ m->id, m->base_gfn,
+							       m->npages,
+							       m->userspace_addr };
+		}
+		srcu_read_unlock(&s->kvm->srcu, idx);
+	} while (n == U32_MAX);
+	sort(snap, n, sizeof(*snap), kvmmig_slot_snap_cmp, NULL);
+
+	temps = kvcalloc(max(n, 1U), sizeof(*temps), GFP_KERNEL_ACCOUNT);
+	if (!temps) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		struct kvmmig_slot_temp *old = NULL;
+
+		while (j < sc->nr_slots && sc->slots[j].slot_id < snap[i].id)
+			j++;
+		if (j < sc->nr_slots && sc->slots[j].slot_id == snap[i].id &&
+		    sc->slots[j].map.base_gfn == snap[i].base_gfn &&
+		    sc->slots[j].map.npages == snap[i].npages)
+			old = &sc->slots[j];
+		if (old) {
+			temps[i] = *old;
+			old->fine = NULL;	/* moved: not freed below */
+			old->probe = NULL;
+			memset(&old->map, 0, sizeof(old->map));
+		} else {
+			ret = kvmmig_temp_map_init(&temps[i].map, snap[i].base_gfn,
+						   snap[i].npages);
+			if (!ret) {
+				temps[i].fine = bitmap_zalloc(temps[i].map.nr_regions,
+							      GFP_KERNEL_ACCOUNT);
+				temps[i].probe = bitmap_zalloc(snap[i].npages,
+							       GFP_KERNEL_ACCOUNT);
+				if (!temps[i].fine || !temps[i].probe)
+					ret = -ENOMEM;
+			}
+			if (ret) {
+				/* start over cold rather than half-synced */
+				for (j = 0; j <= i; j++)
+					kvmmig_slot_temp_free(&temps[j]);
+				kvfree(temps);
+				kvmmig_scan_free_slots(sc);
+				goto out;
+			}
+		}
+		temps[i].slot_id = snap[i].id;
+		temps[i].hva = snap[i].hva;
+	}
+	kvmmig_scan_free_slots(sc);
+	sc->slots = temps;
+	sc->nr_slots = n;
+	sc->slots_gen = gen;
+	sc->synced = true;
+out:
+	kvfree(snap);
+	return ret;
+}
+
+/* Whether @st still describes the memslot it was made from. */
+static bool kvmmig_slot_unchanged(struct kvm *kvm, struct kvmmig_slot_temp *st)
+{
+	struct kvm_memory_slot *m = id_to_memslot(__kvm_memslots(kvm, 0),
+						  st->slot_id);
+
+	return kvmmig_memslot_usable(m) && m->base_gfn == st->map.base_gfn &&
+	       m->npages == st->map.npages && m->userspace_addr == st->hva;
+}
+
+static bool kvmmig_scan_should_stop(struct kvmmig_session *s)
+{
+	return READ_ONCE(s->mm_released) || fatal_signal_pending(current);
+}
+
+/* One pass over every scanned memslot.  Caller holds scan->lock. */
+static int kvmmig_scan_pass(struct kvmmig_session *s, bool baseline_4k)
+{
+	struct kvmmig_scanner *sc = &s->scan;
+	struct kvmmig_pass *p;
+	u64 t0 = ktime_get_ns(), ns;
+	u32 i, r, b, batch = READ_ONCE(scan_batch_regions.val);
+	int idx, ret;
+
+	lockdep_assert_held(&sc->lock);
+	if (READ_ONCE(s->mm_released) || !mmget_not_zero(s->mm))
+		return -ESRCH;
+	p = kzalloc(sizeof(*p), GFP_KERNEL);
+	if (!p) {
+		ret = -ENOMEM;
+		goto out_mmput;
+	}
+	p->baseline_4k = baseline_4k;
+	ret = kvmmig_scan_sync_slots(s);
+	if (ret)
+		goto out_free;
+
+	for (i = 0; i < sc->nr_slots && !ret; i++) {
+		struct kvmmig_slot_temp *st = &sc->slots[i];
+
+		for (r = 0; r < st->map.nr_regions;) {
+			idx = srcu_read_lock(&s->kvm->srcu);
+			if (!kvmmig_slot_unchanged(s->kvm, st)) {
+				srcu_read_unlock(&s->kvm->srcu, idx);
+				break;
+			}
+			for (b = 0; b < batch && r < st->map.nr_regions; b++, r++)
+				kvmmig_scan_region(s, st, r, p);
+			srcu_read_unlock(&s->kvm->srcu, idx);
+			if (kvmmig_scan_should_stop(s)) {
+				ret = -EINTR;
+				break;
+			}
+			cond_resched();
+		}
+	}
+	/* clear_young() does not flush: a cached translation would keep the
+	 * CPU from setting the A-bit again, so flush once for the pass.
+	 */
+	if (p->cleared && READ_ONCE(scan_flush_tlb.val)) {
+		kvm_flush_remote_tlbs(s->kvm);
+		kvmmig_stat_add(s, KVMMIG_STAT_SCAN_TLB_FLUSHES, 1);
+	}
+	if (ret)
+		goto out_free;
+
+	WRITE_ONCE(sc->passes, sc->passes + 1);	/* read locklessly */
+	sc->interval.min_ms = min(READ_ONCE(scan_period_min_ms.val),
+				  READ_ONCE(scan_period_max_ms.val));
+	sc->interval.max_ms = READ_ONCE(scan_period_max_ms.val);
+	sc->interval.target_permille = READ_ONCE(scan_target_permille.val);
+	if (sc->fixed_passes) {
+		if (sc->fixed_passes != U32_MAX)
+			sc->fixed_passes--;
+	} else {
+		kvmmig_interval_next(&sc->interval, p->accessed, p->regions);
+	}
+
+	ns = ktime_get_ns() - t0;
+	kvmmig_stat_set(s, KVMMIG_STAT_SCAN_PASSES, sc->passes);
+	kvmmig_stat_add(s, KVMMIG_STAT_SCAN_REGIONS, p->regions);
+	kvmmig_stat_add(s, KVMMIG_STAT_SCAN_REGIONS_ACCESSED, p->accessed);
+	kvmmig_stat_add(s, KVMMIG_STAT_SCAN_PAGES_TESTED, p->pages_tested);
+	kvmmig_stat_set(s, KVMMIG_STAT_SCAN_LAST_PASS_NS, ns);
+	kvmmig_stat_set(s, KVMMIG_STAT_SCAN_HOT_PAGES, p->hot_pages);
+	kvmmig_stat_set(s, KVMMIG_STAT_SCAN_PERIOD_MS, sc->interval.period_ms);
+	trace_kvmmig_scan_pass(s->id, sc->passes, p->regions, p->accessed,
+			       p->pages_tested, p->hot_pages, ns,
+			       sc->interval.period_ms);
+out_free:
+	kfree(p);
+out_mmput:
+	mmput(s->mm);
+	return ret;
+}
+
+/*
+ * A periodic pass runs on a workqueue: what it allocates (the temperature
+ * maps, when the memslots change) is charged to the VMM's memory cgroup,
+ * as a pass made by the VMM's own SET_SCAN is.  Its CPU time is the
+ * kworker's: a module has no way to charge it to the VMM's cgroup.
+ */
+static void kvmmig_scan_pass_charged(struct kvmmig_session *s)
+{
+	struct mem_cgroup *memcg = get_mem_cgroup_from_mm(s->mm);
+	struct mem_cgroup *old = set_active_memcg(memcg);
+
+	kvmmig_scan_pass(s, false);
+	set_active_memcg(old);
+	mem_cgroup_put(memcg);
+}
+
+static void kvmmig_scan_work(struct work_struct *work)
+{
+	struct kvmmig_scanner *sc = container_of(to_delayed_work(work),
+						 struct kvmmig_scanner, work);
+	struct kvmmig_session *s = container_of(sc, struct kvmmig_session, scan);
+
+	mutex_lock(&sc->lock);
+	if (sc->running) {
+		kvmmig_scan_pass_charged(s);
+		if (!READ_ONCE(s->mm_released))
+			queue_delayed_work(system_unbound_wq, &sc->work,
+					   msecs_to_jiffies(sc->interval.period_ms));
+	}
+	mutex_unlock(&sc->lock);
+}
+
+void kvmmig_scan_init(struct kvmmig_session *s)
+{
+	struct kvmmig_scanner *sc = &s->scan;
+
+	mutex_init(&sc->lock);
+	INIT_DELAYED_WORK(&sc->work, kvmmig_scan_work);
+	sc->interval.min_ms = READ_ONCE(scan_period_min_ms.val);
+	sc->interval.max_ms = READ_ONCE(scan_period_max_ms.val);
+	sc->interval.target_permille = READ_ONCE(scan_target_permille.val);
+	sc->interval.period_ms = clamp(1000U, sc->interval.min_ms,
+				       max(sc->interval.min_ms, sc->interval.max_ms));
+}
+
+/* Stop scanning for good and free the maps; called at detach. */
+void kvmmig_scan_destroy(struct kvmmig_session *s)
+{
+	struct kvmmig_scanner *sc = &s->scan;
+
+	mutex_lock(&sc->lock);
+	sc->running = false;
+	mutex_unlock(&sc->lock);
+	cancel_delayed_work_sync(&sc->work);
+	/*
+	 * Under the lock: a read-only session of the VM may still read this
+	 * one's temperature (it holds a session reference, not the maps), a
+	 * chunk at a time under scan.lock; after this it finds no slot.
+	 */
+	mutex_lock(&sc->lock);
+	kvmmig_scan_free_slots(sc);
+	mutex_unlock(&sc->lock);
+}
+
+long kvmmig_ioctl_set_scan(struct kvmmig_session *s,
+			   struct kvmmig_scan __user *uarg)
+{
+	struct kvmmig_scanner *sc = &s->scan;
+	struct kvmmig_scan a;
+	long ret;
+
+	if (copy_from_user(&a, uarg, sizeof(a)))
+		return -EFAULT;
+	ret = kvmmig_check_scan(&a, READ_ONCE(scan_period_min_ms.val),
+				READ_ONCE(scan_period_max_ms.val));
+	if (ret)
+		return ret;
+
+	/*
+	 * The result is written back last: check now that it can be, so
+	 * that an unwritable struct changes nothing.
+	 */
+	if (copy_to_user(uarg, &a, sizeof(a)))
+		return -EFAULT;
+	/*
+	 * session->lock orders concurrent configuration changes, also around
+	 * the cancel; a NOW pass runs after it is dropped, under scan->lock
+	 * alone (which serialises passes, as for the periodic work), so no
+	 * other ioctl waits for a pass on session->lock.
+	 */
+	ret = mutex_lock_killable(&s->lock);
+	if (ret)
+		return ret;
+	ret = mutex_lock_killable(&sc->lock);
+	if (ret)
+		goto out_session;
+	if (a.flags & KVMMIG_SCAN_START && !sc->running &&
+	    READ_ONCE(s->mm_released)) {
+		ret = -ESRCH;
+		goto out_unlock;
+	}
+	if (a.flags & KVMMIG_SCAN_SET_PERIOD) {
+		sc->interval.period_ms = a.period_ms;
+		sc->fixed_passes = a.nr_passes ?: U32_MAX;
+		if (sc->running)
+			mod_delayed_work(system_unbound_wq, &sc->work,
+					 msecs_to_jiffies(a.period_ms));
+	}
+	if (a.flags & KVMMIG_SCAN_START && !sc->running) {
+		sc->running = true;
+		queue_delayed_work(system_unbound_wq, &sc->work, 0);
+	}
+	if (a.flags & KVMMIG_SCAN_STOP)
+		sc->running = false;
+out_unlock:
+	mutex_unlock(&sc->lock);
+	if (!ret && (a.flags & KVMMIG_SCAN_STOP))
+		cancel_delayed_work_sync(&sc->work);
+out_session:
+	mutex_unlock(&s->lock);
+	if (ret)
+		return ret;
+
+	/* a fatal signal here leaves the configuration changed, as asked */
+	ret = mutex_lock_killable(&sc->lock);
+	if (ret)
+		return ret;
+	if (a.flags & KVMMIG_SCAN_NOW)
+		ret = kvmmig_scan_pass(s, a.flags & KVMMIG_SCAN_4K_BASELINE);
+	a.period_ms = sc->interval.period_ms;
+	a.passes = sc->passes;
+	mutex_unlock(&sc->lock);
+	if (!ret && copy_to_user(uarg, &a, sizeof(a)))
+		ret = -EFAULT;
+	return ret;
+}
+
+/* Levels of gfns [gfn, gfn + n) into @buf (may be NULL); scan->lock held. */
+static void kvmmig_temp_fill(struct kvmmig_scanner *sc, u64 gfn, u32 n,
+			     u8 *buf, u64 *hist)
+{
+	u32 i;
+
+	lockdep_assert_held(&sc->lock);
+	if (buf)
+		memset(buf, KVMMIG_TEMP_NO_SLOT, n);
+	for (i = 0; i < sc->nr_slots; i++) {
+		struct kvmmig_temp_map *m = &sc->slots[i].map;
+		u64 lo = max(gfn, m->base_gfn);
+		u64 hi = min(gfn + n, m->base_gfn + m->npages);
+		u64 g;
+
+		if (lo >= hi)
+			continue;
+		if (!buf) {
+			kvmmig_temp_histogram(m, lo - m->base_gfn, hi - lo, hist);
+			continue;
+		}
+		for (g = lo; g < hi; g++) {
+			u8 lvl = kvmmig_temp_level(m, g - m->base_gfn);
+
+			buf[g - gfn] = lvl;
+			hist[lvl]++;
+		}
+	}
+}
+
+/**
+ * kvmmig_scan_get_levels - temperature levels of frames [@gfn, @gfn + @n)
+ * @s: the session
+ * @gfn: first frame (address space 0)
+ * @n: frames
+ * @levels: @n bytes, filled with each frame's level; a frame the scanner
+ *	has no map for (never scanned, or no memslot) reads 0, cold
+ *
+ * Takes scan->lock (killable; a pass may hold it) and copies no user memory.
+ * Return: 0, or -EINTR on a fatal signal.
+ */
+int kvmmig_scan_get_levels(struct kvmmig_session *s, u64 gfn, u64 n, u8 *levels)
+{
+	struct kvmmig_scanner *sc = &s->scan;
+	u32 i;
+
+	memset(levels, 0, n);
+	if (mutex_lock_killable(&sc->lock))
+		return -EINTR;
+	for (i = 0; i < sc->nr_slots; i++) {
+		struct kvmmig_temp_map *m = &sc->slots[i].map;
+		u64 lo = max(gfn, m->base_gfn);
+		u64 hi = min(gfn + n, m->base_gfn + m->npages);
+		u64 g;
+
+		for (g = lo; g < hi; g++)
+			levels[g - gfn] = kvmmig_temp_level(m, g - m->base_gfn);
+	}
+	mutex_unlock(&sc->lock);
 	return 0;
 }
 
-void kvmmig_temp_map_free(struct kvmmig_temp_map *m)
+#define KVMMIG_TEMP_CHUNK	(64 * 1024)
+
+long kvmmig_ioctl_get_temperature(struct kvmmig_session *s,
+				  struct kvmmig_temperature __user *uarg)
 {
-	kvfree(m->levels);
-	kvfree(m->region_max);
-	kvfree(m->region_score);
-	kvfree(m->region_hits);
-	memset(m, 0, sizeof(*m));
+	struct kvmmig_scanner *sc = &s->scan;
+	struct kvmmig_temperature a;
+	u64 done = 0, hist[KVMMIG_TEMP_LEVELS] = {};
+	u8 *buf = NULL;
+	long ret = 0;
+
+	if (copy_from_user(&a, uarg, sizeof(a)))
+		return -EFAULT;
+	ret = kvmmig_check_temperature(&a);
+	if (ret)
+		return ret;
+	if (a.levels_ptr && a.npages) {
+		buf = kvmalloc(min_t(u64, a.npages, KVMMIG_TEMP_CHUNK), GFP_KERNEL);
+		if (!buf)
+			return -ENOMEM;
+	}
+
+	while (done < a.npages) {
+		u32 n = min_t(u64, a.npages - done, KVMMIG_TEMP_CHUNK);
+
+		if (mutex_lock_killable(&sc->lock)) {
+			ret = -EINTR;
+			break;
+		}
+		kvmmig_temp_fill(sc, (a.gpa >> PAGE_SHIFT) + done, n, buf, hist);
+		mutex_unlock(&sc->lock);
+		if (buf && copy_to_user(u64_to_user_ptr(a.levels_ptr + done), buf, n)) {
+			ret = -EFAULT;
+			break;
+		}
+		done += n;
+		if (fatal_signal_pending(current)) {
+			ret = -EINTR;
+			break;
+		}
+		cond_resched();
+	}
+	kvfree(buf);
+
+	a.npages = done;
+	memcpy(a.histogram, hist, sizeof(hist));
+	a.passes = READ_ONCE(sc->passes);
+	if (copy_to_user(uarg, &a, sizeof(a)))
+		return -EFAULT;
+	return ret;
 }
 
-u32 kvmmig_temp_region_pages(const struct kvmmig_temp_map *m, u32 region,
-			     u64 *first)
+long kvmmig_ioctl_get_huge_candidates(struct kvmmig_session *s,
+				      struct kvmmig_huge_candidates __user *uarg)
 {
-	u64 start = (u64)region << KVMMIG_REGION_SHIFT;
-	u64 end = start + KVMMIG_REGION_PAGES;
+	struct kvmmig_scanner *sc = &s->scan;
+	struct kvmmig_huge_candidate *out = NULL;
+	struct kvmmig_topk_entry *e = NULL;
+	struct kvmmig_huge_candidates a;
+	struct kvmmig_topk topk;
+	u32 i, r, observe = READ_ONCE(huge_observe_passes.val);
+	long ret = 0;
 
-	/* region-relative to slot-relative: drop the head */
-	start = start > m->head ? start - m->head : 0;
-	end = min_t(u64, end - m->head, m->npages);
-	*first = start;
-	return end > start ? end - start : 0;
-}
-
-bool kvmmig_temp_region_is_full(const struct kvmmig_temp_map *m, u32 region)
-{
-	u64 first;
-
-	return kvmmig_temp_region_pages(m, region, &first) == KVMMIG_REGION_PAGES;
-}
-
-u8 kvmmig_temp_level(const struct kvmmig_temp_map *m, u64 page)
-{
-	return (m->levels[page >> 2] >> ((page & 3) * 2)) & 3;
-}
-
-static void kvmmig_temp_set(struct kvmmig_temp_map *m, u64 page, u8 level)
-{
-	unsigned int shift = (page & 3) * 2;
-	u8 *b = &m->levels[page >> 2];
-
-	*b = (*b & ~(3U << shift)) | (level << shift);
-}
-
-u32 kvmmig_temp_region_update(struct kvmmig_temp_map *m, u32 region,
-			      const unsigned long *accessed,
-			      unsigned int decay_shift)
-{
-	u32 i, n, hits = 0;
-	u8 max = 0;
-	u64 first, score;
-
-	n = kvmmig_temp_region_pages(m, region, &first);
-	if (accessed || m->region_max[region]) {
-		for (i = 0; i < n; i++) {
-			u8 lvl = kvmmig_temp_level(m, first + i);
-
-			if (accessed && test_bit(i, accessed)) {
-				hits++;
-				if (lvl < KVMMIG_TEMP_HOT)
-					lvl++;
-			} else if (lvl) {
-				lvl--;
-			}
-			kvmmig_temp_set(m, first + i, lvl);
-			max = max(max, lvl);
+	if (copy_from_user(&a, uarg, sizeof(a)))
+		return -EFAULT;
+	ret = kvmmig_check_huge_candidates(&a);
+	if (ret)
+		return ret;
+	if (a.nr) {
+		e = kvcalloc(a.nr, sizeof(*e), GFP_KERNEL);
+		out = kvcalloc(a.nr, sizeof(*out), GFP_KERNEL);
+		if (!e || !out) {
+			ret = -ENOMEM;
+			goto out;
 		}
 	}
-	m->region_max[region] = max;
-	m->region_hits[region] = hits;
+	kvmmig_topk_init(&topk, e, a.nr);
 
-	score = m->region_score[region];
-	/* score < 2^32: shifting by 32 or more leaves nothing to decay */
-	score -= score >> min(decay_shift, 32U);
-	score += (u64)hits << KVMMIG_SCORE_SHIFT;
-	m->region_score[region] = min_t(u64, score, U32_MAX);
-	return hits;
-}
+	ret = mutex_lock_killable(&sc->lock);
+	if (ret)
+		goto out;
+	a.passes = sc->passes;
+	a.observe_passes_left = sc->passes < observe ? observe - sc->passes : 0;
+	for (i = 0; i < sc->nr_slots && !a.observe_passes_left; i++) {
+		struct kvmmig_temp_map *m = &sc->slots[i].map;
+		u64 region0 = m->base_gfn - m->head;
 
-void kvmmig_temp_histogram(const struct kvmmig_temp_map *m, u64 first, u64 n,
-			   u64 *hist)
-{
-	u64 p, end = m->npages;
-
-	/* clip without computing first + n, which may wrap */
-	if (first < end && n < end - first)
-		end = first + n;
-	for (p = first; p < end; p++)
-		hist[kvmmig_temp_level(m, p)]++;
-}
-
-u32 kvmmig_interval_next(struct kvmmig_interval *c, u64 accessed_regions,
-			 u64 scanned_regions)
-{
-	u64 f, t = max(c->target_permille, 1U), period = c->period_ms;
-
-	if (!scanned_regions)
-		goto clamp;
-	f = div64_u64(accessed_regions * 1000, scanned_regions);
-	if (f * 4 >= t * 3 && f * 4 <= t * 5)
-		goto clamp;
-	if (!f)
-		period *= 2;
-	else
-		period = clamp_t(u64, div64_u64(period * t, f),
-				 period / 2, period * 2);
-clamp:
-	c->period_ms = clamp_t(u64, period, c->min_ms, c->max_ms);
-	return c->period_ms;
-}
-
-/* a ranks below b: lower score, or equal score and higher gfn */
-static bool kvmmig_topk_below(const struct kvmmig_topk_entry *a,
-			      const struct kvmmig_topk_entry *b)
-{
-	return a->score < b->score || (a->score == b->score && a->gfn > b->gfn);
-}
-
-static void kvmmig_topk_sift_down(struct kvmmig_topk *t, u32 i)
-{
-	for (;;) {
-		u32 l = 2 * i + 1, r = l + 1, m = i;
-
-		if (l < t->n && kvmmig_topk_below(&t->e[l], &t->e[m]))
-			m = l;
-		if (r < t->n && kvmmig_topk_below(&t->e[r], &t->e[m]))
-			m = r;
-		if (m == i)
-			return;
-		swap(t->e[i], t->e[m]);
-		i = m;
+		for (r = 0; r < m->nr_regions; r++)
+			if (m->region_score[r] && kvmmig_temp_region_is_full(m, r))
+				kvmmig_topk_offer(&topk,
+						  region0 + ((u64)r << KVMMIG_REGION_SHIFT),
+						  m->region_score[r],
+						  m->region_hits[r]);
 	}
-}
+	mutex_unlock(&sc->lock);
 
-void kvmmig_topk_init(struct kvmmig_topk *t, struct kvmmig_topk_entry *e, u32 k)
-{
-	t->k = k;
-	t->n = 0;
-	t->e = e;
-}
-
-void kvmmig_topk_offer(struct kvmmig_topk *t, u64 gfn, u32 score, u32 hits)
-{
-	struct kvmmig_topk_entry x = { .gfn = gfn, .score = score, .hits = hits };
-	u32 i;
-
-	if (!t->k)
-		return;
-	if (t->n < t->k) {
-		/* sift up */
-		for (i = t->n++; i; i = (i - 1) / 2) {
-			if (!kvmmig_topk_below(&x, &t->e[(i - 1) / 2]))
-				break;
-			t->e[i] = t->e[(i - 1) / 2];
-		}
-		t->e[i] = x;
-		return;
+	kvmmig_topk_sort(&topk);
+	for (i = 0; i < topk.n; i++)
+		out[i] = (struct kvmmig_huge_candidate){
+			.gpa = topk.e[i].gfn << PAGE_SHIFT,
+			.score = topk.e[i].score,
+			.hits = topk.e[i].hits,
+		};
+	a.nr = topk.n;
+	if (topk.n && copy_to_user(u64_to_user_ptr(a.candidates_ptr), out,
+				   topk.n * sizeof(*out))) {
+		ret = -EFAULT;
+		goto out;
 	}
-	if (!kvmmig_topk_below(&t->e[0], &x))
-		return;
-	t->e[0] = x;
-	kvmmig_topk_sift_down(t, 0);
-}
-
-static int kvmmig_topk_cmp_best_first(const void *a, const void *b)
-{
-	if (kvmmig_topk_below(b, a))
-		return -1;
-	return kvmmig_topk_below(a, b) ? 1 : 0;
-}
-
-void kvmmig_topk_sort(struct kvmmig_topk *t)
-{
-	sort(t->e, t->n, sizeof(*t->e), kvmmig_topk_cmp_best_first, NULL);
+	if (copy_to_user(uarg, &a, sizeof(a)))
+		ret = -EFAULT;
+out:
+	kvfree(e);
+	kvfree(out);
+	return ret;
 }

@@ -3,7 +3,7 @@
  * vCPU throttling, "stun during page send" (method M5), and the migration
  * control and history ioctls that drive it.
  *
- * The controller (sched/throttle_ctl.c) turns each pre-copy round the VMM
+ * The controller (sched/throttle_logic.c) turns each pre-copy round the VMM
  * reports into a stun share p.  While p > 0 a per-session slice driver (a
  * delayed work, one run per throttle_slice_ms) queues a task work on each
  * vCPU thread with task_work_add(TWA_RESUME) and kicks the vCPU: KVM runs
@@ -65,11 +65,11 @@
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
 #include <kvmmig/args.h>
-#include <kvmmig/kvmmig.h>
+#include <kvmmig/core.h>
 #include <kvmmig/throttle.h>
 
 #define CREATE_TRACE_POINTS
-#include "trace.h"
+#include "throttle_trace.h"
 
 static struct kvmmig_param_uint throttle_max_pct = {
 	.val = 90, .min = 0, .max = 99,

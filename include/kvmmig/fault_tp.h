@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * KVM's kvm_page_fault tracepoint, as the fault probe (mm/fault_ctx.c)
+ * KVM's kvm_page_fault tracepoint, as the fault probe (migrate/faults.c)
  * was checked against it.  The tracepoint is exported, but its argument
  * list is not an ABI (KVM has changed it more than once) and a probe is
  * registered through a void pointer: nothing would check it.  So the

@@ -3,7 +3,7 @@
  * Page temperature (methods M1-M3), pure logic: per-page levels, per-region
  * large-page scores, the adaptive scan interval and the top-K ranking.
  * Nothing here knows where access information comes from (KVM's notifier
- * ops, host page tables) or takes a lock: the scanner (mm/scan.c) feeds it
+ * ops, host page tables) or takes a lock: the scanner (mm/temperature.c) feeds it
  * one region at a time and serialises all updates of a map.
  *
  * A map covers one memslot.  Pages are indexed from the slot's first gfn;

@@ -9,27 +9,22 @@
 
 #if IS_ENABLED(CONFIG_KUNIT)
 kunit_test_suites(&kvmmig_uapi_layout_suite, &kvmmig_args_suite,
-		  &kvmmig_stats_layout_suite, &kvmmig_temperature_suite,
-		  &kvmmig_classify_suite, &kvmmig_order_suite,
-		  &kvmmig_throttle_suite, &kvmmig_guest_pt_suite,
-		  &kvmmig_ws_fill_suite, &kvmmig_rindex_suite);
+		  &kvmmig_stats_suite, &kvmmig_temperature_suite, &kvmmig_content_suite,
+		  &kvmmig_send_order_suite, &kvmmig_throttle_suite, &kvmmig_guest_pt_suite,
+		  &kvmmig_working_set_suite, &kvmmig_fill_suite, &kvmmig_prefetch_suite);
 #else
-/*
- * Debian's kernels have no CONFIG_KUNIT; the test bed loads a kunit.ko built
- * out of tree, which has no module notifier to find suites placed in the
- * .kunit_test_suites section.  So this module runs its suites itself.
- */
 static struct kunit_suite *kvmmig_kunit_suites[] = {
 	&kvmmig_uapi_layout_suite,
 	&kvmmig_args_suite,
-	&kvmmig_stats_layout_suite,
+	&kvmmig_stats_suite,
 	&kvmmig_temperature_suite,
-	&kvmmig_classify_suite,
-	&kvmmig_order_suite,
+	&kvmmig_content_suite,
+	&kvmmig_send_order_suite,
 	&kvmmig_throttle_suite,
 	&kvmmig_guest_pt_suite,
-	&kvmmig_ws_fill_suite,
-	&kvmmig_rindex_suite,
+	&kvmmig_working_set_suite,
+	&kvmmig_fill_suite,
+	&kvmmig_prefetch_suite,
 };
 
 static int __init kvmmig_kunit_init(void)

@@ -1,4 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The KUnit suites of kvmmig.  Each suite sits beside the code it tests
+ * (<dir>/<name>_test.c tests <dir>/<name>_logic.c); this test module
+ * (tools/testing/kunit/kvmmig_kunit.c) registers them all.
+ */
 #ifndef _KVMMIG_KUNIT_H
 #define _KVMMIG_KUNIT_H
 
@@ -6,13 +11,14 @@
 
 extern struct kunit_suite kvmmig_uapi_layout_suite;
 extern struct kunit_suite kvmmig_args_suite;
-extern struct kunit_suite kvmmig_stats_layout_suite;
+extern struct kunit_suite kvmmig_stats_suite;
 extern struct kunit_suite kvmmig_temperature_suite;
-extern struct kunit_suite kvmmig_classify_suite;
-extern struct kunit_suite kvmmig_order_suite;
+extern struct kunit_suite kvmmig_content_suite;
+extern struct kunit_suite kvmmig_send_order_suite;
 extern struct kunit_suite kvmmig_throttle_suite;
 extern struct kunit_suite kvmmig_guest_pt_suite;
-extern struct kunit_suite kvmmig_ws_fill_suite;
-extern struct kunit_suite kvmmig_rindex_suite;
+extern struct kunit_suite kvmmig_working_set_suite;
+extern struct kunit_suite kvmmig_fill_suite;
+extern struct kunit_suite kvmmig_prefetch_suite;
 
 #endif /* _KVMMIG_KUNIT_H */

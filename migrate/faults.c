@@ -36,7 +36,7 @@
 #include <kvmmig/args.h>
 #include <kvmmig/fault_tp.h>
 #include <kvmmig/guest_pt.h>
-#include <kvmmig/kvmmig.h>
+#include <kvmmig/core.h>
 
 #if KVMMIG_FAULT_PROBE
 /*

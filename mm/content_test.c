@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * KUnit: content classes, pure logic (mm/classify.c, included): the
+ * KUnit: content classes, pure logic (mm/content_logic.c, included): the
  * zero / pattern / data scan, the signature computed while copying, and
  * the canonical table (hits, misses, equal signatures over different
  * bytes, a full table, the compare bound, compare errors).
  */
-#include "mm/classify.c"
+#include "mm/content_logic.c"
 #include <linux/xxhash.h>
 #include "kvmmig_kunit.h"
 
@@ -368,8 +368,8 @@ static struct kunit_case classify_cases[] = {
 	{}
 };
 
-struct kunit_suite kvmmig_classify_suite = {
-	.name = "kvmmig_classify",
+struct kunit_suite kvmmig_content_suite = {
+	.name = "kvmmig_content",
 	.init = ct_init,
 	.exit = ct_exit,
 	.test_cases = classify_cases,

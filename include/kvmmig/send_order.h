@@ -12,7 +12,7 @@
 #define _KVMMIG_ORDER_H
 
 #include <linux/types.h>
-#include <kvmmig/hints.h>
+#include <kvmmig/free_hints.h>
 #include <kvmmig/temperature.h>
 #include <uapi/linux/kvmmig.h>
 

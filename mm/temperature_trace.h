@@ -7,7 +7,7 @@
 
 #include <linux/tracepoint.h>
 
-/* One temperature pass of one session (mm/scan.c). */
+/* One temperature pass of one session (mm/temperature.c). */
 TRACE_EVENT(kvmmig_scan_pass,
 	    TP_PROTO(u32 session, u64 pass, u64 regions, u64 accessed,
 		     u64 pages_tested, u64 hot_pages, u64 ns, u32 period_ms),
@@ -40,5 +40,5 @@ TRACE_EVENT(kvmmig_scan_pass,
 #undef TRACE_INCLUDE_PATH
 #define TRACE_INCLUDE_PATH mm
 #undef TRACE_INCLUDE_FILE
-#define TRACE_INCLUDE_FILE trace
+#define TRACE_INCLUDE_FILE temperature_trace
 #include <trace/define_trace.h>

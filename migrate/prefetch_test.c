@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * KUnit: the reverse index GPA -> GVA, the M4 teardown judge and the
- * prefetch-list order (mm/rindex.c, included), on synthetic mappings.
+ * prefetch-list order (migrate/prefetch_logic.c, included), on synthetic mappings.
  */
-#include "mm/rindex.c"
+#include "migrate/prefetch_logic.c"
 #include "kvmmig_kunit.h"
 
 #define PG(n)		((u64)(n) << 12)
@@ -244,7 +244,7 @@ static void pf_order_cases(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, out[2], PG(21));
 }
 
-static struct kunit_case kvmmig_rindex_cases[] = {
+static struct kunit_case kvmmig_prefetch_cases[] = {
 	KUNIT_CASE(rindex_add_merges),
 	KUNIT_CASE(rindex_full),
 	KUNIT_CASE(rindex_lookup_shuffled),
@@ -255,7 +255,7 @@ static struct kunit_case kvmmig_rindex_cases[] = {
 	{}
 };
 
-struct kunit_suite kvmmig_rindex_suite = {
-	.name = "kvmmig_rindex",
-	.test_cases = kvmmig_rindex_cases,
+struct kunit_suite kvmmig_prefetch_suite = {
+	.name = "kvmmig_prefetch",
+	.test_cases = kvmmig_prefetch_cases,
 };

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Reverse index GPA -> GVA of one guest address space, the M4 teardown
- * judge and prefetch-list ordering: pure logic (include/kvmmig/rindex.h,
+ * judge and prefetch-list ordering: pure logic (include/kvmmig/prefetch.h,
  * Documentation/postcopy.rst).
  *
  * No locks: an index belongs to its caller, who serialises all access.
@@ -22,7 +22,7 @@
 #include <linux/slab.h>
 #include <linux/sort.h>
 #include <linux/string.h>
-#include <kvmmig/rindex.h>
+#include <kvmmig/prefetch.h>
 
 #define RX_SHIFT	12
 #define RX_PAGE		BIT_ULL(RX_SHIFT)

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Working set (M12) and deferred fill (M11), pure logic (see
- * include/kvmmig/ws_fill.h).
+ * include/kvmmig/working_set.h).
  *
  * The working set is built chunk by chunk in ascending frame order: each
  * chunk is a run of frames of one memslot with their temperature levels,
@@ -15,7 +15,7 @@
 #include <linux/mm.h>
 #include <linux/sort.h>
 #include <linux/string.h>
-#include <kvmmig/ws_fill.h>
+#include <kvmmig/working_set.h>
 
 static int kvmmig_ws_cmp_u64(const void *a, const void *b)
 {
@@ -214,41 +214,4 @@ int kvmmig_ws_out_finish(struct kvmmig_ws_out *o)
 	if (!ret && o->write)
 		ret = kvmmig_ws_flush(o);
 	return ret;
-}
-
-/**
- * kvmmig_fill_class_may_hold() - can untouched (all-zero) memory hold it
- * @class: KVMMIG_CLASS_*
- * @value: the class's value
- *
- * Return: true for ZERO, and for PATTERN of the word 0.
- */
-bool kvmmig_fill_class_may_hold(u32 class, u64 value)
-{
-	return class == KVMMIG_CLASS_ZERO ||
-	       (class == KVMMIG_CLASS_PATTERN && !value);
-}
-
-/**
- * kvmmig_fill_page_holds() - does a page already hold a content class
- * @page: the page's bytes
- * @len: their length, a multiple of 8
- * @class: KVMMIG_CLASS_ZERO or _PATTERN (anything else: false)
- * @value: PATTERN: the repeated 8-byte word
- *
- * Return: true when every byte of @page is what @class and @value say.
- */
-bool kvmmig_fill_page_holds(const void *page, size_t len, u32 class, u64 value)
-{
-	const u64 *w = page;
-	size_t i;
-
-	if (class == KVMMIG_CLASS_ZERO)
-		return !memchr_inv(page, 0, len);
-	if (class != KVMMIG_CLASS_PATTERN)
-		return false;
-	for (i = 0; i < len / sizeof(u64); i++)
-		if (w[i] != value)
-			return false;
-	return true;
 }

@@ -2,8 +2,8 @@
 /*
  * Reverse index GPA -> GVA of one guest address space (M8) and the
  * teardown judge that drops it (M4), pure logic; plus the ordering of a
- * prefetch list.  No KVM, mm or lock: mm/prefetch.c builds an index from a
- * walk of the guest's page tables (mm/guest_pt.c) and keeps a few of them
+ * prefetch list.  No KVM, mm or lock: migrate/prefetch.c builds an index from a
+ * walk of the guest's page tables (mm/guest_pt_logic.c) and keeps a few of them
  * per session.  See Documentation/postcopy.rst ("Reverse index").
  */
 #ifndef _KVMMIG_RINDEX_H

@@ -62,7 +62,7 @@ enum kvmmig_stat_id {
 	KVMMIG_STAT_THROTTLE_DECISIONS,
 	KVMMIG_STAT_STUN_SLICES,
 	KVMMIG_STAT_STUN_NS,
-	/* post-copy: fault context and prefetch (mm/fault_ctx.c, mm/prefetch.c) */
+	/* post-copy: fault context and prefetch (migrate/faults.c, migrate/prefetch.c) */
 	KVMMIG_STAT_FAULTS_RECORDED,
 	KVMMIG_STAT_PREFETCH_CALLS,
 	KVMMIG_STAT_PREFETCH_ISSUED,
@@ -71,7 +71,7 @@ enum kvmmig_stat_id {
 	KVMMIG_STAT_RINDEX_HITS,
 	KVMMIG_STAT_RINDEX_DROPS_TEARDOWN,
 	KVMMIG_STAT_RINDEX_DROPS_STALE,
-	/* post-copy: working set and deferred fill (mm/working_set.c, migrate/fill.c) */
+	/* post-copy: working set and deferred fill (migrate/working_set.c, migrate/fill.c) */
 	KVMMIG_STAT_WS_EXPORTS,
 	KVMMIG_STAT_WS_PAGES,
 	KVMMIG_STAT_FILL_FLAGGED,
@@ -89,7 +89,7 @@ struct kvmmig_prefetch_ctx;
 struct kvmmig_fill_map;
 
 /**
- * struct kvmmig_scanner - a session's page temperature (mm/scan.c)
+ * struct kvmmig_scanner - a session's page temperature (mm/temperature.c)
  * @lock: serialises passes and every access to @slots
  * @work: the periodic pass
  * @running: periodic scanning is on
@@ -133,11 +133,11 @@ struct kvmmig_scanner {
  * @detached: set at detach; the structure only serves stats afterwards
  * @kobj: /sys/kernel/kvmmig/<id>/, NULL when not (or no longer) present
  * @scan: page temperature
- * @dirty: dirty rate measurement (migrate/dirty.c)
+ * @dirty: dirty rate measurement (migrate/dirty_rate.c)
  * @hints: free-page hints (hint/free_hints.c)
  * @throttle: migration control and vCPU stun (sched/throttle.c)
- * @faults: fault records (mm/fault_ctx.c)
- * @prefetch: prefetch state and reverse indexes (mm/prefetch.c)
+ * @faults: fault records (migrate/faults.c)
+ * @prefetch: prefetch state and reverse indexes (migrate/prefetch.c)
  * @fill: deferred-fill metadata (migrate/fill.c)
  * @stats: counters, see enum kvmmig_stat_id
  */
@@ -216,13 +216,13 @@ long kvmmig_attach_vm(struct kvmmig_attach __user *uarg);
 void kvmmig_session_put(struct kvmmig_session *s);
 int kvmmig_nr_address_spaces(void);
 
-/* memslots.c (kernel side) */
+/* mm/memslots.c (kernel side) */
 long kvmmig_ioctl_get_memslots(struct kvmmig_session *s,
 			       struct kvmmig_memslots __user *uarg);
 void kvmmig_memslot_totals(struct kvmmig_session *s, u32 *nr_slots,
 			   u64 *guest_bytes);
 
-/* mm/scan.c */
+/* mm/temperature.c */
 void kvmmig_scan_init(struct kvmmig_session *s);
 void kvmmig_scan_destroy(struct kvmmig_session *s);
 long kvmmig_ioctl_set_scan(struct kvmmig_session *s,
@@ -239,7 +239,7 @@ int kvmmig_scan_get_levels(struct kvmmig_session *s, u64 gfn, u64 n, u8 *levels)
  * destroy (when the session structure is freed).
  */
 
-/* migrate/dirty.c */
+/* migrate/dirty_rate.c */
 int kvmmig_dirty_init(struct kvmmig_session *s);
 void kvmmig_dirty_destroy(struct kvmmig_session *s);
 long kvmmig_ioctl_get_dirty_rate(struct kvmmig_session *s,
@@ -275,7 +275,7 @@ long kvmmig_ioctl_get_history(struct kvmmig_session *s,
 long kvmmig_ioctl_set_history(struct kvmmig_session *s,
 			      struct kvmmig_history __user *uarg);
 
-/* mm/fault_ctx.c */
+/* migrate/faults.c */
 int kvmmig_faults_init(struct kvmmig_session *s);
 void kvmmig_faults_stop(struct kvmmig_session *s);
 void kvmmig_faults_destroy(struct kvmmig_session *s);
@@ -284,14 +284,14 @@ long kvmmig_ioctl_faults(struct kvmmig_session *s,
 u32 kvmmig_faults_snapshot(struct kvmmig_session *s,
 			   struct kvmmig_fault_record *out, u32 max);
 
-/* mm/prefetch.c */
+/* migrate/prefetch.c */
 int kvmmig_prefetch_init(struct kvmmig_session *s);
 void kvmmig_prefetch_destroy(struct kvmmig_session *s);
 long kvmmig_ioctl_prefetch(struct kvmmig_session *s,
 			   struct kvmmig_prefetch __user *uarg);
 void kvmmig_prefetch_note_fault(struct kvmmig_session *s, u64 gfn);
 
-/* mm/working_set.c */
+/* migrate/working_set.c */
 long kvmmig_ioctl_get_working_set(struct kvmmig_session *s,
 				  struct kvmmig_working_set __user *uarg);
 

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * KUnit: the guest page-table walker, pure logic (mm/guest_pt.c,
+ * KUnit: the guest page-table walker, pure logic (mm/guest_pt_logic.c,
  * included), on synthetic guest memory: 64 pages of "guest physical
  * memory" at gpa 0 in which each case writes its page tables by hand.
  * Leaf GPAs need not be inside that memory (the walker never reads them);
  * table GPAs outside it are what an unreadable table looks like.
  */
-#include "mm/guest_pt.c"
+#include "mm/guest_pt_logic.c"
 #include <linux/mm.h>
 #include "kvmmig_kunit.h"
 

@@ -58,5 +58,5 @@ TRACE_EVENT(kvmmig_throttle,
 #undef TRACE_INCLUDE_PATH
 #define TRACE_INCLUDE_PATH sched
 #undef TRACE_INCLUDE_FILE
-#define TRACE_INCLUDE_FILE trace
+#define TRACE_INCLUDE_FILE throttle_trace
 #include <trace/define_trace.h>

@@ -28,8 +28,8 @@
 #include <linux/uaccess.h>
 #include <kvmmig/gmem.h>
 #include <kvmmig/args.h>
-#include <kvmmig/dirty.h>
-#include <kvmmig/kvmmig.h>
+#include <kvmmig/dirty_rate.h>
+#include <kvmmig/core.h>
 
 /* Each vCPU's dirty_index now, into a new array; NULL without a ring. */
 static u32 *kvmmig_dirty_ring_snapshot(struct kvm *kvm, u32 *nr)

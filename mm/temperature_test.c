@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * KUnit: page temperature, pure logic (mm/temperature.c, included): map
+ * KUnit: page temperature, pure logic (mm/temperature_logic.c, included): map
  * geometry, the 2-bit saturating counters, region scores, the adaptive
  * scan interval and the top-K ranking.
  */
-#include "mm/temperature.c"
+#include "mm/temperature_logic.c"
 #include <linux/bitmap.h>
 #include "kvmmig_kunit.h"
 

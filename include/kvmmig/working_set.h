@@ -2,7 +2,7 @@
 /*
  * Working set (M12) and deferred fill (M11): the pure logic, kept apart
  * from KVM, mm and locks so that KUnit drives it with synthetic input
- * (mm/ws_fill.c; the kernel glue is mm/working_set.c and migrate/fill.c).
+ * (migrate/working_set_logic.c; the kernel glue is migrate/working_set.c and migrate/fill.c).
  */
 #ifndef _KVMMIG_WS_FILL_H
 #define _KVMMIG_WS_FILL_H
@@ -67,8 +67,5 @@ void kvmmig_ws_out_init(struct kvmmig_ws_out *o, bool write, bool runs,
 int kvmmig_ws_merge_chunk(struct kvmmig_ws_out *o, struct kvmmig_ws_faulted *f,
 			  u64 base_gfn, const u8 *levels, u32 n, u32 min_level);
 int kvmmig_ws_out_finish(struct kvmmig_ws_out *o);
-
-bool kvmmig_fill_page_holds(const void *page, size_t len, u32 class, u64 value);
-bool kvmmig_fill_class_may_hold(u32 class, u64 value);
 
 #endif /* _KVMMIG_WS_FILL_H */

@@ -12,7 +12,7 @@
 #include <linux/uaccess.h>
 #include <kvmmig/args.h>
 #include <kvmmig/compat.h>
-#include <kvmmig/kvmmig.h>
+#include <kvmmig/core.h>
 
 /*
  * Fill up to @cap entries of @buf (may be NULL when @cap is 0) and return

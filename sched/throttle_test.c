@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * KUnit: vCPU throttling, pure logic (sched/throttle_ctl.c, included): the
+ * KUnit: vCPU throttling, pure logic (sched/throttle_logic.c, included): the
  * stun-share controller on synthetic rounds, seeding from the history and
  * folding a migration into it.
  */
-#include "sched/throttle_ctl.c"
+#include "sched/throttle_logic.c"
 #include "kvmmig_kunit.h"
 
 #define MAX_PCT		90

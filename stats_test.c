@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * KUnit: the binary stats image matches KVM's format as a KVM stats
- * parser reads it (stats_layout.c, included).
+ * parser reads it (stats_logic.c, included).
  */
-#include "stats_layout.c"
+#include "stats_logic.c"
 #include <linux/kvm.h>
 #include <linux/slab.h>
 #include "kvmmig_kunit.h"
@@ -97,7 +97,7 @@ static void zero_stats(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, (size_t)hdr->data_offset, size);
 }
 
-static struct kunit_case kvmmig_stats_layout_cases[] = {
+static struct kunit_case kvmmig_stats_cases[] = {
 	KUNIT_CASE(header_offsets),
 	KUNIT_CASE(descriptors),
 	KUNIT_CASE(rejects_bad_input),
@@ -105,7 +105,7 @@ static struct kunit_case kvmmig_stats_layout_cases[] = {
 	{}
 };
 
-struct kunit_suite kvmmig_stats_layout_suite = {
-	.name = "kvmmig_stats_layout",
-	.test_cases = kvmmig_stats_layout_cases,
+struct kunit_suite kvmmig_stats_suite = {
+	.name = "kvmmig_stats",
+	.test_cases = kvmmig_stats_cases,
 };

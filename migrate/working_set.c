@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * KVMMIG_GET_WORKING_SET (M12): the frames to load first on restore, the
- * kernel glue around the pure logic of mm/ws_fill.c.
+ * kernel glue around the pure logic of migrate/working_set_logic.c.
  *
  * The set is the frames of address space 0's user memslots whose
  * temperature level is at least @min_level, plus, with KVMMIG_WS_FAULTED,
@@ -38,8 +38,8 @@
 #include <linux/uaccess.h>
 #include <kvmmig/gmem.h>
 #include <kvmmig/args.h>
-#include <kvmmig/kvmmig.h>
-#include <kvmmig/ws_fill.h>
+#include <kvmmig/core.h>
+#include <kvmmig/working_set.h>
 
 /* Frames per chunk: 64 KiB of levels. */
 #define KVMMIG_WS_CHUNK		(64 * 1024)

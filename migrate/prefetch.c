@@ -2,7 +2,7 @@
 /*
  * Guest-virtual neighbour prefetch (M8) with per-address-space reverse
  * indexes GPA -> GVA and their teardown detection (M4): the kernel glue
- * around mm/guest_pt.c (the walker) and mm/rindex.c (index, judge, list
+ * around mm/guest_pt_logic.c (the walker) and migrate/prefetch_logic.c (index, judge, list
  * order).  Documentation/postcopy.rst has the design.
  *
  * Guest memory is read with kvmmig_gmem_read() (mm/gmem.c): through the
@@ -37,8 +37,8 @@
 #include <kvmmig/args.h>
 #include <kvmmig/gmem.h>
 #include <kvmmig/guest_pt.h>
-#include <kvmmig/kvmmig.h>
-#include <kvmmig/rindex.h>
+#include <kvmmig/core.h>
+#include <kvmmig/prefetch.h>
 
 static struct kvmmig_param_uint prefetch_window = {
 	.val = 16, .min = 1, .max = KVMMIG_PREFETCH_MAX_WINDOW,

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Dirty rate measurement (input of method M5): a session's measurement
- * window and where its count comes from.  See migrate/dirty.c.
+ * window and where its count comes from.  See migrate/dirty_rate.c.
  */
 #ifndef _KVMMIG_DIRTY_H
 #define _KVMMIG_DIRTY_H
@@ -12,7 +12,7 @@
 #include <linux/types.h>
 
 /**
- * struct kvmmig_dirty - a session's dirty rate window (migrate/dirty.c)
+ * struct kvmmig_dirty - a session's dirty rate window (migrate/dirty_rate.c)
  * @lock: serialises every field
  * @start_ns: start of the window (CLOCK_MONOTONIC): attach or last RESET
  * @reported: pages of the bitmaps passed to KVMMIG_GET_SEND_ORDER (not

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Binary stats image in KVM's format (pure logic; see stats_layout.h).
+ * Binary stats image in KVM's format (pure logic; see include/kvmmig/stats.h).
  * Userspace parsers written for KVM's stats fds (QEMU's query-stats,
  * kvm_binary_stats_test) read kvmmig's without change.
  */
 #include <linux/kernel.h>
 #include <linux/string.h>
 #include <linux/kvm.h>
-#include <kvmmig/stats_layout.h>
+#include <kvmmig/stats.h>
 
 /*
  * A descriptor is its fixed part plus name_size bytes of name.  The fixed

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Content classes of guest pages (methods M9 pattern pages, M10 canonical
- * pages), pure logic.  See include/kvmmig/classify.h; the kernel glue that
+ * pages), pure logic.  See include/kvmmig/content.h; the kernel glue that
  * reads guest memory is mm/content.c.
  *
  * Cost model: a DATA page usually differs from its first word within the
@@ -21,7 +21,7 @@
 #include <linux/random.h>
 #include <linux/slab.h>
 #include <uapi/linux/kvmmig.h>
-#include <kvmmig/classify.h>
+#include <kvmmig/content.h>
 
 /**
  * kvmmig_page_scan() - is a page zero, one repeated word, or data

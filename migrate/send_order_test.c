@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * KUnit: free-page hint map (hint/hint_map.c) and pre-copy send order
- * (migrate/order.c), pure logic, both included: hint add/remove/mark/clear
+ * KUnit: free-page hint map (hint/free_hints_logic.c) and pre-copy send order
+ * (migrate/send_order_logic.c), pure logic, both included: hint add/remove/mark/clear
  * across chunk boundaries, and the order's levels, frame order, free-page
  * drops, counts and ignored tail bits.
  */
-#include "hint/hint_map.c"
-#include "migrate/order.c"
+#include "hint/free_hints_logic.c"
+#include "migrate/send_order_logic.c"
 #include <linux/slab.h>
 #include "kvmmig_kunit.h"
 
@@ -609,8 +609,8 @@ static struct kunit_case order_cases[] = {
 	{}
 };
 
-struct kunit_suite kvmmig_order_suite = {
-	.name = "kvmmig_order",
+struct kunit_suite kvmmig_send_order_suite = {
+	.name = "kvmmig_send_order",
 	.init = order_test_init,
 	.exit = order_test_exit,
 	.test_cases = order_cases,

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * KUnit: working set (M12) and deferred fill (M11), pure logic
- * (mm/ws_fill.c, included): sorting and deduplication of faulted frames,
+ * (migrate/working_set_logic.c, included): sorting and deduplication of faulted frames,
  * the merge of temperature levels with faulted frames chunk by chunk, the
  * count and write outputs with their limit and flushes, and the page
  * content test of deferred fill.
  */
-#include "mm/ws_fill.c"
+#include "migrate/working_set_logic.c"
 #include <linux/slab.h>
 #include "kvmmig_kunit.h"
 
@@ -244,44 +244,7 @@ static void ws_out_runs(struct kunit *test)
 	KUNIT_EXPECT_LE(test, o.pos, 4ULL);
 }
 
-static void fill_page_holds(struct kunit *test)
-{
-	u64 *page = kunit_kzalloc(test, PAGE_SIZE, GFP_KERNEL);
-	u64 pat = 0xdeadbeef00c0ffeeULL;
-	u32 i;
-
-	KUNIT_ASSERT_NOT_NULL(test, page);
-	KUNIT_EXPECT_TRUE(test, kvmmig_fill_page_holds(page, PAGE_SIZE,
-						       KVMMIG_CLASS_ZERO, 0));
-	KUNIT_EXPECT_TRUE(test, kvmmig_fill_page_holds(page, PAGE_SIZE,
-						       KVMMIG_CLASS_PATTERN, 0));
-	KUNIT_EXPECT_FALSE(test, kvmmig_fill_page_holds(page, PAGE_SIZE,
-							KVMMIG_CLASS_PATTERN, pat));
-	/* a DUP's content is never known from the page alone */
-	KUNIT_EXPECT_FALSE(test, kvmmig_fill_page_holds(page, PAGE_SIZE,
-							KVMMIG_CLASS_DUP, 1));
-	KUNIT_EXPECT_FALSE(test, kvmmig_fill_page_holds(page, PAGE_SIZE,
-							KVMMIG_CLASS_DATA, 0));
-	((u8 *)page)[PAGE_SIZE - 1] = 1;	/* last byte */
-	KUNIT_EXPECT_FALSE(test, kvmmig_fill_page_holds(page, PAGE_SIZE,
-							KVMMIG_CLASS_ZERO, 0));
-	for (i = 0; i < PAGE_SIZE / 8; i++)
-		page[i] = pat;
-	KUNIT_EXPECT_TRUE(test, kvmmig_fill_page_holds(page, PAGE_SIZE,
-						       KVMMIG_CLASS_PATTERN, pat));
-	KUNIT_EXPECT_FALSE(test, kvmmig_fill_page_holds(page, PAGE_SIZE,
-							KVMMIG_CLASS_ZERO, 0));
-	page[PAGE_SIZE / 8 - 1] ^= 1;
-	KUNIT_EXPECT_FALSE(test, kvmmig_fill_page_holds(page, PAGE_SIZE,
-							KVMMIG_CLASS_PATTERN, pat));
-
-	KUNIT_EXPECT_TRUE(test, kvmmig_fill_class_may_hold(KVMMIG_CLASS_ZERO, 0));
-	KUNIT_EXPECT_TRUE(test, kvmmig_fill_class_may_hold(KVMMIG_CLASS_PATTERN, 0));
-	KUNIT_EXPECT_FALSE(test, kvmmig_fill_class_may_hold(KVMMIG_CLASS_PATTERN, pat));
-	KUNIT_EXPECT_FALSE(test, kvmmig_fill_class_may_hold(KVMMIG_CLASS_DUP, 0));
-}
-
-static struct kunit_case kvmmig_ws_fill_cases[] = {
+static struct kunit_case kvmmig_working_set_cases[] = {
 	KUNIT_CASE(ws_sort_unique),
 	KUNIT_CASE(ws_fault_gfns),
 	KUNIT_CASE(ws_merge_levels_and_faults),
@@ -289,11 +252,10 @@ static struct kunit_case kvmmig_ws_fill_cases[] = {
 	KUNIT_CASE(ws_merge_faulted_only),
 	KUNIT_CASE(ws_out_limit_and_errors),
 	KUNIT_CASE(ws_out_runs),
-	KUNIT_CASE(fill_page_holds),
 	{}
 };
 
-struct kunit_suite kvmmig_ws_fill_suite = {
-	.name = "kvmmig_ws_fill",
-	.test_cases = kvmmig_ws_fill_cases,
+struct kunit_suite kvmmig_working_set_suite = {
+	.name = "kvmmig_working_set",
+	.test_cases = kvmmig_working_set_cases,
 };

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Pre-copy send order (method M17), pure logic: see include/kvmmig/order.h.
+ * Pre-copy send order (method M17), pure logic: see include/kvmmig/send_order.h.
  *
  * The count pass sizes each level's part of the order; the place pass
  * streams frames into those parts.  The two passes see the same bitmap
@@ -19,7 +19,7 @@
 #include <linux/bitops.h>
 #include <linux/errno.h>
 #include <linux/string.h>
-#include <kvmmig/order.h>
+#include <kvmmig/send_order.h>
 
 /**
  * kvmmig_order_fate - what becomes of one set frame

@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Deferred fill (migrate/fill.c): the destination records each page's
+ * content class and writes it on the page's first access.  The pure logic
+ * is migrate/fill_logic.c.
+ */
+#ifndef _KVMMIG_FILL_H
+#define _KVMMIG_FILL_H
+
+#include <linux/types.h>
+#include <uapi/linux/kvmmig.h>
+
+bool kvmmig_fill_page_holds(const void *page, size_t len, u32 class, u64 value);
+bool kvmmig_fill_class_may_hold(u32 class, u64 value);
+
+#endif /* _KVMMIG_FILL_H */
