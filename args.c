@@ -26,7 +26,7 @@ static bool kvmmig_all_zero(const void *p, size_t len)
 
 int kvmmig_check_attach(const struct kvmmig_attach *a)
 {
-	if (a->size != sizeof(*a) || a->flags & ~KVMMIG_ATTACH_FLAGS ||
+	if (a->flags & ~KVMMIG_ATTACH_FLAGS ||
 	    a->reserved0)
 		return -EINVAL;
 	if (!kvmmig_all_zero(a->reserved, sizeof(a->reserved)))
@@ -38,7 +38,7 @@ int kvmmig_check_attach(const struct kvmmig_attach *a)
 
 int kvmmig_check_memslots(const struct kvmmig_memslots *r)
 {
-	if (r->size != sizeof(*r) || r->flags || r->reserved0)
+	if (r->flags || r->reserved0)
 		return -EINVAL;
 	if (!kvmmig_all_zero(r->reserved, sizeof(r->reserved)))
 		return -EINVAL;
@@ -53,7 +53,7 @@ int kvmmig_check_memslots(const struct kvmmig_memslots *r)
  */
 int kvmmig_check_scan(const struct kvmmig_scan *a, u32 min_ms, u32 max_ms)
 {
-	if (a->size != sizeof(*a) || (a->flags & ~KVMMIG_SCAN_FLAGS))
+	if ((a->flags & ~KVMMIG_SCAN_FLAGS))
 		return -EINVAL;
 	if (!kvmmig_all_zero(a->reserved, sizeof(a->reserved)))
 		return -EINVAL;
@@ -72,7 +72,7 @@ int kvmmig_check_scan(const struct kvmmig_scan *a, u32 min_ms, u32 max_ms)
 
 int kvmmig_check_temperature(const struct kvmmig_temperature *a)
 {
-	if (a->size != sizeof(*a) || a->flags)
+	if (a->flags)
 		return -EINVAL;
 	if (!kvmmig_all_zero(a->reserved, sizeof(a->reserved)))
 		return -EINVAL;
@@ -86,7 +86,7 @@ int kvmmig_check_temperature(const struct kvmmig_temperature *a)
 
 int kvmmig_check_huge_candidates(const struct kvmmig_huge_candidates *a)
 {
-	if (a->size != sizeof(*a) || a->flags)
+	if (a->flags)
 		return -EINVAL;
 	if (!kvmmig_all_zero(a->reserved, sizeof(a->reserved)))
 		return -EINVAL;
@@ -97,7 +97,7 @@ int kvmmig_check_huge_candidates(const struct kvmmig_huge_candidates *a)
 
 int kvmmig_check_dirty_rate(const struct kvmmig_dirty_rate *a)
 {
-	if (a->size != sizeof(*a) || (a->flags & ~KVMMIG_DIRTY_RATE_FLAGS))
+	if ((a->flags & ~KVMMIG_DIRTY_RATE_FLAGS))
 		return -EINVAL;
 	if (!kvmmig_all_zero(a->reserved, sizeof(a->reserved)))
 		return -EINVAL;
@@ -111,7 +111,7 @@ int kvmmig_check_dirty_rate(const struct kvmmig_dirty_rate *a)
 /* The bitmap is read in 64-bit words, so it starts on a word's frame. */
 int kvmmig_check_send_order(const struct kvmmig_send_order *a)
 {
-	if (a->size != sizeof(*a) || (a->flags & ~KVMMIG_SEND_ORDER_FLAGS))
+	if ((a->flags & ~KVMMIG_SEND_ORDER_FLAGS))
 		return -EINVAL;
 	if (!kvmmig_all_zero(a->reserved, sizeof(a->reserved)))
 		return -EINVAL;
@@ -128,7 +128,7 @@ int kvmmig_check_send_order(const struct kvmmig_send_order *a)
 
 int kvmmig_check_classify(const struct kvmmig_classify *a)
 {
-	if (a->size != sizeof(*a) || (a->flags & ~KVMMIG_CLASSIFY_FLAGS))
+	if ((a->flags & ~KVMMIG_CLASSIFY_FLAGS))
 		return -EINVAL;
 	if (!kvmmig_all_zero(a->reserved, sizeof(a->reserved)))
 		return -EINVAL;
@@ -152,7 +152,7 @@ int kvmmig_check_free_hints(const struct kvmmig_free_hints *a)
 {
 	u32 op = a->flags & KVMMIG_FREE_HINT_FLAGS;
 
-	if (a->size != sizeof(*a) || (a->flags & ~KVMMIG_FREE_HINT_FLAGS))
+	if ((a->flags & ~KVMMIG_FREE_HINT_FLAGS))
 		return -EINVAL;
 	if (a->reserved0 || !kvmmig_all_zero(a->reserved, sizeof(a->reserved)))
 		return -EINVAL;
@@ -184,7 +184,7 @@ int kvmmig_check_migration(const struct kvmmig_migration *a, u32 max_pct)
 	u32 op = a->flags & (KVMMIG_MIGRATION_START | KVMMIG_MIGRATION_ROUND |
 			     KVMMIG_MIGRATION_END);
 
-	if (a->size != sizeof(*a) || (a->flags & ~KVMMIG_MIGRATION_FLAGS))
+	if ((a->flags & ~KVMMIG_MIGRATION_FLAGS))
 		return -EINVAL;
 	if (!kvmmig_all_zero(a->reserved, sizeof(a->reserved)))
 		return -EINVAL;
@@ -220,7 +220,7 @@ int kvmmig_check_migration(const struct kvmmig_migration *a, u32 max_pct)
 /* @set: the record comes from userspace and must be loadable. */
 int kvmmig_check_history(const struct kvmmig_history *a, bool set)
 {
-	if (a->size != sizeof(*a) || a->flags ||
+	if (a->flags ||
 	    !kvmmig_all_zero(a->reserved, sizeof(a->reserved)))
 		return -EINVAL;
 	if (!set)
@@ -303,7 +303,7 @@ void kvmmig_memslots_sort(struct kvmmig_memslot *v, u32 n)
  */
 int kvmmig_check_faults(const struct kvmmig_faults *a)
 {
-	if (a->size != sizeof(*a) || (a->flags & ~KVMMIG_FAULTS_FLAGS))
+	if ((a->flags & ~KVMMIG_FAULTS_FLAGS))
 		return -EINVAL;
 	if ((a->flags & KVMMIG_FAULTS_ENABLE) && (a->flags & KVMMIG_FAULTS_DISABLE))
 		return -EINVAL;
@@ -327,7 +327,7 @@ int kvmmig_check_prefetch(const struct kvmmig_prefetch *a)
 {
 	int i;
 
-	if (a->size != sizeof(*a) || (a->flags & ~KVMMIG_PREFETCH_FLAGS) ||
+	if ((a->flags & ~KVMMIG_PREFETCH_FLAGS) ||
 	    a->reserved0)
 		return -EINVAL;
 	for (i = 0; i < ARRAY_SIZE(a->reserved); i++)
@@ -354,7 +354,7 @@ int kvmmig_check_prefetch(const struct kvmmig_prefetch *a)
  */
 int kvmmig_check_working_set(const struct kvmmig_working_set *a)
 {
-	if (a->size != sizeof(*a) || (a->flags & ~KVMMIG_WS_FLAGS))
+	if ((a->flags & ~KVMMIG_WS_FLAGS))
 		return -EINVAL;
 	if (a->reserved0 || !kvmmig_all_zero(a->reserved, sizeof(a->reserved)))
 		return -EINVAL;
@@ -368,7 +368,7 @@ int kvmmig_check_working_set(const struct kvmmig_working_set *a)
 /* FILL: exactly one operation; CLEAR takes no pages, the others 1..max. */
 int kvmmig_check_fill(const struct kvmmig_fill *a)
 {
-	if (a->size != sizeof(*a) || (a->flags & ~KVMMIG_FILL_FLAGS))
+	if ((a->flags & ~KVMMIG_FILL_FLAGS))
 		return -EINVAL;
 	if (hweight32(a->flags) != 1)
 		return -EINVAL;

@@ -11,8 +11,6 @@
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
-#include <kvmmig/args.h>
-#include <kvmmig/fault_tp.h>
 #include <kvmmig/core.h>
 
 static int kvmmig_param_uint_set(const char *val, const struct kernel_param *kp)
@@ -56,52 +54,10 @@ module_param_cb(max_sessions_per_user, &kvmmig_param_uint_ops,
 MODULE_PARM_DESC(max_sessions_per_user,
 		 "Most sessions one uid may hold, read-only ones included [1..4096, default 16]");
 
-long kvmmig_check_extension(unsigned long cap)
-{
-	switch (cap) {
-	case KVMMIG_CAP_ATTACH_VM:
-	case KVMMIG_CAP_MEMSLOTS:
-	case KVMMIG_CAP_STATS_FD:
-	case KVMMIG_CAP_SYSFS_VM:
-	case KVMMIG_CAP_HUGE_CANDIDATES:
-	case KVMMIG_CAP_DIRTY_RATE:
-	case KVMMIG_CAP_SEND_ORDER:
-	case KVMMIG_CAP_CLASSIFY:
-	case KVMMIG_CAP_FREE_HINTS:
-	case KVMMIG_CAP_THROTTLE:
-	case KVMMIG_CAP_HISTORY:
-	case KVMMIG_CAP_WORKING_SET:
-	case KVMMIG_CAP_FILL:
-	case KVMMIG_CAP_WS_RUNS:
-	case KVMMIG_CAP_PREFETCH:
-	case KVMMIG_CAP_ACCESS:
-		return 1;
-	case KVMMIG_CAP_FAULTS:
-		return KVMMIG_FAULT_PROBE;
-	case KVMMIG_CAP_TEMPERATURE:
-		return KVMMIG_TEMP_NR_LEVELS;
-	case KVMMIG_CAP_NR_ADDRESS_SPACES:
-		return kvmmig_nr_address_spaces();
-	case KVMMIG_CAP_MAX_SESSIONS:
-		return kvmmig_max_sessions();
-	default:
-		return 0;
-	}
-}
-
 static long kvmmig_dev_ioctl(struct file *filp, unsigned int cmd,
 			     unsigned long arg)
 {
-	switch (cmd) {
-	case KVMMIG_GET_API_VERSION:
-		return arg ? -EINVAL : KVMMIG_API_VERSION;
-	case KVMMIG_CHECK_EXTENSION:
-		return kvmmig_check_extension(arg);
-	case KVMMIG_ATTACH_VM:
-		return kvmmig_attach_vm((struct kvmmig_attach __user *)arg);
-	default:
-		return -ENOTTY;
-	}
+	return kvmmig_ioctl(NULL, cmd, arg);
 }
 
 static const struct file_operations kvmmig_dev_fops = {
@@ -122,15 +78,25 @@ static int __init kvmmig_init(void)
 {
 	int ret;
 
-	ret = kvmmig_sysfs_init();
+	ret = kvmmig_ioctl_init();
 	if (ret)
 		return ret;
-	ret = misc_register(&kvmmig_dev);
-	if (ret) {
-		kvmmig_sysfs_exit();
+	ret = kvmmig_stats_init();
+	if (ret)
 		return ret;
-	}
+	ret = kvmmig_sysfs_init();
+	if (ret)
+		goto err_stats;
+	ret = misc_register(&kvmmig_dev);
+	if (ret)
+		goto err_sysfs;
 	return 0;
+
+err_sysfs:
+	kvmmig_sysfs_exit();
+err_stats:
+	kvmmig_stats_exit();
+	return ret;
 }
 
 /*
@@ -141,6 +107,7 @@ static void __exit kvmmig_exit(void)
 {
 	misc_deregister(&kvmmig_dev);
 	kvmmig_sysfs_exit();
+	kvmmig_stats_exit();
 }
 
 module_init(kvmmig_init);

@@ -13,6 +13,7 @@
 #include <linux/uidgid.h>
 #include <linux/user_namespace.h>
 #include <kvmmig/core.h>
+#include <kvmmig/memslots.h>
 
 static struct kobject *kvmmig_root_kobj;
 

@@ -38,8 +38,9 @@
 #include <kvmmig/args.h>
 #include <kvmmig/free_hints.h>
 #include <kvmmig/core.h>
+#include <kvmmig/ioctl.h>
 
-int kvmmig_hints_init(struct kvmmig_session *s)
+static int kvmmig_hints_init(struct kvmmig_session *s)
 {
 	struct kvmmig_hints *h = kzalloc(sizeof(*h), GFP_KERNEL_ACCOUNT);
 
@@ -47,20 +48,20 @@ int kvmmig_hints_init(struct kvmmig_session *s)
 		return -ENOMEM;
 	mutex_init(&h->lock);
 	kvmmig_hint_map_init(&h->map);
-	s->hints = h;
+	s->priv[KVMMIG_FEAT_FREE_HINTS] = h;
 	return 0;
 }
 
-void kvmmig_hints_destroy(struct kvmmig_session *s)
+static void kvmmig_hints_destroy(struct kvmmig_session *s)
 {
-	struct kvmmig_hints *h = s->hints;
+	struct kvmmig_hints *h = kvmmig_hints(s);
 
 	if (!h)
 		return;
 	kvmmig_hint_map_destroy(&h->map);
 	mutex_destroy(&h->lock);
 	kfree(h);
-	s->hints = NULL;
+	s->priv[KVMMIG_FEAT_FREE_HINTS] = NULL;
 }
 
 /* Whether address space 0's user memslots cover [gfn, gfn + n). */
@@ -162,35 +163,28 @@ out:
 	return r;
 }
 
-long kvmmig_ioctl_free_hints(struct kvmmig_session *s,
-			     struct kvmmig_free_hints __user *uarg)
+static long kvmmig_ioctl_free_hints(struct kvmmig_session *s, void *arg)
 {
+	struct kvmmig_free_hints *a = arg;
 	struct kvmmig_gfn_range *r = NULL;
-	struct kvmmig_hints *h = s->hints;
-	struct kvmmig_free_hints a;
+	struct kvmmig_hints *h = kvmmig_hints(s);
 	long ret = 0;
 	u32 i, nr = 0;
 
-	if (copy_from_user(&a, uarg, sizeof(a)))
-		return -EFAULT;
-	ret = kvmmig_check_free_hints(&a);
+	ret = kvmmig_check_free_hints(a);
 	if (ret)
 		return ret;
-	if (a.flags & (KVMMIG_FREE_HINT_ADD | KVMMIG_FREE_HINT_REMOVE)) {
-		r = kvmmig_hints_ranges(s, &a, &nr);
+	if (a->flags & (KVMMIG_FREE_HINT_ADD | KVMMIG_FREE_HINT_REMOVE)) {
+		r = kvmmig_hints_ranges(s, a, &nr);
 		if (IS_ERR(r))
 			return PTR_ERR(r);
 	}
 	/* the result is copied out last: check now that it can be */
-	if (copy_to_user(uarg, &a, sizeof(a))) {
-		ret = -EFAULT;
-		goto out_free;
-	}
 
 	ret = mutex_lock_killable(&h->lock);
 	if (ret)
 		goto out_free;
-	switch (a.flags) {
+	switch (a->flags) {
 	case KVMMIG_FREE_HINT_ADD:
 		ret = kvmmig_hint_map_add(&h->map, r, nr);
 		h->gen++;
@@ -214,14 +208,38 @@ long kvmmig_ioctl_free_hints(struct kvmmig_session *s,
 	default:	/* a query */
 		break;
 	}
-	a.nr_hinted = kvmmig_hint_map_count(&h->map);
-	a.mark = h->marks;
+	a->nr_hinted = kvmmig_hint_map_count(&h->map);
+	a->mark = h->marks;
 	mutex_unlock(&h->lock);
 
-	kvmmig_stat_set(s, KVMMIG_STAT_FREE_HINTED, a.nr_hinted);
-	if (!ret && copy_to_user(uarg, &a, sizeof(a)))
-		ret = -EFAULT;
+	kvmmig_stat_set(s, KVMMIG_FEAT_FREE_HINTS, KVMMIG_STAT_FREE_HINTED, a->nr_hinted);
 out_free:
 	kvfree(r);
 	return ret;
 }
+
+static const struct kvmmig_stat_def kvmmig_free_hints_stats[] = {
+	[KVMMIG_STAT_FREE_HINTED] = { "free_hinted_pages", KVMMIG_STAT_VAL },
+	[KVMMIG_STAT_FREE_HINTS_DROPPED] = { "free_hints_dropped", KVMMIG_STAT_CNT },
+};
+
+static const struct kvmmig_ioctl_desc kvmmig_free_hints_ioctls[] = {
+	KVMMIG_IOCTL(KVMMIG_FREE_HINTS, struct kvmmig_free_hints, KVMMIG_FREE_HINT_FLAGS,
+		     KVMMIG_NEED_FULL_SESSION, KVMMIG_CAP_FREE_HINTS, kvmmig_ioctl_free_hints),
+};
+
+static const struct kvmmig_cap kvmmig_free_hints_caps[] = {
+	{ KVMMIG_CAP_FREE_HINTS, 1 },
+};
+
+const struct kvmmig_feature kvmmig_free_hints_feature = {
+	.name		= "free_hints",
+	.ioctls		= kvmmig_free_hints_ioctls,
+	.nr_ioctls	= ARRAY_SIZE(kvmmig_free_hints_ioctls),
+	.caps		= kvmmig_free_hints_caps,
+	.nr_caps	= ARRAY_SIZE(kvmmig_free_hints_caps),
+	.stats		= kvmmig_free_hints_stats,
+	.nr_stats	= ARRAY_SIZE(kvmmig_free_hints_stats),
+	.init		= kvmmig_hints_init,
+	.destroy	= kvmmig_hints_destroy,
+};

@@ -30,6 +30,7 @@
 #include <kvmmig/args.h>
 #include <kvmmig/dirty_rate.h>
 #include <kvmmig/core.h>
+#include <kvmmig/ioctl.h>
 
 /* Each vCPU's dirty_index now, into a new array; NULL without a ring. */
 static u32 *kvmmig_dirty_ring_snapshot(struct kvm *kvm, u32 *nr)
@@ -51,7 +52,7 @@ static u32 *kvmmig_dirty_ring_snapshot(struct kvm *kvm, u32 *nr)
 	return v;
 }
 
-int kvmmig_dirty_init(struct kvmmig_session *s)
+static int kvmmig_dirty_init(struct kvmmig_session *s)
 {
 	struct kvmmig_dirty *d = kzalloc(sizeof(*d), GFP_KERNEL_ACCOUNT);
 	u32 *ring;
@@ -66,20 +67,20 @@ int kvmmig_dirty_init(struct kvmmig_session *s)
 	mutex_init(&d->lock);
 	d->ring_start = ring;
 	d->start_ns = ktime_get_ns();
-	s->dirty = d;
+	s->priv[KVMMIG_FEAT_DIRTY_RATE] = d;
 	return 0;
 }
 
-void kvmmig_dirty_destroy(struct kvmmig_session *s)
+static void kvmmig_dirty_destroy(struct kvmmig_session *s)
 {
-	struct kvmmig_dirty *d = s->dirty;
+	struct kvmmig_dirty *d = kvmmig_dirty(s);
 
 	if (!d)
 		return;
 	kfree(d->ring_start);
 	mutex_destroy(&d->lock);
 	kfree(d);
-	s->dirty = NULL;
+	s->priv[KVMMIG_FEAT_DIRTY_RATE] = NULL;
 }
 
 /**
@@ -90,7 +91,7 @@ void kvmmig_dirty_destroy(struct kvmmig_session *s)
  */
 void kvmmig_dirty_report(struct kvmmig_session *s, u64 dirty_pages)
 {
-	struct kvmmig_dirty *d = s->dirty;
+	struct kvmmig_dirty *d = kvmmig_dirty(s);
 
 	/* a dying caller's harvest need not count */
 	if (mutex_lock_killable(&d->lock))
@@ -128,31 +129,27 @@ static bool kvmmig_dirty_bitmap_count(struct kvm *kvm, u64 *pages)
 	return logged;
 }
 
-long kvmmig_ioctl_get_dirty_rate(struct kvmmig_session *s,
-				 struct kvmmig_dirty_rate __user *uarg)
+static long kvmmig_ioctl_get_dirty_rate(struct kvmmig_session *s, void *arg)
 {
-	struct kvmmig_dirty *d = s->dirty;
+	struct kvmmig_dirty_rate *a = arg;
+	struct kvmmig_dirty *d = kvmmig_dirty(s);
 	struct kvm *kvm = s->kvm;
-	struct kvmmig_dirty_rate a;
 	u32 *new_ring = NULL, new_nr = 0, cap;
 	u64 *rates = NULL, now, window, pages = 0;
 	bool reset;
 	long ret = 0;
 
-	if (copy_from_user(&a, uarg, sizeof(a)))
-		return -EFAULT;
-	ret = kvmmig_check_dirty_rate(&a);
+	ret = kvmmig_check_dirty_rate(a);
 	if (ret)
 		return ret;
-	reset = a.flags & KVMMIG_DIRTY_RATE_RESET;
-	cap = a.nr_vcpus;
+	reset = a->flags & KVMMIG_DIRTY_RATE_RESET;
+	cap = a->nr_vcpus;
 	/*
 	 * The outputs must be writable before a RESET ends the window: an
-	 * -EFAULT afterwards would lose the measurement.
+	 * -EFAULT afterwards would lose the measurement (the structure itself
+	 * was checked by the dispatcher).
 	 */
-	if (copy_to_user(uarg, &a, sizeof(a)))
-		return -EFAULT;
-	if (cap && clear_user(u64_to_user_ptr(a.vcpu_rates_ptr),
+	if (cap && clear_user(u64_to_user_ptr(a->vcpu_rates_ptr),
 			      (size_t)cap * sizeof(*rates)))
 		return -EFAULT;
 	if (cap) {
@@ -179,7 +176,7 @@ long kvmmig_ioctl_get_dirty_rate(struct kvmmig_session *s,
 		struct kvm_vcpu *vcpu;
 		unsigned long i;
 
-		a.source = KVMMIG_DIRTY_SRC_RING;
+		a->source = KVMMIG_DIRTY_SRC_RING;
 		kvm_for_each_vcpu(i, vcpu, kvm) {
 			u32 cur = READ_ONCE(vcpu->dirty_ring.dirty_index);
 			u32 start = i < d->nr_ring ? d->ring_start[i] : 0;
@@ -193,12 +190,12 @@ long kvmmig_ioctl_get_dirty_rate(struct kvmmig_session *s,
 				rates[i] = kvmmig_dirty_per_sec(n, window);
 		}
 	} else if (d->have_report) {
-		a.source = KVMMIG_DIRTY_SRC_REPORTED;
+		a->source = KVMMIG_DIRTY_SRC_REPORTED;
 		pages = d->reported;
 	} else if (kvmmig_dirty_bitmap_count(kvm, &pages)) {
-		a.source = KVMMIG_DIRTY_SRC_BITMAP;
+		a->source = KVMMIG_DIRTY_SRC_BITMAP;
 	} else {
-		a.source = KVMMIG_DIRTY_SRC_NONE;
+		a->source = KVMMIG_DIRTY_SRC_NONE;
 	}
 	if (reset) {
 		kfree(d->ring_start);
@@ -210,19 +207,44 @@ long kvmmig_ioctl_get_dirty_rate(struct kvmmig_session *s,
 	}
 	mutex_unlock(&d->lock);
 
-	a.nr_vcpus = atomic_read(&kvm->online_vcpus);
-	a.dirty_pages = pages;
-	a.window_ns = window;
-	a.pages_per_sec = kvmmig_dirty_per_sec(pages, window);
-	kvmmig_stat_set(s, KVMMIG_STAT_DIRTY_RATE, a.pages_per_sec);
-	if (rates && copy_to_user(u64_to_user_ptr(a.vcpu_rates_ptr), rates,
+	a->nr_vcpus = atomic_read(&kvm->online_vcpus);
+	a->dirty_pages = pages;
+	a->window_ns = window;
+	a->pages_per_sec = kvmmig_dirty_per_sec(pages, window);
+	kvmmig_stat_set(s, KVMMIG_FEAT_DIRTY_RATE, 0, a->pages_per_sec);
+	if (rates && copy_to_user(u64_to_user_ptr(a->vcpu_rates_ptr), rates,
 				  (size_t)cap * sizeof(*rates))) {
 		ret = -EFAULT;
 		goto out;
 	}
-	if (copy_to_user(uarg, &a, sizeof(a)))
-		ret = -EFAULT;
 out:
 	kvfree(rates);
 	return ret;
 }
+
+static const struct kvmmig_ioctl_desc kvmmig_dirty_rate_ioctls[] = {
+	/* RESET restarts this session's own window only */
+	KVMMIG_IOCTL(KVMMIG_GET_DIRTY_RATE, struct kvmmig_dirty_rate,
+		     KVMMIG_DIRTY_RATE_FLAGS, 0, KVMMIG_CAP_DIRTY_RATE,
+		     kvmmig_ioctl_get_dirty_rate),
+};
+
+static const struct kvmmig_cap kvmmig_dirty_rate_caps[] = {
+	{ KVMMIG_CAP_DIRTY_RATE, 1 },
+};
+
+static const struct kvmmig_stat_def kvmmig_dirty_rate_stats[] = {
+	{ "dirty_rate", KVMMIG_STAT_VAL },
+};
+
+const struct kvmmig_feature kvmmig_dirty_rate_feature = {
+	.name		= "dirty_rate",
+	.ioctls		= kvmmig_dirty_rate_ioctls,
+	.nr_ioctls	= ARRAY_SIZE(kvmmig_dirty_rate_ioctls),
+	.caps		= kvmmig_dirty_rate_caps,
+	.nr_caps	= ARRAY_SIZE(kvmmig_dirty_rate_caps),
+	.stats		= kvmmig_dirty_rate_stats,
+	.nr_stats	= ARRAY_SIZE(kvmmig_dirty_rate_stats),
+	.init		= kvmmig_dirty_init,
+	.destroy	= kvmmig_dirty_destroy,
+};

@@ -37,6 +37,14 @@
 #include <kvmmig/fault_tp.h>
 #include <kvmmig/guest_pt.h>
 #include <kvmmig/core.h>
+#include <kvmmig/ioctl.h>
+#include <kvmmig/faults.h>
+#include <kvmmig/prefetch.h>
+
+/* Counters of the feature in the stats fd */
+enum kvmmig_faults_stat {
+	KVMMIG_STAT_FAULTS_RECORDED,
+};
 
 #if KVMMIG_FAULT_PROBE
 /*
@@ -212,7 +220,7 @@ static void kvmmig_fault_probe(void *data, KVMMIG_TP_KVM_PAGE_FAULT)
 		ring->next++;
 		write_seqcount_end(&ring->seq);
 		atomic64_inc(&fc->nr_faults);
-		kvmmig_stat_add(fc->s, KVMMIG_STAT_FAULTS_RECORDED, 1);
+		kvmmig_stat_add(fc->s, KVMMIG_FEAT_FAULTS, KVMMIG_STAT_FAULTS_RECORDED, 1);
 		if (r->flags & KVMMIG_FAULT_GPA)
 			kvmmig_prefetch_note_fault(fc->s, r->gpa >> PAGE_SHIFT);
 		break;
@@ -339,9 +347,9 @@ u32 kvmmig_faults_snapshot(struct kvmmig_session *s,
 	if (mutex_lock_killable(&s->lock))
 		return 0;
 	/* vCPUs created since the last KVMMIG_FAULTS get their rings */
-	if (s->faults->enabled)
-		kvmmig_faults_grow(s->faults);
-	n = kvmmig_faults_collect(s->faults, &all);
+	if (kvmmig_faults(s)->enabled)
+		kvmmig_faults_grow(kvmmig_faults(s));
+	n = kvmmig_faults_collect(kvmmig_faults(s), &all);
 	mutex_unlock(&s->lock);
 	if (n <= 0) {
 		kvfree(all);
@@ -422,7 +430,7 @@ static void kvmmig_faults_disable(struct kvmmig_faults_ctx *fc)
 	kvmmig_faults_free_rings(fc);
 }
 
-int kvmmig_faults_init(struct kvmmig_session *s)
+static int kvmmig_faults_init(struct kvmmig_session *s)
 {
 	struct kvmmig_faults_ctx *fc;
 
@@ -432,55 +440,50 @@ int kvmmig_faults_init(struct kvmmig_session *s)
 	INIT_LIST_HEAD(&fc->node);
 	fc->s = s;
 	fc->kvm = s->kvm;
-	s->faults = fc;
+	s->priv[KVMMIG_FEAT_FAULTS] = fc;
 	return 0;
 }
 
 /* Detach: recording stops before the VM reference is dropped. */
-void kvmmig_faults_stop(struct kvmmig_session *s)
+static void kvmmig_faults_stop(struct kvmmig_session *s)
 {
-	if (!s->faults)
+	if (!kvmmig_faults(s))
 		return;
 	mutex_lock(&s->lock);
-	kvmmig_faults_disable(s->faults);
+	kvmmig_faults_disable(kvmmig_faults(s));
 	mutex_unlock(&s->lock);
 }
 
-void kvmmig_faults_destroy(struct kvmmig_session *s)
+static void kvmmig_faults_destroy(struct kvmmig_session *s)
 {
-	if (!s->faults)
+	if (!kvmmig_faults(s))
 		return;
 	/* a session that failed half way through creation never enabled */
-	kvmmig_faults_disable(s->faults);
-	kfree(s->faults);
-	s->faults = NULL;
+	kvmmig_faults_disable(kvmmig_faults(s));
+	kfree(kvmmig_faults(s));
+	s->priv[KVMMIG_FEAT_FAULTS] = NULL;
 }
 
-long kvmmig_ioctl_faults(struct kvmmig_session *s,
-			 struct kvmmig_faults __user *uarg)
+static long kvmmig_ioctl_faults(struct kvmmig_session *s, void *arg)
 {
-	struct kvmmig_faults_ctx *fc = s->faults;
+	struct kvmmig_faults *a = arg;
+	struct kvmmig_faults_ctx *fc = kvmmig_faults(s);
 	struct kvmmig_fault_record *all = NULL;
 	void __user *records;
-	struct kvmmig_faults a;
 	long n = 0;
 	int ret;
 
-	if (copy_from_user(&a, uarg, sizeof(a)))
-		return -EFAULT;
-	ret = kvmmig_check_faults(&a);
+	ret = kvmmig_check_faults(a);
 	if (ret)
 		return ret;
-	records = u64_to_user_ptr(a.records_ptr);
+	records = u64_to_user_ptr(a->records_ptr);
 	/*
 	 * Nothing changes unless the outputs are writable: the struct is
 	 * written back as it came and the records' room faulted in, here,
 	 * with no lock held (a fault on them may wait for the VMM).
 	 */
-	if (copy_to_user(uarg, &a, sizeof(a)))
-		return -EFAULT;
-	if ((a.flags & KVMMIG_FAULTS_READ) && a.nr_records &&
-	    fault_in_writeable(records, (size_t)a.nr_records * sizeof(*all)))
+	if ((a->flags & KVMMIG_FAULTS_READ) && a->nr_records &&
+	    fault_in_writeable(records, (size_t)a->nr_records * sizeof(*all)))
 		return -EFAULT;
 
 	ret = mutex_lock_killable(&s->lock);
@@ -495,22 +498,22 @@ long kvmmig_ioctl_faults(struct kvmmig_session *s,
 		if (ret)
 			goto out_unlock;
 	}
-	if (a.flags & KVMMIG_FAULTS_READ) {
+	if (a->flags & KVMMIG_FAULTS_READ) {
 		/* into a kernel buffer: copied out once the lock is dropped */
 		n = kvmmig_faults_collect(fc, &all);
 		if (n < 0) {
 			ret = n;
 			goto out_unlock;
 		}
-		n = min_t(long, n, a.nr_records);
+		n = min_t(long, n, a->nr_records);
 	}
-	if (a.flags & KVMMIG_FAULTS_ENABLE)
+	if (a->flags & KVMMIG_FAULTS_ENABLE)
 		ret = kvmmig_faults_enable(fc);
-	else if (a.flags & KVMMIG_FAULTS_DISABLE)
+	else if (a->flags & KVMMIG_FAULTS_DISABLE)
 		kvmmig_faults_disable(fc);
-	a.nr_records = n;
-	a.enabled = fc->enabled;
-	a.nr_faults = fc->enabled ? atomic64_read(&fc->nr_faults) : 0;
+	a->nr_records = n;
+	a->enabled = fc->enabled;
+	a->nr_faults = fc->enabled ? atomic64_read(&fc->nr_faults) : 0;
 out_unlock:
 	mutex_unlock(&s->lock);
 	/*
@@ -520,8 +523,33 @@ out_unlock:
 	 */
 	if (!ret && n && copy_to_user(records, all, n * sizeof(*all)))
 		ret = -EFAULT;
-	if (!ret && copy_to_user(uarg, &a, sizeof(a)))
-		ret = -EFAULT;
 	kvfree(all);
 	return ret;
 }
+
+static const struct kvmmig_stat_def kvmmig_faults_stats[] = {
+	[KVMMIG_STAT_FAULTS_RECORDED] = { "faults_recorded", KVMMIG_STAT_CNT },
+};
+
+static const struct kvmmig_ioctl_desc kvmmig_faults_ioctls[] = {
+	/* a probe on the vCPU threads' fault path */
+	KVMMIG_IOCTL(KVMMIG_FAULTS, struct kvmmig_faults, KVMMIG_FAULTS_FLAGS,
+		     KVMMIG_NEED_FULL_SESSION, KVMMIG_CAP_FAULTS, kvmmig_ioctl_faults),
+};
+
+static const struct kvmmig_cap kvmmig_faults_caps[] = {
+	{ KVMMIG_CAP_FAULTS, KVMMIG_FAULT_PROBE },
+};
+
+const struct kvmmig_feature kvmmig_faults_feature = {
+	.name		= "faults",
+	.ioctls		= kvmmig_faults_ioctls,
+	.nr_ioctls	= ARRAY_SIZE(kvmmig_faults_ioctls),
+	.caps		= kvmmig_faults_caps,
+	.nr_caps	= ARRAY_SIZE(kvmmig_faults_caps),
+	.stats		= kvmmig_faults_stats,
+	.nr_stats	= ARRAY_SIZE(kvmmig_faults_stats),
+	.init		= kvmmig_faults_init,
+	.stop		= kvmmig_faults_stop,
+	.destroy	= kvmmig_faults_destroy,
+};

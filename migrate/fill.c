@@ -46,6 +46,14 @@
 #include <kvmmig/host_pt.h>
 #include <kvmmig/core.h>
 #include <kvmmig/fill.h>
+#include <kvmmig/ioctl.h>
+
+/* Counters of the feature in the stats fd */
+enum kvmmig_fill_stat {
+	KVMMIG_STAT_FILL_FLAGGED,
+	KVMMIG_STAT_FILL_UNFLAGGED,
+	KVMMIG_STAT_FILL_DONE,
+};
 
 /* Entries whose frames are looked up per kvm->srcu section. */
 #define KVMMIG_FILL_BATCH	512
@@ -123,7 +131,7 @@ static void kvmmig_fill_forget(struct kvmmig_fill_map *f, void *e)
  *
  * Return: 0 or -ENOMEM.
  */
-int kvmmig_fill_init(struct kvmmig_session *s)
+static int kvmmig_fill_init(struct kvmmig_session *s)
 {
 	struct kvmmig_fill_map *f;
 
@@ -132,7 +140,7 @@ int kvmmig_fill_init(struct kvmmig_session *s)
 		return -ENOMEM;
 	mutex_init(&f->lock);
 	xa_init(&f->xa);
-	s->fill = f;
+	s->priv[KVMMIG_FEAT_FILL] = f;
 	return 0;
 }
 
@@ -160,16 +168,16 @@ static void kvmmig_fill_drop_all(struct kvmmig_fill_map *f)
  *
  * Accepts a map kvmmig_fill_init() never made.
  */
-void kvmmig_fill_destroy(struct kvmmig_session *s)
+static void kvmmig_fill_destroy(struct kvmmig_session *s)
 {
-	struct kvmmig_fill_map *f = s->fill;
+	struct kvmmig_fill_map *f = kvmmig_fill(s);
 
 	if (!f)
 		return;
 	kvmmig_fill_drop_all(f);
 	mutex_destroy(&f->lock);
 	kfree(f);
-	s->fill = NULL;
+	s->priv[KVMMIG_FEAT_FILL] = NULL;
 }
 
 /*
@@ -353,7 +361,7 @@ out:
 static int kvmmig_fill_set(struct kvmmig_session *s, struct kvmmig_fill *a,
 			   struct kvmmig_fill_page *p)
 {
-	struct kvmmig_fill_map *f = s->fill;
+	struct kvmmig_fill_map *f = kvmmig_fill(s);
 	u64 nr_unflagged = 0;
 	void **ent;
 	u32 i;
@@ -368,12 +376,12 @@ static int kvmmig_fill_set(struct kvmmig_session *s, struct kvmmig_fill *a,
 	if (!ret) {
 		ret = kvmmig_fill_commit(f, p, a->nr_pages, ent);
 		a->nr_flagged = f->nr_flagged;
-		kvmmig_stat_set(s, KVMMIG_STAT_FILL_FLAGGED, f->nr_flagged);
+		kvmmig_stat_set(s, KVMMIG_FEAT_FILL, KVMMIG_STAT_FILL_FLAGGED, f->nr_flagged);
 		mutex_unlock(&f->lock);
 	}
 	if (!ret) {
 		a->nr_unflagged = nr_unflagged;
-		kvmmig_stat_add(s, KVMMIG_STAT_FILL_UNFLAGGED, nr_unflagged);
+		kvmmig_stat_add(s, KVMMIG_FEAT_FILL, KVMMIG_STAT_FILL_UNFLAGGED, nr_unflagged);
 	}
 	for (i = 0; i < a->nr_pages; i++)
 		kvmmig_fill_entry_free(ent[i]);
@@ -386,7 +394,7 @@ static void kvmmig_fill_op_locked(struct kvmmig_session *s,
 				  struct kvmmig_fill *a,
 				  struct kvmmig_fill_page *p)
 {
-	struct kvmmig_fill_map *f = s->fill;
+	struct kvmmig_fill_map *f = kvmmig_fill(s);
 	u64 dropped = 0;
 	u32 i;
 
@@ -410,69 +418,88 @@ static void kvmmig_fill_op_locked(struct kvmmig_session *s,
 			cond_resched();
 	}
 	if (a->flags & KVMMIG_FILL_DONE)
-		kvmmig_stat_add(s, KVMMIG_STAT_FILL_DONE, dropped);
+		kvmmig_stat_add(s, KVMMIG_FEAT_FILL, KVMMIG_STAT_FILL_DONE, dropped);
 	a->nr_flagged = f->nr_flagged;
-	kvmmig_stat_set(s, KVMMIG_STAT_FILL_FLAGGED, f->nr_flagged);
+	kvmmig_stat_set(s, KVMMIG_FEAT_FILL, KVMMIG_STAT_FILL_FLAGGED, f->nr_flagged);
 }
 
 /**
  * kvmmig_ioctl_fill() - KVMMIG_FILL
  * @s: the session
- * @uarg: the caller's struct kvmmig_fill
+ * @arg: the kernel's copy of the caller's struct kvmmig_fill
  *
  * Return: 0, -EINVAL for bad arguments or a bad SET entry (nothing
  * recorded), -EFAULT, -ENOMEM (nothing recorded) or -EINTR when killed.
  */
-long kvmmig_ioctl_fill(struct kvmmig_session *s, struct kvmmig_fill __user *uarg)
+static long kvmmig_ioctl_fill(struct kvmmig_session *s, void *arg)
 {
+	struct kvmmig_fill *a = arg;
 	struct kvmmig_fill_page *p = NULL;
-	struct kvmmig_fill a;
 	size_t len;
 	long ret;
 
-	if (copy_from_user(&a, uarg, sizeof(a)))
-		return -EFAULT;
-	ret = kvmmig_check_fill(&a);
+	ret = kvmmig_check_fill(a);
 	if (ret)
 		return ret;
-	len = (size_t)a.nr_pages * sizeof(*p);
+	len = (size_t)a->nr_pages * sizeof(*p);
 	if (len) {
 		p = kvmalloc(len, GFP_KERNEL);
 		if (!p)
 			return -ENOMEM;
-		if (copy_from_user(p, u64_to_user_ptr(a.pages_ptr), len)) {
+		if (copy_from_user(p, u64_to_user_ptr(a->pages_ptr), len)) {
 			ret = -EFAULT;
 			goto out;
 		}
 	}
-	a.nr_unflagged = 0;
+	a->nr_unflagged = 0;
 	/*
 	 * The result is written back last: check now that it can be, so
 	 * that an unwritable struct records or drops nothing.
 	 */
-	if (copy_to_user(uarg, &a, sizeof(a))) {
-		ret = -EFAULT;
-		goto out;
-	}
-	if (a.flags & KVMMIG_FILL_SET) {
-		ret = kvmmig_fill_set(s, &a, p);
+	if (a->flags & KVMMIG_FILL_SET) {
+		ret = kvmmig_fill_set(s, a, p);
 	} else {
-		ret = mutex_lock_killable(&s->fill->lock);
+		ret = mutex_lock_killable(&kvmmig_fill(s)->lock);
 		if (!ret) {
-			kvmmig_fill_op_locked(s, &a, p);
-			mutex_unlock(&s->fill->lock);
+			kvmmig_fill_op_locked(s, a, p);
+			mutex_unlock(&kvmmig_fill(s)->lock);
 		}
 	}
 	if (ret)
 		goto out;
-	if ((a.flags & KVMMIG_FILL_GET) &&
-	    copy_to_user(u64_to_user_ptr(a.pages_ptr), p, len)) {
+	if ((a->flags & KVMMIG_FILL_GET) &&
+	    copy_to_user(u64_to_user_ptr(a->pages_ptr), p, len)) {
 		ret = -EFAULT;
 		goto out;
 	}
-	if (copy_to_user(uarg, &a, sizeof(a)))
-		ret = -EFAULT;
 out:
 	kvfree(p);
 	return ret;
 }
+
+static const struct kvmmig_stat_def kvmmig_fill_stats[] = {
+	[KVMMIG_STAT_FILL_FLAGGED] = { "fill_flagged", KVMMIG_STAT_VAL },
+	[KVMMIG_STAT_FILL_UNFLAGGED] = { "fill_unflagged", KVMMIG_STAT_CNT },
+	[KVMMIG_STAT_FILL_DONE] = { "fill_done", KVMMIG_STAT_CNT },
+};
+
+static const struct kvmmig_ioctl_desc kvmmig_fill_ioctls[] = {
+	KVMMIG_IOCTL(KVMMIG_FILL, struct kvmmig_fill, KVMMIG_FILL_FLAGS,
+		     KVMMIG_NEED_FULL_SESSION | KVMMIG_NEED_VMM_MM, KVMMIG_CAP_FILL, kvmmig_ioctl_fill),
+};
+
+static const struct kvmmig_cap kvmmig_fill_caps[] = {
+	{ KVMMIG_CAP_FILL, 1 },
+};
+
+const struct kvmmig_feature kvmmig_fill_feature = {
+	.name		= "fill",
+	.ioctls		= kvmmig_fill_ioctls,
+	.nr_ioctls	= ARRAY_SIZE(kvmmig_fill_ioctls),
+	.caps		= kvmmig_fill_caps,
+	.nr_caps	= ARRAY_SIZE(kvmmig_fill_caps),
+	.stats		= kvmmig_fill_stats,
+	.nr_stats	= ARRAY_SIZE(kvmmig_fill_stats),
+	.init		= kvmmig_fill_init,
+	.destroy	= kvmmig_fill_destroy,
+};

@@ -39,6 +39,19 @@
 #include <kvmmig/guest_pt.h>
 #include <kvmmig/core.h>
 #include <kvmmig/prefetch.h>
+#include <kvmmig/ioctl.h>
+#include <kvmmig/faults.h>
+
+/* Counters of the feature in the stats fd */
+enum kvmmig_prefetch_stat {
+	KVMMIG_STAT_PREFETCH_CALLS,
+	KVMMIG_STAT_PREFETCH_ISSUED,
+	KVMMIG_STAT_PREFETCH_USED,
+	KVMMIG_STAT_RINDEX_BUILDS,
+	KVMMIG_STAT_RINDEX_HITS,
+	KVMMIG_STAT_RINDEX_DROPS_TEARDOWN,
+	KVMMIG_STAT_RINDEX_DROPS_STALE,
+};
 
 static struct kvmmig_param_uint prefetch_window = {
 	.val = 16, .min = 1, .max = KVMMIG_PREFETCH_MAX_WINDOW,
@@ -190,7 +203,7 @@ static void pf_walker(struct kvmmig_session *s, struct kvmmig_gpt *w,
  *
  * Return: 0 or -ENOMEM.
  */
-int kvmmig_prefetch_init(struct kvmmig_session *s)
+static int kvmmig_prefetch_init(struct kvmmig_session *s)
 {
 	struct kvmmig_prefetch_ctx *pf;
 
@@ -200,7 +213,7 @@ int kvmmig_prefetch_init(struct kvmmig_session *s)
 	mutex_init(&pf->lock);
 	INIT_LIST_HEAD(&pf->spaces);
 	xa_init(&pf->issued);
-	WRITE_ONCE(s->prefetch, pf);
+	WRITE_ONCE(s->priv[KVMMIG_FEAT_PREFETCH], pf);
 	return 0;
 }
 
@@ -217,9 +230,9 @@ static void pf_space_free(struct kvmmig_prefetch_ctx *pf,
  * kvmmig_prefetch_destroy - free a session's prefetch state
  * @s: the session, whose fault probe is gone (kvmmig_faults_stop())
  */
-void kvmmig_prefetch_destroy(struct kvmmig_session *s)
+static void kvmmig_prefetch_destroy(struct kvmmig_session *s)
 {
-	struct kvmmig_prefetch_ctx *pf = s->prefetch;
+	struct kvmmig_prefetch_ctx *pf = kvmmig_prefetch(s);
 	struct kvmmig_rx_space *sp, *tmp;
 
 	if (!pf)
@@ -228,7 +241,7 @@ void kvmmig_prefetch_destroy(struct kvmmig_session *s)
 		pf_space_free(pf, sp);
 	xa_destroy(&pf->issued);
 	mutex_destroy(&pf->lock);
-	s->prefetch = NULL;
+	s->priv[KVMMIG_FEAT_PREFETCH] = NULL;
 	kfree(pf);
 }
 
@@ -244,7 +257,7 @@ void kvmmig_prefetch_destroy(struct kvmmig_session *s)
  */
 void kvmmig_prefetch_note_fault(struct kvmmig_session *s, u64 gfn)
 {
-	struct kvmmig_prefetch_ctx *pf = READ_ONCE(s->prefetch);
+	struct kvmmig_prefetch_ctx *pf = READ_ONCE(s->priv[KVMMIG_FEAT_PREFETCH]);
 
 	/* PREEMPT_RT: the xarray's spinlock sleeps; precision goes uncounted */
 	if (IS_ENABLED(CONFIG_PREEMPT_RT))
@@ -253,7 +266,7 @@ void kvmmig_prefetch_note_fault(struct kvmmig_session *s, u64 gfn)
 		return;
 	if (xa_erase(&pf->issued, gfn)) {
 		atomic_dec(&pf->nr_issued);
-		kvmmig_stat_add(s, KVMMIG_STAT_PREFETCH_USED, 1);
+		kvmmig_stat_add(s, KVMMIG_FEAT_PREFETCH, KVMMIG_STAT_PREFETCH_USED, 1);
 	}
 }
 
@@ -264,7 +277,7 @@ static void pf_note_issued(struct kvmmig_session *s,
 {
 	u32 i;
 
-	kvmmig_stat_add(s, KVMMIG_STAT_PREFETCH_ISSUED, n);
+	kvmmig_stat_add(s, KVMMIG_FEAT_PREFETCH, KVMMIG_STAT_PREFETCH_ISSUED, n);
 	if (atomic_read(&pf->nr_issued) + n > PF_ISSUED_MAX) {
 		/* full: forget them all at once, bounded and simple */
 		unsigned long idx;
@@ -331,7 +344,7 @@ static int pf_build(struct kvmmig_session *s, struct kvmmig_rx_space *sp)
 		return ret;
 	}
 	sp->valid = true;
-	kvmmig_stat_add(s, KVMMIG_STAT_RINDEX_BUILDS, 1);
+	kvmmig_stat_add(s, KVMMIG_FEAT_PREFETCH, KVMMIG_STAT_RINDEX_BUILDS, 1);
 	return 0;
 }
 
@@ -418,13 +431,13 @@ static int pf_rindex_gva(struct kvmmig_session *s,
 		}
 		if (kvmmig_rindex_lookup(&sp->ri, gpa, gva) &&
 		    pf_verify(s, sp, *gva, gpa)) {
-			kvmmig_stat_add(s, KVMMIG_STAT_RINDEX_HITS, 1);
+			kvmmig_stat_add(s, KVMMIG_FEAT_PREFETCH, KVMMIG_STAT_RINDEX_HITS, 1);
 			return 0;
 		}
 		/* a miss or a stale hit: the index no longer tells the truth */
 		if (!pf_rebuild_allowed(sp))
 			return -ENOENT;
-		kvmmig_stat_add(s, KVMMIG_STAT_RINDEX_DROPS_STALE, 1);
+		kvmmig_stat_add(s, KVMMIG_FEAT_PREFETCH, KVMMIG_STAT_RINDEX_DROPS_STALE, 1);
 		kvmmig_rindex_free(&sp->ri);
 		sp->valid = false;
 	}
@@ -479,10 +492,10 @@ static void pf_revalidate(struct kvmmig_session *s,
 				READ_ONCE(rindex_teardown_run.val));
 	kvfree(gvas);
 	if (v == KVMMIG_RX_TEARDOWN) {
-		kvmmig_stat_add(s, KVMMIG_STAT_RINDEX_DROPS_TEARDOWN, 1);
+		kvmmig_stat_add(s, KVMMIG_FEAT_PREFETCH, KVMMIG_STAT_RINDEX_DROPS_TEARDOWN, 1);
 		pf_space_free(pf, pick);
 	} else if (v == KVMMIG_RX_STALE) {
-		kvmmig_stat_add(s, KVMMIG_STAT_RINDEX_DROPS_STALE, 1);
+		kvmmig_stat_add(s, KVMMIG_FEAT_PREFETCH, KVMMIG_STAT_RINDEX_DROPS_STALE, 1);
 		kvmmig_rindex_free(&pick->ri);
 		pick->valid = false;
 	}
@@ -628,11 +641,10 @@ static int pf_window(struct kvmmig_session *s, u32 mode, u64 cr3, u64 gva,
 	return ret == -EINVAL ? ret : 0;
 }
 
-long kvmmig_ioctl_prefetch(struct kvmmig_session *s,
-			   struct kvmmig_prefetch __user *uarg)
+static long kvmmig_ioctl_prefetch(struct kvmmig_session *s, void *arg)
 {
-	struct kvmmig_prefetch_ctx *pf = s->prefetch;
-	struct kvmmig_prefetch a;
+	struct kvmmig_prefetch *a = arg;
+	struct kvmmig_prefetch_ctx *pf = kvmmig_prefetch(s);
 	struct pf_keep keep;
 	u64 *slot = NULL, *out = NULL, *seen = NULL;
 	struct kvmmig_fault_record *recs = NULL;
@@ -646,25 +658,23 @@ long kvmmig_ioctl_prefetch(struct kvmmig_session *s,
 	BUILD_BUG_ON(KVMMIG_PAGING_PAE - KVMMIG_GPT_PAE);
 	BUILD_BUG_ON(KVMMIG_PAGING_LONG4 - KVMMIG_GPT_LONG4);
 	BUILD_BUG_ON(KVMMIG_PAGING_LONG5 - KVMMIG_GPT_LONG5);
-	if (copy_from_user(&a, uarg, sizeof(a)))
-		return -EFAULT;
-	ret = kvmmig_check_prefetch(&a);
+	ret = kvmmig_check_prefetch(a);
 	if (ret)
 		return ret;
 	if (!pf)
 		return -ENOMEM;
-	if (!pf_in_memory(s->kvm, a.gpa))
+	if (!pf_in_memory(s->kvm, a->gpa))
 		return -EINVAL;
-	window = a.window ? a.window : READ_ONCE(prefetch_window.val);
+	window = a->window ? a->window : READ_ONCE(prefetch_window.val);
 
 	slot = kvmalloc_array(2 * window + 1, sizeof(u64), GFP_KERNEL);
-	out = kvmalloc_array(max_t(u32, a.max_gpas, 1), sizeof(u64), GFP_KERNEL);
-	seen = kvmalloc_array(max_t(u32, a.max_gpas, 1), sizeof(u64), GFP_KERNEL);
+	out = kvmalloc_array(max_t(u32, a->max_gpas, 1), sizeof(u64), GFP_KERNEL);
+	seen = kvmalloc_array(max_t(u32, a->max_gpas, 1), sizeof(u64), GFP_KERNEL);
 	if (!slot || !out || !seen) {
 		ret = -ENOMEM;
 		goto out_free;
 	}
-	need_recs = !(a.flags & (KVMMIG_PREFETCH_CR3 | KVMMIG_PREFETCH_GPA_LINEAR));
+	need_recs = !(a->flags & (KVMMIG_PREFETCH_CR3 | KVMMIG_PREFETCH_GPA_LINEAR));
 	recs = pf_records(s, pf, need_recs, &nr_recs);
 	if (need_recs && !recs) {
 		ret = -ENOMEM;
@@ -674,8 +684,8 @@ long kvmmig_ioctl_prefetch(struct kvmmig_session *s,
 	ret = mutex_lock_killable(&pf->lock);
 	if (ret)
 		goto out_free;
-	if (a.flags & KVMMIG_PREFETCH_GPA_LINEAR) {
-		u64 page = a.gpa & PAGE_MASK, i;
+	if (a->flags & KVMMIG_PREFETCH_GPA_LINEAR) {
+		u64 page = a->gpa & PAGE_MASK, i;
 
 		below = min_t(u64, window, page >> PAGE_SHIFT);
 		above = window;
@@ -683,20 +693,20 @@ long kvmmig_ioctl_prefetch(struct kvmmig_session *s,
 			slot[i] = page - ((u64)below << PAGE_SHIFT) +
 				  (i << PAGE_SHIFT);
 		source = KVMMIG_PREFETCH_SRC_LINEAR;
-		if (a.flags & KVMMIG_PREFETCH_CR3) {
-			cr3 = a.cr3;
-			mode = a.mode;
+		if (a->flags & KVMMIG_PREFETCH_CR3) {
+			cr3 = a->cr3;
+			mode = a->mode;
 		}
 	} else {
 		bool have_gva = false;
 
-		if (a.flags & KVMMIG_PREFETCH_CR3) {
-			cr3 = a.cr3;
-			mode = a.mode;
+		if (a->flags & KVMMIG_PREFETCH_CR3) {
+			cr3 = a->cr3;
+			mode = a->mode;
 		} else {
 			struct kvmmig_fault_record rec;
 
-			ret = pf_from_faults(s, a.gpa, recs, nr_recs, &rec);
+			ret = pf_from_faults(s, a->gpa, recs, nr_recs, &rec);
 			if (ret)
 				goto out_unlock;
 			if ((rec.flags & KVMMIG_FAULT_CR3) &&
@@ -711,7 +721,7 @@ long kvmmig_ioctl_prefetch(struct kvmmig_session *s,
 			}
 		}
 		if (!have_gva && mode) {
-			ret = pf_rindex_gva(s, pf, mode, cr3, a.gpa, &gva);
+			ret = pf_rindex_gva(s, pf, mode, cr3, a->gpa, &gva);
 			if (!ret) {
 				have_gva = true;
 				source = KVMMIG_PREFETCH_SRC_RINDEX;
@@ -737,30 +747,26 @@ long kvmmig_ioctl_prefetch(struct kvmmig_session *s,
 	 */
 	if (source != KVMMIG_PREFETCH_SRC_NONE) {
 		keep.kvm = s->kvm;
-		keep.have = u64_to_user_ptr(a.have_ptr);
-		keep.have_npages = a.have_ptr ? a.have_npages : 0;
+		keep.have = u64_to_user_ptr(a->have_ptr);
+		keep.have_npages = a->have_ptr ? a->have_npages : 0;
 		keep.err = 0;
-		nr = kvmmig_pf_order(slot, below, above, a.gpa, pf_keep, &keep,
-				     out, a.max_gpas, seen);
+		nr = kvmmig_pf_order(slot, below, above, a->gpa, pf_keep, &keep,
+				     out, a->max_gpas, seen);
 		ret = keep.err;
 		if (ret)
 			goto out_free;
 	}
-	if (nr && copy_to_user(u64_to_user_ptr(a.gpas_ptr), out,
+	if (nr && copy_to_user(u64_to_user_ptr(a->gpas_ptr), out,
 			       nr * sizeof(u64))) {
 		ret = -EFAULT;
 		goto out_free;
 	}
-	a.nr_gpas = nr;
-	a.source = source;
-	a.gva = gva;
-	if (!(a.flags & KVMMIG_PREFETCH_CR3)) {
-		a.cr3 = cr3;
-		a.mode = mode;
-	}
-	if (copy_to_user(uarg, &a, sizeof(a))) {
-		ret = -EFAULT;
-		goto out_free;
+	a->nr_gpas = nr;
+	a->source = source;
+	a->gva = gva;
+	if (!(a->flags & KVMMIG_PREFETCH_CR3)) {
+		a->cr3 = cr3;
+		a->mode = mode;
 	}
 	/*
 	 * Bookkeeping only once the call succeeded, so that a failing call
@@ -771,7 +777,7 @@ long kvmmig_ioctl_prefetch(struct kvmmig_session *s,
 	ret = mutex_lock_killable(&pf->lock);
 	if (ret)
 		goto out_free;
-	kvmmig_stat_add(s, KVMMIG_STAT_PREFETCH_CALLS, 1);
+	kvmmig_stat_add(s, KVMMIG_FEAT_PREFETCH, KVMMIG_STAT_PREFETCH_CALLS, 1);
 	if (atomic_read(&pf->nr_issued))
 		pf_account_gva_records(s, pf, recs, nr_recs);
 	pf_revalidate(s, pf);
@@ -786,3 +792,34 @@ out_free:
 	kvfree(seen);
 	return ret;
 }
+
+static const struct kvmmig_stat_def kvmmig_prefetch_stats[] = {
+	[KVMMIG_STAT_PREFETCH_CALLS] = { "prefetch_calls", KVMMIG_STAT_CNT },
+	[KVMMIG_STAT_PREFETCH_ISSUED] = { "prefetch_issued", KVMMIG_STAT_CNT },
+	[KVMMIG_STAT_PREFETCH_USED] = { "prefetch_used", KVMMIG_STAT_CNT },
+	[KVMMIG_STAT_RINDEX_BUILDS] = { "rindex_builds", KVMMIG_STAT_CNT },
+	[KVMMIG_STAT_RINDEX_HITS] = { "rindex_hits", KVMMIG_STAT_CNT },
+	[KVMMIG_STAT_RINDEX_DROPS_TEARDOWN] = { "rindex_drops_teardown", KVMMIG_STAT_CNT },
+	[KVMMIG_STAT_RINDEX_DROPS_STALE] = { "rindex_drops_stale", KVMMIG_STAT_CNT },
+};
+
+static const struct kvmmig_ioctl_desc kvmmig_prefetch_ioctls[] = {
+	KVMMIG_IOCTL(KVMMIG_PREFETCH, struct kvmmig_prefetch, KVMMIG_PREFETCH_FLAGS,
+		     KVMMIG_NEED_FULL_SESSION | KVMMIG_NEED_VMM_MM, KVMMIG_CAP_PREFETCH, kvmmig_ioctl_prefetch),
+};
+
+static const struct kvmmig_cap kvmmig_prefetch_caps[] = {
+	{ KVMMIG_CAP_PREFETCH, 1 },
+};
+
+const struct kvmmig_feature kvmmig_prefetch_feature = {
+	.name		= "prefetch",
+	.ioctls		= kvmmig_prefetch_ioctls,
+	.nr_ioctls	= ARRAY_SIZE(kvmmig_prefetch_ioctls),
+	.caps		= kvmmig_prefetch_caps,
+	.nr_caps	= ARRAY_SIZE(kvmmig_prefetch_caps),
+	.stats		= kvmmig_prefetch_stats,
+	.nr_stats	= ARRAY_SIZE(kvmmig_prefetch_stats),
+	.init		= kvmmig_prefetch_init,
+	.destroy	= kvmmig_prefetch_destroy,
+};

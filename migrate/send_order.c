@@ -46,6 +46,16 @@
 #include <kvmmig/free_hints.h>
 #include <kvmmig/core.h>
 #include <kvmmig/send_order.h>
+#include <kvmmig/ioctl.h>
+#include <kvmmig/dirty_rate.h>
+#include <kvmmig/temperature.h>
+
+/* Counters of the feature in the stats fd */
+enum kvmmig_send_order_stat {
+	KVMMIG_STAT_SEND_ORDER_CALLS,
+	KVMMIG_STAT_SEND_ORDER_PAGES,
+	KVMMIG_STAT_SEND_ORDER_FREE,
+};
 
 /* Frames per chunk: 8 KiB of bitmap, 64 KiB of levels. */
 #define KVMMIG_ORDER_CHUNK	(64 * 1024)
@@ -92,7 +102,7 @@ static void kvmmig_order_mark_no_slot(struct kvm *kvm, u64 gfn, u32 n,
 static int kvmmig_order_read_hints(struct kvmmig_order_ctx *x,
 				   struct kvmmig_order_chunk *c, u32 nw)
 {
-	struct kvmmig_hints *h = x->s->hints;
+	struct kvmmig_hints *h = kvmmig_hints(x->s);
 	u32 w;
 
 	memset(x->hint_state, 0, c->nbits);
@@ -231,22 +241,19 @@ static int kvmmig_order_unhint_alloc(struct kvmmig_order_out *o, u64 n)
 	return 0;
 }
 
-long kvmmig_ioctl_get_send_order(struct kvmmig_session *s,
-				 struct kvmmig_send_order __user *uarg)
+static long kvmmig_ioctl_get_send_order(struct kvmmig_session *s, void *arg)
 {
-	struct kvmmig_hints *h = s->hints;
+	struct kvmmig_send_order *a = arg;
+	struct kvmmig_hints *h = kvmmig_hints(s);
 	struct kvmmig_order_counts cnt;
 	struct kvmmig_order_ctx x = { .s = s };
-	struct kvmmig_send_order a;
 	u64 total = 0, dropped = 0, hinted = 0;
 	int tries, ret;
 
-	if (copy_from_user(&a, uarg, sizeof(a)))
-		return -EFAULT;
-	ret = kvmmig_check_send_order(&a);
+	ret = kvmmig_check_send_order(a);
 	if (ret)
 		return ret;
-	x.a = &a;
+	x.a = a;
 	x.words = kvmalloc(KVMMIG_ORDER_CHUNK / 8, GFP_KERNEL);
 	x.levels = kvmalloc(KVMMIG_ORDER_CHUNK, GFP_KERNEL);
 	x.hint_state = kvmalloc(KVMMIG_ORDER_CHUNK, GFP_KERNEL);
@@ -269,7 +276,7 @@ long kvmmig_ioctl_get_send_order(struct kvmmig_session *s,
 		if (ret)
 			break;
 		total = kvmmig_order_total(&cnt);
-		if (total > a.nr_gfns) {
+		if (total > a->nr_gfns) {
 			/* nothing written yet, or the bitmap changed */
 			ret = x.written ? -EAGAIN : -E2BIG;
 			break;
@@ -281,12 +288,9 @@ long kvmmig_ioctl_get_send_order(struct kvmmig_session *s,
 			break;
 	}
 	if (!ret) {
-		a.nr_gfns = total;
-		a.nr_free = cnt.nr_free;
-		memcpy(a.level_pages, cnt.level_pages, sizeof(a.level_pages));
-		/* the hints change only once the caller has the result */
-		if (copy_to_user(uarg, &a, sizeof(a)))
-			ret = -EFAULT;
+		a->nr_gfns = total;
+		a->nr_free = cnt.nr_free;
+		memcpy(a->level_pages, cnt.level_pages, sizeof(a->level_pages));
 	}
 	if (!ret && x.out->nr_unhint) {
 		ret = mutex_lock_killable(&h->lock);
@@ -299,22 +303,21 @@ long kvmmig_ioctl_get_send_order(struct kvmmig_session *s,
 		}
 	}
 
-	kvmmig_stat_add(s, KVMMIG_STAT_SEND_ORDER_CALLS, 1);
+	kvmmig_stat_add(s, KVMMIG_FEAT_SEND_ORDER, KVMMIG_STAT_SEND_ORDER_CALLS, 1);
 	if (dropped) {
-		kvmmig_stat_add(s, KVMMIG_STAT_FREE_HINTS_DROPPED, dropped);
-		kvmmig_stat_set(s, KVMMIG_STAT_FREE_HINTED, hinted);
+		kvmmig_stat_add(s, KVMMIG_FEAT_FREE_HINTS, KVMMIG_STAT_FREE_HINTS_DROPPED, dropped);
+		kvmmig_stat_set(s, KVMMIG_FEAT_FREE_HINTS, KVMMIG_STAT_FREE_HINTED, hinted);
 	}
 	if (ret == -E2BIG) {
-		if (put_user(total, &uarg->nr_gfns))
-			ret = -EFAULT;
+		a->nr_gfns = total;	/* the size needed */
 		goto out_free;
 	}
 	if (ret)
 		goto out_free;
 
-	kvmmig_stat_add(s, KVMMIG_STAT_SEND_ORDER_PAGES, total);
-	kvmmig_stat_add(s, KVMMIG_STAT_SEND_ORDER_FREE, cnt.nr_free);
-	if (!(a.flags & KVMMIG_SEND_ORDER_ALL))
+	kvmmig_stat_add(s, KVMMIG_FEAT_SEND_ORDER, KVMMIG_STAT_SEND_ORDER_PAGES, total);
+	kvmmig_stat_add(s, KVMMIG_FEAT_SEND_ORDER, KVMMIG_STAT_SEND_ORDER_FREE, cnt.nr_free);
+	if (!(a->flags & KVMMIG_SEND_ORDER_ALL))
 		kvmmig_dirty_report(s, cnt.dirty);
 out_free:
 	kvfree(x.words);
@@ -326,3 +329,29 @@ out_free:
 	kvfree(x.out);
 	return ret;
 }
+
+static const struct kvmmig_stat_def kvmmig_send_order_stats[] = {
+	[KVMMIG_STAT_SEND_ORDER_CALLS] = { "send_order_calls", KVMMIG_STAT_CNT },
+	[KVMMIG_STAT_SEND_ORDER_PAGES] = { "send_order_pages", KVMMIG_STAT_CNT },
+	[KVMMIG_STAT_SEND_ORDER_FREE] = { "send_order_free_skipped", KVMMIG_STAT_CNT },
+};
+
+static const struct kvmmig_ioctl_desc kvmmig_send_order_ioctls[] = {
+	/* drops free-page hints, feeds the reported dirty rate */
+	KVMMIG_IOCTL(KVMMIG_GET_SEND_ORDER, struct kvmmig_send_order, KVMMIG_SEND_ORDER_FLAGS,
+		     KVMMIG_NEED_FULL_SESSION, KVMMIG_CAP_SEND_ORDER, kvmmig_ioctl_get_send_order),
+};
+
+static const struct kvmmig_cap kvmmig_send_order_caps[] = {
+	{ KVMMIG_CAP_SEND_ORDER, 1 },
+};
+
+const struct kvmmig_feature kvmmig_send_order_feature = {
+	.name		= "send_order",
+	.ioctls		= kvmmig_send_order_ioctls,
+	.nr_ioctls	= ARRAY_SIZE(kvmmig_send_order_ioctls),
+	.caps		= kvmmig_send_order_caps,
+	.nr_caps	= ARRAY_SIZE(kvmmig_send_order_caps),
+	.stats		= kvmmig_send_order_stats,
+	.nr_stats	= ARRAY_SIZE(kvmmig_send_order_stats),
+};

@@ -40,6 +40,15 @@
 #include <kvmmig/args.h>
 #include <kvmmig/core.h>
 #include <kvmmig/working_set.h>
+#include <kvmmig/ioctl.h>
+#include <kvmmig/faults.h>
+#include <kvmmig/temperature.h>
+
+/* Counters of the feature in the stats fd */
+enum kvmmig_working_set_stat {
+	KVMMIG_STAT_WS_EXPORTS,
+	KVMMIG_STAT_WS_PAGES,
+};
 
 /* Frames per chunk: 64 KiB of levels. */
 #define KVMMIG_WS_CHUNK		(64 * 1024)
@@ -162,30 +171,27 @@ static int kvmmig_ws_get_faulted(struct kvmmig_ws_call *c)
 /**
  * kvmmig_ioctl_get_working_set() - KVMMIG_GET_WORKING_SET
  * @s: the session
- * @uarg: the caller's struct kvmmig_working_set
+ * @arg: the kernel's copy of the caller's struct kvmmig_working_set
  *
  * Return: 0; -E2BIG with only @nr_gfns written when the set is larger
  * than @max_gfns; -EAGAIN when it grew past @max_gfns while being written;
  * -EINVAL, -EFAULT, -ENOMEM, or -EINTR when killed.
  */
-long kvmmig_ioctl_get_working_set(struct kvmmig_session *s,
-				  struct kvmmig_working_set __user *uarg)
+static long kvmmig_ioctl_get_working_set(struct kvmmig_session *s, void *arg)
 {
+	struct kvmmig_working_set *a = arg;
 	struct kvmmig_ws_call c = { .s = s };
-	struct kvmmig_working_set a;
 	struct kvmmig_ws_out o;
 	u64 *buf = NULL;
 	int tries, ret;
 	bool runs;
 
-	if (copy_from_user(&a, uarg, sizeof(a)))
-		return -EFAULT;
-	ret = kvmmig_check_working_set(&a);
+	ret = kvmmig_check_working_set(a);
 	if (ret)
 		return ret;
-	runs = a.flags & KVMMIG_WS_RUNS;
-	c.a = &a;
-	if (a.flags & KVMMIG_WS_FAULTED) {
+	runs = a->flags & KVMMIG_WS_RUNS;
+	c.a = a;
+	if (a->flags & KVMMIG_WS_FAULTED) {
 		ret = kvmmig_ws_get_faulted(&c);
 		if (ret)
 			return ret;
@@ -202,11 +208,11 @@ long kvmmig_ioctl_get_working_set(struct kvmmig_session *s,
 		ret = kvmmig_ws_pass(&c, &o);
 		if (ret)
 			break;
-		if ((runs ? o.nr_runs : o.total) > a.max_gfns) {
+		if ((runs ? o.nr_runs : o.total) > a->max_gfns) {
 			ret = c.written ? -EAGAIN : -E2BIG;
 			break;
 		}
-		kvmmig_ws_out_init(&o, true, runs, a.max_gfns, buf, KVMMIG_WS_BUF);
+		kvmmig_ws_out_init(&o, true, runs, a->max_gfns, buf, KVMMIG_WS_BUF);
 		o.flush = kvmmig_ws_flush_user;
 		o.ctx = &c;
 		ret = kvmmig_ws_pass(&c, &o);
@@ -215,27 +221,59 @@ long kvmmig_ioctl_get_working_set(struct kvmmig_session *s,
 		ret = -EAGAIN;
 	}
 	if (ret == -E2BIG) {
-		if (put_user(o.total, &uarg->nr_gfns) ||
-		    put_user(o.nr_runs, &uarg->nr_runs))
-			ret = -EFAULT;
+		/* the size needed */
+		a->nr_gfns = o.total;
+		a->nr_runs = o.nr_runs;
 		goto out;
 	}
 	if (ret)
 		goto out;
 
-	a.nr_gfns = o.total;
-	a.nr_hot = o.nr_hot;
-	a.nr_faulted = o.nr_faulted;
-	a.nr_runs = o.nr_runs;
-	if (copy_to_user(uarg, &a, sizeof(a))) {
-		ret = -EFAULT;
-		goto out;
-	}
-	kvmmig_stat_add(s, KVMMIG_STAT_WS_EXPORTS, 1);
-	kvmmig_stat_set(s, KVMMIG_STAT_WS_PAGES, o.total);
+	a->nr_gfns = o.total;
+	a->nr_hot = o.nr_hot;
+	a->nr_faulted = o.nr_faulted;
+	a->nr_runs = o.nr_runs;
+	kvmmig_stat_add(s, KVMMIG_FEAT_WORKING_SET, KVMMIG_STAT_WS_EXPORTS, 1);
+	kvmmig_stat_set(s, KVMMIG_FEAT_WORKING_SET, KVMMIG_STAT_WS_PAGES, o.total);
 out:
 	kfree(buf);
 	kvfree(c.levels);
 	kvfree(c.faulted.gfns);
 	return ret;
 }
+
+static long kvmmig_ioctl_working_set_vm(struct kvmmig_session *s, void *arg)
+{
+	struct kvmmig_session *src = kvmmig_temperature_source(s);
+	long ret = kvmmig_ioctl_get_working_set(src, arg);
+
+	if (src != s)
+		kvmmig_session_put(src);
+	return ret;
+}
+
+static const struct kvmmig_stat_def kvmmig_working_set_stats[] = {
+	[KVMMIG_STAT_WS_EXPORTS] = { "ws_exports", KVMMIG_STAT_CNT },
+	[KVMMIG_STAT_WS_PAGES] = { "ws_pages", KVMMIG_STAT_VAL },
+};
+
+static const struct kvmmig_ioctl_desc kvmmig_working_set_ioctls[] = {
+	/* the VM's temperature, as GET_TEMPERATURE */
+	KVMMIG_IOCTL(KVMMIG_GET_WORKING_SET, struct kvmmig_working_set, KVMMIG_WS_FLAGS,
+		     0, KVMMIG_CAP_WORKING_SET, kvmmig_ioctl_working_set_vm),
+};
+
+static const struct kvmmig_cap kvmmig_working_set_caps[] = {
+	{ KVMMIG_CAP_WORKING_SET, 1 },
+	{ KVMMIG_CAP_WS_RUNS, 1 },
+};
+
+const struct kvmmig_feature kvmmig_working_set_feature = {
+	.name		= "working_set",
+	.ioctls		= kvmmig_working_set_ioctls,
+	.nr_ioctls	= ARRAY_SIZE(kvmmig_working_set_ioctls),
+	.caps		= kvmmig_working_set_caps,
+	.nr_caps	= ARRAY_SIZE(kvmmig_working_set_caps),
+	.stats		= kvmmig_working_set_stats,
+	.nr_stats	= ARRAY_SIZE(kvmmig_working_set_stats),
+};

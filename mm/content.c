@@ -64,6 +64,16 @@
 #include <kvmmig/gmem.h>
 #include <kvmmig/host_pt.h>
 #include <kvmmig/core.h>
+#include <kvmmig/ioctl.h>
+
+/* Counters of the feature in the stats fd */
+enum kvmmig_content_stat {
+	KVMMIG_STAT_CLASSIFY_PAGES,
+	KVMMIG_STAT_CLASSIFY_ZERO,
+	KVMMIG_STAT_CLASSIFY_PATTERN,
+	KVMMIG_STAT_CLASSIFY_DUP,
+	KVMMIG_STAT_CLASSIFY_DATA,
+};
 
 /* Pages per batch: 2 MiB, one mmap_lock hold for their look-ups. */
 #define KVMMIG_CLASSIFY_BATCH	512
@@ -91,7 +101,7 @@
  */
 struct kvmmig_classify_call {
 	struct kvm *kvm;
-	struct kvmmig_classify a;
+	struct kvmmig_classify *a;
 	bool dedup;
 	struct kvmmig_canon canon;
 	u64 *src;
@@ -144,7 +154,7 @@ static int kvmmig_classify_cmp(void *ctx, u32 idx, const void *page)
 	const u64 __user *canon = u64_to_user_ptr(c->src[idx]);
 	int ret;
 
-	if (c->a.data_ptr)
+	if (c->a->data_ptr)
 		/* both as returned, in the data buffer */
 		return kvmmig_cmp_user(canon, NULL, u64_to_user_ptr(c->cur));
 	/* the canonical page now, against this page's bounce copy */
@@ -224,9 +234,9 @@ static int kvmmig_classify_one(struct kvmmig_classify_call *c, u32 idx,
 		kunmap_local(p);
 		return 0;
 	}
-	if (c->a.data_ptr) {
+	if (c->a->data_ptr) {
 		/* into the next free slot; a DUP leaves it free again */
-		dst = c->a.data_ptr + (u64)c->nr_data * KVMMIG_PAGE_BYTES;
+		dst = c->a->data_ptr + (u64)c->nr_data * KVMMIG_PAGE_BYTES;
 		ret = kvmmig_copy_sig_user(u64_to_user_ptr(dst), p, &sig);
 		kunmap_local(p);
 		if (ret)
@@ -251,7 +261,7 @@ static int kvmmig_classify_one(struct kvmmig_classify_call *c, u32 idx,
 			return 0;
 		}
 	}
-	if (c->a.data_ptr) {
+	if (c->a->data_ptr) {
 		r->ref = c->nr_data++;
 		if (c->dedup)
 			c->src[idx] = dst;
@@ -329,27 +339,27 @@ static int kvmmig_classify_batch(struct kvmmig_classify_call *c, u32 start,
 static int kvmmig_classify_all(struct kvmmig_classify_call *c)
 {
 	struct kvmmig_page_class __user *classes =
-		u64_to_user_ptr(c->a.classes_ptr);
-	const u64 __user *gfns = u64_to_user_ptr(c->a.gfns_ptr);
-	u32 npages = c->a.npages, start, done_data;
+		u64_to_user_ptr(c->a->classes_ptr);
+	const u64 __user *gfns = u64_to_user_ptr(c->a->gfns_ptr);
+	u32 npages = c->a->npages, start, done_data;
 	unsigned int n, i, ok;
 	int ret = 0;
 
-	c->a.npages = 0;
+	c->a->npages = 0;
 	if (!access_ok(classes, (u64)npages * sizeof(*c->rec)) ||
-	    (c->a.data_ptr && !access_ok(u64_to_user_ptr(c->a.data_ptr),
+	    (c->a->data_ptr && !access_ok(u64_to_user_ptr(c->a->data_ptr),
 					 (u64)npages * KVMMIG_PAGE_BYTES)) ||
 	    (gfns && !access_ok(gfns, (u64)npages * sizeof(*gfns))))
 		return -EFAULT;
 	for (start = 0; start < npages; start += n) {
 		n = min_t(u32, npages - start, KVMMIG_CLASSIFY_BATCH);
-		if (c->a.flags & KVMMIG_CLASSIFY_GFN_LIST) {
+		if (c->a->flags & KVMMIG_CLASSIFY_GFN_LIST) {
 			if (copy_from_user(c->gfn, gfns + start,
 					   n * sizeof(*c->gfn)))
 				return -EFAULT;
 		} else {
 			for (i = 0; i < n; i++)
-				c->gfn[i] = (c->a.gpa >> PAGE_SHIFT) + start + i;
+				c->gfn[i] = (c->a->gpa >> PAGE_SHIFT) + start + i;
 		}
 		/*
 		 * The records' room, writable, before any data is copied for
@@ -364,12 +374,12 @@ static int kvmmig_classify_all(struct kvmmig_classify_call *c)
 		if (copy_to_user(classes + start, c->rec, ok * sizeof(*c->rec)))
 			return -EFAULT;
 		for (i = 0; i < ok; i++) {
-			c->a.class_pages[c->rec[i].class]++;
-			if (c->rec[i].class == KVMMIG_CLASS_DATA && c->a.data_ptr)
+			c->a->class_pages[c->rec[i].class]++;
+			if (c->rec[i].class == KVMMIG_CLASS_DATA && c->a->data_ptr)
 				done_data++;
 		}
-		c->a.npages = start + ok;
-		c->a.nr_data = done_data;
+		c->a->npages = start + ok;
+		c->a->nr_data = done_data;
 		if (ret)
 			return ret;
 		if (fatal_signal_pending(current))
@@ -382,14 +392,13 @@ static int kvmmig_classify_all(struct kvmmig_classify_call *c)
 /**
  * kvmmig_ioctl_classify() - KVMMIG_CLASSIFY
  * @s: the session
- * @uarg: struct kvmmig_classify
+ * @arg: the kernel's copy of struct kvmmig_classify
  *
  * Return: 0; -EINVAL for a bad argument, -EIO once the VMM's memory is
  * gone, -ENOMEM, or -EFAULT / -EINTR part way (then @npages, @nr_data and
  * @class_pages tell what was done and stored).
  */
-long kvmmig_ioctl_classify(struct kvmmig_session *s,
-			   struct kvmmig_classify __user *uarg)
+static long kvmmig_ioctl_classify(struct kvmmig_session *s, void *arg)
 {
 	struct kvmmig_classify_call *c;
 	long ret;
@@ -397,11 +406,8 @@ long kvmmig_ioctl_classify(struct kvmmig_session *s,
 	c = kvzalloc(sizeof(*c), GFP_KERNEL_ACCOUNT);
 	if (!c)
 		return -ENOMEM;
-	if (copy_from_user(&c->a, uarg, sizeof(c->a))) {
-		ret = -EFAULT;
-		goto out;
-	}
-	ret = kvmmig_check_classify(&c->a);
+	c->a = arg;
+	ret = kvmmig_check_classify(c->a);
 	if (ret)
 		goto out;
 	if (READ_ONCE(s->mm_released) || !mmget_not_zero(s->mm)) {
@@ -409,34 +415,32 @@ long kvmmig_ioctl_classify(struct kvmmig_session *s,
 		goto out;
 	}
 	c->mm = s->mm;
-	memset(c->a.class_pages, 0, sizeof(c->a.class_pages));
-	c->a.nr_data = 0;
+	memset(c->a->class_pages, 0, sizeof(c->a->class_pages));
+	c->a->nr_data = 0;
 	c->kvm = s->kvm;
-	c->dedup = !(c->a.flags & KVMMIG_CLASSIFY_NO_DUP);
+	c->dedup = !(c->a->flags & KVMMIG_CLASSIFY_NO_DUP);
 	ret = -ENOMEM;
 	c->bounce = kmalloc(KVMMIG_PAGE_BYTES, GFP_KERNEL_ACCOUNT);
 	if (!c->bounce)
 		goto out;
 	if (c->dedup) {
-		c->src = kvmalloc_array(c->a.npages, sizeof(*c->src),
+		c->src = kvmalloc_array(c->a->npages, sizeof(*c->src),
 					GFP_KERNEL_ACCOUNT);
-		if (!c->src || kvmmig_canon_init(&c->canon, c->a.npages))
+		if (!c->src || kvmmig_canon_init(&c->canon, c->a->npages))
 			goto out;
 	}
 
 	ret = kvmmig_classify_all(c);
 
-	kvmmig_stat_add(s, KVMMIG_STAT_CLASSIFY_PAGES, c->a.npages);
-	kvmmig_stat_add(s, KVMMIG_STAT_CLASSIFY_ZERO,
-			c->a.class_pages[KVMMIG_CLASS_ZERO]);
-	kvmmig_stat_add(s, KVMMIG_STAT_CLASSIFY_PATTERN,
-			c->a.class_pages[KVMMIG_CLASS_PATTERN]);
-	kvmmig_stat_add(s, KVMMIG_STAT_CLASSIFY_DUP,
-			c->a.class_pages[KVMMIG_CLASS_DUP]);
-	kvmmig_stat_add(s, KVMMIG_STAT_CLASSIFY_DATA,
-			c->a.class_pages[KVMMIG_CLASS_DATA]);
-	if (copy_to_user(uarg, &c->a, sizeof(c->a)))
-		ret = -EFAULT;
+	kvmmig_stat_add(s, KVMMIG_FEAT_CONTENT, KVMMIG_STAT_CLASSIFY_PAGES, c->a->npages);
+	kvmmig_stat_add(s, KVMMIG_FEAT_CONTENT, KVMMIG_STAT_CLASSIFY_ZERO,
+			c->a->class_pages[KVMMIG_CLASS_ZERO]);
+	kvmmig_stat_add(s, KVMMIG_FEAT_CONTENT, KVMMIG_STAT_CLASSIFY_PATTERN,
+			c->a->class_pages[KVMMIG_CLASS_PATTERN]);
+	kvmmig_stat_add(s, KVMMIG_FEAT_CONTENT, KVMMIG_STAT_CLASSIFY_DUP,
+			c->a->class_pages[KVMMIG_CLASS_DUP]);
+	kvmmig_stat_add(s, KVMMIG_FEAT_CONTENT, KVMMIG_STAT_CLASSIFY_DATA,
+			c->a->class_pages[KVMMIG_CLASS_DATA]);
 out:
 	if (c->mm)
 		mmput(c->mm);
@@ -446,3 +450,30 @@ out:
 	kvfree(c);
 	return ret;
 }
+
+static const struct kvmmig_stat_def kvmmig_content_stats[] = {
+	[KVMMIG_STAT_CLASSIFY_PAGES] = { "classify_pages", KVMMIG_STAT_CNT },
+	[KVMMIG_STAT_CLASSIFY_ZERO] = { "classify_zero", KVMMIG_STAT_CNT },
+	[KVMMIG_STAT_CLASSIFY_PATTERN] = { "classify_pattern", KVMMIG_STAT_CNT },
+	[KVMMIG_STAT_CLASSIFY_DUP] = { "classify_dup", KVMMIG_STAT_CNT },
+	[KVMMIG_STAT_CLASSIFY_DATA] = { "classify_data", KVMMIG_STAT_CNT },
+};
+
+static const struct kvmmig_ioctl_desc kvmmig_content_ioctls[] = {
+	KVMMIG_IOCTL(KVMMIG_CLASSIFY, struct kvmmig_classify, KVMMIG_CLASSIFY_FLAGS,
+		     KVMMIG_NEED_FULL_SESSION | KVMMIG_NEED_VMM_MM, KVMMIG_CAP_CLASSIFY, kvmmig_ioctl_classify),
+};
+
+static const struct kvmmig_cap kvmmig_content_caps[] = {
+	{ KVMMIG_CAP_CLASSIFY, 1 },
+};
+
+const struct kvmmig_feature kvmmig_content_feature = {
+	.name		= "content",
+	.ioctls		= kvmmig_content_ioctls,
+	.nr_ioctls	= ARRAY_SIZE(kvmmig_content_ioctls),
+	.caps		= kvmmig_content_caps,
+	.nr_caps	= ARRAY_SIZE(kvmmig_content_caps),
+	.stats		= kvmmig_content_stats,
+	.nr_stats	= ARRAY_SIZE(kvmmig_content_stats),
+};

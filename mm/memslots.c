@@ -13,6 +13,13 @@
 #include <kvmmig/args.h>
 #include <kvmmig/compat.h>
 #include <kvmmig/core.h>
+#include <kvmmig/ioctl.h>
+#include <kvmmig/memslots.h>
+
+enum kvmmig_memslots_stat {
+	KVMMIG_MEMSLOTS_STAT_GENERATION,
+	KVMMIG_MEMSLOTS_STAT_CALLS,
+};
 
 /*
  * Fill up to @cap entries of @buf (may be NULL when @cap is 0) and return
@@ -60,25 +67,22 @@ static u32 kvmmig_memslots_read(struct kvm *kvm, struct kvmmig_memslot *buf,
 /* Snapshots caught in an update, a jiffy apart, before -EAGAIN. */
 #define KVMMIG_MEMSLOTS_TRIES	100
 
-long kvmmig_ioctl_get_memslots(struct kvmmig_session *s,
-			       struct kvmmig_memslots __user *uarg)
+static long kvmmig_ioctl_get_memslots(struct kvmmig_session *s, void *arg)
 {
+	struct kvmmig_memslots *r = arg;
 	struct kvmmig_memslot *buf = NULL;
-	struct kvmmig_memslots r;
 	u64 generation;
 	int idx, tries;
 	bool settled;
 	long ret;
 	u32 n;
 
-	if (copy_from_user(&r, uarg, sizeof(r)))
-		return -EFAULT;
-	ret = kvmmig_check_memslots(&r);
+	ret = kvmmig_check_memslots(r);
 	if (ret)
 		return ret;
 
-	if (r.nr_slots) {
-		buf = kvmalloc_array(r.nr_slots, sizeof(*buf), GFP_KERNEL_ACCOUNT);
+	if (r->nr_slots) {
+		buf = kvmalloc_array(r->nr_slots, sizeof(*buf), GFP_KERNEL_ACCOUNT);
 		if (!buf)
 			return -ENOMEM;
 	}
@@ -95,7 +99,7 @@ long kvmmig_ioctl_get_memslots(struct kvmmig_session *s,
 	 */
 	for (tries = 0;; tries++) {
 		idx = srcu_read_lock(&s->kvm->srcu);
-		n = kvmmig_memslots_read(s->kvm, buf, r.nr_slots, &generation,
+		n = kvmmig_memslots_read(s->kvm, buf, r->nr_slots, &generation,
 					 &settled);
 		srcu_read_unlock(&s->kvm->srcu, idx);
 		if (settled)
@@ -111,24 +115,22 @@ long kvmmig_ioctl_get_memslots(struct kvmmig_session *s,
 		}
 	}
 
-	if (n > r.nr_slots) {
-		ret = put_user(n, &uarg->nr_slots) ? -EFAULT : -E2BIG;
+	if (n > r->nr_slots) {
+		r->nr_slots = n;	/* the size needed */
+		ret = -E2BIG;
 		goto out;
 	}
 	kvmmig_memslots_sort(buf, n);
-	if (n && copy_to_user(u64_to_user_ptr(r.slots_ptr), buf,
+	if (n && copy_to_user(u64_to_user_ptr(r->slots_ptr), buf,
 			      (size_t)n * sizeof(*buf))) {
 		ret = -EFAULT;
 		goto out;
 	}
-	r.nr_slots = n;
-	r.generation = generation;
-	if (copy_to_user(uarg, &r, sizeof(r))) {
-		ret = -EFAULT;
-		goto out;
-	}
-	kvmmig_stat_set(s, KVMMIG_STAT_MEMSLOT_GENERATION, generation);
-	kvmmig_stat_add(s, KVMMIG_STAT_GET_MEMSLOTS, 1);
+	r->nr_slots = n;
+	r->generation = generation;
+	kvmmig_stat_set(s, KVMMIG_FEAT_MEMSLOTS, KVMMIG_MEMSLOTS_STAT_GENERATION,
+			generation);
+	kvmmig_stat_add(s, KVMMIG_FEAT_MEMSLOTS, KVMMIG_MEMSLOTS_STAT_CALLS, 1);
 	ret = 0;
 out:
 	kvfree(buf);
@@ -164,3 +166,28 @@ void kvmmig_memslot_totals(struct kvmmig_session *s, u32 *nr_slots,
 	*nr_slots = n;
 	*guest_bytes = bytes;
 }
+
+static const struct kvmmig_ioctl_desc kvmmig_memslots_ioctls[] = {
+	KVMMIG_IOCTL(KVMMIG_GET_MEMSLOTS, struct kvmmig_memslots, 0, 0,
+		     KVMMIG_CAP_MEMSLOTS, kvmmig_ioctl_get_memslots),
+};
+
+static const struct kvmmig_cap kvmmig_memslots_caps[] = {
+	{ KVMMIG_CAP_MEMSLOTS, 1 },
+};
+
+static const struct kvmmig_stat_def kvmmig_memslots_stats[] = {
+	/* generation returned by the last KVMMIG_GET_MEMSLOTS */
+	[KVMMIG_MEMSLOTS_STAT_GENERATION] = { "memslot_generation", KVMMIG_STAT_VAL },
+	[KVMMIG_MEMSLOTS_STAT_CALLS]	  = { "get_memslots", KVMMIG_STAT_CNT },
+};
+
+const struct kvmmig_feature kvmmig_memslots_feature = {
+	.name		= "memslots",
+	.ioctls		= kvmmig_memslots_ioctls,
+	.nr_ioctls	= ARRAY_SIZE(kvmmig_memslots_ioctls),
+	.caps		= kvmmig_memslots_caps,
+	.nr_caps	= ARRAY_SIZE(kvmmig_memslots_caps),
+	.stats		= kvmmig_memslots_stats,
+	.nr_stats	= ARRAY_SIZE(kvmmig_memslots_stats),
+};

@@ -45,6 +45,7 @@
 #include <kvmmig/compat.h>
 #include <kvmmig/host_pt.h>
 #include <kvmmig/core.h>
+#include <kvmmig/ioctl.h>
 #include <kvmmig/temperature.h>
 
 #define CREATE_TRACE_POINTS
@@ -393,7 +394,7 @@ static int kvmmig_slot_snap_cmp(const void *a, const void *b)
  */
 static int kvmmig_scan_sync_slots(struct kvmmig_session *s)
 {
-	struct kvmmig_scanner *sc = &s->scan;
+	struct kvmmig_scanner *sc = kvmmig_scanner(s);
 	struct kvmmig_slot_snap *snap = NULL;
 	struct kvmmig_slot_temp *temps;
 	struct kvm_memslots *slots;
@@ -513,7 +514,7 @@ static bool kvmmig_scan_should_stop(struct kvmmig_session *s)
 /* One pass over every scanned memslot.  Caller holds scan->lock. */
 static int kvmmig_scan_pass(struct kvmmig_session *s, bool baseline_4k)
 {
-	struct kvmmig_scanner *sc = &s->scan;
+	struct kvmmig_scanner *sc = kvmmig_scanner(s);
 	struct kvmmig_pass *p;
 	u64 t0 = ktime_get_ns(), ns;
 	u32 i, r, b, batch = READ_ONCE(scan_batch_regions.val);
@@ -556,7 +557,7 @@ static int kvmmig_scan_pass(struct kvmmig_session *s, bool baseline_4k)
 	 */
 	if (p->cleared && READ_ONCE(scan_flush_tlb.val)) {
 		kvm_flush_remote_tlbs(s->kvm);
-		kvmmig_stat_add(s, KVMMIG_STAT_SCAN_TLB_FLUSHES, 1);
+		kvmmig_stat_add(s, KVMMIG_FEAT_TEMPERATURE, KVMMIG_TEMP_STAT_TLB_FLUSHES, 1);
 	}
 	if (ret)
 		goto out_free;
@@ -574,13 +575,13 @@ static int kvmmig_scan_pass(struct kvmmig_session *s, bool baseline_4k)
 	}
 
 	ns = ktime_get_ns() - t0;
-	kvmmig_stat_set(s, KVMMIG_STAT_SCAN_PASSES, sc->passes);
-	kvmmig_stat_add(s, KVMMIG_STAT_SCAN_REGIONS, p->regions);
-	kvmmig_stat_add(s, KVMMIG_STAT_SCAN_REGIONS_ACCESSED, p->accessed);
-	kvmmig_stat_add(s, KVMMIG_STAT_SCAN_PAGES_TESTED, p->pages_tested);
-	kvmmig_stat_set(s, KVMMIG_STAT_SCAN_LAST_PASS_NS, ns);
-	kvmmig_stat_set(s, KVMMIG_STAT_SCAN_HOT_PAGES, p->hot_pages);
-	kvmmig_stat_set(s, KVMMIG_STAT_SCAN_PERIOD_MS, sc->interval.period_ms);
+	kvmmig_stat_set(s, KVMMIG_FEAT_TEMPERATURE, KVMMIG_TEMP_STAT_PASSES, sc->passes);
+	kvmmig_stat_add(s, KVMMIG_FEAT_TEMPERATURE, KVMMIG_TEMP_STAT_REGIONS, p->regions);
+	kvmmig_stat_add(s, KVMMIG_FEAT_TEMPERATURE, KVMMIG_TEMP_STAT_REGIONS_ACCESSED, p->accessed);
+	kvmmig_stat_add(s, KVMMIG_FEAT_TEMPERATURE, KVMMIG_TEMP_STAT_PAGES_TESTED, p->pages_tested);
+	kvmmig_stat_set(s, KVMMIG_FEAT_TEMPERATURE, KVMMIG_TEMP_STAT_LAST_PASS_NS, ns);
+	kvmmig_stat_set(s, KVMMIG_FEAT_TEMPERATURE, KVMMIG_TEMP_STAT_HOT_PAGES, p->hot_pages);
+	kvmmig_stat_set(s, KVMMIG_FEAT_TEMPERATURE, KVMMIG_TEMP_STAT_PERIOD_MS, sc->interval.period_ms);
 	trace_kvmmig_scan_pass(s->id, sc->passes, p->regions, p->accessed,
 			       p->pages_tested, p->hot_pages, ns,
 			       sc->interval.period_ms);
@@ -611,7 +612,7 @@ static void kvmmig_scan_work(struct work_struct *work)
 {
 	struct kvmmig_scanner *sc = container_of(to_delayed_work(work),
 						 struct kvmmig_scanner, work);
-	struct kvmmig_session *s = container_of(sc, struct kvmmig_session, scan);
+	struct kvmmig_session *s = sc->s;
 
 	mutex_lock(&sc->lock);
 	if (sc->running) {
@@ -623,10 +624,15 @@ static void kvmmig_scan_work(struct work_struct *work)
 	mutex_unlock(&sc->lock);
 }
 
-void kvmmig_scan_init(struct kvmmig_session *s)
+static int kvmmig_temperature_init(struct kvmmig_session *s)
 {
-	struct kvmmig_scanner *sc = &s->scan;
+	struct kvmmig_scanner *sc;
 
+	sc = kzalloc(sizeof(*sc), GFP_KERNEL_ACCOUNT);
+	if (!sc)
+		return -ENOMEM;
+	s->priv[KVMMIG_FEAT_TEMPERATURE] = sc;
+	sc->s = s;
 	mutex_init(&sc->lock);
 	INIT_DELAYED_WORK(&sc->work, kvmmig_scan_work);
 	sc->interval.min_ms = READ_ONCE(scan_period_min_ms.val);
@@ -634,13 +640,16 @@ void kvmmig_scan_init(struct kvmmig_session *s)
 	sc->interval.target_permille = READ_ONCE(scan_target_permille.val);
 	sc->interval.period_ms = clamp(1000U, sc->interval.min_ms,
 				       max(sc->interval.min_ms, sc->interval.max_ms));
+	return 0;
 }
 
 /* Stop scanning for good and free the maps; called at detach. */
-void kvmmig_scan_destroy(struct kvmmig_session *s)
+static void kvmmig_temperature_stop(struct kvmmig_session *s)
 {
-	struct kvmmig_scanner *sc = &s->scan;
+	struct kvmmig_scanner *sc = kvmmig_scanner(s);
 
+	if (!sc)
+		return;
 	mutex_lock(&sc->lock);
 	sc->running = false;
 	mutex_unlock(&sc->lock);
@@ -655,26 +664,25 @@ void kvmmig_scan_destroy(struct kvmmig_session *s)
 	mutex_unlock(&sc->lock);
 }
 
-long kvmmig_ioctl_set_scan(struct kvmmig_session *s,
-			   struct kvmmig_scan __user *uarg)
+static void kvmmig_temperature_destroy(struct kvmmig_session *s)
 {
-	struct kvmmig_scanner *sc = &s->scan;
-	struct kvmmig_scan a;
+	struct kvmmig_scanner *sc = kvmmig_scanner(s);
+
+	if (!sc)
+		return;
+	mutex_destroy(&sc->lock);
+	kfree(sc);
+}
+
+static long kvmmig_set_scan(struct kvmmig_session *s, struct kvmmig_scan *a)
+{
+	struct kvmmig_scanner *sc = kvmmig_scanner(s);
 	long ret;
 
-	if (copy_from_user(&a, uarg, sizeof(a)))
-		return -EFAULT;
-	ret = kvmmig_check_scan(&a, READ_ONCE(scan_period_min_ms.val),
+	ret = kvmmig_check_scan(a, READ_ONCE(scan_period_min_ms.val),
 				READ_ONCE(scan_period_max_ms.val));
 	if (ret)
 		return ret;
-
-	/*
-	 * The result is written back last: check now that it can be, so
-	 * that an unwritable struct changes nothing.
-	 */
-	if (copy_to_user(uarg, &a, sizeof(a)))
-		return -EFAULT;
 	/*
 	 * session->lock orders concurrent configuration changes, also around
 	 * the cancel; a NOW pass runs after it is dropped, under scan->lock
@@ -687,27 +695,27 @@ long kvmmig_ioctl_set_scan(struct kvmmig_session *s,
 	ret = mutex_lock_killable(&sc->lock);
 	if (ret)
 		goto out_session;
-	if (a.flags & KVMMIG_SCAN_START && !sc->running &&
+	if (a->flags & KVMMIG_SCAN_START && !sc->running &&
 	    READ_ONCE(s->mm_released)) {
 		ret = -ESRCH;
 		goto out_unlock;
 	}
-	if (a.flags & KVMMIG_SCAN_SET_PERIOD) {
-		sc->interval.period_ms = a.period_ms;
-		sc->fixed_passes = a.nr_passes ?: U32_MAX;
+	if (a->flags & KVMMIG_SCAN_SET_PERIOD) {
+		sc->interval.period_ms = a->period_ms;
+		sc->fixed_passes = a->nr_passes ?: U32_MAX;
 		if (sc->running)
 			mod_delayed_work(system_unbound_wq, &sc->work,
-					 msecs_to_jiffies(a.period_ms));
+					 msecs_to_jiffies(a->period_ms));
 	}
-	if (a.flags & KVMMIG_SCAN_START && !sc->running) {
+	if (a->flags & KVMMIG_SCAN_START && !sc->running) {
 		sc->running = true;
 		queue_delayed_work(system_unbound_wq, &sc->work, 0);
 	}
-	if (a.flags & KVMMIG_SCAN_STOP)
+	if (a->flags & KVMMIG_SCAN_STOP)
 		sc->running = false;
 out_unlock:
 	mutex_unlock(&sc->lock);
-	if (!ret && (a.flags & KVMMIG_SCAN_STOP))
+	if (!ret && (a->flags & KVMMIG_SCAN_STOP))
 		cancel_delayed_work_sync(&sc->work);
 out_session:
 	mutex_unlock(&s->lock);
@@ -718,14 +726,100 @@ out_session:
 	ret = mutex_lock_killable(&sc->lock);
 	if (ret)
 		return ret;
-	if (a.flags & KVMMIG_SCAN_NOW)
-		ret = kvmmig_scan_pass(s, a.flags & KVMMIG_SCAN_4K_BASELINE);
-	a.period_ms = sc->interval.period_ms;
-	a.passes = sc->passes;
+	if (a->flags & KVMMIG_SCAN_NOW)
+		ret = kvmmig_scan_pass(s, a->flags & KVMMIG_SCAN_4K_BASELINE);
+	a->period_ms = sc->interval.period_ms;
+	a->passes = sc->passes;
 	mutex_unlock(&sc->lock);
-	if (!ret && copy_to_user(uarg, &a, sizeof(a)))
-		ret = -EFAULT;
 	return ret;
+}
+
+/* Does @s scan: its periodic scanner runs, or it is inside SET_SCAN? */
+static bool kvmmig_session_scans(struct kvmmig_session *s)
+{
+	kvmmig_sessions_assert_held();
+	return kvmmig_scanner(s)->scan_busy || READ_ONCE(kvmmig_scanner(s)->running);
+}
+
+/* Has the full session @s made temperature a read-only session can read? */
+static bool kvmmig_full_has_temperature(struct kvmmig_session *s)
+{
+	return kvmmig_session_scans(s) || READ_ONCE(kvmmig_scanner(s)->passes);
+}
+
+/*
+ * One scanner per VM: two clearing the same accessed bits would each see
+ * part of the accesses.  SET_SCAN is refused (-EBUSY) while another
+ * session of the VM scans, and for a read-only session also once the VM's
+ * full session has scanned: the VM's temperature is then the full
+ * session's, which read-only sessions read (kvmmig_temperature_source()).
+ */
+static int kvmmig_scan_claim(struct kvmmig_session *s)
+{
+	struct kvmmig_session *other;
+	int ret = 0;
+
+	kvmmig_sessions_lock();
+	list_for_each_entry(other, &kvmmig_sessions, node) {
+		if (other == s || other->kvm != s->kvm)
+			continue;
+		if (kvmmig_session_scans(other) ||
+		    (s->access != KVMMIG_ACCESS_FULL &&
+		     other->access == KVMMIG_ACCESS_FULL &&
+		     kvmmig_full_has_temperature(other))) {
+			ret = -EBUSY;
+			break;
+		}
+	}
+	if (!ret)
+		kvmmig_scanner(s)->scan_busy++;
+	kvmmig_sessions_unlock();
+	return ret;
+}
+
+static long kvmmig_ioctl_set_scan(struct kvmmig_session *s, void *arg)
+{
+	long ret;
+
+	ret = kvmmig_scan_claim(s);
+	if (ret)
+		return ret;
+	ret = kvmmig_set_scan(s, arg);
+	kvmmig_sessions_lock();
+	kvmmig_scanner(s)->scan_busy--;
+	kvmmig_sessions_unlock();
+	return ret;
+}
+
+/*
+ * The session whose temperature @s reads: for a read-only session the VM's
+ * full session once that one has scanned (the VM's one temperature), else
+ * @s itself.  Another session is returned with a reference held (the
+ * caller puts it), so its structure stays while it is read; its maps are
+ * read a chunk at a time under its scan.lock, and a detach that frees them
+ * under that lock meanwhile leaves the reader finding no slot.  No lock of
+ * the other session is held across this session's user copies, so a
+ * reader stuck on its own user memory never delays the VMM's detach.
+ */
+struct kvmmig_session *kvmmig_temperature_source(struct kvmmig_session *s)
+{
+	struct kvmmig_session *other, *src = s;
+
+	if (s->access == KVMMIG_ACCESS_FULL)
+		return s;
+	kvmmig_sessions_lock();
+	list_for_each_entry(other, &kvmmig_sessions, node) {
+		if (other->kvm != s->kvm || other->access != KVMMIG_ACCESS_FULL ||
+		    !kvmmig_full_has_temperature(other))
+			continue;
+		if (!READ_ONCE(other->detached)) {
+			kref_get(&other->kref);
+			src = other;
+		}
+		break;
+	}
+	kvmmig_sessions_unlock();
+	return src;
 }
 
 /* Levels of gfns [gfn, gfn + n) into @buf (may be NULL); scan->lock held. */
@@ -771,7 +865,7 @@ static void kvmmig_temp_fill(struct kvmmig_scanner *sc, u64 gfn, u32 n,
  */
 int kvmmig_scan_get_levels(struct kvmmig_session *s, u64 gfn, u64 n, u8 *levels)
 {
-	struct kvmmig_scanner *sc = &s->scan;
+	struct kvmmig_scanner *sc = kvmmig_scanner(s);
 	u32 i;
 
 	memset(levels, 0, n);
@@ -792,36 +886,33 @@ int kvmmig_scan_get_levels(struct kvmmig_session *s, u64 gfn, u64 n, u8 *levels)
 
 #define KVMMIG_TEMP_CHUNK	(64 * 1024)
 
-long kvmmig_ioctl_get_temperature(struct kvmmig_session *s,
-				  struct kvmmig_temperature __user *uarg)
+static long kvmmig_get_temperature(struct kvmmig_session *s,
+				   struct kvmmig_temperature *a)
 {
-	struct kvmmig_scanner *sc = &s->scan;
-	struct kvmmig_temperature a;
+	struct kvmmig_scanner *sc = kvmmig_scanner(s);
 	u64 done = 0, hist[KVMMIG_TEMP_LEVELS] = {};
 	u8 *buf = NULL;
 	long ret = 0;
 
-	if (copy_from_user(&a, uarg, sizeof(a)))
-		return -EFAULT;
-	ret = kvmmig_check_temperature(&a);
+	ret = kvmmig_check_temperature(a);
 	if (ret)
 		return ret;
-	if (a.levels_ptr && a.npages) {
-		buf = kvmalloc(min_t(u64, a.npages, KVMMIG_TEMP_CHUNK), GFP_KERNEL);
+	if (a->levels_ptr && a->npages) {
+		buf = kvmalloc(min_t(u64, a->npages, KVMMIG_TEMP_CHUNK), GFP_KERNEL);
 		if (!buf)
 			return -ENOMEM;
 	}
 
-	while (done < a.npages) {
-		u32 n = min_t(u64, a.npages - done, KVMMIG_TEMP_CHUNK);
+	while (done < a->npages) {
+		u32 n = min_t(u64, a->npages - done, KVMMIG_TEMP_CHUNK);
 
 		if (mutex_lock_killable(&sc->lock)) {
 			ret = -EINTR;
 			break;
 		}
-		kvmmig_temp_fill(sc, (a.gpa >> PAGE_SHIFT) + done, n, buf, hist);
+		kvmmig_temp_fill(sc, (a->gpa >> PAGE_SHIFT) + done, n, buf, hist);
 		mutex_unlock(&sc->lock);
-		if (buf && copy_to_user(u64_to_user_ptr(a.levels_ptr + done), buf, n)) {
+		if (buf && copy_to_user(u64_to_user_ptr(a->levels_ptr + done), buf, n)) {
 			ret = -EFAULT;
 			break;
 		}
@@ -834,46 +925,41 @@ long kvmmig_ioctl_get_temperature(struct kvmmig_session *s,
 	}
 	kvfree(buf);
 
-	a.npages = done;
-	memcpy(a.histogram, hist, sizeof(hist));
-	a.passes = READ_ONCE(sc->passes);
-	if (copy_to_user(uarg, &a, sizeof(a)))
-		return -EFAULT;
+	a->npages = done;
+	memcpy(a->histogram, hist, sizeof(hist));
+	a->passes = READ_ONCE(sc->passes);
 	return ret;
 }
 
-long kvmmig_ioctl_get_huge_candidates(struct kvmmig_session *s,
-				      struct kvmmig_huge_candidates __user *uarg)
+static long kvmmig_get_huge_candidates(struct kvmmig_session *s,
+				       struct kvmmig_huge_candidates *a)
 {
-	struct kvmmig_scanner *sc = &s->scan;
+	struct kvmmig_scanner *sc = kvmmig_scanner(s);
 	struct kvmmig_huge_candidate *out = NULL;
 	struct kvmmig_topk_entry *e = NULL;
-	struct kvmmig_huge_candidates a;
 	struct kvmmig_topk topk;
 	u32 i, r, observe = READ_ONCE(huge_observe_passes.val);
 	long ret = 0;
 
-	if (copy_from_user(&a, uarg, sizeof(a)))
-		return -EFAULT;
-	ret = kvmmig_check_huge_candidates(&a);
+	ret = kvmmig_check_huge_candidates(a);
 	if (ret)
 		return ret;
-	if (a.nr) {
-		e = kvcalloc(a.nr, sizeof(*e), GFP_KERNEL);
-		out = kvcalloc(a.nr, sizeof(*out), GFP_KERNEL);
+	if (a->nr) {
+		e = kvcalloc(a->nr, sizeof(*e), GFP_KERNEL);
+		out = kvcalloc(a->nr, sizeof(*out), GFP_KERNEL);
 		if (!e || !out) {
 			ret = -ENOMEM;
 			goto out;
 		}
 	}
-	kvmmig_topk_init(&topk, e, a.nr);
+	kvmmig_topk_init(&topk, e, a->nr);
 
 	ret = mutex_lock_killable(&sc->lock);
 	if (ret)
 		goto out;
-	a.passes = sc->passes;
-	a.observe_passes_left = sc->passes < observe ? observe - sc->passes : 0;
-	for (i = 0; i < sc->nr_slots && !a.observe_passes_left; i++) {
+	a->passes = sc->passes;
+	a->observe_passes_left = sc->passes < observe ? observe - sc->passes : 0;
+	for (i = 0; i < sc->nr_slots && !a->observe_passes_left; i++) {
 		struct kvmmig_temp_map *m = &sc->slots[i].map;
 		u64 region0 = m->base_gfn - m->head;
 
@@ -893,16 +979,79 @@ long kvmmig_ioctl_get_huge_candidates(struct kvmmig_session *s,
 			.score = topk.e[i].score,
 			.hits = topk.e[i].hits,
 		};
-	a.nr = topk.n;
-	if (topk.n && copy_to_user(u64_to_user_ptr(a.candidates_ptr), out,
+	a->nr = topk.n;
+	if (topk.n && copy_to_user(u64_to_user_ptr(a->candidates_ptr), out,
 				   topk.n * sizeof(*out))) {
 		ret = -EFAULT;
 		goto out;
 	}
-	if (copy_to_user(uarg, &a, sizeof(a)))
-		ret = -EFAULT;
 out:
 	kvfree(e);
 	kvfree(out);
 	return ret;
 }
+
+/* GET_TEMPERATURE and GET_HUGE_CANDIDATES read the VM's temperature. */
+static long kvmmig_ioctl_get_temperature(struct kvmmig_session *s, void *arg)
+{
+	struct kvmmig_session *src = kvmmig_temperature_source(s);
+	long ret = kvmmig_get_temperature(src, arg);
+
+	if (src != s)
+		kvmmig_session_put(src);
+	return ret;
+}
+
+static long kvmmig_ioctl_get_huge_candidates(struct kvmmig_session *s, void *arg)
+{
+	struct kvmmig_session *src = kvmmig_temperature_source(s);
+	long ret = kvmmig_get_huge_candidates(src, arg);
+
+	if (src != s)
+		kvmmig_session_put(src);
+	return ret;
+}
+
+static long kvmmig_cap_levels(struct kvmmig_session *s)
+{
+	return KVMMIG_TEMP_NR_LEVELS;
+}
+
+static const struct kvmmig_ioctl_desc kvmmig_temperature_ioctls[] = {
+	/* one scanning session per VM: kvmmig_scan_claim() */
+	KVMMIG_IOCTL(KVMMIG_SET_SCAN, struct kvmmig_scan, KVMMIG_SCAN_FLAGS, 0,
+		     KVMMIG_CAP_TEMPERATURE, kvmmig_ioctl_set_scan),
+	KVMMIG_IOCTL(KVMMIG_GET_TEMPERATURE, struct kvmmig_temperature, 0, 0,
+		     KVMMIG_CAP_TEMPERATURE, kvmmig_ioctl_get_temperature),
+	KVMMIG_IOCTL(KVMMIG_GET_HUGE_CANDIDATES, struct kvmmig_huge_candidates, 0,
+		     0, KVMMIG_CAP_HUGE_CANDIDATES, kvmmig_ioctl_get_huge_candidates),
+};
+
+static const struct kvmmig_cap kvmmig_temperature_caps[] = {
+	{ KVMMIG_CAP_TEMPERATURE, KVMMIG_TEMP_NR_LEVELS, kvmmig_cap_levels },
+	{ KVMMIG_CAP_HUGE_CANDIDATES, 1 },
+};
+
+static const struct kvmmig_stat_def kvmmig_temperature_stats[] = {
+	[KVMMIG_TEMP_STAT_PASSES]	   = { "scan_passes", KVMMIG_STAT_CNT },
+	[KVMMIG_TEMP_STAT_REGIONS]	   = { "scan_regions", KVMMIG_STAT_CNT },
+	[KVMMIG_TEMP_STAT_REGIONS_ACCESSED] = { "scan_regions_accessed", KVMMIG_STAT_CNT },
+	[KVMMIG_TEMP_STAT_PAGES_TESTED]	   = { "scan_pages_tested", KVMMIG_STAT_CNT },
+	[KVMMIG_TEMP_STAT_LAST_PASS_NS]	   = { "scan_last_pass", KVMMIG_STAT_TIME, -9 },
+	[KVMMIG_TEMP_STAT_HOT_PAGES]	   = { "scan_hot_pages", KVMMIG_STAT_VAL },
+	[KVMMIG_TEMP_STAT_TLB_FLUSHES]	   = { "scan_tlb_flushes", KVMMIG_STAT_CNT },
+	[KVMMIG_TEMP_STAT_PERIOD_MS]	   = { "scan_period", KVMMIG_STAT_TIME, -3 },
+};
+
+const struct kvmmig_feature kvmmig_temperature_feature = {
+	.name		= "temperature",
+	.ioctls		= kvmmig_temperature_ioctls,
+	.nr_ioctls	= ARRAY_SIZE(kvmmig_temperature_ioctls),
+	.caps		= kvmmig_temperature_caps,
+	.nr_caps	= ARRAY_SIZE(kvmmig_temperature_caps),
+	.stats		= kvmmig_temperature_stats,
+	.nr_stats	= ARRAY_SIZE(kvmmig_temperature_stats),
+	.init		= kvmmig_temperature_init,
+	.stop		= kvmmig_temperature_stop,
+	.destroy	= kvmmig_temperature_destroy,
+};

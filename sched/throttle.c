@@ -67,9 +67,19 @@
 #include <kvmmig/args.h>
 #include <kvmmig/core.h>
 #include <kvmmig/throttle.h>
+#include <kvmmig/ioctl.h>
 
 #define CREATE_TRACE_POINTS
 #include "throttle_trace.h"
+
+/* Counters of the feature in the stats fd */
+enum kvmmig_throttle_stat {
+	KVMMIG_STAT_MIGRATIONS,
+	KVMMIG_STAT_THROTTLE_PCT,
+	KVMMIG_STAT_THROTTLE_DECISIONS,
+	KVMMIG_STAT_STUN_SLICES,
+	KVMMIG_STAT_STUN_NS,
+};
 
 static struct kvmmig_param_uint throttle_max_pct = {
 	.val = 90, .min = 0, .max = 99,
@@ -175,7 +185,7 @@ void kvmmig_stun_body(struct callback_head *cb)
 {
 	struct kvmmig_stun *stun = container_of(cb, struct kvmmig_stun, cb);
 	struct kvmmig_session *s = stun->s;
-	struct kvmmig_throttle *th = s->throttle;
+	struct kvmmig_throttle *th = kvmmig_throttle(s);
 	u32 pct = min(READ_ONCE(th->pct), kvmmig_throttle_max_pct());
 
 	/* inside this vCPU's KVM_RUN only: see the file comment */
@@ -191,8 +201,8 @@ void kvmmig_stun_body(struct callback_head *cb)
 		schedule_hrtimeout(&t, HRTIMER_MODE_REL);
 		end = ktime_get_ns();
 		stun->last_end = end;
-		kvmmig_stat_add(s, KVMMIG_STAT_STUN_SLICES, 1);
-		kvmmig_stat_add(s, KVMMIG_STAT_STUN_NS, end - start);
+		kvmmig_stat_add(s, KVMMIG_FEAT_THROTTLE, KVMMIG_STAT_STUN_SLICES, 1);
+		kvmmig_stat_add(s, KVMMIG_FEAT_THROTTLE, KVMMIG_STAT_STUN_NS, end - start);
 	}
 	/* @stun may be queued again from here; it is not touched after */
 	atomic_set_release(&stun->pending, 0);
@@ -203,7 +213,7 @@ static struct kvmmig_stun *kvmmig_stun_get(struct kvmmig_session *s,
 					   unsigned long idx,
 					   struct kvm_vcpu *vcpu)
 {
-	struct kvmmig_throttle *th = s->throttle;
+	struct kvmmig_throttle *th = kvmmig_throttle(s);
 	struct kvmmig_stun *stun = xa_load(&th->stuns, idx);
 
 	if (stun)
@@ -284,12 +294,12 @@ static void kvmmig_throttle_drive(struct work_struct *work)
 /* Start or stop the driver for share @pct; under th->lock. */
 static void kvmmig_throttle_apply(struct kvmmig_session *s, u32 pct)
 {
-	struct kvmmig_throttle *th = s->throttle;
+	struct kvmmig_throttle *th = kvmmig_throttle(s);
 
 	if (READ_ONCE(th->stopped))
 		pct = 0;
 	WRITE_ONCE(th->pct, pct);
-	kvmmig_stat_set(s, KVMMIG_STAT_THROTTLE_PCT, pct);
+	kvmmig_stat_set(s, KVMMIG_FEAT_THROTTLE, KVMMIG_STAT_THROTTLE_PCT, pct);
 	if (pct && !READ_ONCE(th->active)) {
 		WRITE_ONCE(th->slice_ns, jiffies_to_nsecs(kvmmig_slice_jiffies()));
 		WRITE_ONCE(th->active, true);
@@ -303,9 +313,9 @@ static void kvmmig_throttle_apply(struct kvmmig_session *s, u32 pct)
 static void kvmmig_throttle_decided(struct kvmmig_session *s,
 				    const struct kvmmig_throttle_decision *d)
 {
-	struct kvmmig_throttle_ctl *c = &s->throttle->ctl;
+	struct kvmmig_throttle_ctl *c = &kvmmig_throttle(s)->ctl;
 
-	kvmmig_stat_add(s, KVMMIG_STAT_THROTTLE_DECISIONS, 1);
+	kvmmig_stat_add(s, KVMMIG_FEAT_THROTTLE, KVMMIG_STAT_THROTTLE_DECISIONS, 1);
 	trace_kvmmig_throttle(s->id, c->rounds, c->dirty_rate, c->send_rate,
 			      d->old_pct, d->new_pct, d->reason);
 	kvmmig_throttle_apply(s, d->new_pct);
@@ -317,7 +327,7 @@ static void kvmmig_throttle_decided(struct kvmmig_session *s,
  *
  * Return: 0 or -ENOMEM.
  */
-int kvmmig_throttle_init(struct kvmmig_session *s)
+static int kvmmig_throttle_init(struct kvmmig_session *s)
 {
 	struct kvmmig_throttle *th;
 
@@ -329,7 +339,7 @@ int kvmmig_throttle_init(struct kvmmig_session *s)
 	xa_init(&th->stuns);
 	kvmmig_history_init(&th->hist);
 	th->s = s;
-	s->throttle = th;
+	s->priv[KVMMIG_FEAT_THROTTLE] = th;
 	return 0;
 }
 
@@ -340,9 +350,9 @@ int kvmmig_throttle_init(struct kvmmig_session *s)
  * From the mmu_notifier .release: takes no lock and does not wait.  No
  * stun starts after it; stuns already queued return at once.
  */
-void kvmmig_throttle_mm_released(struct kvmmig_session *s)
+static void kvmmig_throttle_mm_released(struct kvmmig_session *s)
 {
-	if (s->throttle)
+	if (kvmmig_throttle(s))
 		kvmmig_throttle_halt(s);
 }
 
@@ -353,12 +363,12 @@ void kvmmig_throttle_mm_released(struct kvmmig_session *s)
  */
 static void kvmmig_throttle_halt(struct kvmmig_session *s)
 {
-	struct kvmmig_throttle *th = s->throttle;
+	struct kvmmig_throttle *th = kvmmig_throttle(s);
 
 	WRITE_ONCE(th->stopped, true);
 	WRITE_ONCE(th->active, false);
 	WRITE_ONCE(th->pct, 0);
-	kvmmig_stat_set(s, KVMMIG_STAT_THROTTLE_PCT, 0);
+	kvmmig_stat_set(s, KVMMIG_FEAT_THROTTLE, KVMMIG_STAT_THROTTLE_PCT, 0);
 	cancel_delayed_work(&th->driver);
 }
 
@@ -370,9 +380,9 @@ static void kvmmig_throttle_halt(struct kvmmig_session *s)
  * still queued on halted vCPUs keep the session and the module until they
  * run, and return at once then.
  */
-void kvmmig_throttle_stop(struct kvmmig_session *s)
+static void kvmmig_throttle_stop(struct kvmmig_session *s)
 {
-	struct kvmmig_throttle *th = s->throttle;
+	struct kvmmig_throttle *th = kvmmig_throttle(s);
 	struct kvmmig_throttle_decision d = {
 		.old_pct = 0, .new_pct = 0, .reason = KVMMIG_THROTTLE_STOP,
 	};
@@ -385,7 +395,7 @@ void kvmmig_throttle_stop(struct kvmmig_session *s)
 		d.old_pct = th->ctl.pct;
 		th->running = false;
 		th->ctl.pct = 0;
-		kvmmig_stat_add(s, KVMMIG_STAT_THROTTLE_DECISIONS, 1);
+		kvmmig_stat_add(s, KVMMIG_FEAT_THROTTLE, KVMMIG_STAT_THROTTLE_DECISIONS, 1);
 		trace_kvmmig_throttle(s->id, th->ctl.rounds, th->ctl.dirty_rate,
 				      th->ctl.send_rate, d.old_pct, 0, d.reason);
 	}
@@ -401,9 +411,9 @@ void kvmmig_throttle_stop(struct kvmmig_session *s)
  * @s: the session being freed: no stun is queued any more (each held a
  *	reference) and the driver is gone
  */
-void kvmmig_throttle_destroy(struct kvmmig_session *s)
+static void kvmmig_throttle_destroy(struct kvmmig_session *s)
 {
-	struct kvmmig_throttle *th = s->throttle;
+	struct kvmmig_throttle *th = kvmmig_throttle(s);
 	struct kvmmig_stun *stun;
 	unsigned long i;
 
@@ -414,127 +424,116 @@ void kvmmig_throttle_destroy(struct kvmmig_session *s)
 	xa_destroy(&th->stuns);
 	mutex_destroy(&th->lock);
 	kfree(th);
-	s->throttle = NULL;
+	s->priv[KVMMIG_FEAT_THROTTLE] = NULL;
 }
 
 /**
  * kvmmig_ioctl_migration() - KVMMIG_MIGRATION
  * @s: the session
- * @uarg: struct kvmmig_migration
+ * @arg: the kernel's copy of struct kvmmig_migration
  *
  * Return: 0; -EFAULT; -EINVAL for a malformed argument (see
  * kvmmig_check_migration()); -EBUSY for START while a migration runs;
  * -ENOENT for ROUND or END with none running.  Nothing changes on error.
  */
-long kvmmig_ioctl_migration(struct kvmmig_session *s,
-			    struct kvmmig_migration __user *uarg)
+static long kvmmig_ioctl_migration(struct kvmmig_session *s, void *arg)
 {
-	struct kvmmig_throttle *th = s->throttle;
+	struct kvmmig_migration *a = arg;
+	struct kvmmig_throttle *th = kvmmig_throttle(s);
 	struct kvmmig_throttle_decision d;
-	struct kvmmig_migration a;
 	u32 max_pct = kvmmig_throttle_max_pct();
 	bool fixed;
 	long ret;
 
-	if (copy_from_user(&a, uarg, sizeof(a)))
-		return -EFAULT;
-	ret = kvmmig_check_migration(&a, max_pct);
+	ret = kvmmig_check_migration(a, max_pct);
 	if (ret)
 		return ret;
-	fixed = a.flags & KVMMIG_MIGRATION_FIXED;
+	fixed = a->flags & KVMMIG_MIGRATION_FIXED;
 	/* the result must be writable before anything changes */
-	if (copy_to_user(uarg, &a, sizeof(a)))
-		return -EFAULT;
 
 	ret = mutex_lock_killable(&th->lock);
 	if (ret)
 		return ret;
-	if (a.flags & KVMMIG_MIGRATION_START) {
+	if (a->flags & KVMMIG_MIGRATION_START) {
 		if (th->running) {
 			ret = -EBUSY;
 			goto out_unlock;
 		}
-		kvmmig_throttle_ctl_start(&th->ctl, (a.flags &
+		kvmmig_throttle_ctl_start(&th->ctl, (a->flags &
 					  (KVMMIG_MIGRATION_NO_HISTORY |
 					   KVMMIG_MIGRATION_FIXED)) ?
 					  NULL : &th->hist, max_pct, &d);
 		if (fixed)
-			kvmmig_throttle_ctl_fixed(&th->ctl, a.throttle_pct, &d);
+			kvmmig_throttle_ctl_fixed(&th->ctl, a->throttle_pct, &d);
 		th->running = true;
 	} else if (!th->running) {
 		ret = -ENOENT;
 		goto out_unlock;
-	} else if (a.flags & KVMMIG_MIGRATION_ROUND) {
+	} else if (a->flags & KVMMIG_MIGRATION_ROUND) {
 		struct kvmmig_throttle_round r = {
-			.dirty_pages = a.dirty_pages,
-			.sent_pages = a.sent_pages,
-			.round_ns = a.round_ns,
-			.remaining_pages = a.remaining_pages,
+			.dirty_pages = a->dirty_pages,
+			.sent_pages = a->sent_pages,
+			.round_ns = a->round_ns,
+			.remaining_pages = a->remaining_pages,
 		};
 
-		kvmmig_throttle_ctl_round(&th->ctl, &r, fixed, a.throttle_pct,
+		kvmmig_throttle_ctl_round(&th->ctl, &r, fixed, a->throttle_pct,
 					  max_pct, &d);
 	} else {
-		kvmmig_throttle_ctl_end(&th->ctl, &th->hist, a.outcome,
-					a.downtime_ns, &d);
+		kvmmig_throttle_ctl_end(&th->ctl, &th->hist, a->outcome,
+					a->downtime_ns, &d);
 		th->running = false;
-		kvmmig_stat_add(s, KVMMIG_STAT_MIGRATIONS, 1);
+		kvmmig_stat_add(s, KVMMIG_FEAT_THROTTLE, KVMMIG_STAT_MIGRATIONS, 1);
 	}
 	kvmmig_throttle_decided(s, &d);
-	a.throttle_pct = READ_ONCE(th->pct);
-	a.rounds = th->ctl.rounds;
+	a->throttle_pct = READ_ONCE(th->pct);
+	a->rounds = th->ctl.rounds;
 out_unlock:
 	mutex_unlock(&th->lock);
-	if (!ret && copy_to_user(uarg, &a, sizeof(a)))
-		ret = -EFAULT;
 	return ret;
 }
 
 /**
  * kvmmig_ioctl_get_history() - KVMMIG_GET_HISTORY
  * @s: the session
- * @uarg: struct kvmmig_history, filled in
+ * @arg: the kernel's copy of struct kvmmig_history, filled in
  *
  * Return: 0, -EFAULT or -EINVAL (size, flags).
  */
-long kvmmig_ioctl_get_history(struct kvmmig_session *s,
-			      struct kvmmig_history __user *uarg)
+static long kvmmig_ioctl_get_history(struct kvmmig_session *s, void *arg)
 {
-	struct kvmmig_throttle *th = s->throttle;
-	struct kvmmig_history h;
+	struct kvmmig_history *h = arg;
+	struct kvmmig_throttle *th = kvmmig_throttle(s);
+	u32 size = h->size;
 	long ret;
 
-	if (copy_from_user(&h, uarg, sizeof(h)))
-		return -EFAULT;
-	ret = kvmmig_check_history(&h, false);
+	ret = kvmmig_check_history(h, false);
 	if (ret)
 		return ret;
 	ret = mutex_lock_killable(&th->lock);
 	if (ret)
 		return ret;
-	h = th->hist;
+	*h = th->hist;
 	mutex_unlock(&th->lock);
-	return copy_to_user(uarg, &h, sizeof(h)) ? -EFAULT : 0;
+	h->size = size;		/* the caller's, for the copy-out */
+	return 0;
 }
 
 /**
  * kvmmig_ioctl_set_history() - KVMMIG_SET_HISTORY
  * @s: the session
- * @uarg: struct kvmmig_history, a record from an earlier GET_HISTORY
+ * @arg: the kernel's copy of struct kvmmig_history, a record from an earlier GET_HISTORY
  *
  * Return: 0, -EFAULT, -EINVAL (see kvmmig_check_history()), or -EBUSY while
  * a migration runs.
  */
-long kvmmig_ioctl_set_history(struct kvmmig_session *s,
-			      struct kvmmig_history __user *uarg)
+static long kvmmig_ioctl_set_history(struct kvmmig_session *s, void *arg)
 {
-	struct kvmmig_throttle *th = s->throttle;
-	struct kvmmig_history h;
+	struct kvmmig_history *h = arg;
+	struct kvmmig_throttle *th = kvmmig_throttle(s);
 	long ret;
 
-	if (copy_from_user(&h, uarg, sizeof(h)))
-		return -EFAULT;
-	ret = kvmmig_check_history(&h, true);
+	ret = kvmmig_check_history(h, true);
 	if (ret)
 		return ret;
 	ret = mutex_lock_killable(&th->lock);
@@ -543,7 +542,44 @@ long kvmmig_ioctl_set_history(struct kvmmig_session *s,
 	if (th->running)
 		ret = -EBUSY;
 	else
-		th->hist = h;
+		th->hist = *h;
 	mutex_unlock(&th->lock);
 	return ret;
 }
+
+static const struct kvmmig_stat_def kvmmig_throttle_stats[] = {
+	[KVMMIG_STAT_MIGRATIONS] = { "migrations", KVMMIG_STAT_CNT },
+	[KVMMIG_STAT_THROTTLE_PCT] = { "throttle_pct", KVMMIG_STAT_VAL },
+	[KVMMIG_STAT_THROTTLE_DECISIONS] = { "throttle_decisions", KVMMIG_STAT_CNT },
+	[KVMMIG_STAT_STUN_SLICES] = { "stun_slices", KVMMIG_STAT_CNT },
+	[KVMMIG_STAT_STUN_NS] = { "stun_time", KVMMIG_STAT_TIME, -9 },
+};
+
+static const struct kvmmig_ioctl_desc kvmmig_throttle_ioctls[] = {
+	/* stuns the vCPUs */
+	KVMMIG_IOCTL(KVMMIG_MIGRATION, struct kvmmig_migration, KVMMIG_MIGRATION_FLAGS,
+		     KVMMIG_NEED_FULL_SESSION, KVMMIG_CAP_THROTTLE, kvmmig_ioctl_migration),
+	KVMMIG_IOCTL(KVMMIG_GET_HISTORY, struct kvmmig_history, 0,
+		     0, KVMMIG_CAP_HISTORY, kvmmig_ioctl_get_history),
+	KVMMIG_IOCTL(KVMMIG_SET_HISTORY, struct kvmmig_history, 0,
+		     KVMMIG_NEED_FULL_SESSION, KVMMIG_CAP_HISTORY, kvmmig_ioctl_set_history),
+};
+
+static const struct kvmmig_cap kvmmig_throttle_caps[] = {
+	{ KVMMIG_CAP_THROTTLE, 1 },
+	{ KVMMIG_CAP_HISTORY, 1 },
+};
+
+const struct kvmmig_feature kvmmig_throttle_feature = {
+	.name		= "throttle",
+	.ioctls		= kvmmig_throttle_ioctls,
+	.nr_ioctls	= ARRAY_SIZE(kvmmig_throttle_ioctls),
+	.caps		= kvmmig_throttle_caps,
+	.nr_caps	= ARRAY_SIZE(kvmmig_throttle_caps),
+	.stats		= kvmmig_throttle_stats,
+	.nr_stats	= ARRAY_SIZE(kvmmig_throttle_stats),
+	.init		= kvmmig_throttle_init,
+	.mm_released	= kvmmig_throttle_mm_released,
+	.stop		= kvmmig_throttle_stop,
+	.destroy	= kvmmig_throttle_destroy,
+};

@@ -37,4 +37,11 @@ static inline u64 kvmmig_dirty_per_sec(u64 pages, u64 ns)
 	return mul_u64_u64_div_u64(pages, NSEC_PER_SEC, ns);
 }
 
+struct kvmmig_session;
+
+#define kvmmig_dirty(s) \
+	((struct kvmmig_dirty *)(s)->priv[KVMMIG_FEAT_DIRTY_RATE])
+
+void kvmmig_dirty_report(struct kvmmig_session *s, u64 dirty_pages);
+
 #endif /* _KVMMIG_DIRTY_H */

@@ -13,4 +13,9 @@
 bool kvmmig_fill_page_holds(const void *page, size_t len, u32 class, u64 value);
 bool kvmmig_fill_class_may_hold(u32 class, u64 value);
 
+struct kvmmig_session;
+
+#define kvmmig_fill(s) \
+	((struct kvmmig_fill_map *)(s)->priv[KVMMIG_FEAT_FILL])
+
 #endif /* _KVMMIG_FILL_H */

@@ -84,4 +84,15 @@ struct kvmmig_hints {
 	u64 gen;		/* changes of @map, under @lock */
 };
 
+/* Counters of the feature in the stats fd */
+enum kvmmig_free_hints_stat {
+	KVMMIG_STAT_FREE_HINTED,
+	KVMMIG_STAT_FREE_HINTS_DROPPED,
+};
+
+struct kvmmig_session;
+
+#define kvmmig_hints(s) \
+	((struct kvmmig_hints *)(s)->priv[KVMMIG_FEAT_FREE_HINTS])
+
 #endif /* _KVMMIG_HINTS_H */

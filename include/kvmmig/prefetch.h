@@ -94,4 +94,12 @@ u32 kvmmig_pf_order(const u64 *slot, u32 below, u32 above, u64 self_gpa,
 		    kvmmig_pf_keep_t keep, void *arg, u64 *out, u32 max,
 		    u64 *seen);
 
+/* The kernel side: migrate/prefetch.c */
+struct kvmmig_session;
+
+#define kvmmig_prefetch(s) \
+	((struct kvmmig_prefetch_ctx *)(s)->priv[KVMMIG_FEAT_PREFETCH])
+
+void kvmmig_prefetch_note_fault(struct kvmmig_session *s, u64 gfn);
+
 #endif /* _KVMMIG_RINDEX_H */

@@ -7,12 +7,20 @@
  * Each descriptor is a struct kvm_stats_desc followed by a NUL-padded name
  * of KVMMIG_STATS_NAME_SIZE bytes; every stat is one u64.
  */
-#ifndef _KVMMIG_STATS_LAYOUT_H
-#define _KVMMIG_STATS_LAYOUT_H
+#ifndef _KVMMIG_STATS_H
+#define _KVMMIG_STATS_H
 
+#include <linux/kvm.h>
 #include <linux/types.h>
 
 #define KVMMIG_STATS_NAME_SIZE	48
+
+/* The kinds of counters, for struct kvmmig_stat_def.flags */
+#define KVMMIG_STAT_TIME (KVM_STATS_TYPE_INSTANT | KVM_STATS_UNIT_SECONDS | \
+			 KVM_STATS_BASE_POW10)
+#define KVMMIG_STAT_VAL	(KVM_STATS_TYPE_INSTANT | KVM_STATS_UNIT_NONE)
+#define KVMMIG_STAT_CNT	(KVM_STATS_TYPE_CUMULATIVE | KVM_STATS_UNIT_NONE)
+#define KVMMIG_STAT_BOOL (KVM_STATS_TYPE_INSTANT | KVM_STATS_UNIT_BOOLEAN)
 
 /**
  * struct kvmmig_stat_def - static description of one counter
@@ -31,4 +39,4 @@ size_t kvmmig_stats_image_size(u32 nr_stats);
 int kvmmig_stats_fill_prefix(void *image, size_t image_size, const char *id,
 			     const struct kvmmig_stat_def *defs, u32 nr_stats);
 
-#endif /* _KVMMIG_STATS_LAYOUT_H */
+#endif /* _KVMMIG_STATS_H */

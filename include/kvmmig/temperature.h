@@ -15,7 +15,9 @@
 #define _KVMMIG_TEMPERATURE_H
 
 #include <linux/bits.h>
+#include <linux/mutex.h>
 #include <linux/types.h>
+#include <linux/workqueue.h>
 
 #define KVMMIG_TEMP_LEVELS		4	/* 0 cold ... 3 hot */
 #define KVMMIG_TEMP_HOT			(KVMMIG_TEMP_LEVELS - 1)
@@ -123,5 +125,60 @@ void kvmmig_topk_init(struct kvmmig_topk *t, struct kvmmig_topk_entry *e, u32 k)
 void kvmmig_topk_offer(struct kvmmig_topk *t, u64 gfn, u32 score, u32 hits);
 /* Sort the held entries best first (ends the heap order). */
 void kvmmig_topk_sort(struct kvmmig_topk *t);
+
+/* The kernel side: mm/temperature.c */
+
+struct kvmmig_session;
+struct kvmmig_slot_temp;
+
+/* Counters of the temperature feature in the stats fd */
+enum kvmmig_temp_stat {
+	KVMMIG_TEMP_STAT_PASSES,
+	KVMMIG_TEMP_STAT_REGIONS,
+	KVMMIG_TEMP_STAT_REGIONS_ACCESSED,
+	KVMMIG_TEMP_STAT_PAGES_TESTED,
+	KVMMIG_TEMP_STAT_LAST_PASS_NS,
+	KVMMIG_TEMP_STAT_HOT_PAGES,
+	KVMMIG_TEMP_STAT_TLB_FLUSHES,
+	KVMMIG_TEMP_STAT_PERIOD_MS,
+};
+
+/**
+ * struct kvmmig_scanner - a session's page temperature
+ * @s: the session
+ * @lock: serialises passes and every access to @slots
+ * @work: the periodic pass
+ * @running: periodic scanning is on
+ * @slots: temperature of each scanned memslot
+ * @nr_slots: entries in @slots
+ * @slots_gen: address space 0's memslot generation @slots were made from
+ * @synced: @slots and @slots_gen are valid
+ * @interval: the adaptive period
+ * @fixed_passes: passes left at a period fixed by SET_SCAN (U32_MAX:
+ *	until the next SET_PERIOD)
+ * @passes: passes completed
+ * @scan_busy: SET_SCAN calls of this session under way; with @running it
+ *	tells whether this session scans (under kvmmig_sessions_lock())
+ */
+struct kvmmig_scanner {
+	struct kvmmig_session *s;
+	struct mutex lock;	/* see above */
+	struct delayed_work work;
+	bool running;
+	struct kvmmig_slot_temp *slots;
+	u32 nr_slots;
+	u64 slots_gen;
+	bool synced;
+	struct kvmmig_interval interval;
+	u32 fixed_passes;
+	u64 passes;
+	unsigned int scan_busy;
+};
+
+#define kvmmig_scanner(s) \
+	((struct kvmmig_scanner *)(s)->priv[KVMMIG_FEAT_TEMPERATURE])
+
+int kvmmig_scan_get_levels(struct kvmmig_session *s, u64 gfn, u64 n, u8 *levels);
+struct kvmmig_session *kvmmig_temperature_source(struct kvmmig_session *s);
 
 #endif /* _KVMMIG_TEMPERATURE_H */

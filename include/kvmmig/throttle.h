@@ -111,4 +111,15 @@ void kvmmig_throttle_ctl_end(struct kvmmig_throttle_ctl *c,
 			     u64 downtime_ns, struct kvmmig_throttle_decision *d);
 void kvmmig_history_init(struct kvmmig_history *h);
 
+/* The kernel side: sched/throttle.c, sched/stun_entry.S */
+struct kvmmig_session;
+struct callback_head;
+
+#define kvmmig_throttle(s) \
+	((struct kvmmig_throttle *)(s)->priv[KVMMIG_FEAT_THROTTLE])
+
+/* The stun task work: entry in sched/stun_entry.S, body in sched/throttle.c. */
+void kvmmig_stun_entry(struct callback_head *cb);
+void kvmmig_stun_body(struct callback_head *cb);
+
 #endif /* _KVMMIG_THROTTLE_H */

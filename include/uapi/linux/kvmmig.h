@@ -17,7 +17,7 @@
 #include <linux/types.h>
 #include <linux/ioctl.h>
 
-#define KVMMIG_API_VERSION	1
+#define KVMMIG_API_VERSION	2
 
 #define KVMMIGIO		0xB9
 
@@ -44,6 +44,7 @@
 #define KVMMIG_CAP_ACCESS		20	/* device: 1, access levels exist;
 						 * session: its KVMMIG_ACCESS_*
 						 */
+#define KVMMIG_CAP_IOCTL_INFO		21	/* KVMMIG_IOCTL_INFO */
 
 /* Access levels of a session (struct kvmmig_attach.access) */
 #define KVMMIG_ACCESS_READ	1	/* observe the VM, change nothing */
@@ -80,6 +81,44 @@ struct kvmmig_attach {
 	__u32 access;
 	__u32 reserved0;
 	__u64 reserved[5];
+};
+
+/* KVMMIG_IOCTL_INFO: what the kernel knows of one ioctl */
+#define KVMMIG_NEED_FULL_SESSION	(1U << 0)	/* a KVMMIG_ACCESS_FULL session */
+#define KVMMIG_NEED_VMM_MM		(1U << 1)	/* the VM's own process */
+
+/**
+ * struct kvmmig_ioctl_info - argument of KVMMIG_IOCTL_INFO
+ * @size: the caller's sizeof(struct kvmmig_ioctl_info), see "Structures"
+ * @flags: must be 0
+ * @cmd: the ioctl asked about; its size bits are ignored
+ * @need: out: KVMMIG_NEED_* of a session ioctl; 0 on the device fd's own
+ * @struct_size: out: size of its argument structure in this kernel; 0 when
+ *	the argument is not a structure
+ * @struct_size_min: out: the smallest @size this kernel accepts (the
+ *	structure without its reserved tail)
+ * @valid_flags: out: every flag its structure's @flags may carry here
+ * @cap: out: the capability announcing it (0: always present)
+ * @usable: out: 1 when this fd may call it now (a read-only session may
+ *	not call what needs a full one; an fd of another process may not
+ *	call what needs the VM's own process), else 0
+ * @reserved: must be 0
+ *
+ * Returns 0, or -ENOENT for an ioctl this kernel does not know on this fd.
+ * Valid on the device fd (its own ioctls and every session ioctl) and on
+ * a session fd (the session ioctls).
+ */
+struct kvmmig_ioctl_info {
+	__u32 size;
+	__u32 flags;
+	__u32 cmd;
+	__u32 need;
+	__u32 struct_size;
+	__u32 struct_size_min;
+	__u64 valid_flags;
+	__u32 cap;
+	__u32 usable;
+	__u64 reserved[4];
 };
 
 /* struct kvmmig_memslot.flags */
@@ -834,23 +873,25 @@ struct kvmmig_fill {
 #define KVMMIG_GET_API_VERSION	_IO(KVMMIGIO, 0x00)
 #define KVMMIG_CHECK_EXTENSION	_IO(KVMMIGIO, 0x01)
 #define KVMMIG_ATTACH_VM	_IOWR(KVMMIGIO, 0x02, struct kvmmig_attach)
+/* on the device fd and on a session fd */
+#define KVMMIG_IOCTL_INFO	_IOWR(KVMMIGIO, 0x03, struct kvmmig_ioctl_info)
 
 /* ioctls on a session fd */
-#define KVMMIG_GET_MEMSLOTS	_IOWR(KVMMIGIO, 0x10, struct kvmmig_memslots)
-#define KVMMIG_GET_STATS_FD	_IO(KVMMIGIO, 0x11)
-#define KVMMIG_SET_SCAN		_IOWR(KVMMIGIO, 0x12, struct kvmmig_scan)
-#define KVMMIG_GET_TEMPERATURE	_IOWR(KVMMIGIO, 0x13, struct kvmmig_temperature)
-#define KVMMIG_GET_HUGE_CANDIDATES _IOWR(KVMMIGIO, 0x14, struct kvmmig_huge_candidates)
-#define KVMMIG_GET_DIRTY_RATE	_IOWR(KVMMIGIO, 0x15, struct kvmmig_dirty_rate)
-#define KVMMIG_GET_SEND_ORDER	_IOWR(KVMMIGIO, 0x16, struct kvmmig_send_order)
-#define KVMMIG_CLASSIFY		_IOWR(KVMMIGIO, 0x17, struct kvmmig_classify)
-#define KVMMIG_FREE_HINTS	_IOWR(KVMMIGIO, 0x18, struct kvmmig_free_hints)
-#define KVMMIG_MIGRATION	_IOWR(KVMMIGIO, 0x19, struct kvmmig_migration)
-#define KVMMIG_GET_HISTORY	_IOWR(KVMMIGIO, 0x1a, struct kvmmig_history)
-#define KVMMIG_SET_HISTORY	_IOW(KVMMIGIO, 0x1b, struct kvmmig_history)
-#define KVMMIG_FAULTS		_IOWR(KVMMIGIO, 0x1c, struct kvmmig_faults)
-#define KVMMIG_PREFETCH		_IOWR(KVMMIGIO, 0x1d, struct kvmmig_prefetch)
-#define KVMMIG_GET_WORKING_SET	_IOWR(KVMMIGIO, 0x1e, struct kvmmig_working_set)
-#define KVMMIG_FILL		_IOWR(KVMMIGIO, 0x1f, struct kvmmig_fill)
+#define KVMMIG_GET_MEMSLOTS	_IOWR(KVMMIGIO, 0x20, struct kvmmig_memslots)
+#define KVMMIG_GET_STATS_FD	_IO(KVMMIGIO, 0x21)
+#define KVMMIG_SET_SCAN		_IOWR(KVMMIGIO, 0x22, struct kvmmig_scan)
+#define KVMMIG_GET_TEMPERATURE	_IOWR(KVMMIGIO, 0x23, struct kvmmig_temperature)
+#define KVMMIG_GET_HUGE_CANDIDATES _IOWR(KVMMIGIO, 0x24, struct kvmmig_huge_candidates)
+#define KVMMIG_GET_DIRTY_RATE	_IOWR(KVMMIGIO, 0x25, struct kvmmig_dirty_rate)
+#define KVMMIG_GET_SEND_ORDER	_IOWR(KVMMIGIO, 0x26, struct kvmmig_send_order)
+#define KVMMIG_CLASSIFY		_IOWR(KVMMIGIO, 0x27, struct kvmmig_classify)
+#define KVMMIG_FREE_HINTS	_IOWR(KVMMIGIO, 0x28, struct kvmmig_free_hints)
+#define KVMMIG_MIGRATION	_IOWR(KVMMIGIO, 0x29, struct kvmmig_migration)
+#define KVMMIG_GET_HISTORY	_IOWR(KVMMIGIO, 0x2a, struct kvmmig_history)
+#define KVMMIG_SET_HISTORY	_IOW(KVMMIGIO, 0x2b, struct kvmmig_history)
+#define KVMMIG_FAULTS		_IOWR(KVMMIGIO, 0x2c, struct kvmmig_faults)
+#define KVMMIG_PREFETCH		_IOWR(KVMMIGIO, 0x2d, struct kvmmig_prefetch)
+#define KVMMIG_GET_WORKING_SET	_IOWR(KVMMIGIO, 0x2e, struct kvmmig_working_set)
+#define KVMMIG_FILL		_IOWR(KVMMIGIO, 0x2f, struct kvmmig_fill)
 
 #endif /* _UAPI_LINUX_KVMMIG_H */
