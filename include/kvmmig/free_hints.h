@@ -17,6 +17,7 @@
 #include <linux/bits.h>
 #include <linux/mutex.h>
 #include <linux/types.h>
+#include <uapi/linux/kvmmig.h>
 #include <linux/xarray.h>
 
 #define KVMMIG_HINT_CHUNK_SHIFT		15
@@ -25,16 +26,6 @@
 /* kvmmig_hint_map_test() result bits */
 #define KVMMIG_HINT_FREE		BIT(0)	/* hinted free */
 #define KVMMIG_HINT_FRESH		BIT(1)	/* hinted after the last mark */
-
-/**
- * struct kvmmig_gfn_range - frames [@gfn, @gfn + @npages)
- * @gfn: first frame
- * @npages: number of frames, > 0, not wrapping
- */
-struct kvmmig_gfn_range {
-	u64 gfn;
-	u64 npages;
-};
 
 struct kvmmig_hint_chunk;
 

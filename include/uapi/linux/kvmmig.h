@@ -83,6 +83,19 @@ struct kvmmig_attach {
 	__u64 reserved[5];
 };
 
+/**
+ * struct kvmmig_gfn_range - a run of guest frames
+ * @gfn: the first guest frame number (4 KiB frames of guest-physical memory)
+ * @npages: frames in the run
+ *
+ * The one range type of this interface: ranges passed in (free-page
+ * hints) and runs returned (send order, working set).
+ */
+struct kvmmig_gfn_range {
+	__u64 gfn;
+	__u64 npages;
+};
+
 /* KVMMIG_IOCTL_INFO: what the kernel knows of one ioctl */
 #define KVMMIG_NEED_FULL_SESSION	(1U << 0)	/* a KVMMIG_ACCESS_FULL session */
 #define KVMMIG_NEED_VMM_MM		(1U << 1)	/* the VM's own process */
