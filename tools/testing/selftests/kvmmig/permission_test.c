@@ -349,6 +349,7 @@ static const struct {
 	bool read_only_ok;
 } ops[] = {
 	{ KVMMIG_CHECK_EXTENSION, "CHECK_EXTENSION", true },
+	{ KVMMIG_IOCTL_INFO, "IOCTL_INFO", true },
 	{ KVMMIG_GET_MEMSLOTS, "GET_MEMSLOTS", true },
 	{ KVMMIG_GET_STATS_FD, "GET_STATS_FD", true },
 	{ KVMMIG_SET_SCAN, "SET_SCAN", true },
@@ -372,6 +373,7 @@ static long do_op(int s, unsigned int cmd)
 {
 	union {
 		struct kvmmig_memslots ms;
+		struct kvmmig_ioctl_info ii;
 		struct kvmmig_scan sc;
 		struct kvmmig_temperature te;
 		struct kvmmig_huge_candidates hc;
@@ -396,6 +398,10 @@ static long do_op(int s, unsigned int cmd)
 	switch (cmd) {
 	case KVMMIG_CHECK_EXTENSION:
 		return ioctl(s, cmd, KVMMIG_CAP_MEMSLOTS);
+	case KVMMIG_IOCTL_INFO:
+		u.ii = (struct kvmmig_ioctl_info){ .size = sizeof(u.ii),
+						 .cmd = KVMMIG_FILL };
+		break;
 	case KVMMIG_GET_STATS_FD:
 		ret = ioctl(s, cmd);
 		if (ret >= 0)
@@ -478,15 +484,38 @@ static long do_op(int s, unsigned int cmd)
 }
 
 /* The test's table names every session ioctl there is. */
+/* Every session ioctl the module knows (KVMMIG_IOCTL_INFO) is in ops[]. */
 TEST(table_complete)
 {
-	for (unsigned int nr = 0x10; nr <= 0x1f; nr++) {
-		bool found = false;
+	static const unsigned int dirs[] = {
+		_IOC_NONE, _IOC_READ, _IOC_WRITE, _IOC_READ | _IOC_WRITE,
+	};
+	unsigned int known = 0;
+	int dev = kvmmig_open();
 
+	for (unsigned int nr = 0x10; nr <= 0x7f; nr++) {
+		bool exists = false, found = false;
+
+		for (int d = 0; d < ARRAY_SIZE(dirs); d++) {
+			struct kvmmig_ioctl_info in = {
+				.size = sizeof(in), .cmd = _IOC(dirs[d], KVMMIGIO, nr, 0),
+			};
+
+			if (!ioctl(dev, KVMMIG_IOCTL_INFO, &in))
+				exists = true;
+			else
+				EXPECT_EQ(ENOENT, errno);
+		}
+		if (!exists)
+			continue;
+		known++;
 		for (int i = 0; i < ARRAY_SIZE(ops); i++)
 			found |= _IOC_NR(ops[i].cmd) == nr;
 		EXPECT_TRUE(found) TH_LOG("session ioctl %#x not in the table", nr);
 	}
+	/* the session ioctls of API version 2 */
+	EXPECT_EQ(known, ARRAY_SIZE(ops) - 2);	/* not CHECK_EXTENSION, IOCTL_INFO */
+	close(dev);
 }
 
 /* The observer: a process of the VMM's uid, with the VM fd by pidfd. */
