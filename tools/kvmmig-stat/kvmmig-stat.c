@@ -111,7 +111,7 @@ static void usage(FILE *f)
 		"  -h, --help\n");
 }
 
-static void err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+__attribute__((format(printf, 1, 2)))
 static void err(const char *fmt, ...)
 {
 	va_list ap;
@@ -251,7 +251,8 @@ static int add_pid(pid_t pid, int quiet_none)
 	if (n < 0) {
 		if (!quiet_none || n != -EACCES)
 			err("pid %d: reading /proc/%d/fd: %s%s", pid, pid, strerror(-n),
-			    n == -EACCES ? " (needs ptrace rights over the VMM: its user, or root)" : "");
+			    n == -EACCES ?
+			    " (needs ptrace rights over the VMM: its user, or root)" : "");
 		return errno_status(-n);
 	}
 	if (!n) {
@@ -645,7 +646,9 @@ int main(int argc, char **argv)
 				return EX_USAGE;
 			}
 			break;
-		case '1': opt.once = 1; break;
+		case '1':
+			opt.once = 1;
+			break;
 		case 'n':
 			opt.count = strtol(optarg, &end, 10);
 			if (*end || opt.count < 1) {
@@ -653,7 +656,9 @@ int main(int argc, char **argv)
 				return EX_USAGE;
 			}
 			break;
-		case 'j': opt.json = 1; break;
+		case 'j':
+			opt.json = 1;
+			break;
 		case 'b':
 			opt.bandwidth_mbps = strtod(optarg, &end);
 			if (*end || opt.bandwidth_mbps <= 0) {
@@ -668,23 +673,33 @@ int main(int argc, char **argv)
 				return EX_USAGE;
 			}
 			break;
-		case 'H': opt.heatmap = optarg; break;
+		case 'H':
+			opt.heatmap = optarg;
+			break;
 		case 'S':
-			if (!strcmp(optarg, "page"))
+			if (!strcmp(optarg, "page")) {
 				opt.scale = 1;
-			else if (!strcmp(optarg, "region"))
+			} else if (!strcmp(optarg, "region")) {
 				opt.scale = 512;
-			else if (!strcmp(optarg, "auto"))
+			} else if (!strcmp(optarg, "auto")) {
 				opt.scale = 0;
-			else {
+			} else {
 				err("--heatmap-scale: page, region or auto");
 				return EX_USAGE;
 			}
 			break;
-		case 'P': opt.store_png = 1; break;
-		case 'N': opt.no_scan = 1; break;
-		case 'h': usage(stdout); return EX_OK;
-		default: usage(stderr); return EX_USAGE;
+		case 'P':
+			opt.store_png = 1;
+			break;
+		case 'N':
+			opt.no_scan = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return EX_OK;
+		default:
+			usage(stderr);
+			return EX_USAGE;
 		}
 	}
 	if (opt.once)

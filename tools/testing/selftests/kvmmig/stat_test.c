@@ -397,7 +397,7 @@ TEST(errors)
  * tool looks at the source VM before the migration starts, and its
  * predicted time must be within 30% of the migration's total time.
  */
-#define MIG_MBPS	"32"		/* 32 MiB of RAM: about 8.4 s */
+#define MIG_MBPS	"16"		/* 32 MiB of RAM: about 17 s */
 #define MIG_MEM_MIB	"32"
 
 FIXTURE(mig) {
