@@ -444,8 +444,14 @@ static void refresh_vm(struct vm *v, int warmup)
 	if (v->vmm_stats)
 		kvs_stats_refresh(v->vmm_stats);
 
-	/* hot set: levels 2 and 3, pages accessed in most recent passes */
+	/*
+	 * hot set: levels 2 and 3, pages accessed in most recent passes; at
+	 * least the distinct pages a measured window saw dirtied (the map
+	 * lags a guest that moved its working set)
+	 */
 	hot = v->temp_ok ? v->hist[2] + v->hist[3] : v->ram_pages;
+	if (v->dirty_ok && strcmp(v->dirty.source, "none") && v->dirty.dirty_pages > hot)
+		hot = v->dirty.dirty_pages;
 	{
 		uint64_t round0 = v->ram_pages, freed;
 		int found = 0;
@@ -572,8 +578,9 @@ static void print_row(struct vm *v)
 	if (!p->known)
 		snprintf(pred, sizeof(pred), "unknown");
 	else if (p->converges)
-		snprintf(pred, sizeof(pred), "converges: %.1f s, %llu rounds, pause %.0f ms%s",
-			 p->total_s, (unsigned long long)p->rounds, p->downtime_s * 1000,
+		snprintf(pred, sizeof(pred), "converges: %.1f s, %llu round%s, pause %.0f ms%s",
+			 p->total_s, (unsigned long long)p->rounds, p->rounds == 1 ? "" : "s",
+			 p->downtime_s * 1000,
 			 p->dirty_measured ? "" : " (*)");
 	else
 		snprintf(pred, sizeof(pred), "does not converge (%.1f MiB hot)%s",
