@@ -54,6 +54,7 @@ test-build:
 		KBUILD_EXTRA_SYMBOLS=$(BUILD_DIR)/kunit/Module.symvers modules
 	$(MAKE) -C tools/testing/selftests/kvmmig
 	$(MAKE) -C tools/kvmmig-migrate
+	$(MAKE) -C tools/kvmmig-stat
 
 # The debug test kernel (tools/testing/testbed/build-debug-kernel.sh):
 # cached outside the tree (/var/cache/kvmmig/debug-kernel, or
@@ -102,11 +103,13 @@ demo-run:
 	$(MAKE) -C $(TEST_KDIR) M=$(CURDIR) modules
 	$(MAKE) -C tools/kvmmig-demo
 	$(MAKE) -C tools/kvmmig-migrate
+	$(MAKE) -C tools/kvmmig-stat
 	@rm -rf $(BUILD_DIR)/demo-payload && mkdir -p $(BUILD_DIR)/demo-payload
 	@cp $(TESTBED)/guest-program.sh $(BUILD_DIR)/demo-payload/run.sh
 	@echo demo.sh >$(BUILD_DIR)/demo-payload/program
 	@cp kvmmig.ko tools/kvmmig-demo/demo.sh $(BUILD_DIR)/demo/kvmmig_demo \
-		$(BUILD_DIR)/kvmmig-migrate/kvmmig-migrate $(BUILD_DIR)/demo-payload/
+		$(BUILD_DIR)/kvmmig-migrate/kvmmig-migrate $(BUILD_DIR)/kvmmig-stat/kvmmig-stat \
+		$(BUILD_DIR)/demo-payload/
 	@$(TESTBED)/run-vm.sh --kver $(TEST_KVER) --payload $(BUILD_DIR)/demo-payload \
 		--out $(BUILD_DIR)/demo-vm --timeout 600
 

@@ -14,7 +14,7 @@
 #   --selftest PATH    a selftest binary, or a directory: its executables
 #   --tool FILE        a program the selftests run (payload bin/, on their
 #                      PATH); default: $BUILD_DIR/kvmmig-migrate/kvmmig-migrate
-#                      when built
+#                      and $BUILD_DIR/kvmmig-stat/kvmmig-stat, those built
 #   --kver, --timeout, --kernel IMAGE, --vng  passed to run-vm.sh
 #   --out DIR          payload and logs (default $BUILD_DIR/check)
 #   --selftest-timeout S  limit per selftest binary (guest-check.sh: 300)
@@ -59,8 +59,10 @@ payload=$out/payload
 rm -rf "$payload"
 mkdir -p "$payload"
 
-if [ ${#tools[@]} -eq 0 ] && [ -x "$BUILD_DIR/kvmmig-migrate/kvmmig-migrate" ]; then
-	tools=("$BUILD_DIR/kvmmig-migrate/kvmmig-migrate")
+if [ ${#tools[@]} -eq 0 ]; then
+	for f in "$BUILD_DIR/kvmmig-migrate/kvmmig-migrate" "$BUILD_DIR/kvmmig-stat/kvmmig-stat"; do
+		[ ! -x "$f" ] || tools+=("$f")
+	done
 fi
 
 # add SUBDIR FILE...: copy files into the payload's SUBDIR.

@@ -30,6 +30,8 @@ packages=(
 	qemu-system-x86 busybox-static kmod cpio binutils
 	# building modules, the static selftests and the selftest library
 	gcc make libc6-dev linux-libc-dev bc flex bison libelf-dev
+	# kvmmig-stat's heat map, linked static: libpng16.a and libz.a
+	libpng-dev zlib1g-dev
 	# static checks (checkpatch.pl is perl)
 	sparse perl git
 	# virtme-ng's dependencies (vng itself: install_vng below)
