@@ -16,8 +16,9 @@
 #include <kvmmig/core.h>
 #include <kvmmig/ioctl.h>
 
+/* in the order of enum kvmmig_feature_id: the same list */
 const struct kvmmig_feature *const kvmmig_features[KVMMIG_FEAT_NR] = {
-#define KVMMIG_FEATURE(id, name) [KVMMIG_FEAT_##id] = &kvmmig_##name##_feature,
+#define KVMMIG_FEATURE(id, name) (&kvmmig_##name##_feature),
 #include <kvmmig/features.h>
 #undef KVMMIG_FEATURE
 };

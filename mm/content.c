@@ -461,7 +461,8 @@ static const struct kvmmig_stat_def kvmmig_content_stats[] = {
 
 static const struct kvmmig_ioctl_desc kvmmig_content_ioctls[] = {
 	KVMMIG_IOCTL(KVMMIG_CLASSIFY, struct kvmmig_classify, KVMMIG_CLASSIFY_FLAGS,
-		     KVMMIG_NEED_FULL_SESSION | KVMMIG_NEED_VMM_MM, KVMMIG_CAP_CLASSIFY, kvmmig_ioctl_classify),
+		     KVMMIG_NEED_FULL_SESSION | KVMMIG_NEED_VMM_MM, KVMMIG_CAP_CLASSIFY,
+		     kvmmig_ioctl_classify),
 };
 
 static const struct kvmmig_cap kvmmig_content_caps[] = {

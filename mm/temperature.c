@@ -581,7 +581,8 @@ static int kvmmig_scan_pass(struct kvmmig_session *s, bool baseline_4k)
 	kvmmig_stat_add(s, KVMMIG_FEAT_TEMPERATURE, KVMMIG_TEMP_STAT_PAGES_TESTED, p->pages_tested);
 	kvmmig_stat_set(s, KVMMIG_FEAT_TEMPERATURE, KVMMIG_TEMP_STAT_LAST_PASS_NS, ns);
 	kvmmig_stat_set(s, KVMMIG_FEAT_TEMPERATURE, KVMMIG_TEMP_STAT_HOT_PAGES, p->hot_pages);
-	kvmmig_stat_set(s, KVMMIG_FEAT_TEMPERATURE, KVMMIG_TEMP_STAT_PERIOD_MS, sc->interval.period_ms);
+	kvmmig_stat_set(s, KVMMIG_FEAT_TEMPERATURE, KVMMIG_TEMP_STAT_PERIOD_MS,
+			sc->interval.period_ms);
 	trace_kvmmig_scan_pass(s->id, sc->passes, p->regions, p->accessed,
 			       p->pages_tested, p->hot_pages, ns,
 			       sc->interval.period_ms);

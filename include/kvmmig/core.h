@@ -128,9 +128,12 @@ struct kvmmig_feature {
 	void (*destroy)(struct kvmmig_session *s);
 };
 
-#define KVMMIG_FEATURE(id, name) extern const struct kvmmig_feature kvmmig_##name##_feature;
+/* kvmmig_<name>_feature of every feature, one declaration */
+extern const struct kvmmig_feature
+#define KVMMIG_FEATURE(id, name) kvmmig_##name##_feature,
 #include <kvmmig/features.h>
 #undef KVMMIG_FEATURE
+	kvmmig_features_end;	/* never defined: closes the list */
 
 extern const struct kvmmig_feature *const kvmmig_features[KVMMIG_FEAT_NR];
 
