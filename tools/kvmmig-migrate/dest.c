@@ -48,10 +48,8 @@ static int dest_postcopy(struct vmm *m, struct pc *pc, int sock, int resfd, uint
 	pc_hash_known(pc);
 	if (send_hdr(sock, W_ACK_RECEIVED, 0, 0))
 		goto lost;
-	pthread_create(&pc->fault_thread, NULL, pc_fault_thread, pc);
-	pc->have_fault_thread = 1;
-	pthread_create(&pc->aux_thread, NULL, pc_recv_thread, pc);
-	pc->have_aux_thread = 1;
+	pc_start_fault_thread(pc);
+	pc_start_aux_thread(pc, pc_recv_thread);
 	for (int i = 0; i < o.vcpus; i++)
 		c0[i] = READ_ONCE(m->ctl->counter[i]);
 	t_resume = now_ns();
@@ -93,9 +91,7 @@ static int dest_postcopy(struct vmm *m, struct pc *pc, int sock, int resfd, uint
 	}
 	(void)t_work;
 	res.pc_ms = (now_ns() - t_resume) / 1000000;
-	res.pc_faults = pc->faults;
-	res.uffd_msgs = pc->msgs;
-	res.local_fills = pc->local;
+	pc_counters(pc, &res);
 	res.prefetch_vmm = pc->prefetched;
 	res.prefetch_vmm_useful = pc->prefetched_useful;
 	res.pages_requested = pc->requested_pages;
@@ -106,13 +102,7 @@ static int dest_postcopy(struct vmm *m, struct pc *pc, int sock, int resfd, uint
 	/* every page is here: end the receive thread, not the fault thread */
 	WRITE_ONCE(pc->recv_done, 1);
 	shutdown(sock, SHUT_RD);
-	res.hash_ok = __atomic_load_n(&pc->hash, __ATOMIC_ACQUIRE) == src_hash;
-	if (!res.hash_ok)
-		msg("kvmmig-migrate: PAGE HASH MISMATCH after post-copy: %s 0x%llx, %s 0x%llx\n",
-		    "source",
-		    (unsigned long long)src_hash, "destination", (unsigned long long)pc->hash);
-	if (pc_verify_ram(pc, &res.ram_checked, &res.ram_bad) || pc->copy_err)
-		res.hash_ok = 0;
+	res.hash_ok = pc_check(pc, src_hash, 1, &res, "post-copy", "source", "destination");
 	res.dst_progress = progress_check(m);
 	if (!res.dst_progress)
 		msg("kvmmig-migrate: destination: guest counters do not advance\n");
@@ -124,7 +114,7 @@ static int dest_postcopy(struct vmm *m, struct pc *pc, int sock, int resfd, uint
 		       (unsigned long long)res.pages_requested, "prefetched",
 		       (unsigned long long)res.prefetch_vmm, (unsigned long long)res.pc_ms);
 	pc_send(pc, W_REPORT, 0, 0, &res, sizeof(res));
-	if (write(resfd, &res, sizeof(res)) != sizeof(res))
+	if (write_result(resfd, &res))
 		res.outcome = OUT_MISMATCH;
 	vcpus_join(m);
 	pc_stop_threads(pc);
@@ -142,7 +132,7 @@ lost:
 	res.outcome = OUT_SRC_LOST;
 	res.pc_faults = pc->faults;
 	res.dst_paused = counters_still(m, 500);
-	if (write(resfd, &res, sizeof(res)) != sizeof(res))
+	if (write_result(resfd, &res))
 		_exit(4);
 	close(resfd);
 	/* paused: vCPUs may wait in a userfault that nothing serves now */
@@ -210,8 +200,7 @@ int dest_main(int lsock, int resfd)
 						memset(p, 0, PAGE);
 					break;
 				case KVMMIG_CLASS_PATTERN:
-					for (int k = 0; k < 512; k++)
-						((uint64_t *)p)[k] = wp[i].value;
+					fill_pattern(p, wp[i].value);
 					break;
 				case KVMMIG_CLASS_DUP: {
 					uint8_t *c;
@@ -289,7 +278,7 @@ int dest_main(int lsock, int resfd)
 		case W_CANCEL:
 			msg("kvmmig-migrate: destination: cancelled; guest not resumed\n");
 			res.outcome = OUT_NOT_CONVERGED;
-			if (write(resfd, &res, sizeof(res)) != sizeof(res))
+			if (write_result(resfd, &res))
 				return 2;
 			kvm_vm_free(m->vm);
 			return 2;
@@ -300,13 +289,7 @@ int dest_main(int lsock, int resfd)
 eof:
 	if (!done || states != (uint64_t)o.vcpus) {
 		msg("kvmmig-migrate: destination: source lost mid-migration; guest not resumed\n");
-		res.outcome = OUT_SRC_LOST;
-		if (write(resfd, &res, sizeof(res)) != sizeof(res))
-			return 4;
-		if (pc)
-			_exit(4);
-		kvm_vm_free(m->vm);
-		return 4;
+		goto src_lost;
 	}
 	if (pc) {
 		if (pc_map) {
@@ -322,11 +305,7 @@ eof:
 	dst_hash = ram_hash(m);
 	if (recv_all(sock, &h, sizeof(h)) || h.type != W_HASH) {
 		msg("kvmmig-migrate: destination: no RAM hash from the source: not resumed\n");
-		res.outcome = OUT_SRC_LOST;
-		if (write(resfd, &res, sizeof(res)) != sizeof(res))
-			return 4;
-		kvm_vm_free(m->vm);
-		return 4;
+		goto src_lost;
 	}
 	src_hash = h.arg;
 	res.hash_ok = dst_hash == src_hash;
@@ -345,12 +324,18 @@ eof:
 	rc = res.outcome == OUT_CONVERGED ? 0 : 1;
 	send_hdr(sock, W_REPORT, 0, 0);
 	send_all(sock, &res, sizeof(res));
-	if (write(resfd, &res, sizeof(res)) != sizeof(res))
+	if (write_result(resfd, &res))
 		rc = 1;
 	vcpus_join(m);
 	kvm_vm_free(m->vm);
 	close(sock);
 	return rc;
+src_lost:
+	res.outcome = OUT_SRC_LOST;
+	if (write_result(resfd, &res) || pc)
+		_exit(4);	/* post-copy: uffd registered, nothing to tear down */
+	kvm_vm_free(m->vm);
+	return 4;
 }
 
 /* ---- save to a file, restore from it (M12: working set first) ---- */

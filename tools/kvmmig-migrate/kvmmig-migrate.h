@@ -254,6 +254,8 @@ uint8_t *gfn_hva(struct vmm *m, uint64_t gfn);
 void dirty_log_on(struct vmm *m);
 void dirty_log_get(struct vmm *m, uint64_t *bits);
 void vcpus_start(struct vmm *m);
+void vcpus_wait_ready(struct vmm *m);
+void vcpus_save_states(struct vmm *m);
 void vcpus_stop(struct vmm *m, int quit);
 void vcpus_resume(struct vmm *m);
 void vcpus_join(struct vmm *m);
@@ -289,10 +291,14 @@ void pc_log_start(struct pc *pc);
 int pc_send(struct pc *pc, uint32_t type, uint32_t count, uint64_t arg,
 		   const void *payload, size_t len);
 int pc_load_run(struct pc *pc, uint64_t p, uint64_t k, uint8_t *buf);
-void *pc_fault_thread(void *arg);
 void *pc_recv_thread(void *arg);
 void *pc_bg_file_thread(void *arg);
 uint64_t placed_data(struct pc *pc);
+void pc_counters(struct pc *pc, struct result *res);
+int pc_check(struct pc *pc, uint64_t want, int read_back, struct result *res,
+	     const char *what, const char *sender, const char *receiver);
+void pc_start_fault_thread(struct pc *pc);
+void pc_start_aux_thread(struct pc *pc, void *(*fn)(void *));
 void pc_stop_threads(struct pc *pc);
 
 /* source.c */
@@ -325,6 +331,7 @@ int link_to_netns(const char *ifname, pid_t pid);
 int link_del(const char *ifname);
 int if_config(const char *ifname, in_addr_t ip);
 int listen_on(in_addr_t ip, struct sockaddr_in *sa);
+int write_result(int fd, const struct result *r);
 int read_result(int fd, struct result *r);
 int supervise(int selftest);
 

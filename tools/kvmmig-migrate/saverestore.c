@@ -70,25 +70,6 @@ static int ws_runs_ok(const struct ws_run *r, uint64_t nr, uint64_t npages, uint
 	return sum == pages;
 }
 
-static void collect_states(struct vmm *m)
-{
-	int all;
-
-	pthread_mutex_lock(&m->run_lock);
-	m->save_req = 1;
-	pthread_cond_broadcast(&m->run_cond);
-	do {
-		all = 1;
-		for (int i = 0; i < o.vcpus; i++)
-			if (!m->ctx[i].state)
-				all = 0;
-		if (!all)
-			pthread_cond_wait(&m->run_cond, &m->run_lock);
-	} while (!all);
-	m->save_req = 0;
-	pthread_mutex_unlock(&m->run_lock);
-}
-
 static int pwrite_all(int fd, const void *buf, size_t len, uint64_t off)
 {
 	return pwrite(fd, buf, len, off) == (ssize_t)len ? 0 : -1;
@@ -119,14 +100,11 @@ int save_main(void)
 	if (!xsize)
 		xsize = sizeof(struct kvm_xsave);
 	vcpus_start(m);
-	pthread_mutex_lock(&m->run_lock);
-	while (!m->ready)
-		pthread_cond_wait(&m->run_cond, &m->run_lock);
-	pthread_mutex_unlock(&m->run_lock);
+	vcpus_wait_ready(m);
 	usleep(o.save_after_ms * 1000);
 	t0 = now_ns();
 	vcpus_stop(m, 0);
-	collect_states(m);
+	vcpus_save_states(m);
 
 	hd.vcpus = o.vcpus;
 	hd.workload = o.workload;
@@ -382,8 +360,7 @@ int restore_main(void)
 			res.ws_pages = hd.nr_ws_pages;
 			res.ws_runs = hd.nr_ws;
 		}
-		pthread_create(&pc->fault_thread, NULL, pc_fault_thread, pc);
-		pc->have_fault_thread = 1;
+		pc_start_fault_thread(pc);
 	}
 	/*
 	 * ws: the rest in the background at once (--background now) or once
@@ -392,8 +369,7 @@ int restore_main(void)
 	bg_started = o.restore_mode == RM_RESIDENT ||
 		     (o.restore_mode == RM_WS && !o.bg_after_work);
 	if (bg_started && o.restore_mode == RM_WS) {
-		pthread_create(&pc->aux_thread, NULL, pc_bg_file_thread, pc);
-		pc->have_aux_thread = 1;
+		pc_start_aux_thread(pc, pc_bg_file_thread);
 	}
 	dbg("restore: %s: vCPUs resume %llu ms after the start\n", restore_name[o.restore_mode],
 	    (unsigned long long)(now_ns() - t0) / 1000000);
@@ -415,8 +391,7 @@ int restore_main(void)
 			res.work_faults = pc->faults;
 		}
 		if (!bg_started && (work_seen || t - t0 > 120 * 1000000000ull)) {
-			pthread_create(&pc->aux_thread, NULL, pc_bg_file_thread, pc);
-			pc->have_aux_thread = 1;
+			pc_start_aux_thread(pc, pc_bg_file_thread);
 			bg_started = 1;
 		}
 		if (work_seen && placed_data(pc) >= pc->need_data)
@@ -431,21 +406,12 @@ int restore_main(void)
 	(void)t_work;
 	res.pc_ms = (now_ns() - t0) / 1000000;
 	res.total_ms = res.pc_ms;
-	res.pc_faults = pc->faults;
-	res.uffd_msgs = pc->msgs;
-	res.local_fills = pc->local;
+	pc_counters(pc, &res);
 	res.pages_data = pc->need_data;
 	res.prefetch_issued = ~0ull;
 	res.prefetch_used = ~0ull;
-	res.hash_ok = placed_data(pc) >= pc->need_data &&
-		      __atomic_load_n(&pc->hash, __ATOMIC_ACQUIRE) == hd.phash;
-	if (!res.hash_ok)
-		msg("kvmmig-migrate: PAGE HASH MISMATCH after restore: %s 0x%llx, %s 0x%llx\n",
-		    "saved",
-		    (unsigned long long)hd.phash, "restored", (unsigned long long)pc->hash);
-	if (o.restore_mode != RM_RESIDENT &&
-	    (pc_verify_ram(pc, &res.ram_checked, &res.ram_bad) || pc->copy_err))
-		res.hash_ok = 0;
+	res.hash_ok = pc_check(pc, hd.phash, o.restore_mode != RM_RESIDENT, &res, "restore",
+			       "saved", "restored");
 	res.dst_progress = work_seen && progress_check(m);
 	res.outcome = res.hash_ok && res.dst_progress ? OUT_CONVERGED : OUT_MISMATCH;
 	if (!o.quiet)

@@ -226,22 +226,9 @@ int send_state(struct src_state *s)
 	if (!xsize)
 		xsize = sizeof(struct kvm_xsave);
 	struct vmm *m = s->m;
-	int all;
 
 	dbg("source: saving vCPU state\n");
-	pthread_mutex_lock(&m->run_lock);
-	m->save_req = 1;
-	pthread_cond_broadcast(&m->run_cond);
-	do {
-		all = 1;
-		for (int i = 0; i < o.vcpus; i++)
-			if (!m->ctx[i].state)
-				all = 0;
-		if (!all)
-			pthread_cond_wait(&m->run_cond, &m->run_lock);
-	} while (!all);
-	m->save_req = 0;
-	pthread_mutex_unlock(&m->run_lock);
+	vcpus_save_states(m);
 	dbg("source: saved vCPU state\n");
 	for (int i = 0; i < o.vcpus; i++) {
 		struct kvm_x86_state *st = m->ctx[i].state;
@@ -309,6 +296,20 @@ void migration_end(struct src_state *s, uint32_t outcome, uint64_t downtime_ns)
 	}
 }
 
+/*
+ * The vCPUs stopped: add what they dirtied since the last harvest to
+ * s->bits (hint_lock: see vm.c).
+ */
+static void harvest_stopped(struct src_state *s)
+{
+	pthread_mutex_lock(&s->m->hint_lock);
+	dirty_log_get(s->m, s->bits2);
+	mark(s);
+	for (uint64_t i = 0; i < (s->m->nbits + 63) / 64; i++)
+		s->bits[i] |= s->bits2[i];
+	pthread_mutex_unlock(&s->m->hint_lock);
+}
+
 /* CLASSIFY with data vs memcpy of the same pages, x1000 (0: not measured). */
 static uint64_t measure_classify(struct src_state *s)
 {
@@ -346,7 +347,7 @@ int source_main(int sock, int resfd, pid_t dst_pid)
 	struct kvmmig_migration ma = { 0 };
 	uint64_t t_start, t_stop = 0, t_stopped = 0, nr, nr_free, prev_remaining = ~0ull, rate = 0;
 	uint32_t pct = 0, want = 0;
-	int dev, round, rc = 0, converged = 0, lost = 0, pc_switch = 0;
+	int round, rc = 0, converged = 0, lost = 0, pc_switch = 0;
 	uint64_t words;
 
 	s->m = m;
@@ -370,21 +371,8 @@ int source_main(int sock, int resfd, pid_t dst_pid)
 		}
 	}
 
-	dev = open("/dev/kvmmig", O_RDWR | O_CLOEXEC);
-	if (dev < 0) {
-		msg("kvmmig-migrate: /dev/kvmmig: %s (module not loaded?)\n", strerror(errno));
+	if (attach_session(m))
 		return 5;
-	}
-	{
-		struct kvmmig_attach a = { .size = sizeof(a), .vm_fd = m->vm->fd };
-
-		m->session = ioctl(dev, KVMMIG_ATTACH_VM, &a);
-		if (m->session < 0) {
-			msg("kvmmig-migrate: ATTACH_VM: %s\n", strerror(errno));
-			return 5;
-		}
-	}
-	close(dev);
 	s->have_order = 1;
 	s->have_classify = 1;
 	s->have_mig = 1;
@@ -395,10 +383,7 @@ int source_main(int sock, int resfd, pid_t dst_pid)
 
 	/* run the guest until its workload is set up */
 	vcpus_start(m);
-	pthread_mutex_lock(&m->run_lock);
-	while (!m->ready)
-		pthread_cond_wait(&m->run_cond, &m->run_lock);
-	pthread_mutex_unlock(&m->run_lock);
+	vcpus_wait_ready(m);
 	usleep(100000);
 
 	s->res.classify_x1000 = measure_classify(s);
@@ -545,13 +530,8 @@ int source_main(int sock, int resfd, pid_t dst_pid)
 			t_stop = now_ns();
 			vcpus_stop(m, 0);
 			t_stopped = now_ns();
-			pthread_mutex_lock(&m->hint_lock);
-			dirty_log_get(s->m, s->bits2);
-			mark(s);
-			for (uint64_t i = 0; i < words; i++)
-				s->bits[i] |= s->bits2[i];
+			harvest_stopped(s);
 			nr = send_order(s, s->bits, 0, &nr_free);
-			pthread_mutex_unlock(&m->hint_lock);
 			s->r_free = nr_free;
 			converged = 1;
 			continue;
@@ -568,16 +548,10 @@ postcopy:
 
 		t_stop = now_ns();
 		vcpus_stop(m, 0);
-		pthread_mutex_lock(&m->hint_lock);
-		if (round) {
-			dirty_log_get(s->m, s->bits2);
-			mark(s);
-			for (uint64_t i = 0; i < words; i++)
-				s->bits[i] |= s->bits2[i];
-		} else {
+		if (round)
+			harvest_stopped(s);
+		else
 			memset(s->bits, 0xff, words * 8);
-		}
-		pthread_mutex_unlock(&m->hint_lock);
 		if (!o.quiet)
 			printf("post-copy: switching over after %d pre-copy round(s)\n", round);
 		source_postcopy(s, s->bits, &lost, t_stop);
@@ -657,7 +631,7 @@ postcopy:
 	s->res.total_ms = (now_ns() - t_start) / 1000000;
 	s->res.bytes = wire_bytes;
 	s->res.valid = 1;
-	if (write(resfd, &s->res, sizeof(s->res)) != sizeof(s->res))
+	if (write_result(resfd, &s->res))
 		msg("kvmmig-migrate: result pipe: %s\n", strerror(errno));
 	vcpus_join(m);
 	close(m->session);

@@ -7,6 +7,40 @@
 #include "kvmmig-migrate.h"
 
 /*
+ * Send data pages @gfns[0..@n) whole (no classification), in wire batches
+ * of BATCH at most; returns 0, or -1 when the link died.
+ */
+static int send_whole(struct src_state *s, const uint64_t *gfns, uint64_t n)
+{
+	for (uint64_t off = 0; off < n; off += BATCH) {
+		uint32_t k = n - off < BATCH ? n - off : BATCH;
+
+		for (uint32_t i = 0; i < k; i++) {
+			s->wp[i] = (struct wpage){ .gfn = gfns[off + i],
+						   .class = KVMMIG_CLASS_DATA };
+			memcpy(s->data + (uint64_t)i * PAGE, gfn_hva(s->m, gfns[off + i]), PAGE);
+		}
+		if (send_hdr(s->sock, W_PAGES, k, k) ||
+		    send_all(s->sock, s->wp, k * sizeof(*s->wp)) ||
+		    send_all(s->sock, s->data, (uint64_t)k * PAGE))
+			return -1;
+		s->res.pages_data += k;
+	}
+	return 0;
+}
+
+/* Data page @g not sent yet: mark it sent in @sent and return 1. */
+static int send_once(struct src_state *s, uint64_t *sent, uint64_t g)
+{
+	uint64_t p = g - DATA_GFN;
+
+	if (g < DATA_GFN || p >= s->m->npages || (sent[p / 64] >> (p % 64) & 1))
+		return 0;
+	sent[p / 64] |= 1ull << (p % 64);
+	return 1;
+}
+
+/*
  * Post-copy, source: the vCPUs stop; slot 0 (guest code, page tables,
  * struct gctl) is sent whole, then the class of every data page the
  * destination does not hold (free / zero / pattern / duplicate of a
@@ -111,24 +145,10 @@ int source_postcopy(struct src_state *s, uint64_t *need, int *lost, uint64_t t_s
 	/* canonical pages now: the destination fills duplicates from them */
 	n = 0;
 	for (uint64_t p = 0; p < m->npages; p++)
-		if (canon[p]) {
+		if (canon[p] && send_once(s, sent, DATA_GFN + p))
 			s->gfns[n++] = DATA_GFN + p;
-			sent[p / 64] |= 1ull << (p % 64);
-		}
-	for (uint64_t off = 0; off < n; off += BATCH) {
-		uint32_t nb = n - off < BATCH ? n - off : BATCH;
-
-		for (uint32_t i = 0; i < nb; i++) {
-			s->wp[i] = (struct wpage){ .gfn = s->gfns[off + i],
-						   .class = KVMMIG_CLASS_DATA };
-			memcpy(s->data + (uint64_t)i * PAGE, gfn_hva(m, s->gfns[off + i]), PAGE);
-		}
-		if (send_hdr(s->sock, W_PAGES, nb, nb) ||
-		    send_all(s->sock, s->wp, nb * sizeof(*s->wp)) ||
-		    send_all(s->sock, s->data, (uint64_t)nb * PAGE))
-			goto lost;
-	}
-	s->res.pages_data += n;
+	if (send_whole(s, s->gfns, n))
+		goto lost;
 	hash = ram_phash(m);
 	if (send_state(s) || send_hdr(s->sock, W_PC_GO, 0, hash) ||
 	    send_hdr(s->sock, W_DONE, 0, 0) ||
@@ -142,11 +162,10 @@ int source_postcopy(struct src_state *s, uint64_t *need, int *lost, uint64_t t_s
 	for (;;) {
 		struct pollfd pf = { .fd = s->sock, .events = POLLIN };
 		int busy = bg_on && bi < nbg;
+		uint64_t req[2 * KVMMIG_PREFETCH_MAX_WINDOW + 1], out[ARRAY_SIZE(req)];
+		uint32_t k = 0;
 
 		if (poll(&pf, 1, busy ? 0 : 1000) > 0) {
-			uint64_t req[2 * KVMMIG_PREFETCH_MAX_WINDOW + 1];
-			uint32_t k = 0;
-
 			if (recv_all(s->sock, &h, sizeof(h)))
 				goto lost;
 			if (h.type == W_BG_START) {
@@ -158,54 +177,24 @@ int source_postcopy(struct src_state *s, uint64_t *need, int *lost, uint64_t t_s
 			if (h.type != W_REQ || h.count > ARRAY_SIZE(req) ||
 			    recv_all(s->sock, req, h.count * sizeof(req[0])))
 				goto lost;
-			for (uint32_t i = 0; i < h.count; i++) {
-				uint64_t p = req[i] - DATA_GFN;
-
-				if (req[i] < DATA_GFN || p >= m->npages ||
-				    (sent[p / 64] >> (p % 64) & 1))
-					continue;
-				sent[p / 64] |= 1ull << (p % 64);
-				s->wp[k] = (struct wpage){ .gfn = req[i],
-							   .class = KVMMIG_CLASS_DATA };
-				memcpy(s->data + (uint64_t)k++ * PAGE, gfn_hva(m, req[i]), PAGE);
-			}
-			if (k && (send_hdr(s->sock, W_PAGES, k, k) ||
-				  send_all(s->sock, s->wp, k * sizeof(*s->wp)) ||
-				  send_all(s->sock, s->data, (uint64_t)k * PAGE)))
-				goto lost;
-			s->res.pages_data += k;
-			if (o.kill_src_in_postcopy &&
-			    ++served >= (uint64_t)o.kill_src_in_postcopy) {
-				/* fault injection: after N answers or background batches */
-				msg("kvmmig-migrate: fault injection: %s, after %llu requests\n",
-				    "killing the source in post-copy",
-				    (unsigned long long)served);
-				raise(SIGKILL);
-			}
+			for (uint32_t i = 0; i < h.count; i++)
+				if (send_once(s, sent, req[i]))
+					out[k++] = req[i];
 		} else if (busy) {
-			uint32_t k = 0;
-
-			while (k < 64 && bi < nbg) {
-				uint64_t g = bg[bi++], p = g - DATA_GFN;
-
-				if (sent[p / 64] >> (p % 64) & 1)
-					continue;
-				sent[p / 64] |= 1ull << (p % 64);
-				s->wp[k] = (struct wpage){ .gfn = g, .class = KVMMIG_CLASS_DATA };
-				memcpy(s->data + (uint64_t)k++ * PAGE, gfn_hva(m, g), PAGE);
-			}
-			if (k && (send_hdr(s->sock, W_PAGES, k, k) ||
-				  send_all(s->sock, s->wp, k * sizeof(*s->wp)) ||
-				  send_all(s->sock, s->data, (uint64_t)k * PAGE)))
-				goto lost;
-			s->res.pages_data += k;
-			if (o.kill_src_in_postcopy &&
-			    ++served >= (uint64_t)o.kill_src_in_postcopy) {
-				msg("kvmmig-migrate: fault injection: %s, after %llu %s\n",
-				    "killing the source in post-copy",
-				    (unsigned long long)served, "answers / batches");
-				raise(SIGKILL);
-			}
+			while (k < 64 && bi < nbg)
+				if (send_once(s, sent, bg[bi++]))
+					out[k++] = bg[bi - 1];
+		} else {
+			continue;
+		}
+		if (send_whole(s, out, k))
+			goto lost;
+		/* fault injection: after N answers or background batches */
+		if (o.kill_src_in_postcopy && ++served >= (uint64_t)o.kill_src_in_postcopy) {
+			msg("kvmmig-migrate: fault injection: %s, after %llu %s\n",
+			    "killing the source in post-copy",
+			    (unsigned long long)served, "answers / batches");
+			raise(SIGKILL);
 		}
 	}
 	goto out;

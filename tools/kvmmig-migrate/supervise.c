@@ -174,6 +174,13 @@ int listen_on(in_addr_t ip, struct sockaddr_in *sa)
 	}
 	return fd;
 }
+/* A child's result to the supervisor; returns 0, or -1 when the pipe failed. */
+int write_result(int fd, const struct result *r)
+{
+	return write(fd, r, sizeof(*r)) == sizeof(*r) ? 0 : -1;
+}
+
+/* A child's result, if it sent one. */
 int read_result(int fd, struct result *r)
 {
 	ssize_t n;

@@ -92,14 +92,32 @@ static void pc_copy_failed(struct pc *pc, uint64_t p, uint64_t k)
 	__atomic_store_n(&pc->copy_err, err, __ATOMIC_RELEASE);
 }
 
-/* Place data page @p with @buf (once); adds its hash. */
-void pc_place(struct pc *pc, uint64_t p, const uint8_t *buf)
+/*
+ * UFFDIO_COPY of @buf into data page @p; a page already there is fine.
+ * Returns -1 when the copy failed (the migration fails).
+ */
+static int uffd_copy_page(struct pc *pc, uint64_t p, const void *buf)
 {
 	struct uffdio_copy c = {
 		.dst = (unsigned long)(pc->m->data_hva + p * PAGE),
 		.src = (unsigned long)buf, .len = PAGE,
 	};
 
+	while (ioctl(pc->uffd, UFFDIO_COPY, &c)) {
+		if (errno == EAGAIN)
+			continue;
+		if (errno != EEXIST) {
+			pc_copy_failed(pc, p, 1);
+			return -1;
+		}
+		break;
+	}
+	return 0;
+}
+
+/* Place data page @p with @buf (once); adds its hash. */
+void pc_place(struct pc *pc, uint64_t p, const uint8_t *buf)
+{
 	if (bit_set(pc->done, p))
 		return;
 	if (pc->is_canon[p] && !pc->canon[p]) {
@@ -109,15 +127,8 @@ void pc_place(struct pc *pc, uint64_t p, const uint8_t *buf)
 		memcpy(copy, buf, PAGE);
 		__atomic_store_n(&pc->canon[p], copy, __ATOMIC_RELEASE);
 	}
-	while (ioctl(pc->uffd, UFFDIO_COPY, &c)) {
-		if (errno == EAGAIN)
-			continue;
-		if (errno != EEXIST) {
-			pc_copy_failed(pc, p, 1);
-			return;
-		}
-		break;
-	}
+	if (uffd_copy_page(pc, p, buf))
+		return;
 	pc_expect(pc, DATA_GFN + p, buf);
 	bit_set(pc->have, DATA_GFN + p);
 	if (pc->cls[p] == PG_DATA)
@@ -153,19 +164,11 @@ void pc_fill_local(struct pc *pc, uint64_t p)
 		return;
 	__atomic_add_fetch(&pc->local, 1, __ATOMIC_RELAXED);
 	if (cls == PG_PATTERN || (cls == PG_DUP && v < m->npages && pc->canon[v])) {
-		struct uffdio_copy c = { .dst = (unsigned long)(m->data_hva + p * PAGE),
-					 .src = (unsigned long)buf, .len = PAGE };
-
 		if (cls == PG_PATTERN)
 			fill_pattern(buf, v);
 		else
 			memcpy(buf, pc->canon[v], PAGE);
-		while (ioctl(pc->uffd, UFFDIO_COPY, &c))
-			if (errno != EAGAIN) {
-				if (errno != EEXIST)
-					pc_copy_failed(pc, p, 1);
-				break;
-			}
+		uffd_copy_page(pc, p, buf);
 	} else {
 		struct uffdio_zeropage z = {
 			.range = { .start = (unsigned long)(m->data_hva + p * PAGE), .len = PAGE },
@@ -477,7 +480,7 @@ static void pc_fault(struct pc *pc, uint64_t addr)
 		pc->lost = 1;
 }
 
-void *pc_fault_thread(void *arg)
+static void *pc_fault_thread(void *arg)
 {
 	struct pc *pc = arg;
 
@@ -550,6 +553,47 @@ void *pc_bg_file_thread(void *arg)
 uint64_t placed_data(struct pc *pc)
 {
 	return __atomic_load_n(&pc->placed_data, __ATOMIC_ACQUIRE);
+}
+
+/* The receiving side's fault counters into @res. */
+void pc_counters(struct pc *pc, struct result *res)
+{
+	res->pc_faults = pc->faults;
+	res->uffd_msgs = pc->msgs;
+	res->local_fills = pc->local;
+}
+
+/*
+ * Every page in (@what: "post-copy", "restore"): the page hash of what was
+ * placed or filled against @want, computed by the sender (@sender) over
+ * its stopped RAM; then, when @read_back, the RAM read back
+ * (pc_verify_ram()).  Returns 1 when everything matches.
+ */
+int pc_check(struct pc *pc, uint64_t want, int read_back, struct result *res,
+	     const char *what, const char *sender, const char *receiver)
+{
+	uint64_t have = __atomic_load_n(&pc->hash, __ATOMIC_ACQUIRE);
+	int ok = placed_data(pc) >= pc->need_data && have == want;
+
+	if (!ok)
+		msg("kvmmig-migrate: PAGE HASH MISMATCH after %s: %s 0x%llx, %s 0x%llx\n",
+		    what, sender, (unsigned long long)want, receiver, (unsigned long long)have);
+	if (read_back && (pc_verify_ram(pc, &res->ram_checked, &res->ram_bad) || pc->copy_err))
+		ok = 0;
+	return ok;
+}
+
+void pc_start_fault_thread(struct pc *pc)
+{
+	pthread_create(&pc->fault_thread, NULL, pc_fault_thread, pc);
+	pc->have_fault_thread = 1;
+}
+
+/* The second thread: pc_recv_thread (post-copy) or pc_bg_file_thread (restore). */
+void pc_start_aux_thread(struct pc *pc, void *(*fn)(void *))
+{
+	pthread_create(&pc->aux_thread, NULL, fn, pc);
+	pc->have_aux_thread = 1;
 }
 
 void pc_stop_threads(struct pc *pc)

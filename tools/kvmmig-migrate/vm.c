@@ -240,6 +240,38 @@ void vcpus_join(struct vmm *m)
 			pthread_join(m->ctx[i].thread, NULL);
 }
 
+/* Until vCPU 0 reported the workload set up (SYNC_READY). */
+void vcpus_wait_ready(struct vmm *m)
+{
+	pthread_mutex_lock(&m->run_lock);
+	while (!m->ready)
+		pthread_cond_wait(&m->run_cond, &m->run_lock);
+	pthread_mutex_unlock(&m->run_lock);
+}
+
+/*
+ * With the vCPUs stopped: each vCPU's thread saves its state into its
+ * ctx[].state (the caller frees them); returns once all have.
+ */
+void vcpus_save_states(struct vmm *m)
+{
+	int all;
+
+	pthread_mutex_lock(&m->run_lock);
+	m->save_req = 1;
+	pthread_cond_broadcast(&m->run_cond);
+	do {
+		all = 1;
+		for (int i = 0; i < o.vcpus; i++)
+			if (!m->ctx[i].state)
+				all = 0;
+		if (!all)
+			pthread_cond_wait(&m->run_cond, &m->run_lock);
+	} while (!all);
+	m->save_req = 0;
+	pthread_mutex_unlock(&m->run_lock);
+}
+
 /* Do all vCPU counters move within a few seconds? */
 int progress_check(struct vmm *m)
 {
