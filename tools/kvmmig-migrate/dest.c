@@ -97,10 +97,15 @@ static int dest_postcopy(struct vmm *m, struct pc *pc, int sock, int resfd, uint
 	res.pages_requested = pc->requested_pages;
 	res.prefetch_issued = mod_stat(m->session, "prefetch_issued");
 	res.prefetch_used = mod_stat(m->session, "prefetch_used");
-	if (pc_send(pc, W_PC_DONE, 0, 0, NULL, 0))
-		goto lost;
-	/* every page is here: end the receive thread, not the fault thread */
+	/*
+	 * Every page is here: the source is not needed any more (a source
+	 * that dies from now on is no loss); end the receive thread, not the
+	 * fault thread, which fills metadata pages on first touch.
+	 */
 	WRITE_ONCE(pc->recv_done, 1);
+	if (pc_send(pc, W_PC_DONE, 0, 0, NULL, 0))
+		msg("kvmmig-migrate: destination: %s\n",
+		    "source gone after the last page: finishing without it");
 	shutdown(sock, SHUT_RD);
 	res.hash_ok = pc_check(pc, src_hash, 1, &res, "post-copy", "source", "destination");
 	res.dst_progress = progress_check(m);

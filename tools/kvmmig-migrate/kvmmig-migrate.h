@@ -80,7 +80,7 @@ struct opts {
 	/* post-copy, save/restore */
 	int postcopy, precopy_rounds, prefetch, prefetch_window, bg_after_work;
 	int kill_src_in_postcopy, restore_mode, work_units, save_after_ms, ws_min_level;
-	int corrupt_every;
+	int corrupt_every, kill_src_after_postcopy;
 	const char *save, *restore;
 };
 extern struct opts o;

@@ -29,7 +29,7 @@ static void bad_usage(void)
 		"  [--kill-dest-at-round K] [--kill-src-at-round K] [--json] [--quiet]",
 		"  post-copy: [--postcopy] [--precopy-rounds N] [--prefetch none|gpa|gva]",
 		"  [--prefetch-window N] [--postcopy-bg now|after-work] [--work-units K]",
-		"  [--kill-src-in-postcopy N] [--corrupt-dest K]",
+		"  [--kill-src-in-postcopy N] [--kill-src-after-postcopy] [--corrupt-dest K]",
 		"  save / restore: --save FILE [--save-after-ms MS] [--ws-min-level L]",
 		"  | --restore FILE [--restore-mode lazy|ws|resident] [--work-units K]",
 		"  [--background now|after-work]",
@@ -63,7 +63,8 @@ static void parse(int argc, char **argv)
 		{ "prefetch", 1, 0, 'f' }, { "prefetch-window", 1, 0, 'W' },
 		{ "postcopy-bg", 1, 0, 'B' }, { "background", 1, 0, 'B' },
 		{ "work-units", 1, 0, 'u' },
-		{ "kill-src-in-postcopy", 1, 0, 'X' }, { "save", 1, 0, 's' },
+		{ "kill-src-in-postcopy", 1, 0, 'X' },
+		{ "kill-src-after-postcopy", 0, 0, 'Y' }, { "save", 1, 0, 's' },
 		{ "corrupt-dest", 1, 0, 'C' },
 		{ "restore", 1, 0, 'L' }, { "restore-mode", 1, 0, 'l' },
 		{ "save-after-ms", 1, 0, 'a' }, { "ws-min-level", 1, 0, 'e' },
@@ -142,6 +143,9 @@ static void parse(int argc, char **argv)
 		case 'X':
 			o.kill_src_in_postcopy = atoi(optarg);
 			break;
+		case 'Y':
+			o.kill_src_after_postcopy = 1;
+			break;
 		case 'C':
 			o.corrupt_every = atoi(optarg);
 			break;
@@ -170,7 +174,7 @@ static void parse(int argc, char **argv)
 	    o.prefetch_window < 1 || o.prefetch_window > KVMMIG_PREFETCH_MAX_WINDOW ||
 	    o.work_units < 1 || o.save_after_ms < 0 || o.kill_src_in_postcopy < 0 ||
 	    o.ws_min_level < 1 || o.ws_min_level > KVMMIG_TEMP_NR_LEVELS ||
-	    (o.save && o.restore) || ((o.save || o.restore) && (o.postcopy || o.netns)))
+	    (o.kill_src_after_postcopy && !o.postcopy) || (o.save && o.restore) || ((o.save || o.restore) && (o.postcopy || o.netns)))
 		bad_usage();
 }
 

@@ -172,8 +172,15 @@ int source_postcopy(struct src_state *s, uint64_t *need, int *lost, uint64_t t_s
 				bg_on = 1;
 				continue;
 			}
-			if (h.type == W_PC_DONE)
+			if (h.type == W_PC_DONE) {
+				if (o.kill_src_after_postcopy) {
+					/* fault injection: every page sent, no report yet */
+					msg("kvmmig-migrate: fault injection: %s\n",
+					    "killing the source after its last page");
+					raise(SIGKILL);
+				}
 				break;
+			}
 			if (h.type != W_REQ || h.count > ARRAY_SIZE(req) ||
 			    recv_all(s->sock, req, h.count * sizeof(req[0])))
 				goto lost;

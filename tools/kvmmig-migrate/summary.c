@@ -111,8 +111,8 @@ struct result merge_results(const struct result *sr, const struct result *dr, in
 		R = *sr;
 	else if (setup_failed)
 		R.outcome = OUT_SETUP;
-	else if (dr && dr->outcome == OUT_SRC_LOST)
-		R.outcome = OUT_SRC_LOST;
+	else if (dr)	/* the source died: the outcome is what the destination saw */
+		R.outcome = dr->outcome;
 	else
 		R.outcome = OUT_SETUP;
 	if (dr) {

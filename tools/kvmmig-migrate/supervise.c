@@ -308,7 +308,8 @@ int supervise(int selftest)
 	have_s = read_result(spipe[0], &sr);
 	have_d = read_result(dpipe[0], &dr);
 	waitpid(src, &st, 0);
-	if (!have_s && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL && o.kill_src_at)
+	if (!have_s && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL &&
+	    (o.kill_src_at || o.kill_src_in_postcopy || o.kill_src_after_postcopy))
 		msg("kvmmig-migrate: source killed (fault injection)\n");
 	setup_failed = !have_s && WIFEXITED(st) && WEXITSTATUS(st) == 5;
 	if (have_d && dr.outcome == OUT_SRC_LOST && dr.dst_paused) {

@@ -526,7 +526,9 @@ void *pc_recv_thread(void *arg)
 		}
 	}
 bad:
-	if (!READ_ONCE(pc->stop) && !READ_ONCE(pc->recv_done)) {
+	/* the stream ended: a loss, unless every page arrived before it did */
+	if (!READ_ONCE(pc->stop) && !READ_ONCE(pc->recv_done) &&
+	    placed_data(pc) < pc->need_data) {
 		WRITE_ONCE(pc->lost, 1);
 		dbg("destination: post-copy stream ended (type %u)\n", h.type);
 	}
