@@ -338,10 +338,8 @@ eof:
 src_lost:
 	res.outcome = OUT_SRC_LOST;
 	if (write_result(resfd, &res) || pc)
-		_exit(4);	/* post-copy: uffd registered, nothing to tear down */
+		_exit(4);	/* post-copy: the VM is left as it is */
 	kvm_vm_free(m->vm);
 	return 4;
 }
-
-/* ---- save to a file, restore from it (M12: working set first) ---- */
 

@@ -81,6 +81,7 @@ struct opts {
 	int postcopy, precopy_rounds, prefetch, prefetch_window, bg_after_work;
 	int kill_src_in_postcopy, restore_mode, work_units, save_after_ms, ws_min_level;
 	int corrupt_every, kill_src_after_postcopy;
+	int bandwidth_mbps, start_delay_ms;
 	const char *save, *restore;
 };
 extern struct opts o;
@@ -134,7 +135,7 @@ struct result {
 	uint64_t ws_pages, pages_requested, pc_ms;
 	/* destination RAM read back: frames compared, frames that differ */
 	uint64_t ram_checked, ram_bad;
-	uint64_t pages_dstore;		/* M6: data pages the destination read from the file */
+	uint64_t pages_dstore;		/* data pages the destination read from the datastore */
 	uint64_t ws_runs;		/* save / ws restore: runs of the working set */
 	int dst_paused;			/* source lost: guest kept paused */
 };
@@ -181,7 +182,7 @@ enum { PG_PRESENT, PG_DATA, PG_ZERO, PG_PATTERN, PG_DUP, PG_FREE };
  * The receiving side of post-copy (pages from the source over TCP) and of
  * restore (pages from the save file): guest RAM of the data slot is
  * registered with userfaultfd (missing pages); a fault thread resolves
- * faults: zero / pattern / duplicate pages locally (deferred fill, M11:
+ * faults: zero / pattern / duplicate pages locally (deferred fill:
  * the metadata is recorded with KVMMIG_FILL SET and looked up with GET),
  * data pages from the source (with the prefetch list of KVMMIG_PREFETCH)
  * or from the file.  Each data page is placed once (the done bit, set
@@ -240,6 +241,7 @@ struct src_state {
 	uint64_t r_data, r_zero, r_pattern, r_dup, r_free;
 	struct result res;
 	pid_t dst_pid;
+	int pace;			/* page data at --bandwidth-mbps (pre-copy) */
 };
 
 extern uint64_t wire_bytes;
@@ -247,6 +249,7 @@ extern int debug;
 
 /* vm.c */
 uint64_t now_ns(void);
+void sleep_ns(uint64_t ns);
 void msg(const char *fmt, ...);
 void dbg(const char *fmt, ...);
 void kick_handler(int sig);
@@ -277,6 +280,8 @@ int work_done(struct vmm *m, const uint64_t *c0);
 int send_all(int fd, const void *buf, size_t len);
 int recv_all(int fd, void *buf, size_t len);
 int send_hdr(int fd, uint32_t type, uint32_t count, uint64_t arg);
+void pace_init(uint64_t mbps);
+int send_paced(int fd, const void *buf, size_t len);
 
 /* uffd.c */
 int wire_to_pg(uint32_t class);

@@ -27,6 +27,7 @@ static void bad_usage(void)
 		"  [--max-rounds N] [--downtime-ms D] [--transport loopback|netns]",
 		"  [--datastore FILE] [--history-in FILE] [--history-out FILE]",
 		"  [--kill-dest-at-round K] [--kill-src-at-round K] [--json] [--quiet]",
+		"  [--bandwidth-mbps N] [--start-delay-ms MS]",
 		"  post-copy: [--postcopy] [--precopy-rounds N] [--prefetch none|gpa|gva]",
 		"  [--prefetch-window N] [--postcopy-bg now|after-work] [--work-units K]",
 		"  [--kill-src-in-postcopy N] [--kill-src-after-postcopy] [--corrupt-dest K]",
@@ -64,7 +65,9 @@ static void parse(int argc, char **argv)
 		{ "postcopy-bg", 1, 0, 'B' }, { "background", 1, 0, 'B' },
 		{ "work-units", 1, 0, 'u' },
 		{ "kill-src-in-postcopy", 1, 0, 'X' },
-		{ "kill-src-after-postcopy", 0, 0, 'Y' }, { "save", 1, 0, 's' },
+		{ "kill-src-after-postcopy", 0, 0, 'Y' },
+		{ "bandwidth-mbps", 1, 0, 'b' }, { "start-delay-ms", 1, 0, 'y' },
+		{ "save", 1, 0, 's' },
 		{ "corrupt-dest", 1, 0, 'C' },
 		{ "restore", 1, 0, 'L' }, { "restore-mode", 1, 0, 'l' },
 		{ "save-after-ms", 1, 0, 'a' }, { "ws-min-level", 1, 0, 'e' },
@@ -146,6 +149,12 @@ static void parse(int argc, char **argv)
 		case 'Y':
 			o.kill_src_after_postcopy = 1;
 			break;
+		case 'b':
+			o.bandwidth_mbps = atoi(optarg);
+			break;
+		case 'y':
+			o.start_delay_ms = atoi(optarg);
+			break;
 		case 'C':
 			o.corrupt_every = atoi(optarg);
 			break;
@@ -174,7 +183,10 @@ static void parse(int argc, char **argv)
 	    o.prefetch_window < 1 || o.prefetch_window > KVMMIG_PREFETCH_MAX_WINDOW ||
 	    o.work_units < 1 || o.save_after_ms < 0 || o.kill_src_in_postcopy < 0 ||
 	    o.ws_min_level < 1 || o.ws_min_level > KVMMIG_TEMP_NR_LEVELS ||
-	    (o.kill_src_after_postcopy && !o.postcopy) || (o.save && o.restore) || ((o.save || o.restore) && (o.postcopy || o.netns)))
+	    (o.kill_src_after_postcopy && !o.postcopy) ||
+	    o.bandwidth_mbps < 0 || o.bandwidth_mbps > 100000 || o.start_delay_ms < 0 ||
+	    ((o.save || o.restore) && (o.bandwidth_mbps || o.start_delay_ms)) ||
+	    (o.save && o.restore) || ((o.save || o.restore) && (o.postcopy || o.netns)))
 		bad_usage();
 }
 

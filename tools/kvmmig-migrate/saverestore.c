@@ -5,6 +5,7 @@
  */
 #include "kvmmig-migrate.h"
 
+/* ---- save to a file, restore from it (working set first) ---- */
 #define SAVE_MAGIC	0x3276534d47494d4bull	/* "KMIGMSv2" */
 
 /*

@@ -212,7 +212,7 @@ int send_pages(struct src_state *s, const uint64_t *gfns, uint64_t n, int final)
 		}
 		if (send_hdr(s->sock, W_PAGES, nb, send_data) ||
 		    send_all(s->sock, s->wp, nb * sizeof(*s->wp)) ||
-		    send_all(s->sock, s->data, send_data * PAGE))
+		    (s->pace ? send_paced : send_all)(s->sock, s->data, send_data * PAGE))
 			return -1;
 	}
 	return 0;
@@ -385,6 +385,11 @@ int source_main(int sock, int resfd, pid_t dst_pid)
 	vcpus_start(m);
 	vcpus_wait_ready(m);
 	usleep(100000);
+	if (o.start_delay_ms) {
+		/* the guest runs; another process may find this one, the VM's holder */
+		msg("kvmmig-migrate: source pid %d ready\n", (int)getpid());
+		sleep_ns(o.start_delay_ms * 1000000ull);
+	}
 
 	s->res.classify_x1000 = measure_classify(s);
 
@@ -418,6 +423,10 @@ int source_main(int sock, int resfd, pid_t dst_pid)
 	}
 
 	t_start = now_ns();
+	if (o.bandwidth_mbps) {
+		pace_init(o.bandwidth_mbps);
+		s->pace = 1;
+	}
 	/* round 1: everything */
 	memset(s->bits, 0xff, words * 8);
 	nr = send_order(s, s->bits, 1, &nr_free);

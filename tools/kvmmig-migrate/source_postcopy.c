@@ -62,6 +62,7 @@ int source_postcopy(struct src_state *s, uint64_t *need, int *lost, uint64_t t_s
 	struct whdr h, ack;
 
 	(void)rc;
+	s->pace = 0;	/* requests wait for their answers: not rate-limited */
 	TEST_ASSERT(bg && sent && map && canon, "oom");
 	/* requests and answers are small: no Nagle delay */
 	setsockopt(s->sock, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 }, sizeof(int));

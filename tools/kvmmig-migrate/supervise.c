@@ -240,7 +240,7 @@ int supervise(int selftest)
 		close(spipe[0]);
 		close(spipe[1]);
 		close(dpipe[0]);
-		alarm(1200);
+		alarm(1200 + o.start_delay_ms / 1000);
 		if (o.netns) {
 			if (unshare(CLONE_NEWNET)) {
 				msg("kvmmig-migrate: unshare(CLONE_NEWNET): %s\n", strerror(errno));
@@ -294,7 +294,7 @@ int supervise(int selftest)
 		close(dpipe[0]);
 		close(dpipe[1]);
 		close(spipe[0]);
-		alarm(1200);
+		alarm(1200 + o.start_delay_ms / 1000);
 		if (sock < 0 || connect(sock, (struct sockaddr *)&sa, sizeof(sa))) {
 			msg("kvmmig-migrate: connect: %s\n", strerror(errno));
 			_exit(5);
