@@ -299,7 +299,7 @@ eof:
 	if (pc) {
 		if (pc_map) {
 			msg("kvmmig-migrate: destination: post-copy map incomplete\n");
-			goto eof;
+			goto src_lost;
 		}
 		return dest_postcopy(m, pc, sock, resfd, pc_src_hash);
 	}
