@@ -84,6 +84,7 @@ struct opts {
 	int bandwidth_mbps, start_delay_ms;
 	const char *save, *restore;
 };
+
 extern struct opts o;
 
 /* ---- wire format (source -> destination) ---- */
@@ -294,7 +295,7 @@ void pc_hash_known(struct pc *pc);
 int pc_verify_ram(struct pc *pc, uint64_t *checked, uint64_t *bad);
 void pc_log_start(struct pc *pc);
 int pc_send(struct pc *pc, uint32_t type, uint32_t count, uint64_t arg,
-		   const void *payload, size_t len);
+	    const void *payload, size_t len);
 int pc_load_run(struct pc *pc, uint64_t p, uint64_t k, uint8_t *buf);
 void *pc_recv_thread(void *arg);
 void *pc_bg_file_thread(void *arg);

@@ -369,9 +369,8 @@ int restore_main(void)
 	 */
 	bg_started = o.restore_mode == RM_RESIDENT ||
 		     (o.restore_mode == RM_WS && !o.bg_after_work);
-	if (bg_started && o.restore_mode == RM_WS) {
+	if (bg_started && o.restore_mode == RM_WS)
 		pc_start_aux_thread(pc, pc_bg_file_thread);
-	}
 	dbg("restore: %s: vCPUs resume %llu ms after the start\n", restore_name[o.restore_mode],
 	    (unsigned long long)(now_ns() - t0) / 1000000);
 	if (o.restore_mode != RM_RESIDENT)

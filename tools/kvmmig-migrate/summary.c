@@ -8,9 +8,9 @@
 const char * const outcome_name[] = {
 	"converged", "not_converged", "dest_lost", "src_lost", "mismatch", "setup_error"
 };
+
 const int exit_status[] = { 0, 2, 3, 4, 1, 5 };	/* by outcome */
-const char * const workload_name[] = { "idle", "zero", "dup", "hot", "dirty", "busy",
-					      "chase" };
+const char * const workload_name[] = { "idle", "zero", "dup", "hot", "dirty", "busy", "chase" };
 const char * const prefetch_name[] = { "none", "gpa", "gva" };
 const char * const restore_name[] = { "lazy", "ws", "resident" };
 

@@ -174,6 +174,7 @@ int listen_on(in_addr_t ip, struct sockaddr_in *sa)
 	}
 	return fd;
 }
+
 /* A child's result to the supervisor; returns 0, or -1 when the pipe failed. */
 int write_result(int fd, const struct result *r)
 {

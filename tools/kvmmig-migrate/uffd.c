@@ -21,7 +21,6 @@ int wire_to_pg(uint32_t class)
 	}
 }
 
-
 struct pc *pc_alloc(struct vmm *m)
 {
 	struct pc *pc = calloc(1, sizeof(*pc));
@@ -316,7 +315,7 @@ void pc_log_start(struct pc *pc)
 }
 
 int pc_send(struct pc *pc, uint32_t type, uint32_t count, uint64_t arg,
-		   const void *payload, size_t len)
+	    const void *payload, size_t len)
 {
 	int r = 0;
 

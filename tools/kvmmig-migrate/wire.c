@@ -50,7 +50,6 @@ int send_hdr(int fd, uint32_t type, uint32_t count, uint64_t arg)
 	return send_all(fd, &h, sizeof(h));
 }
 
-
 /*
  * The page-data rate limit (--bandwidth-mbps): a token bucket on the
  * sender.  Tokens are bytes scaled by 1e9 (no rounding loss at any rate),
