@@ -64,8 +64,7 @@ enum mode { MODE_KVMMIG, MODE_BASELINE };
 enum outcome { OUT_CONVERGED, OUT_NOT_CONVERGED, OUT_DEST_LOST, OUT_SRC_LOST,
 	       OUT_MISMATCH, OUT_SETUP };
 extern const char * const outcome_name[];
-
-extern const int exit_status[];
+extern const int exit_status[];	/* by outcome */
 extern const char * const workload_name[];
 
 enum { PF_NONE, PF_GPA, PF_GVA };
@@ -228,6 +227,7 @@ static inline int bit_set(uint64_t *b, uint64_t i)
 	return (__atomic_fetch_or(&b[i / 64], 1ull << (i % 64), __ATOMIC_ACQ_REL) >> (i % 64)) & 1;
 }
 
+/* The source's state (source.c, source_postcopy.c). */
 struct src_state {
 	struct vmm *m;
 	int sock, dstore;
@@ -245,8 +245,8 @@ struct src_state {
 	int pace;			/* page data at --bandwidth-mbps (pre-copy) */
 };
 
-extern uint64_t wire_bytes;
-extern int debug;
+extern uint64_t wire_bytes;	/* bytes sent, all kinds */
+extern int debug;		/* KVMMIG_MIGRATE_DEBUG set: timings on stderr */
 
 /* vm.c */
 uint64_t now_ns(void);
