@@ -98,9 +98,10 @@ static int dest_postcopy(struct vmm *m, struct pc *pc, int sock, int resfd, uint
 	res.prefetch_issued = mod_stat(m->session, "prefetch_issued");
 	res.prefetch_used = mod_stat(m->session, "prefetch_used");
 	/*
-	 * Every page is here: the source is not needed any more (a source
-	 * that dies from now on is no loss); end the receive thread, not the
-	 * fault thread, which fills metadata pages on first touch.
+	 * Every page is here (or a copy failed, and the check below fails):
+	 * the source is not needed any more (a source that dies from now on
+	 * is no loss); end the receive thread, not the fault thread, which
+	 * fills metadata pages on first touch.
 	 */
 	WRITE_ONCE(pc->recv_done, 1);
 	if (pc_send(pc, W_PC_DONE, 0, 0, NULL, 0))
