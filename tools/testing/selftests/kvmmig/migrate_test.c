@@ -229,4 +229,24 @@ TEST_F_TIMEOUT(mig, baseline_mode, 280)
 	EXPECT_EQ(0, json_int(&r, "pages_free"));
 }
 
+/*
+ * The page data limited to 400 Mbit/s, after the guest ran 500 ms on the
+ * source: the migration still converges and verifies (the destination's
+ * RAM hash against the source's), and the summary has the run's total
+ * time and rounds (what kvmmig-stat's prediction is compared with).
+ */
+TEST_F_TIMEOUT(mig, rate_limited_after_start_delay, 280)
+{
+	static const char *const args[] = { "--workload", "hot", "--mem-mib", "16",
+					    "--bandwidth-mbps", "400", "--start-delay-ms", "500",
+					    NULL };
+	struct mig_result r;
+
+	run_migrate(&r, args);
+	EXPECT_MIGRATED(&r);
+	EXPECT_GE(json_int(&r, "total_ms"), 0);
+	printf("# 400 Mbit/s: %lld bytes in %lld ms, %lld rounds\n", json_int(&r, "bytes"),
+	       json_int(&r, "total_ms"), json_int(&r, "rounds"));
+}
+
 TEST_HARNESS_MAIN

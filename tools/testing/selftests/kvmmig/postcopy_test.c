@@ -139,6 +139,27 @@ TEST_F_TIMEOUT(pc, source_killed_in_postcopy, 280)
 }
 
 /*
+ * The source dies once the destination has every page, before the
+ * destination's report reaches it: the destination finishes alone, and
+ * the outcome is what it saw.  Oracle: its own checks, the page hash of
+ * what it placed against the one the source sent at the switch-over, and
+ * its RAM read back; the guest runs there: converged, exit 0.  The
+ * source's numbers die with it (no data pages counted): the kill happened.
+ */
+TEST_F_TIMEOUT(pc, source_killed_after_postcopy, 280)
+{
+	static const char *const args[] = { "--workload", "chase", "--vcpus", "1",
+					    "--mem-mib", "16", "--postcopy", "--prefetch", "gva",
+					    "--kill-src-after-postcopy", NULL };
+	struct mig_result r;
+
+	run_migrate(&r, args);
+	EXPECT_READ_BACK(&r, 1);
+	EXPECT_FALSE(json_true(&r, "src_alive"));
+	EXPECT_EQ(0, json_int(&r, "pages_data"));
+}
+
+/*
  * The read-back catches what the page hash cannot: with every 64th data
  * page of the destination changed behind the guest's back after post-copy
  * (as a misplaced copy would), the migration fails (exit 1) and the
