@@ -50,10 +50,10 @@ static void ws_sort_unique(struct kunit *test)
 static void ws_fault_gfns(struct kunit *test)
 {
 	struct kvmmig_fault_record rec[4] = {
-		{ .gpa = 0x5000, .flags = KVMMIG_FAULT_GPA },
-		{ .gpa = 0x7000, .flags = KVMMIG_FAULT_GVA },	/* no GPA */
-		{ .gpa = 0x100000000ULL, .flags = KVMMIG_FAULT_GPA | KVMMIG_FAULT_TDP },
-		{ .gpa = 0x5000, .flags = KVMMIG_FAULT_GPA },
+		{ .gfn = 0x5, .flags = KVMMIG_FAULT_GFN },
+		{ .gfn = 0x7, .flags = KVMMIG_FAULT_GVA },	/* no gfn */
+		{ .gfn = 0x100000ULL, .flags = KVMMIG_FAULT_GFN | KVMMIG_FAULT_TDP },
+		{ .gfn = 0x5, .flags = KVMMIG_FAULT_GFN },
 	};
 	u64 g[4];
 
@@ -189,7 +189,7 @@ static void ws_out_limit_and_errors(struct kunit *test)
 }
 
 /*
- * KVMMIG_WS_RUNS: the same set as runs of consecutive frames, a run going
+ * Runs (what GET_WORKING_SET returns): the same set as runs of consecutive frames, a run going
  * on across a chunk boundary; runs straddle flushes of an odd buffer; the
  * limit counts runs.
  */
@@ -244,6 +244,53 @@ static void ws_out_runs(struct kunit *test)
 	KUNIT_EXPECT_LE(test, o.pos, 4ULL);
 }
 
+/* GET_WORKING_SET's argument check: a valid one passes, each defect fails. */
+static void ws_checks(struct kunit *test)
+{
+	struct kvmmig_working_set a = { .size = sizeof(a), .min_level = 3,
+					.flags = KVMMIG_WS_FAULTED,
+					.max_runs = 16, .runs_ptr = 0x1000 };
+	struct kvmmig_working_set b;
+	int i;
+
+	KUNIT_EXPECT_EQ(test, kvmmig_check_working_set(&a), 0);
+	b = a;
+	b.min_level = KVMMIG_TEMP_NR_LEVELS;	/* faulted frames only */
+	KUNIT_EXPECT_EQ(test, kvmmig_check_working_set(&b), 0);
+	b.min_level = 1;
+	b.max_runs = KVMMIG_WS_MAX_RUNS;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_working_set(&b), 0);
+	b.max_runs = 0;
+	b.runs_ptr = 0;		/* a size query */
+	KUNIT_EXPECT_EQ(test, kvmmig_check_working_set(&b), 0);
+	b = a;
+	b.nr_pages = 5;
+	b.nr_hot = 6;
+	b.nr_faulted = 7;
+	b.nr_runs = 8;		/* out fields: ignored on the way in */
+	KUNIT_EXPECT_EQ(test, kvmmig_check_working_set(&b), 0);
+
+	b = a;
+	b.min_level = 0;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_working_set(&b), -EINVAL);
+	b.min_level = KVMMIG_TEMP_NR_LEVELS + 1;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_working_set(&b), -EINVAL);
+	b = a;
+	b.max_runs = KVMMIG_WS_MAX_RUNS + 1;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_working_set(&b), -EINVAL);
+	b = a;
+	b.runs_ptr = 0;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_working_set(&b), -EINVAL);
+	b = a;
+	b.reserved0 = 1;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_working_set(&b), -EINVAL);
+	for (i = 0; i < ARRAY_SIZE(a.reserved); i++) {
+		b = a;
+		b.reserved[i] = 1;
+		KUNIT_EXPECT_EQ(test, kvmmig_check_working_set(&b), -EINVAL);
+	}
+}
+
 static struct kunit_case kvmmig_working_set_cases[] = {
 	KUNIT_CASE(ws_sort_unique),
 	KUNIT_CASE(ws_fault_gfns),
@@ -252,6 +299,7 @@ static struct kunit_case kvmmig_working_set_cases[] = {
 	KUNIT_CASE(ws_merge_faulted_only),
 	KUNIT_CASE(ws_out_limit_and_errors),
 	KUNIT_CASE(ws_out_runs),
+	KUNIT_CASE(ws_checks),
 	{}
 };
 

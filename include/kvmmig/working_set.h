@@ -68,4 +68,6 @@ int kvmmig_ws_merge_chunk(struct kvmmig_ws_out *o, struct kvmmig_ws_faulted *f,
 			  u64 base_gfn, const u8 *levels, u32 n, u32 min_level);
 int kvmmig_ws_out_finish(struct kvmmig_ws_out *o);
 
+int kvmmig_check_working_set(const struct kvmmig_working_set *a);
+
 #endif /* _KVMMIG_WS_FILL_H */
