@@ -118,7 +118,8 @@ void kvmmig_order_count(const struct kvmmig_order_chunk *c,
 			l = c->levels[i];
 			gfn = c->base_gfn + i;
 			cnt->level_pages[l]++;
-			if (cnt->run_end[l] != gfn)
+			/* 0: no frame of the level yet (frame 0 too starts a run) */
+			if (!cnt->run_end[l] || cnt->run_end[l] != gfn)
 				cnt->level_runs[l]++;
 			cnt->run_end[l] = gfn + 1;
 			break;
