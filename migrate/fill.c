@@ -486,7 +486,8 @@ static const struct kvmmig_stat_def kvmmig_fill_stats[] = {
 
 static const struct kvmmig_ioctl_desc kvmmig_fill_ioctls[] = {
 	KVMMIG_IOCTL(KVMMIG_FILL, struct kvmmig_fill, KVMMIG_FILL_FLAGS,
-		     KVMMIG_NEED_FULL_SESSION | KVMMIG_NEED_VMM_MM, KVMMIG_CAP_FILL, kvmmig_ioctl_fill),
+		     KVMMIG_NEED_FULL_SESSION | KVMMIG_NEED_VMM_MM, KVMMIG_CAP_FILL,
+		     kvmmig_ioctl_fill),
 };
 
 static const struct kvmmig_cap kvmmig_fill_caps[] = {

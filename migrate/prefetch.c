@@ -804,7 +804,8 @@ static const struct kvmmig_stat_def kvmmig_prefetch_stats[] = {
 
 static const struct kvmmig_ioctl_desc kvmmig_prefetch_ioctls[] = {
 	KVMMIG_IOCTL(KVMMIG_PREFETCH, struct kvmmig_prefetch, KVMMIG_PREFETCH_FLAGS,
-		     KVMMIG_NEED_FULL_SESSION | KVMMIG_NEED_VMM_MM, KVMMIG_CAP_PREFETCH, kvmmig_ioctl_prefetch),
+		     KVMMIG_NEED_FULL_SESSION | KVMMIG_NEED_VMM_MM, KVMMIG_CAP_PREFETCH,
+		     kvmmig_ioctl_prefetch),
 };
 
 static const struct kvmmig_cap kvmmig_prefetch_caps[] = {

@@ -791,7 +791,7 @@ static void order_levels_change(struct kunit *test)
 	/* one frame more than counted */
 	KUNIT_EXPECT_EQ(test, relevel(test, cold, cold, 0x1ffff), -EAGAIN);
 	/* as many frames, but one apart: a second run with no room */
-	KUNIT_EXPECT_EQ(test, relevel(test, cold, cold, 0x1fffe), -EAGAIN);
+	KUNIT_EXPECT_EQ(test, relevel(test, cold, cold, 0x2fffe), -EAGAIN);
 	/* one frame less */
 	KUNIT_EXPECT_EQ(test, relevel(test, cold, cold, 0x7fff), -EAGAIN);
 }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * KVMMIG_GET_WORKING_SET (M12): the frames to load first on restore, the
+ * KVMMIG_GET_WORKING_SET: the frames to load first on restore, the
  * kernel glue around the pure logic of migrate/working_set_logic.c.
  *
  * The set is the frames of address space 0's user memslots whose
@@ -16,14 +16,14 @@
  * staged in a buffer of KVMMIG_WS_BUF frames on their way to the user.
  * The fault records are at most KVMMIG_FAULTS_PER_VCPU per vCPU.
  *
- * Two passes: count, then write.  When the count (of frames, or with
- * KVMMIG_WS_RUNS of runs) exceeds @max_gfns the call fails with -E2BIG
- * having written nothing but @nr_gfns and @nr_runs.  The scanner
- * may change levels between the passes: if the write pass finds more
- * frames than @max_gfns it stops at the limit and the call starts over (a
- * few times), then fails with -EAGAIN; a set that shrank is simply
- * returned as written.  @nr_gfns, @nr_hot and @nr_faulted describe what
- * was written.
+ * The set goes out as runs of consecutive frames (struct
+ * kvmmig_gfn_range).  Two passes: count, then write.  When the count of
+ * runs exceeds @max_runs the call fails with -E2BIG having written
+ * nothing but @nr_runs and @nr_pages.  The scanner may change levels
+ * between the passes: if the write pass finds more runs than @max_runs it
+ * stops at the limit and the call starts over (a few times), then fails
+ * with -EAGAIN; a set that shrank is simply returned as written.
+ * @nr_pages, @nr_hot and @nr_faulted describe what was written.
  *
  * Locking: no kvmmig lock is held across the call.  The fault records
  * are copied once, first, by kvmmig_faults_snapshot() (which takes

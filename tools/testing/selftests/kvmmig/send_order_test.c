@@ -184,6 +184,17 @@ static void read_levels(struct __test_metadata *_metadata, struct setup *t,
 	ASSERT_EQ(0, ioctl(t->session, KVMMIG_GET_TEMPERATURE, tq));
 }
 
+/* The levels now, for an order made with nothing scanned since. */
+static const uint8_t *levels_now(struct __test_metadata *_metadata,
+				 struct setup *t)
+{
+	static uint8_t lv[DATA_PAGES];
+	struct kvmmig_temperature tq;
+
+	read_levels(_metadata, t, lv, &tq);
+	return lv;
+}
+
 /* A bitmap of the slot's pages [a, a + n) and [b, b + m). */
 static uint64_t *pages_bitmap(uint64_t a, uint64_t n, uint64_t b, uint64_t m)
 {
@@ -314,7 +325,7 @@ TEST(never_scanned_is_cold)
 	ASSERT_EQ(0, order(&t, KVMMIG_SEND_ORDER_ALL, DATA_PAGES, DATA_PAGES, &o));
 	EXPECT_EQ(DATA_PAGES / 2, o.nr_runs);
 	EXPECT_EQ(DATA_PAGES / 2, t.n);
-	check_order(_metadata, &t, &o, DATA_PAGES, (uint8_t[DATA_PAGES]){ 0 }, NULL);
+	check_order(_metadata, &t, &o, DATA_PAGES, levels_now(_metadata, &t), NULL);
 	teardown(&t);
 }
 
@@ -330,7 +341,7 @@ TEST(outside_slots_and_tail_bits)
 			   DATA_PAGES + 640, &o));
 	EXPECT_EQ(DATA_PAGES, t.n);
 	EXPECT_EQ(DATA_GFN + DATA_PAGES - 1, t.gfns[DATA_PAGES - 1]);
-	check_order(_metadata, &t, &o, DATA_PAGES + 640, (uint8_t[DATA_PAGES]){ 0 },
+	check_order(_metadata, &t, &o, DATA_PAGES + 640, levels_now(_metadata, &t),
 		    NULL);
 	/* 100 bits of a word-aligned bitmap whose later bits are set too */
 	set_all(&t, 256);
@@ -357,7 +368,7 @@ TEST(hinted_dropped_with_all)
 	EXPECT_EQ(150, o.nr_free);
 	EXPECT_EQ(DATA_PAGES - 150, t.n);
 	/* never scanned: all cold; the hinted frames split the slot in two */
-	check_order(_metadata, &t, &o, DATA_PAGES, (uint8_t[DATA_PAGES]){ 0 }, drop);
+	check_order(_metadata, &t, &o, DATA_PAGES, levels_now(_metadata, &t), drop);
 	EXPECT_EQ(2, o.nr_runs);
 	for (i = 0; i < t.n; i++) {
 		uint64_t p = t.gfns[i] - DATA_GFN;
@@ -441,7 +452,7 @@ TEST(settled_hint_dirtied_is_sent)
 	EXPECT_EQ(2, o.nr_runs);
 	EXPECT_EQ(DATA_GFN, t.gfns[0]);
 	EXPECT_EQ(DATA_GFN + 109, t.gfns[19]);
-	check_order(_metadata, &t, &o, DATA_PAGES, (uint8_t[DATA_PAGES]){ 0 }, NULL);
+	check_order(_metadata, &t, &o, DATA_PAGES, levels_now(_metadata, &t), NULL);
 	EXPECT_EQ(40, nr_hinted(t.session));
 	EXPECT_EQ(10, session_stat(t.session, "free_hints_dropped"));
 	/* the same harvest again: nothing more to drop */
