@@ -202,7 +202,7 @@ static long kvmmig_ioctl_get_working_set(struct kvmmig_session *s, void *arg)
 	}
 
 	for (tries = 0; tries < KVMMIG_WS_TRIES; tries++) {
-		kvmmig_ws_out_init(&o, false, true, 0, NULL, 0);
+		kvmmig_ws_out_init(&o, false, 0, NULL, 0);
 		ret = kvmmig_ws_pass(&c, &o);
 		if (ret)
 			break;
@@ -210,7 +210,7 @@ static long kvmmig_ioctl_get_working_set(struct kvmmig_session *s, void *arg)
 			ret = c.written ? -EAGAIN : -E2BIG;
 			break;
 		}
-		kvmmig_ws_out_init(&o, true, true, a->max_runs, buf, KVMMIG_WS_BUF);
+		kvmmig_ws_out_init(&o, true, a->max_runs, buf, KVMMIG_WS_BUF);
 		o.flush = kvmmig_ws_flush_user;
 		o.ctx = &c;
 		ret = kvmmig_ws_pass(&c, &o);
