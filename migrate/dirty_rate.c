@@ -27,7 +27,6 @@
 #include <linux/timekeeping.h>
 #include <linux/uaccess.h>
 #include <kvmmig/gmem.h>
-#include <kvmmig/args.h>
 #include <kvmmig/dirty_rate.h>
 #include <kvmmig/core.h>
 #include <kvmmig/ioctl.h>

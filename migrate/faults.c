@@ -33,7 +33,6 @@
 #include <linux/sort.h>
 #include <linux/tracepoint.h>
 #include <linux/uaccess.h>
-#include <kvmmig/args.h>
 #include <kvmmig/fault_tp.h>
 #include <kvmmig/guest_pt.h>
 #include <kvmmig/core.h>
@@ -160,10 +159,10 @@ static void kvmmig_fault_fill(struct kvm_vcpu *vcpu, u64 addr, u64 err,
 	r->vcpu = vcpu->vcpu_idx;
 	r->flags = 0;
 	r->gva = 0;
-	r->gpa = 0;
+	r->gfn = 0;
 	if (direct) {
-		r->gpa = addr & PAGE_MASK;
-		r->flags |= KVMMIG_FAULT_GPA | KVMMIG_FAULT_TDP;
+		r->gfn = addr >> PAGE_SHIFT;
+		r->flags |= KVMMIG_FAULT_GFN | KVMMIG_FAULT_TDP;
 		/*
 		 * VMX with EPT caches CR3 lazily; the VMCS is loaded here (we
 		 * run inside the exit handler), so read it and the linear
@@ -183,8 +182,8 @@ static void kvmmig_fault_fill(struct kvm_vcpu *vcpu, u64 addr, u64 err,
 		r->gva = addr & PAGE_MASK;
 		r->flags |= KVMMIG_FAULT_GVA;
 	} else {
-		r->gpa = addr & PAGE_MASK;
-		r->flags |= KVMMIG_FAULT_GPA;
+		r->gfn = addr >> PAGE_SHIFT;
+		r->flags |= KVMMIG_FAULT_GFN;
 	}
 	r->mode = mode;
 	r->cr3 = mode ? cr3 : 0;
@@ -221,8 +220,8 @@ static void kvmmig_fault_probe(void *data, KVMMIG_TP_KVM_PAGE_FAULT)
 		write_seqcount_end(&ring->seq);
 		atomic64_inc(&fc->nr_faults);
 		kvmmig_stat_add(fc->s, KVMMIG_FEAT_FAULTS, KVMMIG_STAT_FAULTS_RECORDED, 1);
-		if (r->flags & KVMMIG_FAULT_GPA)
-			kvmmig_prefetch_note_fault(fc->s, r->gpa >> PAGE_SHIFT);
+		if (r->flags & KVMMIG_FAULT_GFN)
+			kvmmig_prefetch_note_fault(fc->s, r->gfn);
 		break;
 	}
 	rcu_read_unlock();

@@ -42,7 +42,6 @@
 #include <linux/uaccess.h>
 #include <linux/xarray.h>
 #include <kvmmig/gmem.h>
-#include <kvmmig/args.h>
 #include <kvmmig/host_pt.h>
 #include <kvmmig/core.h>
 #include <kvmmig/fill.h>
@@ -438,6 +437,7 @@ static long kvmmig_ioctl_fill(struct kvmmig_session *s, void *arg)
 	size_t len;
 	long ret;
 
+	a->nr_done = 0;
 	ret = kvmmig_check_fill(a);
 	if (ret)
 		return ret;
@@ -472,6 +472,7 @@ static long kvmmig_ioctl_fill(struct kvmmig_session *s, void *arg)
 		ret = -EFAULT;
 		goto out;
 	}
+	a->nr_done = a->nr_pages;	/* all or nothing */
 out:
 	kvfree(p);
 	return ret;

@@ -3,6 +3,8 @@
  * Deferred fill, pure logic (include/kvmmig/fill.h; the kernel side is
  * migrate/fill.c): does a page already hold what a fill record says.
  */
+#include <linux/bitops.h>
+#include <linux/errno.h>
 #include <linux/kernel.h>
 #include <linux/string.h>
 #include <kvmmig/fill.h>
@@ -42,4 +44,52 @@ bool kvmmig_fill_page_holds(const void *page, size_t len, u32 class, u64 value)
 		if (w[i] != value)
 			return false;
 	return true;
+}
+
+/**
+ * kvmmig_check_fill() - check a struct kvmmig_fill
+ * @a: the kernel's copy of the argument (@size and @flags checked by the
+ *	dispatcher)
+ *
+ * Return: 0, or -EINVAL unless @flags is exactly one operation, CLEAR
+ * comes without pages and the others with 1..KVMMIG_FILL_MAX_PAGES, and
+ * the reserved fields are zero.
+ */
+int kvmmig_check_fill(const struct kvmmig_fill *a)
+{
+	if (hweight32(a->flags) != 1)
+		return -EINVAL;
+	if (memchr_inv(a->reserved, 0, sizeof(a->reserved)))
+		return -EINVAL;
+	if (a->flags & KVMMIG_FILL_CLEAR)
+		return a->nr_pages ? -EINVAL : 0;
+	if (!a->nr_pages || a->nr_pages > KVMMIG_FILL_MAX_PAGES)
+		return -EINVAL;
+	return 0;
+}
+
+/**
+ * kvmmig_check_fill_page() - check one entry of FILL SET
+ * @p: the entry
+ *
+ * Before its frame is checked against the memslots: a class a page can
+ * be filled from, no flags, ZERO with value 0, and a DUP that is not its
+ * own canonical page.
+ *
+ * Return: 0 or -EINVAL.
+ */
+int kvmmig_check_fill_page(const struct kvmmig_fill_page *p)
+{
+	if (p->flags)
+		return -EINVAL;
+	switch (p->class) {
+	case KVMMIG_CLASS_ZERO:
+		return p->value ? -EINVAL : 0;
+	case KVMMIG_CLASS_PATTERN:
+		return 0;
+	case KVMMIG_CLASS_DUP:
+		return p->value == p->gfn ? -EINVAL : 0;
+	default:
+		return -EINVAL;
+	}
 }

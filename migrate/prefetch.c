@@ -34,7 +34,6 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/xarray.h>
-#include <kvmmig/args.h>
 #include <kvmmig/gmem.h>
 #include <kvmmig/guest_pt.h>
 #include <kvmmig/core.h>
@@ -502,7 +501,7 @@ static void pf_revalidate(struct kvmmig_session *s,
 }
 
 /*
- * prefetch_used for fault records without a gpa (shadow paging gives the
+ * prefetch_used for fault records without a gfn (shadow paging gives the
  * gva only): the probe reads no guest memory, so their frames are found
  * here, in process context, at the next call: the records newer than the
  * last pass are translated and counted like kvmmig_prefetch_note_fault()
@@ -523,7 +522,7 @@ static void pf_account_gva_records(struct kvmmig_session *s,
 		if (v[i].time_ns <= pf->records_ns)
 			continue;
 		newest = max(newest, v[i].time_ns);
-		if ((v[i].flags & KVMMIG_FAULT_GPA) ||
+		if ((v[i].flags & KVMMIG_FAULT_GFN) ||
 		    (v[i].flags & (KVMMIG_FAULT_GVA | KVMMIG_FAULT_CR3)) !=
 		    (KVMMIG_FAULT_GVA | KVMMIG_FAULT_CR3) ||
 		    !v[i].mode || v[i].mode > KVMMIG_PAGING_LONG5)
@@ -546,11 +545,11 @@ static int pf_from_faults(struct kvmmig_session *s, u64 gpa,
 		bool hit = false;
 		u64 t;
 
-		if (v[i].flags & KVMMIG_FAULT_GPA) {
-			hit = (v[i].gpa >> PAGE_SHIFT) == (gpa >> PAGE_SHIFT);
+		if (v[i].flags & KVMMIG_FAULT_GFN) {
+			hit = v[i].gfn == gpa >> PAGE_SHIFT;
 		} else if ((v[i].flags & (KVMMIG_FAULT_GVA | KVMMIG_FAULT_CR3)) ==
 			   (KVMMIG_FAULT_GVA | KVMMIG_FAULT_CR3)) {
-			/* a record without gpa: does its gva lead there? */
+			/* a record without gfn: does its gva lead there? */
 			struct pf_reader rd;
 			struct kvmmig_gpt w;
 
@@ -591,7 +590,7 @@ static struct kvmmig_fault_record *pf_records(struct kvmmig_session *s,
 
 struct pf_keep {
 	struct kvm *kvm;
-	const u8 __user *have;
+	const u64 __user *have;
 	u64 have_npages;
 	int err;
 };
@@ -601,22 +600,18 @@ static bool pf_keep(void *arg, u64 gpa)
 {
 	struct pf_keep *k = arg;
 	u64 gfn = gpa >> PAGE_SHIFT;
-	u8 byte;
+	u64 word;
 
 	if (k->err || !pf_in_memory(k->kvm, gpa))
 		return false;
 	if (!k->have || gfn >= k->have_npages)
 		return true;
-	/*
-	 * One byte at a time: bit n is bit n % 8 of byte n / 8, which on x86
-	 * (little-endian) is the same bit of an array of longs of either
-	 * width, and never reads past the last byte a 32-bit VMM allocated.
-	 */
-	if (get_user(byte, k->have + gfn / 8)) {
+	/* the one bitmap format: bit gfn % 64 of word gfn / 64 */
+	if (get_user(word, k->have + gfn / 64)) {
 		k->err = -EFAULT;
 		return false;
 	}
-	return !(byte & BIT(gfn % 8));
+	return !(word & BIT_ULL(gfn % 64));
 }
 
 /*
@@ -650,7 +645,7 @@ static long kvmmig_ioctl_prefetch(struct kvmmig_session *s, void *arg)
 	struct kvmmig_fault_record *recs = NULL;
 	u32 window, below = 0, above = 0, mode = 0, nr = 0, nr_recs;
 	bool need_recs;
-	u64 cr3 = 0, gva = 0;
+	u64 cr3 = 0, gva = 0, gpa, i;
 	u32 source = KVMMIG_PREFETCH_SRC_NONE;
 	long ret;
 
@@ -663,18 +658,19 @@ static long kvmmig_ioctl_prefetch(struct kvmmig_session *s, void *arg)
 		return ret;
 	if (!pf)
 		return -ENOMEM;
-	if (!pf_in_memory(s->kvm, a->gpa))
+	gpa = a->gfn << PAGE_SHIFT;
+	if (!pf_in_memory(s->kvm, gpa))
 		return -EINVAL;
 	window = a->window ? a->window : READ_ONCE(prefetch_window.val);
 
 	slot = kvmalloc_array(2 * window + 1, sizeof(u64), GFP_KERNEL);
-	out = kvmalloc_array(max_t(u32, a->max_gpas, 1), sizeof(u64), GFP_KERNEL);
-	seen = kvmalloc_array(max_t(u32, a->max_gpas, 1), sizeof(u64), GFP_KERNEL);
+	out = kvmalloc_array(max_t(u32, a->max_gfns, 1), sizeof(u64), GFP_KERNEL);
+	seen = kvmalloc_array(max_t(u32, a->max_gfns, 1), sizeof(u64), GFP_KERNEL);
 	if (!slot || !out || !seen) {
 		ret = -ENOMEM;
 		goto out_free;
 	}
-	need_recs = !(a->flags & (KVMMIG_PREFETCH_CR3 | KVMMIG_PREFETCH_GPA_LINEAR));
+	need_recs = !(a->flags & (KVMMIG_PREFETCH_CR3 | KVMMIG_PREFETCH_GFN_LINEAR));
 	recs = pf_records(s, pf, need_recs, &nr_recs);
 	if (need_recs && !recs) {
 		ret = -ENOMEM;
@@ -684,8 +680,8 @@ static long kvmmig_ioctl_prefetch(struct kvmmig_session *s, void *arg)
 	ret = mutex_lock_killable(&pf->lock);
 	if (ret)
 		goto out_free;
-	if (a->flags & KVMMIG_PREFETCH_GPA_LINEAR) {
-		u64 page = a->gpa & PAGE_MASK, i;
+	if (a->flags & KVMMIG_PREFETCH_GFN_LINEAR) {
+		u64 page = gpa;
 
 		below = min_t(u64, window, page >> PAGE_SHIFT);
 		above = window;
@@ -706,7 +702,7 @@ static long kvmmig_ioctl_prefetch(struct kvmmig_session *s, void *arg)
 		} else {
 			struct kvmmig_fault_record rec;
 
-			ret = pf_from_faults(s, a->gpa, recs, nr_recs, &rec);
+			ret = pf_from_faults(s, gpa, recs, nr_recs, &rec);
 			if (ret)
 				goto out_unlock;
 			if ((rec.flags & KVMMIG_FAULT_CR3) &&
@@ -721,7 +717,7 @@ static long kvmmig_ioctl_prefetch(struct kvmmig_session *s, void *arg)
 			}
 		}
 		if (!have_gva && mode) {
-			ret = pf_rindex_gva(s, pf, mode, cr3, a->gpa, &gva);
+			ret = pf_rindex_gva(s, pf, mode, cr3, gpa, &gva);
 			if (!ret) {
 				have_gva = true;
 				source = KVMMIG_PREFETCH_SRC_RINDEX;
@@ -750,18 +746,21 @@ static long kvmmig_ioctl_prefetch(struct kvmmig_session *s, void *arg)
 		keep.have = u64_to_user_ptr(a->have_ptr);
 		keep.have_npages = a->have_ptr ? a->have_npages : 0;
 		keep.err = 0;
-		nr = kvmmig_pf_order(slot, below, above, a->gpa, pf_keep, &keep,
-				     out, a->max_gpas, seen);
+		nr = kvmmig_pf_order(slot, below, above, gpa, pf_keep, &keep,
+				     out, a->max_gfns, seen);
 		ret = keep.err;
 		if (ret)
 			goto out_free;
 	}
-	if (nr && copy_to_user(u64_to_user_ptr(a->gpas_ptr), out,
+	/* the list goes out as frames; @seen is free again */
+	for (i = 0; i < nr; i++)
+		seen[i] = out[i] >> PAGE_SHIFT;
+	if (nr && copy_to_user(u64_to_user_ptr(a->gfns_ptr), seen,
 			       nr * sizeof(u64))) {
 		ret = -EFAULT;
 		goto out_free;
 	}
-	a->nr_gpas = nr;
+	a->nr_gfns = nr;
 	a->source = source;
 	a->gva = gva;
 	if (!(a->flags & KVMMIG_PREFETCH_CR3)) {

@@ -359,3 +359,34 @@ u32 kvmmig_pf_order(const u64 *slot, u32 below, u32 above, u64 self_gpa,
 	}
 	return nr;
 }
+
+/**
+ * kvmmig_check_prefetch() - check a struct kvmmig_prefetch
+ * @a: the kernel's copy of the argument (@size and @flags checked by the
+ *	dispatcher)
+ *
+ * The window and the list's room within KVMMIG_PREFETCH_MAX_WINDOW, at
+ * most 2^40 bits of have-bitmap, with KVMMIG_PREFETCH_CR3 a paging mode
+ * the walker knows, reserved fields zero.  The output fields (@gva,
+ * @nr_gfns, @source; @cr3, @mode without KVMMIG_PREFETCH_CR3) are not
+ * looked at.
+ *
+ * Return: 0 or -EINVAL.
+ */
+int kvmmig_check_prefetch(const struct kvmmig_prefetch *a)
+{
+	if (a->reserved0 || memchr_inv(a->reserved, 0, sizeof(a->reserved)))
+		return -EINVAL;
+	/* a frame of a 64-bit guest-physical address */
+	if (a->gfn >= BIT_ULL(64 - PAGE_SHIFT))
+		return -EINVAL;
+	if (a->window > KVMMIG_PREFETCH_MAX_WINDOW ||
+	    a->max_gfns > 2 * KVMMIG_PREFETCH_MAX_WINDOW ||
+	    a->have_npages > BIT_ULL(40))
+		return -EINVAL;
+	if ((a->flags & KVMMIG_PREFETCH_CR3) &&
+	    a->mode != KVMMIG_PAGING_PAE && a->mode != KVMMIG_PAGING_LONG4 &&
+	    a->mode != KVMMIG_PAGING_LONG5)
+		return -EINVAL;
+	return 0;
+}

@@ -244,6 +244,56 @@ static void pf_order_cases(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, out[2], PG(21));
 }
 
+/* PREFETCH's argument check: a valid one passes, each defect fails. */
+static void prefetch_checks(struct kunit *test)
+{
+	struct kvmmig_prefetch a = {
+		.size = sizeof(a), .flags = KVMMIG_PREFETCH_CR3,
+		.gfn = 0x1234, .cr3 = 0x5000, .mode = KVMMIG_PAGING_LONG4,
+		.window = 16, .max_gfns = 32,
+	}, b;
+	int i;
+
+	KUNIT_EXPECT_EQ(test, kvmmig_check_prefetch(&a), 0);
+	/* limits are inclusive; 0 window and room are valid */
+	b = a; b.window = KVMMIG_PREFETCH_MAX_WINDOW;
+	b.max_gfns = 2 * KVMMIG_PREFETCH_MAX_WINDOW; b.have_npages = BIT_ULL(40);
+	KUNIT_EXPECT_EQ(test, kvmmig_check_prefetch(&b), 0);
+	b = a; b.window = 0; b.max_gfns = 0;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_prefetch(&b), 0);
+	b = a; b.gfn = BIT_ULL(52) - 1;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_prefetch(&b), 0);
+	/* without CR3, @cr3 and @mode are output: anything goes */
+	b = a; b.flags = 0; b.mode = 77;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_prefetch(&b), 0);
+	b = a; b.flags = KVMMIG_PREFETCH_FLAGS;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_prefetch(&b), 0);
+	b = a; b.mode = KVMMIG_PAGING_PAE;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_prefetch(&b), 0);
+	b = a; b.mode = KVMMIG_PAGING_LONG5;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_prefetch(&b), 0);
+
+	/* a frame no 64-bit address reaches */
+	b = a; b.gfn = BIT_ULL(52);
+	KUNIT_EXPECT_EQ(test, kvmmig_check_prefetch(&b), -EINVAL);
+	b = a; b.reserved0 = 1;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_prefetch(&b), -EINVAL);
+	for (i = 0; i < ARRAY_SIZE(a.reserved); i++) {
+		b = a; b.reserved[i] = 1;
+		KUNIT_EXPECT_EQ(test, kvmmig_check_prefetch(&b), -EINVAL);
+	}
+	b = a; b.window = KVMMIG_PREFETCH_MAX_WINDOW + 1;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_prefetch(&b), -EINVAL);
+	b = a; b.max_gfns = 2 * KVMMIG_PREFETCH_MAX_WINDOW + 1;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_prefetch(&b), -EINVAL);
+	b = a; b.have_npages = BIT_ULL(40) + 1;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_prefetch(&b), -EINVAL);
+	b = a; b.mode = KVMMIG_PAGING_NONE;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_prefetch(&b), -EINVAL);
+	b = a; b.mode = KVMMIG_PAGING_LONG5 + 1;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_prefetch(&b), -EINVAL);
+}
+
 static struct kunit_case kvmmig_prefetch_cases[] = {
 	KUNIT_CASE(rindex_add_merges),
 	KUNIT_CASE(rindex_full),
@@ -252,6 +302,7 @@ static struct kunit_case kvmmig_prefetch_cases[] = {
 	KUNIT_CASE(judge_teardown_run),
 	KUNIT_CASE(judge_moved_and_wrap),
 	KUNIT_CASE(pf_order_cases),
+	KUNIT_CASE(prefetch_checks),
 	{}
 };
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Pre-copy send order (method M17): kernel glue of KVMMIG_GET_SEND_ORDER
+ * Pre-copy send order: kernel glue of KVMMIG_GET_SEND_ORDER
  * around the pure logic of migrate/send_order_logic.c.
  *
  * The VMM's bitmap can be as large as KVMMIG_SEND_ORDER_MAX_PAGES bits, so
@@ -8,17 +8,19 @@
  * each chunk the frames' levels come from the temperature scanner
  * (kvmmig_scan_get_levels(): never scanned is cold) and memslot membership
  * from address space 0's user memslots under kvm->srcu.  Two passes over
- * the bitmap: count (sizes each level's part and the list of hints to
- * drop; -E2BIG here writes nothing but @nr_gfns), then place (writes the
- * order and collects, in a kernel array, the sent frames whose settled
- * hints are to be dropped).  Only once the order is complete and the
- * result is copied to the caller's struct are those hints dropped, from
- * the array (the bitmap is not read again): on any error the hints are as
- * they were.  If the total changed between count and place (the bitmap or
- * the memslots changed during the call) the call starts over, a few times
+ * the bitmap: count (sizes each level's part in runs and the list of hints
+ * to drop; -E2BIG here writes nothing but @nr_runs and the histogram),
+ * then place (writes the runs, closes up the parts and collects, in a
+ * kernel array, the sent frames whose settled hints are to be dropped).
+ * Only once the order is complete and the result is copied to the
+ * caller's struct are those hints dropped, from the array (the bitmap is
+ * not read again): on any error the hints are as they were.  If the
+ * frames to send changed between count and place (the bitmap or the
+ * memslots changed during the call), or the levels changed so that the
+ * runs no longer fit the room counted, the call starts over, a few times
  * at most, then fails with -EAGAIN.  -E2BIG is only returned while nothing
- * was written to @gfns_ptr: if a try after a partly written one finds the
- * order grown past the capacity, the call fails with -EAGAIN instead.
+ * was written to @runs_ptr: if a try after a partly written one finds the
+ * order grown past the room, the call fails with -EAGAIN instead.
  *
  * Locks: none is held across a user copy.  Per chunk, with the chunk of
  * the bitmap already copied in: scan->lock (killable, inside
@@ -42,7 +44,6 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <kvmmig/gmem.h>
-#include <kvmmig/args.h>
 #include <kvmmig/free_hints.h>
 #include <kvmmig/core.h>
 #include <kvmmig/send_order.h>
@@ -170,14 +171,40 @@ static int kvmmig_order_next(void)
 	return 0;
 }
 
-static int kvmmig_order_flush_user(void *ctx, u64 index, const u64 *gfns, u32 n)
+static struct kvmmig_gfn_range __user *kvmmig_order_runs(struct kvmmig_order_ctx *x,
+							 u64 index)
+{
+	return u64_to_user_ptr(x->a->runs_ptr + index * sizeof(struct kvmmig_gfn_range));
+}
+
+static int kvmmig_order_flush_user(void *ctx, u64 index,
+				   const struct kvmmig_gfn_range *runs, u32 n)
 {
 	struct kvmmig_order_ctx *x = ctx;
 
 	x->written = true;
-	if (copy_to_user(u64_to_user_ptr(x->a->gfns_ptr + index * sizeof(u64)),
-			 gfns, n * sizeof(u64)))
+	if (copy_to_user(kvmmig_order_runs(x, index), runs, n * sizeof(*runs)))
 		return -EFAULT;
+	return 0;
+}
+
+/* Move @n runs down from @from to @to, through the output's buffer. */
+static int kvmmig_order_move_user(void *ctx, u64 to, u64 from, u64 n)
+{
+	struct kvmmig_order_ctx *x = ctx;
+	struct kvmmig_gfn_range *buf = x->out->buf[0];
+	u64 done, k;
+
+	for (done = 0; done < n; done += k) {
+		k = min_t(u64, n - done, KVMMIG_ORDER_BUF);
+		if (copy_from_user(buf, kvmmig_order_runs(x, from + done),
+				   k * sizeof(*buf)) ||
+		    copy_to_user(kvmmig_order_runs(x, to + done), buf,
+				 k * sizeof(*buf)))
+			return -EFAULT;
+		if (fatal_signal_pending(current))
+			return -EINTR;
+	}
 	return 0;
 }
 
@@ -210,6 +237,7 @@ static int kvmmig_order_place_all(struct kvmmig_order_ctx *x,
 
 	kvmmig_order_out_init(x->out, cnt);
 	x->out->flush = kvmmig_order_flush_user;
+	x->out->move = kvmmig_order_move_user;
 	x->out->ctx = x;
 	for (off = 0; off < x->a->npages; off += KVMMIG_ORDER_CHUNK) {
 		ret = kvmmig_order_read(x, off, &c);
@@ -247,9 +275,10 @@ static long kvmmig_ioctl_get_send_order(struct kvmmig_session *s, void *arg)
 	struct kvmmig_hints *h = kvmmig_hints(s);
 	struct kvmmig_order_counts cnt;
 	struct kvmmig_order_ctx x = { .s = s };
-	u64 total = 0, dropped = 0, hinted = 0;
+	u64 total = 0, runs = 0, dropped = 0, hinted = 0;
 	int tries, ret;
 
+	a->nr_done = 0;
 	ret = kvmmig_check_send_order(a);
 	if (ret)
 		return ret;
@@ -276,7 +305,8 @@ static long kvmmig_ioctl_get_send_order(struct kvmmig_session *s, void *arg)
 		if (ret)
 			break;
 		total = kvmmig_order_total(&cnt);
-		if (total > a->nr_gfns) {
+		runs = kvmmig_order_total_runs(&cnt);
+		if (runs > a->max_runs) {
 			/* nothing written yet, or the bitmap changed */
 			ret = x.written ? -EAGAIN : -E2BIG;
 			break;
@@ -288,9 +318,10 @@ static long kvmmig_ioctl_get_send_order(struct kvmmig_session *s, void *arg)
 			break;
 	}
 	if (!ret) {
-		a->nr_gfns = total;
+		a->nr_runs = x.out->nr_runs;
+		a->nr_done = a->npages;
 		a->nr_free = cnt.nr_free;
-		memcpy(a->level_pages, cnt.level_pages, sizeof(a->level_pages));
+		memcpy(a->level_pages, x.out->level_pages, sizeof(a->level_pages));
 	}
 	if (!ret && x.out->nr_unhint) {
 		ret = mutex_lock_killable(&h->lock);
@@ -309,7 +340,10 @@ static long kvmmig_ioctl_get_send_order(struct kvmmig_session *s, void *arg)
 		kvmmig_stat_set(s, KVMMIG_FEAT_FREE_HINTS, KVMMIG_STAT_FREE_HINTED, hinted);
 	}
 	if (ret == -E2BIG) {
-		a->nr_gfns = total;	/* the size needed */
+		/* the room needed, and what it would hold */
+		a->nr_runs = runs;
+		a->nr_free = cnt.nr_free;
+		memcpy(a->level_pages, cnt.level_pages, sizeof(a->level_pages));
 		goto out_free;
 	}
 	if (ret)

@@ -16,6 +16,8 @@
 struct order_test_ctx {
 	struct kvmmig_hint_map map;
 	struct kvmmig_order_out *out;
+	struct kvmmig_gfn_range *runs;
+	u64 rcap;
 	u64 *gfns;
 	u64 cap;
 };
@@ -218,14 +220,124 @@ static void hint_cache_follows_changes(struct kunit *test)
 
 /* ---- send order ---- */
 
-static int test_flush(void *p, u64 index, const u64 *gfns, u32 n)
+static int test_flush(void *p, u64 index, const struct kvmmig_gfn_range *runs,
+		      u32 n)
 {
 	struct order_test_ctx *ctx = p;
 
-	if (index + n > ctx->cap)
+	if (index + n > ctx->rcap)
 		return -EFAULT;
-	memcpy(ctx->gfns + index, gfns, n * sizeof(u64));
+	memcpy(ctx->runs + index, runs, n * sizeof(*runs));
 	return 0;
+}
+
+static int test_move(void *p, u64 to, u64 from, u64 n)
+{
+	struct order_test_ctx *ctx = p;
+
+	if (to >= from || from + n > ctx->rcap)
+		return -EFAULT;
+	memmove(ctx->runs + to, ctx->runs + from, n * sizeof(*ctx->runs));
+	return 0;
+}
+
+/* Room for @rcap runs, to be filled by a place pass. */
+static void test_out(struct kunit *test, u64 rcap)
+{
+	struct order_test_ctx *ctx = test->priv;
+
+	ctx->rcap = rcap;
+	ctx->runs = kunit_kcalloc(test, rcap + 1, sizeof(*ctx->runs), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, ctx->runs);
+	ctx->out->flush = test_flush;
+	ctx->out->move = test_move;
+	ctx->out->ctx = ctx;
+}
+
+/*
+ * The finished order's runs, expanded into ctx->gfns (ctx->cap frames).
+ * Every run holds at least one frame.
+ */
+static void test_expand(struct kunit *test)
+{
+	struct order_test_ctx *ctx = test->priv;
+	u64 i, j, n = 0;
+
+	for (i = 0; i < ctx->out->nr_runs; i++) {
+		KUNIT_ASSERT_GT(test, ctx->runs[i].npages, 0);
+		n += ctx->runs[i].npages;
+	}
+	ctx->cap = n;
+	ctx->gfns = kunit_kcalloc(test, n + 1, sizeof(u64), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, ctx->gfns);
+	for (i = 0, n = 0; i < ctx->out->nr_runs; i++)
+		for (j = 0; j < ctx->runs[i].npages; j++)
+			ctx->gfns[n++] = ctx->runs[i].gfn + j;
+}
+
+/* The level of frame @gfn in the chunks, or -1 outside them. */
+static int test_level_of(const struct kvmmig_order_chunk *c, int nr, u64 gfn)
+{
+	int k;
+
+	for (k = 0; k < nr; k++)
+		if (gfn >= c[k].base_gfn && gfn < c[k].base_gfn + c[k].nbits)
+			return c[k].levels[gfn - c[k].base_gfn];
+	return -1;
+}
+
+/*
+ * The oracle, from the chunks alone: the frames to send are the set bits
+ * below @nbits whose level is a level and whose hint state does not drop
+ * them, listed level by level, coldest first, ascending within a level.
+ * The order's runs must expand to exactly that list, each run must hold
+ * frames of one level, and two runs of one level must never touch (they
+ * would be one run).  Levels must not change during the order.
+ */
+static void check_oracle(struct kunit *test, const struct kvmmig_order_chunk *c,
+			 int nr)
+{
+	struct order_test_ctx *ctx = test->priv;
+	u64 at = 0, i, j;
+	int k, l;
+
+	for (l = 0; l < KVMMIG_TEMP_LEVELS; l++) {
+		u64 from = at;
+
+		for (k = 0; k < nr; k++) {
+			for (i = 0; i < c[k].nbits; i++) {
+				unsigned int hint = 0;
+
+				if (!(c[k].words[i / 64] & BIT_ULL(i % 64)) ||
+				    c[k].levels[i] != l)
+					continue;
+				if (c[k].hint_state)
+					hint = c[k].hint_state[i];
+				else if (c[k].hints)
+					hint = kvmmig_hint_map_test(c[k].hints,
+								    c[k].base_gfn + i);
+				if (hint & KVMMIG_HINT_FREE &&
+				    (c[k].all || hint & KVMMIG_HINT_FRESH))
+					continue;
+				KUNIT_ASSERT_LT(test, at, ctx->cap);
+				KUNIT_ASSERT_EQ(test, ctx->gfns[at], c[k].base_gfn + i);
+				at++;
+			}
+		}
+		KUNIT_EXPECT_EQ(test, ctx->out->level_pages[l], at - from);
+	}
+	KUNIT_EXPECT_EQ(test, at, ctx->cap);
+	/* each run one level; runs of one level never adjacent */
+	for (i = 0; i < ctx->out->nr_runs; i++) {
+		const struct kvmmig_gfn_range *r = &ctx->runs[i];
+		int lr = test_level_of(c, nr, r->gfn);
+
+		for (j = 1; j < r->npages; j++)
+			KUNIT_ASSERT_EQ(test, test_level_of(c, nr, r->gfn + j), lr);
+		if (i + 1 < ctx->out->nr_runs &&
+		    test_level_of(c, nr, ctx->runs[i + 1].gfn) == lr)
+			KUNIT_EXPECT_NE(test, r->gfn + r->npages, ctx->runs[i + 1].gfn);
+	}
 }
 
 /*
@@ -264,7 +376,11 @@ static void hint_counts_follow_reference(struct kunit *test)
 		KUNIT_ASSERT_EQ(test, !!kvmmig_hint_map_test(m, g), test_bit(g, ref));
 }
 
-/* Count then place @nr chunks into ctx->gfns; returns place's result. */
+/*
+ * Count then place @nr chunks into ctx->runs; on success expand them into
+ * ctx->gfns and check them against the oracle.  Returns place's or
+ * finish's result.
+ */
 static int run_order(struct kunit *test, struct kvmmig_order_chunk *c, int nr,
 		     struct kvmmig_order_counts *cnt)
 {
@@ -274,15 +390,21 @@ static int run_order(struct kunit *test, struct kvmmig_order_chunk *c, int nr,
 	memset(cnt, 0, sizeof(*cnt));
 	for (i = 0; i < nr; i++)
 		kvmmig_order_count(&c[i], cnt);
-	ctx->cap = kvmmig_order_total(cnt);
-	ctx->gfns = kunit_kcalloc(test, ctx->cap + 1, sizeof(u64), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, ctx->gfns);
+	test_out(test, kvmmig_order_total_runs(cnt));
 	kvmmig_order_out_init(ctx->out, cnt);
-	ctx->out->flush = test_flush;
-	ctx->out->ctx = ctx;
 	for (i = 0; i < nr && !ret; i++)
 		ret = kvmmig_order_place(&c[i], ctx->out);
-	return ret ?: kvmmig_order_finish(ctx->out);
+	ret = ret ?: kvmmig_order_finish(ctx->out);
+	if (ret)
+		return ret;
+	/* nothing changed between the passes: exactly the counted runs */
+	KUNIT_EXPECT_EQ(test, ctx->out->nr_runs, kvmmig_order_total_runs(cnt));
+	KUNIT_EXPECT_EQ(test, ctx->out->placed, kvmmig_order_total(cnt));
+	for (i = 0; i < KVMMIG_TEMP_LEVELS; i++)
+		KUNIT_EXPECT_EQ(test, ctx->out->level_pages[i], cnt->level_pages[i]);
+	test_expand(test);
+	check_oracle(test, c, nr);
+	return 0;
 }
 
 static void order_levels_and_frames(struct kunit *test)
@@ -316,6 +438,68 @@ static void order_levels_and_frames(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, ctx->cap, ARRAY_SIZE(want));
 	for (i = 0; i < ARRAY_SIZE(want); i++)
 		KUNIT_EXPECT_EQ(test, ctx->gfns[i], want[i]);
+	/* no two frames of a level touch: one run each */
+	KUNIT_EXPECT_EQ(test, ctx->out->nr_runs, ARRAY_SIZE(want));
+	KUNIT_EXPECT_EQ(test, kvmmig_order_total_runs(&cnt), ARRAY_SIZE(want));
+}
+
+/*
+ * Consecutive frames of one level are one run, also across chunks; a
+ * frame of another level, a clear bit or a dropped frame ends a run.
+ */
+static void order_runs_join(struct kunit *test)
+{
+	struct order_test_ctx *ctx = test->priv;
+	struct kvmmig_hint_map *m = &ctx->map;
+	u64 words[4] = { ~0ULL, ~0ULL, ~0ULL, ~0ULL };
+	u8 levels[256] = {};
+	struct kvmmig_order_chunk c[2] = {
+		{ .base_gfn = 0, .nbits = 128, .words = words,
+		  .levels = levels, .hints = m },
+		{ .base_gfn = 128, .nbits = 128, .words = words + 2,
+		  .levels = levels + 128, .hints = m },
+	};
+	static const struct kvmmig_gfn_range want[] = {
+		{ 0, 10 }, { 12, 88 }, { 101, 49 }, { 160, 40 },
+		{ 250, 6 }, { 150, 10 }, { 10, 2 }, { 200, 50 },
+	};
+	struct kvmmig_order_counts cnt;
+	u32 i;
+
+	/* level 3: 10..11 and 200..249; level 1: 150..159; else 0 */
+	memset(levels + 10, 3, 2);
+	memset(levels + 150, 1, 10);
+	memset(levels + 200, 3, 50);
+	/* frame 100 clear (and hinted: no matter), a break at 100 */
+	words[1] &= ~BIT_ULL(100 - 64);
+	KUNIT_ASSERT_EQ(test, add1(m, 100, 1), 0);
+	/* 101..149 crosses the chunks' boundary at 128: one run */
+	c[0].all = true;
+	c[1].all = true;
+	KUNIT_ASSERT_EQ(test, run_order(test, c, 2, &cnt), 0);
+	KUNIT_EXPECT_EQ(test, cnt.nr_free, 0);	/* 100 is not set */
+	KUNIT_ASSERT_EQ(test, ctx->out->nr_runs, ARRAY_SIZE(want));
+	for (i = 0; i < ARRAY_SIZE(want); i++) {
+		KUNIT_EXPECT_EQ_MSG(test, ctx->runs[i].gfn, want[i].gfn, "run %u", i);
+		KUNIT_EXPECT_EQ_MSG(test, ctx->runs[i].npages, want[i].npages,
+				    "run %u", i);
+	}
+	KUNIT_EXPECT_EQ(test, cnt.level_runs[0], 5);
+	KUNIT_EXPECT_EQ(test, cnt.level_runs[1], 1);
+	KUNIT_EXPECT_EQ(test, cnt.level_runs[2], 0);
+	KUNIT_EXPECT_EQ(test, cnt.level_runs[3], 2);
+
+	/* a hinted frame dropped in the middle of a run splits it */
+	words[1] |= BIT_ULL(100 - 64);
+	KUNIT_ASSERT_EQ(test, add1(m, 50, 1), 0);
+	KUNIT_ASSERT_EQ(test, run_order(test, c, 2, &cnt), 0);
+	KUNIT_EXPECT_EQ(test, cnt.nr_free, 2);
+	KUNIT_EXPECT_EQ(test, ctx->runs[0].gfn, 0);
+	KUNIT_EXPECT_EQ(test, ctx->runs[1].gfn, 12);
+	KUNIT_EXPECT_EQ(test, ctx->runs[1].npages, 38);
+	KUNIT_EXPECT_EQ(test, ctx->runs[2].gfn, 51);
+	KUNIT_EXPECT_EQ(test, ctx->runs[2].npages, 49);
+	KUNIT_EXPECT_EQ(test, ctx->runs[3].gfn, 101);
 }
 
 /* Bits at and past nbits are ignored; frames with no memslot dropped. */
@@ -501,7 +685,8 @@ static void order_many_chunks(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, kvmmig_order_total(&cnt), 2 * bits);
 	KUNIT_EXPECT_EQ(test, cnt.dirty, 2 * bits);
 	for (lvl = 0; lvl < 4; lvl++) {
-		KUNIT_EXPECT_GT(test, cnt.level_pages[lvl], KVMMIG_ORDER_BUF);
+		/* more runs than the buffer holds: flushed several times */
+		KUNIT_EXPECT_GT(test, cnt.level_runs[lvl], KVMMIG_ORDER_BUF);
 		prev = 0;
 		for (i = 0; i < cnt.level_pages[lvl]; i++, at++) {
 			u64 g = ctx->gfns[at];
@@ -516,55 +701,99 @@ static void order_many_chunks(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, at, 2 * bits);
 }
 
-/*
- * Levels that change between count and place (the scanner runs on): no
- * frame is lost or doubled, each part stays ascending.  More frames than
- * counted: -EAGAIN; fewer: -EAGAIN from finish.
- */
-static void order_levels_change(struct kunit *test)
+/* Frames 0..15 after a place with levels @now: each once, parts ascending. */
+static void check_sixteen(struct kunit *test)
+{
+	struct order_test_ctx *ctx = test->priv;
+	DECLARE_BITMAP(seen, 16);
+	u64 i;
+
+	test_expand(test);
+	KUNIT_ASSERT_EQ(test, ctx->cap, 16);
+	bitmap_zero(seen, 16);
+	for (i = 0; i < 16; i++) {
+		KUNIT_ASSERT_LT(test, ctx->gfns[i], 16);
+		KUNIT_EXPECT_FALSE(test, test_bit(ctx->gfns[i], seen));
+		__set_bit(ctx->gfns[i], seen);
+	}
+}
+
+/* Count with @before, place with @after (16 frames, 0..15 set). */
+static int relevel(struct kunit *test, const u8 *before, const u8 *after,
+		   u64 words0)
 {
 	struct order_test_ctx *ctx = test->priv;
 	u64 words[1] = { 0xffff };
 	u8 levels[64] = {};
 	struct kvmmig_order_chunk c = { .base_gfn = 0, .nbits = 64,
 					.words = words, .levels = levels };
-	struct kvmmig_order_counts cnt;
-	DECLARE_BITMAP(seen, 16);
-	int i, ret = 0;
+	struct kvmmig_order_counts cnt = {};
+	int ret;
 
-	for (i = 0; i < 16; i++)
-		levels[i] = i < 8 ? 0 : 3;
-	memset(&cnt, 0, sizeof(cnt));
+	memcpy(levels, before, 16);
 	kvmmig_order_count(&c, &cnt);
-	ctx->cap = 16;
-	ctx->gfns = kunit_kcalloc(test, 16, sizeof(u64), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, ctx->gfns);
+	test_out(test, kvmmig_order_total_runs(&cnt));
 	kvmmig_order_out_init(ctx->out, &cnt);
-	ctx->out->flush = test_flush;
-	ctx->out->ctx = ctx;
-	/* now all hot */
-	memset(levels, 3, 16);
-	KUNIT_ASSERT_EQ(test, kvmmig_order_place(&c, ctx->out), 0);
-	KUNIT_ASSERT_EQ(test, kvmmig_order_finish(ctx->out), 0);
-	bitmap_zero(seen, 16);
+	memcpy(levels, after, 16);
+	words[0] = words0;
+	ret = kvmmig_order_place(&c, ctx->out);
+	return ret ?: kvmmig_order_finish(ctx->out);
+}
+
+/*
+ * Levels that change between count and place (the scanner runs on): no
+ * frame is lost or doubled, the runs join what they can and a part left
+ * with fewer runs than counted is closed up.  More frames than counted,
+ * or a frame that neither joins a run nor finds room: -EAGAIN; fewer:
+ * -EAGAIN from finish.
+ */
+static void order_levels_change(struct kunit *test)
+{
+	struct order_test_ctx *ctx = test->priv;
+	u8 split[16], hot[16], cold[16], alt[16];
+	int i;
+
 	for (i = 0; i < 16; i++) {
-		KUNIT_ASSERT_LT(test, ctx->gfns[i], 16);
-		KUNIT_EXPECT_FALSE(test, test_bit(ctx->gfns[i], seen));
-		__set_bit(ctx->gfns[i], seen);
-		if (i % 8)
-			KUNIT_EXPECT_GT(test, ctx->gfns[i], ctx->gfns[i - 1]);
+		split[i] = i < 8 ? 0 : 3;
+		hot[i] = 3;
+		cold[i] = 0;
+		alt[i] = i % 2 ? 3 : 0;
 	}
+	/* 2 runs counted, 1 placed in part 3: moved down to index 0 */
+	KUNIT_ASSERT_EQ(test, relevel(test, split, hot, 0xffff), 0);
+	KUNIT_EXPECT_EQ(test, ctx->out->nr_runs, 1);
+	KUNIT_EXPECT_EQ(test, ctx->runs[0].gfn, 0);
+	KUNIT_EXPECT_EQ(test, ctx->runs[0].npages, 16);
+	KUNIT_EXPECT_EQ(test, ctx->out->level_pages[3], 16);
+	check_sixteen(test);
+	/* 16 runs counted (alternating), 1 placed */
+	KUNIT_ASSERT_EQ(test, relevel(test, alt, cold, 0xffff), 0);
+	KUNIT_EXPECT_EQ(test, ctx->out->nr_runs, 1);
+	KUNIT_EXPECT_EQ(test, ctx->runs[0].npages, 16);
+	check_sixteen(test);
+	/* 1 run counted, levels now alternate: the hot frames join it */
+	KUNIT_ASSERT_EQ(test, relevel(test, cold, alt, 0xffff), 0);
+	KUNIT_EXPECT_EQ(test, ctx->out->nr_runs, 1);
+	KUNIT_EXPECT_EQ(test, ctx->out->level_pages[0], 8);
+	KUNIT_EXPECT_EQ(test, ctx->out->level_pages[3], 8);
+	check_sixteen(test);
+	/* 2 runs counted, split moved: 0..3 cold, 4..15 hot */
+	for (i = 0; i < 16; i++)
+		alt[i] = i < 4 ? 0 : 3;
+	KUNIT_ASSERT_EQ(test, relevel(test, split, alt, 0xffff), 0);
+	KUNIT_EXPECT_EQ(test, ctx->out->nr_runs, 2);
+	KUNIT_EXPECT_EQ(test, ctx->runs[0].gfn, 0);
+	KUNIT_EXPECT_EQ(test, ctx->runs[0].npages, 4);
+	KUNIT_EXPECT_EQ(test, ctx->runs[1].gfn, 4);
+	KUNIT_EXPECT_EQ(test, ctx->runs[1].npages, 12);
+	check_sixteen(test);
 
 	/* one frame more than counted */
-	kvmmig_order_out_init(ctx->out, &cnt);
-	words[0] = 0x1ffff;
-	ret = kvmmig_order_place(&c, ctx->out);
-	KUNIT_EXPECT_EQ(test, ret, -EAGAIN);
+	KUNIT_EXPECT_EQ(test, relevel(test, cold, cold, 0x1ffff), -EAGAIN);
+	/* as many frames, but one apart: a second run with no room */
+	KUNIT_EXPECT_EQ(test, relevel(test, cold, cold, 0x2fffe), -EAGAIN);
 	/* one frame less */
-	kvmmig_order_out_init(ctx->out, &cnt);
-	words[0] = 0x7fff;
-	KUNIT_ASSERT_EQ(test, kvmmig_order_place(&c, ctx->out), 0);
-	KUNIT_EXPECT_EQ(test, kvmmig_order_finish(ctx->out), -EAGAIN);
+	KUNIT_EXPECT_EQ(test, relevel(test, cold, cold, 0x7fff), -EAGAIN);
 }
 
 /* An empty bitmap gives an empty order; a flush error is passed on. */
@@ -579,15 +808,55 @@ static void order_empty_and_flush_error(struct kunit *test)
 
 	KUNIT_ASSERT_EQ(test, run_order(test, &c, 1, &cnt), 0);
 	KUNIT_EXPECT_EQ(test, kvmmig_order_total(&cnt), 0);
+	KUNIT_EXPECT_EQ(test, ctx->out->nr_runs, 0);
 	KUNIT_EXPECT_EQ(test, cnt.dirty, 0);
 
 	words[0] = 3;
 	memset(&cnt, 0, sizeof(cnt));
 	kvmmig_order_count(&c, &cnt);
-	ctx->cap = 1;	/* too small: the flush fails */
+	KUNIT_EXPECT_EQ(test, kvmmig_order_total_runs(&cnt), 1);
+	test_out(test, 0);	/* too small: the flush fails */
 	kvmmig_order_out_init(ctx->out, &cnt);
 	KUNIT_ASSERT_EQ(test, kvmmig_order_place(&c, ctx->out), 0);
 	KUNIT_EXPECT_EQ(test, kvmmig_order_finish(ctx->out), -EFAULT);
+}
+
+/* GET_SEND_ORDER's argument check: a valid one passes, each defect fails. */
+static void order_checks(struct kunit *test)
+{
+	struct kvmmig_send_order a = {
+		.size = sizeof(a), .base_gfn = 64, .npages = 100,
+		.bitmap_ptr = 0x1000, .runs_ptr = 0x2000, .max_runs = 100,
+	}, b;
+	int i;
+
+	KUNIT_EXPECT_EQ(test, kvmmig_check_send_order(&a), 0);
+	b = a; b.flags = KVMMIG_SEND_ORDER_ALL;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_send_order(&b), 0);
+	/* a size query: no output array */
+	b = a; b.max_runs = 0; b.runs_ptr = 0;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_send_order(&b), 0);
+	/* outputs are not inputs */
+	b = a; b.nr_runs = 5; b.nr_done = 6; b.nr_free = 7; b.level_pages[3] = 8;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_send_order(&b), 0);
+	b = a; b.npages = KVMMIG_SEND_ORDER_MAX_PAGES;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_send_order(&b), 0);
+	b = a; b.base_gfn = 65;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_send_order(&b), -EINVAL);
+	b = a; b.npages = 0;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_send_order(&b), -EINVAL);
+	b = a; b.npages = KVMMIG_SEND_ORDER_MAX_PAGES + 1;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_send_order(&b), -EINVAL);
+	b = a; b.base_gfn = U64_MAX & ~63ULL;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_send_order(&b), -EINVAL);
+	b = a; b.bitmap_ptr = 0;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_send_order(&b), -EINVAL);
+	b = a; b.runs_ptr = 0;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_send_order(&b), -EINVAL);
+	for (i = 0; i < ARRAY_SIZE(a.reserved); i++) {
+		b = a; b.reserved[i] = 1;
+		KUNIT_EXPECT_EQ(test, kvmmig_check_send_order(&b), -EINVAL);
+	}
 }
 
 static struct kunit_case order_cases[] = {
@@ -606,6 +875,8 @@ static struct kunit_case order_cases[] = {
 	KUNIT_CASE(order_many_chunks),
 	KUNIT_CASE(order_levels_change),
 	KUNIT_CASE(order_empty_and_flush_error),
+	KUNIT_CASE(order_runs_join),
+	KUNIT_CASE(order_checks),
 	{}
 };
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * KVMMIG_GET_WORKING_SET (M12): the frames to load first on restore, the
+ * KVMMIG_GET_WORKING_SET: the frames to load first on restore, the
  * kernel glue around the pure logic of migrate/working_set_logic.c.
  *
  * The set is the frames of address space 0's user memslots whose
@@ -16,14 +16,14 @@
  * staged in a buffer of KVMMIG_WS_BUF frames on their way to the user.
  * The fault records are at most KVMMIG_FAULTS_PER_VCPU per vCPU.
  *
- * Two passes: count, then write.  When the count (of frames, or with
- * KVMMIG_WS_RUNS of runs) exceeds @max_gfns the call fails with -E2BIG
- * having written nothing but @nr_gfns and @nr_runs.  The scanner
- * may change levels between the passes: if the write pass finds more
- * frames than @max_gfns it stops at the limit and the call starts over (a
- * few times), then fails with -EAGAIN; a set that shrank is simply
- * returned as written.  @nr_gfns, @nr_hot and @nr_faulted describe what
- * was written.
+ * The set goes out as runs of consecutive frames (struct
+ * kvmmig_gfn_range).  Two passes: count, then write.  When the count of
+ * runs exceeds @max_runs the call fails with -E2BIG having written
+ * nothing but @nr_runs and @nr_pages.  The scanner may change levels
+ * between the passes: if the write pass finds more runs than @max_runs it
+ * stops at the limit and the call starts over (a few times), then fails
+ * with -EAGAIN; a set that shrank is simply returned as written.
+ * @nr_pages, @nr_hot and @nr_faulted describe what was written.
  *
  * Locking: no kvmmig lock is held across the call.  The fault records
  * are copied once, first, by kvmmig_faults_snapshot() (which takes
@@ -37,7 +37,6 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <kvmmig/gmem.h>
-#include <kvmmig/args.h>
 #include <kvmmig/core.h>
 #include <kvmmig/working_set.h>
 #include <kvmmig/ioctl.h>
@@ -102,13 +101,13 @@ static bool kvmmig_ws_next_chunk(struct kvm *kvm, u64 cursor, u64 *base,
 	return found;
 }
 
-/* @n words at word @index of the output (frames, or runs of two words) */
+/* @n words at word @index of the output (runs of two words) */
 static int kvmmig_ws_flush_user(void *ctx, u64 index, const u64 *words, u32 n)
 {
 	struct kvmmig_ws_call *c = ctx;
 
 	c->written = true;
-	if (copy_to_user(u64_to_user_ptr(c->a->gfns_ptr + index * sizeof(u64)),
+	if (copy_to_user(u64_to_user_ptr(c->a->runs_ptr + index * sizeof(u64)),
 			 words, n * sizeof(u64)))
 		return -EFAULT;
 	return 0;
@@ -173,8 +172,9 @@ static int kvmmig_ws_get_faulted(struct kvmmig_ws_call *c)
  * @s: the session
  * @arg: the kernel's copy of the caller's struct kvmmig_working_set
  *
- * Return: 0; -E2BIG with only @nr_gfns written when the set is larger
- * than @max_gfns; -EAGAIN when it grew past @max_gfns while being written;
+ * Return: 0; -E2BIG with only @nr_runs and @nr_pages written when the set
+ * has more runs than @max_runs; -EAGAIN when it grew past @max_runs while
+ * being written;
  * -EINVAL, -EFAULT, -ENOMEM, or -EINTR when killed.
  */
 static long kvmmig_ioctl_get_working_set(struct kvmmig_session *s, void *arg)
@@ -184,12 +184,10 @@ static long kvmmig_ioctl_get_working_set(struct kvmmig_session *s, void *arg)
 	struct kvmmig_ws_out o;
 	u64 *buf = NULL;
 	int tries, ret;
-	bool runs;
 
 	ret = kvmmig_check_working_set(a);
 	if (ret)
 		return ret;
-	runs = a->flags & KVMMIG_WS_RUNS;
 	c.a = a;
 	if (a->flags & KVMMIG_WS_FAULTED) {
 		ret = kvmmig_ws_get_faulted(&c);
@@ -204,15 +202,15 @@ static long kvmmig_ioctl_get_working_set(struct kvmmig_session *s, void *arg)
 	}
 
 	for (tries = 0; tries < KVMMIG_WS_TRIES; tries++) {
-		kvmmig_ws_out_init(&o, false, runs, 0, NULL, 0);
+		kvmmig_ws_out_init(&o, false, 0, NULL, 0);
 		ret = kvmmig_ws_pass(&c, &o);
 		if (ret)
 			break;
-		if ((runs ? o.nr_runs : o.total) > a->max_gfns) {
+		if (o.nr_runs > a->max_runs) {
 			ret = c.written ? -EAGAIN : -E2BIG;
 			break;
 		}
-		kvmmig_ws_out_init(&o, true, runs, a->max_gfns, buf, KVMMIG_WS_BUF);
+		kvmmig_ws_out_init(&o, true, a->max_runs, buf, KVMMIG_WS_BUF);
 		o.flush = kvmmig_ws_flush_user;
 		o.ctx = &c;
 		ret = kvmmig_ws_pass(&c, &o);
@@ -222,14 +220,14 @@ static long kvmmig_ioctl_get_working_set(struct kvmmig_session *s, void *arg)
 	}
 	if (ret == -E2BIG) {
 		/* the size needed */
-		a->nr_gfns = o.total;
+		a->nr_pages = o.total;
 		a->nr_runs = o.nr_runs;
 		goto out;
 	}
 	if (ret)
 		goto out;
 
-	a->nr_gfns = o.total;
+	a->nr_pages = o.total;
 	a->nr_hot = o.nr_hot;
 	a->nr_faulted = o.nr_faulted;
 	a->nr_runs = o.nr_runs;
@@ -265,7 +263,6 @@ static const struct kvmmig_ioctl_desc kvmmig_working_set_ioctls[] = {
 
 static const struct kvmmig_cap kvmmig_working_set_caps[] = {
 	{ KVMMIG_CAP_WORKING_SET, 1 },
-	{ KVMMIG_CAP_WS_RUNS, 1 },
 };
 
 const struct kvmmig_feature kvmmig_working_set_feature = {

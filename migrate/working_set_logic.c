@@ -58,8 +58,8 @@ u32 kvmmig_ws_fault_gfns(const struct kvmmig_fault_record *rec, u32 n,
 	u32 i, k = 0;
 
 	for (i = 0; i < n; i++)
-		if (rec[i].flags & KVMMIG_FAULT_GPA)
-			gfns[k++] = rec[i].gpa >> PAGE_SHIFT;
+		if (rec[i].flags & KVMMIG_FAULT_GFN)
+			gfns[k++] = rec[i].gfn;
 	return k;
 }
 
@@ -67,22 +67,19 @@ u32 kvmmig_ws_fault_gfns(const struct kvmmig_fault_record *rec, u32 n,
  * kvmmig_ws_out_init() - start an output
  * @o: the output
  * @write: stage and flush (else count only)
- * @runs: output runs of consecutive frames (struct kvmmig_ws_run), not
- *	frames
- * @limit: with @write, the most frames (with @runs: runs) that may be
- *	output
+ * @limit: with @write, the most runs (struct kvmmig_gfn_range, as
+ *	KVMMIG_GET_WORKING_SET returns them) that may be output
  * @buf: staging buffer, with @write
  * @cap: its size in words, at least 1 with @write (a run's two words may
  *	go out in two flushes)
  *
  * @o->flush and @o->ctx are set by the caller afterwards.
  */
-void kvmmig_ws_out_init(struct kvmmig_ws_out *o, bool write, bool runs,
+void kvmmig_ws_out_init(struct kvmmig_ws_out *o, bool write,
 			u64 limit, u64 *buf, u32 cap)
 {
 	memset(o, 0, sizeof(*o));
 	o->write = write;
-	o->runs = runs;
 	o->limit = limit;
 	o->buf = buf;
 	o->cap = cap;
@@ -126,11 +123,7 @@ static int kvmmig_ws_emit(struct kvmmig_ws_out *o, u64 gfn, bool hot)
 {
 	int ret = 0;
 
-	if (!o->runs) {
-		if (o->write && o->total >= o->limit)
-			return -EOVERFLOW;
-		ret = kvmmig_ws_put(o, gfn);
-	} else if (!o->run_len || gfn != o->run_gfn + o->run_len) {
+	if (!o->run_len || gfn != o->run_gfn + o->run_len) {
 		/* a new run: frames come ascending, so this one is apart */
 		if (o->write && o->nr_runs >= o->limit)
 			return -EOVERFLOW;
@@ -214,4 +207,26 @@ int kvmmig_ws_out_finish(struct kvmmig_ws_out *o)
 	if (!ret && o->write)
 		ret = kvmmig_ws_flush(o);
 	return ret;
+}
+
+/**
+ * kvmmig_check_working_set() - check a struct kvmmig_working_set
+ * @a: the kernel's copy of the argument (@size and @flags checked by the
+ *	dispatcher)
+ *
+ * Return: 0, or -EINVAL for a @min_level outside 1..KVMMIG_TEMP_NR_LEVELS
+ * (the last one leaves temperature out), more room than
+ * KVMMIG_WS_MAX_RUNS, room without a buffer, or non-zero reserved fields.
+ */
+int kvmmig_check_working_set(const struct kvmmig_working_set *a)
+{
+	if (a->reserved0 || memchr_inv(a->reserved, 0, sizeof(a->reserved)))
+		return -EINVAL;
+	if (a->min_level < 1 || a->min_level > KVMMIG_TEMP_NR_LEVELS)
+		return -EINVAL;
+	if (a->max_runs > KVMMIG_WS_MAX_RUNS)
+		return -EINVAL;
+	if (a->max_runs && !a->runs_ptr)
+		return -EINVAL;
+	return 0;
 }

@@ -64,7 +64,6 @@
 #include <linux/uaccess.h>
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
-#include <kvmmig/args.h>
 #include <kvmmig/core.h>
 #include <kvmmig/throttle.h>
 #include <kvmmig/ioctl.h>

@@ -17,6 +17,8 @@
  * Both rates come from the same round, so their ratio is the ratio of the
  * page counts.
  */
+#include <linux/bitops.h>
+#include <linux/errno.h>
 #include <linux/kernel.h>
 #include <linux/math64.h>
 #include <linux/minmax.h>
@@ -226,4 +228,78 @@ void kvmmig_throttle_ctl_end(struct kvmmig_throttle_ctl *c,
 	h->last_downtime_ns = downtime_ns;
 	memset(h->reserved, 0, sizeof(h->reserved));
 	kvmmig_throttle_set(c, 0, KVMMIG_THROTTLE_END, d);
+}
+
+/**
+ * kvmmig_check_migration() - check a struct kvmmig_migration
+ * @a: the kernel's copy of the argument (@size and @flags checked by the
+ *	dispatcher)
+ * @max_pct: the throttle_max_pct tunable
+ *
+ * Exactly one of START, ROUND, END; FIXED not with END and with a share
+ * within @max_pct; NO_HISTORY with START only; an outcome with END only;
+ * the round's data with ROUND only (and a non-zero @round_ns).
+ *
+ * Return: 0 or -EINVAL.
+ */
+int kvmmig_check_migration(const struct kvmmig_migration *a, u32 max_pct)
+{
+	u32 op = a->flags & (KVMMIG_MIGRATION_START | KVMMIG_MIGRATION_ROUND |
+			     KVMMIG_MIGRATION_END);
+
+	if (memchr_inv(a->reserved, 0, sizeof(a->reserved)))
+		return -EINVAL;
+	if (hweight32(op) != 1)
+		return -EINVAL;
+	if ((a->flags & KVMMIG_MIGRATION_FIXED) && op == KVMMIG_MIGRATION_END)
+		return -EINVAL;
+	if ((a->flags & KVMMIG_MIGRATION_NO_HISTORY) && op != KVMMIG_MIGRATION_START)
+		return -EINVAL;
+	if (a->flags & KVMMIG_MIGRATION_FIXED) {
+		if (a->throttle_pct > max_pct)
+			return -EINVAL;
+	} else if (a->throttle_pct) {
+		return -EINVAL;
+	}
+	if (op == KVMMIG_MIGRATION_END) {
+		if (a->outcome < KVMMIG_OUTCOME_CONVERGED ||
+		    a->outcome > KVMMIG_OUTCOME_CANCELLED)
+			return -EINVAL;
+	} else if (a->outcome || a->downtime_ns) {
+		return -EINVAL;
+	}
+	if (op == KVMMIG_MIGRATION_ROUND) {
+		if (!a->round_ns)
+			return -EINVAL;
+	} else if (a->dirty_pages || a->sent_pages || a->round_ns ||
+		   a->remaining_pages) {
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/**
+ * kvmmig_check_history() - check a struct kvmmig_history
+ * @a: the kernel's copy of the argument (@size and @flags checked by the
+ *	dispatcher)
+ * @set: the record comes from userspace (SET) and must be loadable
+ *
+ * Return: 0, or -EINVAL for non-zero reserved fields or (@set) a record of
+ * another version, an unknown outcome, or percentages above 100 or with
+ * the last share above the highest.
+ */
+int kvmmig_check_history(const struct kvmmig_history *a, bool set)
+{
+	if (memchr_inv(a->reserved, 0, sizeof(a->reserved)))
+		return -EINVAL;
+	if (!set)
+		return 0;
+	if (a->version != KVMMIG_HISTORY_VERSION)
+		return -EINVAL;
+	if (a->last_outcome > KVMMIG_OUTCOME_CANCELLED)
+		return -EINVAL;
+	if (a->last_throttle_pct > 100 || a->max_throttle_pct > 100 ||
+	    a->last_throttle_pct > a->max_throttle_pct)
+		return -EINVAL;
+	return 0;
 }

@@ -375,6 +375,88 @@ static void closed_loop_converges(struct kunit *test)
 	KUNIT_EXPECT_LE(test, c.max_pct, (u32)MAX_PCT);
 }
 
+/* MIGRATION's argument check: one operation, its inputs and no others. */
+static void migration_checks(struct kunit *test)
+{
+	struct kvmmig_migration a = { .size = sizeof(a),
+				      .flags = KVMMIG_MIGRATION_START }, b;
+	int i;
+
+	KUNIT_EXPECT_EQ(test, kvmmig_check_migration(&a, 90), 0);
+	b = a; b.flags |= KVMMIG_MIGRATION_NO_HISTORY;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_migration(&b, 90), 0);
+	b = a; b.flags |= KVMMIG_MIGRATION_FIXED; b.throttle_pct = 90;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_migration(&b, 90), 0);
+	b.throttle_pct = 91;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_migration(&b, 90), -EINVAL);
+	/* throttle_pct is an input only with FIXED */
+	b = a; b.throttle_pct = 10;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_migration(&b, 90), -EINVAL);
+
+	b = a; b.flags = KVMMIG_MIGRATION_ROUND; b.round_ns = 1000;
+	b.dirty_pages = 5; b.sent_pages = 6; b.remaining_pages = 7;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_migration(&b, 90), 0);
+	b.round_ns = 0;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_migration(&b, 90), -EINVAL);
+	b = a; b.flags = KVMMIG_MIGRATION_ROUND | KVMMIG_MIGRATION_NO_HISTORY;
+	b.round_ns = 1;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_migration(&b, 90), -EINVAL);
+	/* round data belongs to ROUND only */
+	b = a; b.sent_pages = 1;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_migration(&b, 90), -EINVAL);
+
+	b = a; b.flags = KVMMIG_MIGRATION_END;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_migration(&b, 90), -EINVAL);
+	b.outcome = KVMMIG_OUTCOME_CONVERGED; b.downtime_ns = 5;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_migration(&b, 90), 0);
+	b.outcome = KVMMIG_OUTCOME_CANCELLED + 1;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_migration(&b, 90), -EINVAL);
+	b.outcome = KVMMIG_OUTCOME_FAILED; b.flags |= KVMMIG_MIGRATION_FIXED;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_migration(&b, 90), -EINVAL);
+	b = a; b.outcome = KVMMIG_OUTCOME_FAILED;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_migration(&b, 90), -EINVAL);
+
+	b = a; b.flags = KVMMIG_MIGRATION_START | KVMMIG_MIGRATION_END;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_migration(&b, 90), -EINVAL);
+	b = a; b.flags = KVMMIG_MIGRATION_FIXED;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_migration(&b, 90), -EINVAL);
+	for (i = 0; i < ARRAY_SIZE(a.reserved); i++) {
+		b = a; b.reserved[i] = 1;
+		KUNIT_EXPECT_EQ(test, kvmmig_check_migration(&b, 90), -EINVAL);
+	}
+}
+
+/* HISTORY: GET checks the reserved fields, SET the record as well. */
+static void history_checks(struct kunit *test)
+{
+	struct kvmmig_history a = {
+		.size = sizeof(a), .version = KVMMIG_HISTORY_VERSION,
+		.last_outcome = KVMMIG_OUTCOME_CONVERGED, .migrations = 3,
+		.last_throttle_pct = 40, .max_throttle_pct = 60,
+	}, b;
+
+	KUNIT_EXPECT_EQ(test, kvmmig_check_history(&a, true), 0);
+	/* GET needs reserved zero: the rest is output */
+	b = a; b.version = 0;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_history(&b, false), 0);
+	KUNIT_EXPECT_EQ(test, kvmmig_check_history(&b, true), -EINVAL);
+	b = a; b.reserved[0] = 1;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_history(&b, false), -EINVAL);
+	KUNIT_EXPECT_EQ(test, kvmmig_check_history(&b, true), -EINVAL);
+	b = a; b.reserved[3] = 1;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_history(&b, false), -EINVAL);
+	b = a; b.version = KVMMIG_HISTORY_VERSION + 1;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_history(&b, true), -EINVAL);
+	b = a; b.last_outcome = KVMMIG_OUTCOME_CANCELLED + 1;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_history(&b, true), -EINVAL);
+	b = a; b.max_throttle_pct = 101; b.last_throttle_pct = 101;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_history(&b, true), -EINVAL);
+	b = a; b.last_throttle_pct = 70;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_history(&b, true), -EINVAL);
+	b = a; b.last_throttle_pct = 100; b.max_throttle_pct = 100;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_history(&b, true), 0);
+}
+
 static struct kunit_case throttle_cases[] = {
 	KUNIT_CASE(no_throttle_when_dirty_low),
 	KUNIT_CASE(hold_between_low_and_target),
@@ -393,6 +475,8 @@ static struct kunit_case throttle_cases[] = {
 	KUNIT_CASE(end_folds_into_history),
 	KUNIT_CASE(end_without_rounds),
 	KUNIT_CASE(closed_loop_converges),
+	KUNIT_CASE(migration_checks),
+	KUNIT_CASE(history_checks),
 	{}
 };
 

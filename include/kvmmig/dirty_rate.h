@@ -10,6 +10,7 @@
 #include <linux/mutex.h>
 #include <linux/time64.h>
 #include <linux/types.h>
+#include <uapi/linux/kvmmig.h>
 
 /**
  * struct kvmmig_dirty - a session's dirty rate window (migrate/dirty_rate.c)
@@ -43,5 +44,7 @@ struct kvmmig_session;
 	((struct kvmmig_dirty *)(s)->priv[KVMMIG_FEAT_DIRTY_RATE])
 
 void kvmmig_dirty_report(struct kvmmig_session *s, u64 dirty_pages);
+
+int kvmmig_check_dirty_rate(const struct kvmmig_dirty_rate *a);
 
 #endif /* _KVMMIG_DIRTY_H */

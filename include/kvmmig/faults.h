@@ -9,6 +9,11 @@
 #include <linux/types.h>
 #include <uapi/linux/kvmmig.h>
 
+/* Enough room for every record of the largest VM. */
+#define KVMMIG_FAULTS_MAX_RECORDS	(KVMMIG_FAULTS_PER_VCPU * 4096)
+
+int kvmmig_check_faults(const struct kvmmig_faults *a);
+
 struct kvmmig_session;
 
 #define kvmmig_faults(s) \

@@ -18,4 +18,7 @@ struct kvmmig_session;
 #define kvmmig_fill(s) \
 	((struct kvmmig_fill_map *)(s)->priv[KVMMIG_FEAT_FILL])
 
+int kvmmig_check_fill(const struct kvmmig_fill *a);
+int kvmmig_check_fill_page(const struct kvmmig_fill_page *p);
+
 #endif /* _KVMMIG_FILL_H */

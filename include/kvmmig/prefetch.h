@@ -10,6 +10,7 @@
 #define _KVMMIG_RINDEX_H
 
 #include <linux/types.h>
+#include <uapi/linux/kvmmig.h>
 
 /* No guest-physical page (a slot of a prefetch window, a lookup miss). */
 #define KVMMIG_RX_NONE		U64_MAX
@@ -101,5 +102,7 @@ struct kvmmig_session;
 	((struct kvmmig_prefetch_ctx *)(s)->priv[KVMMIG_FEAT_PREFETCH])
 
 void kvmmig_prefetch_note_fault(struct kvmmig_session *s, u64 gfn);
+
+int kvmmig_check_prefetch(const struct kvmmig_prefetch *a);
 
 #endif /* _KVMMIG_RINDEX_H */

@@ -109,6 +109,8 @@ void kvmmig_throttle_ctl_round(struct kvmmig_throttle_ctl *c,
 void kvmmig_throttle_ctl_end(struct kvmmig_throttle_ctl *c,
 			     struct kvmmig_history *h, u32 outcome,
 			     u64 downtime_ns, struct kvmmig_throttle_decision *d);
+int kvmmig_check_migration(const struct kvmmig_migration *a, u32 max_pct);
+int kvmmig_check_history(const struct kvmmig_history *a, bool set);
 void kvmmig_history_init(struct kvmmig_history *h);
 
 /* The kernel side: sched/throttle.c, sched/stun_entry.S */

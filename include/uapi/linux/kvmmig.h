@@ -40,7 +40,7 @@
 #define KVMMIG_CAP_PREFETCH		16	/* KVMMIG_PREFETCH */
 #define KVMMIG_CAP_WORKING_SET		17	/* KVMMIG_GET_WORKING_SET */
 #define KVMMIG_CAP_FILL			18	/* KVMMIG_FILL, deferred fill */
-#define KVMMIG_CAP_WS_RUNS		19	/* KVMMIG_WS_RUNS */
+/* 19 was KVMMIG_CAP_WS_RUNS (runs are now GET_WORKING_SET's only form): unused */
 #define KVMMIG_CAP_ACCESS		20	/* device: 1, access levels exist;
 						 * session: its KVMMIG_ACCESS_*
 						 */
@@ -361,22 +361,33 @@ struct kvmmig_dirty_rate {
  *	was written before its hint: it is dropped.  A dirty page hinted
  *	before it may have been written after its hint: its hint is dropped
  *	and it is sent.
- * @base_gfn: guest frame of bit 0 (address space 0), 64-page aligned
- * @npages: bits in the bitmap, at most KVMMIG_SEND_ORDER_MAX_PAGES
- * @bitmap_ptr: user pointer to the bitmap, KVM_GET_DIRTY_LOG's layout
- *	(bit i of 64-bit word i / 64 is frame @base_gfn + i)
- * @gfns_ptr: user pointer to __u64[@nr_gfns], filled with the frames to
- *	send, coldest level first, ascending frame within a level
- * @nr_gfns: in: capacity of @gfns_ptr; out: frames in the order.  When the
- *	capacity is too small: -E2BIG, nothing written, @nr_gfns = needed.
- *	-EAGAIN when the bitmap or the memslots kept changing during the
- *	call, -EINTR on a fatal signal; hints are unchanged on any error.
+ * @base_gfn: guest frame of bit 0 (address space 0), a multiple of 64
+ * @npages: bits in the bitmap, 1..KVMMIG_SEND_ORDER_MAX_PAGES
+ * @bitmap_ptr: user pointer to the bitmap of the frames to consider, in
+ *	the one bitmap format (__u64 words; bit b of word w is frame
+ *	@base_gfn + 64 * w + b): KVM_GET_DIRTY_LOG's bitmap on x86-64
+ * @runs_ptr: user pointer to struct kvmmig_gfn_range[@max_runs], filled
+ *	with the order: runs of frames to send, coldest level first,
+ *	ascending frames within a level; a run is consecutive frames of one
+ *	level, so two runs of one level are never adjacent
+ * @max_runs: in: room at @runs_ptr, in runs
+ * @nr_runs: out: runs in the order.  When they are more than @max_runs:
+ *	-E2BIG, nothing written, @nr_runs = the room needed (and the
+ *	histogram set), so a call with @max_runs 0 sizes the buffer
+ * @nr_done: out: frames of the bitmap done: @npages when the call
+ *	succeeds, else 0.  The order is made whole or not at all (the hints
+ *	are unchanged by a failed call): there is nothing to resume from,
+ *	the caller repeats the call.
  * @nr_free: out: dirty frames dropped because they are hinted free
- * @level_pages: out: frames in the order per temperature level
+ * @level_pages: out: frames in the order per temperature level; their sum
+ *	is the frames the runs hold
  * @reserved: must be 0
  *
  * Frames outside every memslot are dropped.  The call also counts the
  * bitmap's bits for KVMMIG_GET_DIRTY_RATE's reported rate (not with ALL).
+ * Errors: -EINVAL (bad argument), -E2BIG (see @nr_runs), -EFAULT (bitmap
+ * unreadable or runs unwritable), -EAGAIN when the bitmap, the memslots
+ * or the hints kept changing during the call, -EINTR on a fatal signal.
  */
 struct kvmmig_send_order {
 	__u32 size;
@@ -384,11 +395,13 @@ struct kvmmig_send_order {
 	__u64 base_gfn;
 	__u64 npages;
 	__u64 bitmap_ptr;
-	__u64 gfns_ptr;
-	__u64 nr_gfns;
+	__u64 runs_ptr;
+	__u64 max_runs;
+	__u64 nr_runs;
+	__u64 nr_done;
 	__u64 nr_free;
 	__u64 level_pages[KVMMIG_TEMP_NR_LEVELS];
-	__u64 reserved[4];
+	__u64 reserved[3];
 };
 
 /* struct kvmmig_page_class.class */
@@ -625,14 +638,14 @@ struct kvmmig_history {
 #define KVMMIG_PAGING_LONG5	3	/* 5-level long mode (CR4.LA57) */
 
 /* struct kvmmig_fault_record.flags */
-#define KVMMIG_FAULT_GPA	(1U << 0)	/* @gpa is valid */
+#define KVMMIG_FAULT_GFN	(1U << 0)	/* @gfn is valid */
 #define KVMMIG_FAULT_GVA	(1U << 1)	/* @gva came with the fault */
 #define KVMMIG_FAULT_CR3	(1U << 2)	/* @cr3 and @mode are valid */
 #define KVMMIG_FAULT_TDP	(1U << 3)	/* an EPT/NPT fault, not a guest #PF */
 
 /**
  * struct kvmmig_fault_record - one guest page fault KVM handled
- * @gpa: guest-physical address, 4 KiB aligned (with KVMMIG_FAULT_GPA)
+ * @gfn: the faulting guest frame number (with KVMMIG_FAULT_GFN)
  * @gva: guest-virtual address, 4 KiB aligned, when the fault gave one:
  *	shadow paging (the guest's CR2) or Intel EPT with a valid guest
  *	linear address (with KVMMIG_FAULT_GVA)
@@ -645,7 +658,7 @@ struct kvmmig_history {
  * @flags: KVMMIG_FAULT_*
  */
 struct kvmmig_fault_record {
-	__u64 gpa;
+	__u64 gfn;
 	__u64 gva;
 	__u64 cr3;
 	__u64 error_code;
@@ -681,7 +694,7 @@ struct kvmmig_fault_record {
  * While recording is enabled, a probe on KVM's kvm_page_fault tracepoint
  * keeps the last KVMMIG_FAULTS_PER_VCPU faults of every vCPU of the VM:
  * the context KVMMIG_PREFETCH needs to find the guest-virtual address of a
- * faulting guest-physical page.  It runs on the vCPU thread, reads only
+ * faulting guest frame.  It runs on the vCPU thread, reads only
  * registers KVM already holds, and never reads guest memory.
  */
 struct kvmmig_faults {
@@ -698,8 +711,8 @@ struct kvmmig_faults {
 
 /* struct kvmmig_prefetch.flags */
 #define KVMMIG_PREFETCH_CR3		(1U << 0)	/* use @cr3 and @mode */
-#define KVMMIG_PREFETCH_GPA_LINEAR	(1U << 1)	/* baseline, see below */
-#define KVMMIG_PREFETCH_FLAGS	(KVMMIG_PREFETCH_CR3 | KVMMIG_PREFETCH_GPA_LINEAR)
+#define KVMMIG_PREFETCH_GFN_LINEAR	(1U << 1)	/* baseline, see below */
+#define KVMMIG_PREFETCH_FLAGS	(KVMMIG_PREFETCH_CR3 | KVMMIG_PREFETCH_GFN_LINEAR)
 
 #define KVMMIG_PREFETCH_MAX_WINDOW	1024
 
@@ -707,56 +720,58 @@ struct kvmmig_faults {
 #define KVMMIG_PREFETCH_SRC_NONE	0	/* not found: no list */
 #define KVMMIG_PREFETCH_SRC_FAULT	1	/* the fault record gave it */
 #define KVMMIG_PREFETCH_SRC_RINDEX	2	/* reverse index of @cr3 */
-#define KVMMIG_PREFETCH_SRC_LINEAR	3	/* GPA_LINEAR: no GVA used */
+#define KVMMIG_PREFETCH_SRC_LINEAR	3	/* GFN_LINEAR: no GVA used */
 
 /**
  * struct kvmmig_prefetch - argument of KVMMIG_PREFETCH
  * @size: sizeof(struct kvmmig_prefetch)
  * @flags: KVMMIG_PREFETCH_*
- * @gpa: in: the faulting guest-physical address (from the VMM's
- *	userfaultfd message, translated through its memslots)
+ * @gfn: in: the faulting guest frame (from the VMM's userfaultfd message,
+ *	translated through its memslots)
  * @cr3: in with KVMMIG_PREFETCH_CR3, else out: the address space used
  * @mode: in with KVMMIG_PREFETCH_CR3, else out: KVMMIG_PAGING_*
  * @window: in: guest-virtual pages each side of the fault, 1..
  *	KVMMIG_PREFETCH_MAX_WINDOW, or 0 for the prefetch_window tunable
- * @gva: out: the guest-virtual page of @gpa, or 0 when not found
+ * @gva: out: the guest-virtual page of @gfn, or 0 when not found
  * @have_ptr: in: user pointer to a bitmap of the guest frames the VMM
- *	already holds, or 0: frame n is bit n % 8 of byte n / 8 (on x86 the
- *	same as a bitmap of unsigned longs); it is read one byte at a time
- * @have_npages: in: bits at @have_ptr, at most 2^40; frames above are
- *	taken as missing
- * @gpas_ptr: in: user pointer to __u64[@max_gpas]
- * @max_gpas: in: room at @gpas_ptr, 0..2 * KVMMIG_PREFETCH_MAX_WINDOW
- * @nr_gpas: out: guest-physical addresses written: the neighbours of
- *	@gva in guest-virtual space, nearest first (+1, -1, +2, -2, ...),
- *	translated through the guest's page tables, in guest memory,
- *	without duplicates, @gpa, or frames set at @have_ptr
+ *	already holds, or 0; the one bitmap format with base frame 0:
+ *	__u64 words, bit b of word w is frame 64 * w + b
+ * @have_npages: in: bits at @have_ptr, at most 2^40 (the words read are
+ *	those holding these bits); frames above are taken as missing
+ * @gfns_ptr: in: user pointer to __u64[@max_gfns]
+ * @max_gfns: in: room at @gfns_ptr, 0..2 * KVMMIG_PREFETCH_MAX_WINDOW
+ * @nr_gfns: out: guest frames written: the neighbours of @gva in
+ *	guest-virtual space, nearest first (+1, -1, +2, -2, ...), translated
+ *	through the guest's page tables, in guest memory, without
+ *	duplicates, @gfn, or frames set at @have_ptr
  * @source: out: KVMMIG_PREFETCH_SRC_*
  * @reserved0: must be 0
  * @reserved: must be 0
  *
  * Without KVMMIG_PREFETCH_CR3 the module takes the address space from the
- * newest fault record (KVMMIG_FAULTS) of @gpa's frame; -ENOENT when there
- * is none.  The guest's page tables are read without faulting: a table
- * the VMM does not hold yet ends that translation, not the call.  With
- * KVMMIG_PREFETCH_GPA_LINEAR the list is @gpa's guest-physical neighbours
+ * newest fault record (KVMMIG_FAULTS) of @gfn; -ENOENT when there is none.
+ * The guest's page tables are read without faulting: a table the VMM does
+ * not hold yet ends that translation, not the call.  With
+ * KVMMIG_PREFETCH_GFN_LINEAR the list is @gfn's guest-physical neighbours
  * in the same order and window, filtered alike: the baseline that
  * benchmarks compare with.  Prefetched frames are counted; a later fault
  * on one of them counts it as used (stats prefetch_issued, prefetch_used).
+ * The list is made whole before it is copied out: a failed call (-EFAULT
+ * on @gfns_ptr or @have_ptr, -EINTR) has nothing to resume.
  */
 struct kvmmig_prefetch {
 	__u32 size;
 	__u32 flags;
-	__u64 gpa;
+	__u64 gfn;
 	__u64 cr3;
 	__u32 mode;
 	__u32 window;
 	__u64 gva;
 	__u64 have_ptr;
 	__u64 have_npages;
-	__u64 gpas_ptr;
-	__u32 max_gpas;
-	__u32 nr_gpas;
+	__u64 gfns_ptr;
+	__u32 max_gfns;
+	__u32 nr_gfns;
 	__u32 source;
 	__u32 reserved0;
 	__u64 reserved[4];
@@ -764,60 +779,49 @@ struct kvmmig_prefetch {
 
 /* struct kvmmig_working_set.flags */
 #define KVMMIG_WS_FAULTED	(1U << 0)	/* add the recently faulted */
-#define KVMMIG_WS_RUNS		(1U << 1)	/* runs of frames, not frames */
-#define KVMMIG_WS_FLAGS		(KVMMIG_WS_FAULTED | KVMMIG_WS_RUNS)
+#define KVMMIG_WS_FLAGS		KVMMIG_WS_FAULTED
 
-#define KVMMIG_WS_MAX_GFNS	(1ULL << 32)
+#define KVMMIG_WS_MAX_RUNS	(1ULL << 32)
 
 /**
- * struct kvmmig_working_set - argument of KVMMIG_GET_WORKING_SET (M12)
+ * struct kvmmig_working_set - argument of KVMMIG_GET_WORKING_SET
  * @size: sizeof(struct kvmmig_working_set)
  * @flags: KVMMIG_WS_*
  * @min_level: pages at temperature level >= this (1..
  *	KVMMIG_TEMP_NR_LEVELS - 1) are in the set; KVMMIG_TEMP_NR_LEVELS
  *	leaves temperature out
  * @reserved0: must be 0
- * @gfns_ptr: user pointer to __u64[@max_gfns]: the set, ascending; with
- *	KVMMIG_WS_RUNS to struct kvmmig_ws_run[@max_gfns]: the set as runs of
- *	consecutive frames, ascending, none adjacent to the next
- * @max_gfns: room at @gfns_ptr (frames, or with KVMMIG_WS_RUNS runs), at
- *	most KVMMIG_WS_MAX_GFNS
- * @nr_gfns: out: frames in the set; when they (with KVMMIG_WS_RUNS: its
- *	runs) are more than @max_gfns the call fails with -E2BIG, writes
- *	nothing and still sets this and @nr_runs
+ * @runs_ptr: user pointer to struct kvmmig_gfn_range[@max_runs]: the set
+ *	as runs of consecutive frames, ascending, none adjacent to the next
+ * @max_runs: room at @runs_ptr in runs, at most KVMMIG_WS_MAX_RUNS
+ * @nr_pages: out: frames in the set
  * @nr_hot: out: frames in it by temperature
  * @nr_faulted: out: frames in it by a recorded fault alone
- * @nr_runs: out: with KVMMIG_WS_RUNS, the runs of the set; else 0
+ * @nr_runs: out: runs of the set; when they are more than @max_runs the
+ *	call fails with -E2BIG, writes nothing and still sets this and
+ *	@nr_pages, so a call with @max_runs 0 sizes the buffer
  * @reserved: must be 0
  *
  * For save: the frames to load before the vCPUs resume on restore.
  * Recently faulted frames are those in the fault records (KVMMIG_FAULTS)
  * of every vCPU.  A working set is mostly runs (a program's pages, a
  * buffer): as runs it takes a fraction of the space, in the call and in
- * the image a VMM saves.
+ * the image a VMM saves.  The set is a snapshot of the whole VM made
+ * before anything is written: a call failing with -EFAULT or -EINTR is
+ * repeated, not resumed.
  */
 struct kvmmig_working_set {
 	__u32 size;
 	__u32 flags;
 	__u32 min_level;
 	__u32 reserved0;
-	__u64 gfns_ptr;
-	__u64 max_gfns;
-	__u64 nr_gfns;
+	__u64 runs_ptr;
+	__u64 max_runs;
+	__u64 nr_pages;
 	__u64 nr_hot;
 	__u64 nr_faulted;
 	__u64 nr_runs;
 	__u64 reserved[3];
-};
-
-/**
- * struct kvmmig_ws_run - one run of a working set (KVMMIG_WS_RUNS)
- * @gfn: its first frame
- * @npages: frames in it, at least 1
- */
-struct kvmmig_ws_run {
-	__u64 gfn;
-	__u64 npages;
 };
 
 /* struct kvmmig_fill.flags: exactly one operation */
@@ -835,7 +839,7 @@ struct kvmmig_ws_run {
 #define KVMMIG_FILL_MAX_PAGES	65536
 
 /**
- * struct kvmmig_fill_page - deferred-fill metadata of one page (M11)
+ * struct kvmmig_fill_page - deferred-fill metadata of one page
  * @gfn: the guest frame
  * @class: KVMMIG_CLASS_ZERO, _PATTERN or _DUP; GET: out, _DATA when no
  *	record exists
@@ -851,12 +855,14 @@ struct kvmmig_fill_page {
 };
 
 /**
- * struct kvmmig_fill - argument of KVMMIG_FILL (M11, destination side)
+ * struct kvmmig_fill - argument of KVMMIG_FILL (destination side)
  * @size: sizeof(struct kvmmig_fill)
  * @flags: one KVMMIG_FILL_* operation
  * @nr_pages: SET, GET, DONE: entries at @pages_ptr, 1..
  *	KVMMIG_FILL_MAX_PAGES; CLEAR: 0
- * @reserved0: must be 0
+ * @nr_done: out: entries at @pages_ptr done: @nr_pages when the call
+ *	succeeds, else 0 (every operation is all or nothing: a failed call
+ *	changed no record and is repeated whole, not resumed)
  * @pages_ptr: user pointer to struct kvmmig_fill_page[@nr_pages]
  * @nr_flagged: out: pages needing an update after the call
  * @nr_unflagged: out: SET: pages of this call whose backing already holds
@@ -875,7 +881,7 @@ struct kvmmig_fill {
 	__u32 size;
 	__u32 flags;
 	__u32 nr_pages;
-	__u32 reserved0;
+	__u32 nr_done;
 	__u64 pages_ptr;
 	__u64 nr_flagged;
 	__u64 nr_unflagged;

@@ -7,7 +7,7 @@
 # memory on scattered guest-physical pages, walked in guest-virtual order)
 # in the same run:
 #   post-copy with (a) no prefetch, (b) guest-physical neighbours of the
-#   same window (KVMMIG_PREFETCH_GPA_LINEAR), (c) kvmmig's guest-virtual
+#   same window (KVMMIG_PREFETCH_GFN_LINEAR), (c) kvmmig's guest-virtual
 #   neighbours: destination userfaultfd faults until the guest completed
 #   one whole pass of the trace on the destination (the background pass
 #   waits for that, --postcopy-bg after-work);

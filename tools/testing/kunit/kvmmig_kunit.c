@@ -11,7 +11,8 @@
 kunit_test_suites(&kvmmig_uapi_layout_suite, &kvmmig_args_suite,
 		  &kvmmig_stats_suite, &kvmmig_temperature_suite, &kvmmig_content_suite,
 		  &kvmmig_send_order_suite, &kvmmig_throttle_suite, &kvmmig_guest_pt_suite,
-		  &kvmmig_working_set_suite, &kvmmig_fill_suite, &kvmmig_prefetch_suite);
+		  &kvmmig_working_set_suite, &kvmmig_fill_suite, &kvmmig_prefetch_suite,
+		  &kvmmig_dirty_rate_suite, &kvmmig_faults_suite);
 #else
 static struct kunit_suite *kvmmig_kunit_suites[] = {
 	&kvmmig_uapi_layout_suite,
@@ -25,6 +26,8 @@ static struct kunit_suite *kvmmig_kunit_suites[] = {
 	&kvmmig_working_set_suite,
 	&kvmmig_fill_suite,
 	&kvmmig_prefetch_suite,
+	&kvmmig_dirty_rate_suite,
+	&kvmmig_faults_suite,
 };
 
 static int __init kvmmig_kunit_init(void)

@@ -20,5 +20,7 @@ extern struct kunit_suite kvmmig_guest_pt_suite;
 extern struct kunit_suite kvmmig_working_set_suite;
 extern struct kunit_suite kvmmig_fill_suite;
 extern struct kunit_suite kvmmig_prefetch_suite;
+extern struct kunit_suite kvmmig_dirty_rate_suite;
+extern struct kunit_suite kvmmig_faults_suite;
 
 #endif /* _KVMMIG_KUNIT_H */

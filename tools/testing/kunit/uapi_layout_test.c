@@ -93,12 +93,14 @@ static void capabilities_distinct(struct kunit *test)
 		KVMMIG_CAP_SEND_ORDER, KVMMIG_CAP_CLASSIFY, KVMMIG_CAP_FREE_HINTS,
 		KVMMIG_CAP_THROTTLE, KVMMIG_CAP_HISTORY, KVMMIG_CAP_FAULTS,
 		KVMMIG_CAP_PREFETCH, KVMMIG_CAP_WORKING_SET, KVMMIG_CAP_FILL,
-		KVMMIG_CAP_WS_RUNS, KVMMIG_CAP_ACCESS,
+		KVMMIG_CAP_ACCESS,
 	};
 	int i, j;
 
 	for (i = 0; i < ARRAY_SIZE(caps); i++) {
 		KUNIT_EXPECT_NE(test, caps[i], 0U);
+		/* 19, the old KVMMIG_CAP_WS_RUNS, stays unused */
+		KUNIT_EXPECT_NE(test, caps[i], 19U);
 		for (j = i + 1; j < ARRAY_SIZE(caps); j++)
 			KUNIT_EXPECT_NE(test, caps[i], caps[j]);
 	}
@@ -119,12 +121,14 @@ static void precopy_layouts(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_send_order, base_gfn), 8);
 	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_send_order, npages), 16);
 	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_send_order, bitmap_ptr), 24);
-	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_send_order, gfns_ptr), 32);
-	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_send_order, nr_gfns), 40);
-	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_send_order, nr_free), 48);
-	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_send_order, level_pages), 56);
-	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_send_order, reserved), 88);
-	KUNIT_EXPECT_EQ(test, sizeof(struct kvmmig_send_order), 120);
+	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_send_order, runs_ptr), 32);
+	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_send_order, max_runs), 40);
+	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_send_order, nr_runs), 48);
+	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_send_order, nr_done), 56);
+	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_send_order, nr_free), 64);
+	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_send_order, level_pages), 72);
+	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_send_order, reserved), 104);
+	KUNIT_EXPECT_EQ(test, sizeof(struct kvmmig_send_order), 128);
 
 	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_page_class, ref), 4);
 	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_page_class, value), 8);
@@ -187,13 +191,17 @@ static void precopy_ioctl_numbers(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, _IOC_SIZE(KVMMIG_GET_HISTORY),
 			sizeof(struct kvmmig_history));
 	KUNIT_EXPECT_EQ(test, _IOC_DIR(KVMMIG_SET_HISTORY), _IOC_WRITE);
-	KUNIT_EXPECT_EQ(test, _IOC_NR(KVMMIG_GET_DIRTY_RATE), 0x15);
-	KUNIT_EXPECT_EQ(test, _IOC_NR(KVMMIG_SET_HISTORY), 0x1b);
+	KUNIT_EXPECT_EQ(test, _IOC_NR(KVMMIG_GET_DIRTY_RATE), 0x25);
+	KUNIT_EXPECT_EQ(test, _IOC_NR(KVMMIG_GET_SEND_ORDER), 0x26);
+	KUNIT_EXPECT_EQ(test, _IOC_NR(KVMMIG_MIGRATION), 0x29);
+	KUNIT_EXPECT_EQ(test, _IOC_NR(KVMMIG_SET_HISTORY), 0x2b);
 }
 
-/* Issue 5: fault context, prefetch, working set, deferred fill. */
+/* Fault context, prefetch, working set, deferred fill. */
 static void postcopy_layouts(struct kunit *test)
 {
+	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_fault_record, gfn), 0);
+	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_fault_record, gva), 8);
 	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_fault_record, time_ns), 32);
 	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_fault_record, vcpu), 40);
 	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_fault_record, mode), 44);
@@ -206,37 +214,38 @@ static void postcopy_layouts(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_faults, reserved), 40);
 	KUNIT_EXPECT_EQ(test, sizeof(struct kvmmig_faults), 72);
 
-	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_prefetch, gpa), 8);
+	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_prefetch, gfn), 8);
 	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_prefetch, cr3), 16);
 	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_prefetch, mode), 24);
 	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_prefetch, window), 28);
 	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_prefetch, gva), 32);
 	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_prefetch, have_ptr), 40);
 	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_prefetch, have_npages), 48);
-	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_prefetch, gpas_ptr), 56);
-	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_prefetch, max_gpas), 64);
-	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_prefetch, nr_gpas), 68);
+	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_prefetch, gfns_ptr), 56);
+	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_prefetch, max_gfns), 64);
+	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_prefetch, nr_gfns), 68);
 	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_prefetch, source), 72);
 	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_prefetch, reserved), 80);
 	KUNIT_EXPECT_EQ(test, sizeof(struct kvmmig_prefetch), 112);
 
 	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_working_set, min_level), 8);
-	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_working_set, gfns_ptr), 16);
-	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_working_set, nr_gfns), 32);
+	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_working_set, runs_ptr), 16);
+	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_working_set, max_runs), 24);
+	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_working_set, nr_pages), 32);
 	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_working_set, nr_faulted), 48);
 	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_working_set, nr_runs), 56);
 	KUNIT_EXPECT_EQ(test, sizeof(struct kvmmig_working_set), 88);
-	KUNIT_EXPECT_EQ(test, sizeof(struct kvmmig_ws_run), 16);
 
 	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_fill_page, class), 8);
 	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_fill_page, value), 16);
 	KUNIT_EXPECT_EQ(test, sizeof(struct kvmmig_fill_page), 24);
+	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_fill, nr_done), 12);
 	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_fill, pages_ptr), 16);
 	KUNIT_EXPECT_EQ(test, offsetof(struct kvmmig_fill, nr_unflagged), 32);
 	KUNIT_EXPECT_EQ(test, sizeof(struct kvmmig_fill), 72);
 
-	KUNIT_EXPECT_EQ(test, _IOC_NR(KVMMIG_FAULTS), 0x1c);
-	KUNIT_EXPECT_EQ(test, _IOC_NR(KVMMIG_FILL), 0x1f);
+	KUNIT_EXPECT_EQ(test, _IOC_NR(KVMMIG_FAULTS), 0x2c);
+	KUNIT_EXPECT_EQ(test, _IOC_NR(KVMMIG_FILL), 0x2f);
 	KUNIT_EXPECT_EQ(test, _IOC_SIZE(KVMMIG_PREFETCH), sizeof(struct kvmmig_prefetch));
 	KUNIT_EXPECT_EQ(test, _IOC_SIZE(KVMMIG_GET_WORKING_SET),
 			sizeof(struct kvmmig_working_set));

@@ -122,7 +122,7 @@ TEST(reported_after_send_order)
 	struct setup t;
 	struct kvmmig_dirty_rate r;
 	struct kvmmig_send_order o = { .size = sizeof(o) };
-	uint64_t *gfns = calloc(DATA_PAGES, 8);
+	struct kvmmig_gfn_range *runs = calloc(DATA_PAGES, sizeof(*runs));
 
 	logged_setup(_metadata, &t);
 	guest_writes(&t.s, 0, N_DIRTY);
@@ -131,8 +131,8 @@ TEST(reported_after_send_order)
 	o.base_gfn = DATA_GFN;
 	o.npages = DATA_PAGES;
 	o.bitmap_ptr = (__u64)(unsigned long)t.bitmap;
-	o.gfns_ptr = (__u64)(unsigned long)gfns;
-	o.nr_gfns = DATA_PAGES;
+	o.runs_ptr = (__u64)(unsigned long)runs;
+	o.max_runs = DATA_PAGES;
 	/* ALL is not a harvest: not reported */
 	o.flags = KVMMIG_SEND_ORDER_ALL;
 	ASSERT_EQ(0, send_order(t.session, &o));
@@ -141,15 +141,14 @@ TEST(reported_after_send_order)
 	EXPECT_EQ(0, r.dirty_pages);	/* harvested */
 
 	o.flags = 0;
-	o.nr_gfns = DATA_PAGES;
 	ASSERT_EQ(0, send_order(t.session, &o));
-	EXPECT_EQ(N_DIRTY, o.nr_gfns);
+	EXPECT_EQ(N_DIRTY, o.level_pages[0] + o.level_pages[1] +
+		  o.level_pages[2] + o.level_pages[3]);
 	/* the guest writes more: the bitmap would say so, the reports rule */
 	guest_writes(&t.s, 1000, 5);
 	ASSERT_EQ(0, dirty_rate(t.session, 0, NULL, 0, &r));
 	EXPECT_EQ(KVMMIG_DIRTY_SRC_REPORTED, r.source);
 	EXPECT_EQ(N_DIRTY, r.dirty_pages);
-	o.nr_gfns = DATA_PAGES;
 	ASSERT_EQ(0, send_order(t.session, &o));
 	ASSERT_EQ(0, dirty_rate(t.session, KVMMIG_DIRTY_RATE_RESET, NULL, 0, &r));
 	EXPECT_EQ(KVMMIG_DIRTY_SRC_REPORTED, r.source);
@@ -158,7 +157,7 @@ TEST(reported_after_send_order)
 	ASSERT_EQ(0, dirty_rate(t.session, 0, NULL, 0, &r));
 	EXPECT_EQ(KVMMIG_DIRTY_SRC_BITMAP, r.source);
 	EXPECT_EQ(5, r.dirty_pages);
-	free(gfns);
+	free(runs);
 	teardown(&t);
 }
 

@@ -76,7 +76,8 @@ find_page(const struct kvmmig_fault_record *rec, __u32 n, uint32_t p, bool tdp)
 	uint64_t addr = SWEEP_DATA_GPA + (uint64_t)p * PAGE_4K;
 
 	for (__u32 i = 0; i < n; i++) {
-		if (tdp && (rec[i].flags & KVMMIG_FAULT_GPA) && rec[i].gpa == addr)
+		if (tdp && (rec[i].flags & KVMMIG_FAULT_GFN) &&
+		    rec[i].gfn == addr / PAGE_4K)
 			return &rec[i];
 		if (!tdp && (rec[i].flags & KVMMIG_FAULT_GVA) && rec[i].gva == addr)
 			return &rec[i];
@@ -256,7 +257,8 @@ TEST(faults_bad_inputs)
 	struct fvm f;
 
 	fvm_create(_metadata, &f);
-	a = (struct kvmmig_faults){ .size = sizeof(a) - 8 };
+	/* shorter than the structure without its reserved tail */
+	a = (struct kvmmig_faults){ .size = offsetof(struct kvmmig_faults, reserved) - 8 };
 	EXPECT_EQ(-1, ioctl(f.session, KVMMIG_FAULTS, &a));
 	EXPECT_EQ(EINVAL, errno);
 	a = (struct kvmmig_faults){ .size = sizeof(a), .flags = 1U << 7 };

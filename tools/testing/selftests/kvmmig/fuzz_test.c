@@ -273,14 +273,13 @@ static const struct { int err; unsigned int bit; } err_bits[] = {
  *  GET_MEMSLOTS: EAGAIN (memslot updates never paused);
  *  GET_MEMSLOTS, GET_SEND_ORDER, GET_WORKING_SET: E2BIG (no room: the
  *	count needed is returned); GET_SEND_ORDER: EAGAIN (memslots kept
- *	changing); GET_WORKING_SET: EAGAIN, EOVERFLOW (more frames than
- *	@max_gfns can say);
+ *	changing); GET_WORKING_SET: EAGAIN, EOVERFLOW;
  *  SET_SCAN: ESRCH (the VMM's mm is gone: never here, the test is the
  *	VMM), EBUSY (another session of the VM scans: checked before the
  *	argument is read, like EPERM);
  *  MIGRATION, SET_HISTORY: EBUSY (a migration runs / none to end),
  *	ENOENT (the VM has no vCPU to stun);
- *  PREFETCH: ENOENT (no fault record of @gpa's frame), ENOSPC;
+ *  PREFETCH: ENOENT (no fault record of @gfn), ENOSPC;
  *  FILL: EOVERFLOW.
  * Not allowed anywhere: ENOMEM (every allocation is bounded by a
  * documented maximum), EIO (the fuzzer is the VMM), EINTR (no fatal
@@ -367,13 +366,15 @@ static struct ioc iocs[] = {
 		F(u_send_order.base_gfn, F_GFN),
 		F(u_send_order.npages, F_CNT, KVMMIG_SEND_ORDER_MAX_PAGES),
 		F(u_send_order.bitmap_ptr, F_PIN, 0, IN_BITS, 3, 1),
-		F(u_send_order.nr_gfns, F_CNT, 1ULL << 20),
-		F(u_send_order.gfns_ptr, F_PTR, 0, 8, 5),
+		F(u_send_order.max_runs, F_CNT, 1ULL << 20),
+		F(u_send_order.runs_ptr, F_PTR, 0, sizeof(struct kvmmig_gfn_range), 5),
+		F(u_send_order.nr_runs, F_OUT),
+		F(u_send_order.nr_done, F_OUT),
 		F(u_send_order.nr_free, F_OUT),
 		F(u_send_order.level_pages[0], F_OUT, 0),
 		F(u_send_order.reserved[0], F_RSV, 0),
-		F(u_send_order.reserved[3], F_RSV, 0),
-	  }, 11 },
+		F(u_send_order.reserved[2], F_RSV, 0),
+	  }, 13 },
 	{ "CLASSIFY", &u_classify, KVMMIG_CLASSIFY, sizeof(struct kvmmig_classify), false, false,
 	  BASE_ERRS | ERR_EPERM, {
 		F(u_classify.size, F_SIZE),
@@ -459,16 +460,16 @@ static struct ioc iocs[] = {
 	  BASE_ERRS | ERR_EPERM | ERR_ENOENT | ERR_ENOSPC, {
 		F(u_prefetch.size, F_SIZE),
 		F(u_prefetch.flags, F_FLAGS, KVMMIG_PREFETCH_FLAGS),
-		F(u_prefetch.gpa, F_GPA),
+		F(u_prefetch.gfn, F_GFN),
 		F(u_prefetch.cr3, F_GPA),
 		F(u_prefetch.mode, F_ENUM, 4),
 		F(u_prefetch.window, F_CNT, KVMMIG_PREFETCH_MAX_WINDOW),
 		F(u_prefetch.gva, F_OUT),
 		F(u_prefetch.have_npages, F_CNT, 1ULL << 40),
 		F(u_prefetch.have_ptr, F_PIN, 0, IN_BITS, 7, 1),
-		F(u_prefetch.max_gpas, F_CNT, 2 * KVMMIG_PREFETCH_MAX_WINDOW),
-		F(u_prefetch.gpas_ptr, F_PTR, 0, 8, 9),
-		F(u_prefetch.nr_gpas, F_OUT),
+		F(u_prefetch.max_gfns, F_CNT, 2 * KVMMIG_PREFETCH_MAX_WINDOW),
+		F(u_prefetch.gfns_ptr, F_PTR, 0, 8, 9),
+		F(u_prefetch.nr_gfns, F_OUT),
 		F(u_prefetch.source, F_OUT),
 		F(u_prefetch.reserved0, F_RSV),
 		F(u_prefetch.reserved[0], F_RSV, 0),
@@ -481,9 +482,9 @@ static struct ioc iocs[] = {
 		F(u_working_set.flags, F_FLAGS, KVMMIG_WS_FLAGS),
 		F(u_working_set.min_level, F_ENUM, 6),
 		F(u_working_set.reserved0, F_RSV),
-		F(u_working_set.max_gfns, F_CNT, KVMMIG_WS_MAX_GFNS),
-		F(u_working_set.gfns_ptr, F_PTR, 0, 16, 4),
-		F(u_working_set.nr_gfns, F_OUT),
+		F(u_working_set.max_runs, F_CNT, KVMMIG_WS_MAX_RUNS),
+		F(u_working_set.runs_ptr, F_PTR, 0, sizeof(struct kvmmig_gfn_range), 4),
+		F(u_working_set.nr_pages, F_OUT),
 		F(u_working_set.nr_hot, F_OUT),
 		F(u_working_set.nr_runs, F_OUT),
 		F(u_working_set.reserved[0], F_RSV, 0),
@@ -494,7 +495,7 @@ static struct ioc iocs[] = {
 		F(u_fill.size, F_SIZE),
 		F(u_fill.flags, F_FLAGS, KVMMIG_FILL_FLAGS),
 		F(u_fill.nr_pages, F_CNT, KVMMIG_FILL_MAX_PAGES),
-		F(u_fill.reserved0, F_RSV),
+		F(u_fill.nr_done, F_OUT),
 		F(u_fill.pages_ptr, F_PIN, 0, IN_FILL, 2),
 		F(u_fill.nr_flagged, F_OUT),
 		F(u_fill.nr_unflagged, F_OUT),
@@ -802,8 +803,9 @@ static void fixup(uint64_t *s, const struct ioc *io, char *buf)
 		a->base_gfn = (pick_gpa(s) >> 12) & ~63ULL;
 		a->npages = 1 + rnd_below(s, 8192);
 		a->bitmap_ptr = valid_in(s, IN_BITS, a->npages, 1) & ~7ULL;
-		a->nr_gfns = chance(s, 20) ? 0 : rnd_below(s, 8192);
-		a->gfns_ptr = a->nr_gfns ? valid_ptr(s, 8 * a->nr_gfns) : 0;
+		a->max_runs = chance(s, 20) ? 0 : rnd_below(s, 8192);
+		a->runs_ptr = a->max_runs ?
+			valid_ptr(s, sizeof(struct kvmmig_gfn_range) * a->max_runs) : 0;
 		break;
 	}
 	case KVMMIG_CLASSIFY: {
@@ -892,22 +894,23 @@ static void fixup(uint64_t *s, const struct ioc *io, char *buf)
 	case KVMMIG_PREFETCH: {
 		struct kvmmig_prefetch *a = (void *)buf;
 
-		a->gpa = pick_gpa(s) & ~0xfffULL;
+		a->gfn = pick_gpa(s) >> 12;
 		if (a->flags & KVMMIG_PREFETCH_CR3)
 			a->mode = 1 + rnd_below(s, 3);
 		a->window = rnd_below(s, 17);
-		a->max_gpas = rnd_below(s, 65);
-		a->gpas_ptr = valid_ptr(s, 8 * a->max_gpas);
+		a->max_gfns = rnd_below(s, 65);
+		a->gfns_ptr = valid_ptr(s, 8 * a->max_gfns);
 		a->have_npages = chance(s, 50) ? 0 : 1 + rnd_below(s, 1 << 16);
-		a->have_ptr = a->have_npages ? valid_in(s, IN_BITS, a->have_npages, 1) : 0;
+		a->have_ptr = a->have_npages ?
+			valid_in(s, IN_BITS, a->have_npages, 1) & ~7ULL : 0;
 		break;
 	}
 	case KVMMIG_GET_WORKING_SET: {
 		struct kvmmig_working_set *a = (void *)buf;
 
 		a->min_level = 1 + rnd_below(s, KVMMIG_TEMP_NR_LEVELS);
-		a->max_gfns = rnd_below(s, 4096);
-		a->gfns_ptr = valid_ptr(s, 16 * a->max_gfns);
+		a->max_runs = rnd_below(s, 4096);
+		a->runs_ptr = valid_ptr(s, sizeof(struct kvmmig_gfn_range) * a->max_runs);
 		break;
 	}
 	case KVMMIG_FILL: {
@@ -1218,7 +1221,8 @@ static const long cap_value[] = {
 	[KVMMIG_CAP_FREE_HINTS] = 1, [KVMMIG_CAP_THROTTLE] = 1,
 	[KVMMIG_CAP_HISTORY] = 1, [KVMMIG_CAP_FAULTS] = -2,
 	[KVMMIG_CAP_PREFETCH] = 1, [KVMMIG_CAP_WORKING_SET] = 1,
-	[KVMMIG_CAP_FILL] = 1, [KVMMIG_CAP_WS_RUNS] = 1,
+	[KVMMIG_CAP_FILL] = 1,
+	[19] = 0,	/* once KVMMIG_CAP_WS_RUNS, unused */
 	/* device: 1; session: its KVMMIG_ACCESS_* level */
 	[KVMMIG_CAP_ACCESS] = -1,
 };

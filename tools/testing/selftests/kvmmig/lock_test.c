@@ -49,13 +49,13 @@ enum lock_op {
 	OP_TEMPERATURE,		/* levels_ptr */
 	OP_HUGE,		/* candidates_ptr */
 	OP_DIRTY_RATE,		/* vcpu_rates_ptr */
-	OP_SEND_ORDER,		/* gfns_ptr */
+	OP_SEND_ORDER,		/* runs_ptr */
 	OP_SEND_ORDER_BITMAP,	/* bitmap_ptr */
 	OP_CLASSIFY,		/* classes_ptr */
 	OP_FREE_HINTS,		/* ranges_ptr */
-	OP_PREFETCH,		/* gpas_ptr */
+	OP_PREFETCH,		/* gfns_ptr */
 	OP_PREFETCH_HAVE,	/* have_ptr */
-	OP_WORKING_SET,		/* gfns_ptr */
+	OP_WORKING_SET,		/* runs_ptr */
 	OP_FILL,		/* pages_ptr */
 	OP_MEMSLOTS,		/* slots_ptr */
 	OP_HISTORY,		/* the struct itself */
@@ -169,9 +169,9 @@ static int lock_ioctl(const struct lock_env *e, enum lock_op op, void *buf)
 			.size = sizeof(a), .flags = KVMMIG_SEND_ORDER_ALL,
 			.base_gfn = e->data_gpa >> 12, .npages = DATA_PAGES,
 			.bitmap_ptr = P(op == OP_SEND_ORDER ? e->bitmap : buf),
-			.gfns_ptr = P(op == OP_SEND_ORDER ? buf :
+			.runs_ptr = P(op == OP_SEND_ORDER ? buf :
 				      OUT_AREA(e, OP_SEND_ORDER_BITMAP)),
-			.nr_gfns = DATA_PAGES,
+			.max_runs = DATA_PAGES,
 		};
 
 		ret = ioctl(fd, KVMMIG_GET_SEND_ORDER, &a);
@@ -198,12 +198,12 @@ static int lock_ioctl(const struct lock_env *e, enum lock_op op, void *buf)
 	case OP_PREFETCH:
 	case OP_PREFETCH_HAVE: {
 		struct kvmmig_prefetch a = {
-			.size = sizeof(a), .flags = KVMMIG_PREFETCH_GPA_LINEAR,
-			.gpa = e->data_gpa + 32 * PAGE_4K, .window = 8,
+			.size = sizeof(a), .flags = KVMMIG_PREFETCH_GFN_LINEAR,
+			.gfn = e->data_gpa / PAGE_4K + 32, .window = 8,
 			.have_ptr = P(op == OP_PREFETCH_HAVE ? buf : e->bitmap),
 			.have_npages = op == OP_PREFETCH_HAVE ? 1ULL << 22 : 64,
-			.gpas_ptr = P(op == OP_PREFETCH ? buf : OUT_AREA(e, OP_PREFETCH_HAVE)),
-			.max_gpas = 16,
+			.gfns_ptr = P(op == OP_PREFETCH ? buf : OUT_AREA(e, OP_PREFETCH_HAVE)),
+			.max_gfns = 16,
 		};
 
 		ret = ioctl(fd, KVMMIG_PREFETCH, &a);
@@ -212,7 +212,7 @@ static int lock_ioctl(const struct lock_env *e, enum lock_op op, void *buf)
 	case OP_WORKING_SET: {
 		struct kvmmig_working_set a = {
 			.size = sizeof(a), .flags = KVMMIG_WS_FAULTED,
-			.min_level = 1, .gfns_ptr = P(buf), .max_gfns = DATA_PAGES * 2,
+			.min_level = 1, .runs_ptr = P(buf), .max_runs = DATA_PAGES,
 		};
 
 		ret = ioctl(fd, KVMMIG_GET_WORKING_SET, &a);

@@ -431,7 +431,7 @@ static long do_op(int s, unsigned int cmd)
 		u.so = (struct kvmmig_send_order){ .size = sizeof(u.so),
 			.flags = KVMMIG_SEND_ORDER_ALL, .npages = 64,
 			.bitmap_ptr = (__u64)(unsigned long)ones,
-			.gfns_ptr = p, .nr_gfns = 64 };
+			.runs_ptr = p, .max_runs = 64 };
 		break;
 	case KVMMIG_CLASSIFY:
 		u.cl = (struct kvmmig_classify){ .size = sizeof(u.cl),
@@ -463,13 +463,13 @@ static long do_op(int s, unsigned int cmd)
 		break;
 	case KVMMIG_PREFETCH:
 		u.pf = (struct kvmmig_prefetch){ .size = sizeof(u.pf),
-			.flags = KVMMIG_PREFETCH_GPA_LINEAR, .gpa = 0x1000,
-			.window = 1, .gpas_ptr = p, .max_gpas = 2 };
+			.flags = KVMMIG_PREFETCH_GFN_LINEAR, .gfn = 1,
+			.window = 1, .gfns_ptr = p, .max_gfns = 2 };
 		break;
 	case KVMMIG_GET_WORKING_SET:
 		u.ws = (struct kvmmig_working_set){ .size = sizeof(u.ws),
-			.min_level = 1, .gfns_ptr = p,
-			.max_gfns = BIG_LEN };
+			.min_level = 1, .runs_ptr = p,
+			.max_runs = BIG_LEN / sizeof(struct kvmmig_gfn_range) };
 		break;
 	case KVMMIG_FILL:
 		u.fi = (struct kvmmig_fill){ .size = sizeof(u.fi),

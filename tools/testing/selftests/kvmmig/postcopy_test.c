@@ -201,7 +201,7 @@ TEST_F_TIMEOUT(pc, save_restore, 280)
 	/* the structure was walked before the save: it is the working set */
 	ws = json_int(&r, "ws_pages");
 	EXPECT_GE(ws, CHASE_PAGES);
-	/* saved as runs (KVMMIG_WS_RUNS): at least one, never more than pages */
+	/* saved as runs (GET_WORKING_SET's runs): at least one, never more than pages */
 	EXPECT_GE(json_int(&r, "ws_runs"), 1);
 	EXPECT_LE(json_int(&r, "ws_runs"), ws);
 	for (int i = 0; i < 3; i++) {

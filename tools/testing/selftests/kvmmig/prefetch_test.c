@@ -195,10 +195,10 @@ static int prefetch_cr3(struct pf_vm *p, uint64_t cr3, uint64_t gpa,
 	a->flags = KVMMIG_PREFETCH_CR3;
 	a->cr3 = cr3;
 	a->mode = KVMMIG_PAGING_LONG4;
-	a->gpa = gpa;
+	a->gfn = gpa / PG;
 	a->window = window;
-	a->gpas_ptr = (uint64_t)(unsigned long)out;
-	a->max_gpas = max;
+	a->gfns_ptr = (uint64_t)(unsigned long)out;
+	a->max_gfns = max;
 	return prefetch(p->session, a);
 }
 
@@ -222,7 +222,7 @@ static uint32_t expected(struct pf_vm *p, uint64_t (*map)(struct pf_vm *, int),
 			g = map(p, i) / PG;
 			if (have && (have[g / 64] >> (g % 64) & 1))
 				continue;
-			out[n++] = g * PG;
+			out[n++] = g;
 		}
 	}
 	return n;
@@ -282,14 +282,14 @@ TEST(cr3_neighbours)
 	EXPECT_EQ(p.cr3, a.cr3);
 	n = expected(&p, gpa1, TOUCH, 8, NULL, want, 2048);
 	EXPECT_EQ(16, n);
-	expect_list(_metadata, got, a.nr_gpas, want, n);
+	expect_list(_metadata, got, a.nr_gfns, want, n);
 	EXPECT_EQ(1, session_stat(p.session, "rindex_builds"));
 	EXPECT_EQ(1, session_stat(p.session, "rindex_hits"));
 	EXPECT_EQ(16, session_stat(p.session, "prefetch_issued"));
 
 	/* cached: no second build; room for 5 gives the first 5 */
 	ASSERT_EQ(0, prefetch_cr3(&p, p.cr3, gpa1(&p, TOUCH), 8, got, 5, &a));
-	expect_list(_metadata, got, a.nr_gpas, want, 5);
+	expect_list(_metadata, got, a.nr_gfns, want, 5);
 	EXPECT_EQ(1, session_stat(p.session, "rindex_builds"));
 	EXPECT_EQ(2, session_stat(p.session, "prefetch_calls"));
 
@@ -297,22 +297,22 @@ TEST(cr3_neighbours)
 	ASSERT_EQ(0, prefetch_cr3(&p, p.cr3, gpa1(&p, 0), 8, got, 2048, &a));
 	n = expected(&p, gpa1, 0, 8, NULL, want, 2048);
 	EXPECT_EQ(8, n);
-	expect_list(_metadata, got, a.nr_gpas, want, n);
+	expect_list(_metadata, got, a.nr_gfns, want, n);
 
 	/* the other pages: their own neighbours, odd slot pages */
 	ASSERT_EQ(0, prefetch_cr3(&p, p.cr3, SLOT_GPA + 11 * PG, 2, got, 2048,
 				  &a));
 	EXPECT_EQ(OTHER_GVA + 5 * PG, a.gva);
-	ASSERT_EQ(4, a.nr_gpas);
-	EXPECT_EQ(SLOT_GPA + 13 * PG, got[0]);
-	EXPECT_EQ(SLOT_GPA + 9 * PG, got[1]);
+	ASSERT_EQ(4, a.nr_gfns);
+	EXPECT_EQ(SLOT_GPA / PG + 13, got[0]);
+	EXPECT_EQ(SLOT_GPA / PG + 9, got[1]);
 
 	/* a frame this address space does not map: no list, no error */
 	ASSERT_EQ(0, set_param("rindex_rebuild_ms", 60000));
 	ASSERT_EQ(0, prefetch_cr3(&p, p.cr3, SLOT_GPA + 150 * PG, 8, got, 2048,
 				  &a));
 	EXPECT_EQ(KVMMIG_PREFETCH_SRC_NONE, a.source);
-	EXPECT_EQ(0, a.nr_gpas);
+	EXPECT_EQ(0, a.nr_gfns);
 	EXPECT_EQ(0, a.gva);
 	EXPECT_EQ(0, set_param("rindex_rebuild_ms", 100));
 
@@ -326,11 +326,11 @@ TEST(cr3_neighbours)
 	ASSERT_EQ(0, prefetch(p.session, &a));
 	n = expected(&p, gpa1, TOUCH, 8, have, want, 2048);
 	EXPECT_EQ(14, n);
-	expect_list(_metadata, got, a.nr_gpas, want, n);
+	expect_list(_metadata, got, a.nr_gfns, want, n);
 	/* frames at or above have_npages count as missing */
 	a.have_npages = SLOT_GPA / PG;
 	ASSERT_EQ(0, prefetch(p.session, &a));
-	EXPECT_EQ(16, a.nr_gpas);
+	EXPECT_EQ(16, a.nr_gfns);
 
 	/* window 0: the prefetch_window tunable */
 	EXPECT_EQ(16, param("prefetch_window"));
@@ -338,7 +338,7 @@ TEST(cr3_neighbours)
 				  2048, &a));
 	n = expected(&p, gpa1, TOUCH + 10, 16, NULL, want, 2048);
 	EXPECT_EQ(32, n);
-	expect_list(_metadata, got, a.nr_gpas, want, n);
+	expect_list(_metadata, got, a.nr_gfns, want, n);
 	ASSERT_EQ(0, set_param("prefetch_window", 3));
 	EXPECT_NE(0, set_param("prefetch_window", 0));
 	EXPECT_NE(0, set_param("prefetch_window", 1025));
@@ -346,36 +346,36 @@ TEST(cr3_neighbours)
 	ASSERT_EQ(0, prefetch_cr3(&p, p.cr3, gpa1(&p, TOUCH), 0, got, 2048,
 				  &a));
 	n = expected(&p, gpa1, TOUCH, 3, NULL, want, 2048);
-	expect_list(_metadata, got, a.nr_gpas, want, n);
+	expect_list(_metadata, got, a.nr_gfns, want, n);
 	EXPECT_EQ(0, set_param("prefetch_window", 16));
 
 	pf_vm_destroy(&p);
 }
 
 /* The baseline: guest-physical neighbours, filtered alike. */
-TEST(gpa_linear)
+TEST(gfn_linear)
 {
 	uint64_t got[64], g = SLOT_GPA + 2 * PG;
 	struct kvmmig_prefetch a = { };
 	struct pf_vm p;
 
 	pf_vm_create(&p, 2);
-	a.flags = KVMMIG_PREFETCH_GPA_LINEAR;
-	a.gpa = g;
+	a.flags = KVMMIG_PREFETCH_GFN_LINEAR;
+	a.gfn = g / PG;
 	a.window = 4;
-	a.gpas_ptr = (uint64_t)(unsigned long)got;
-	a.max_gpas = 64;
+	a.gfns_ptr = (uint64_t)(unsigned long)got;
+	a.max_gfns = 64;
 	ASSERT_EQ(0, prefetch(p.session, &a));
 	EXPECT_EQ(KVMMIG_PREFETCH_SRC_LINEAR, a.source);
 	EXPECT_EQ(0, a.gva);
 	/* +1 -1 +2 -2 +3 (-3 is below the slot) +4 */
-	ASSERT_EQ(6, a.nr_gpas);
-	EXPECT_EQ(g + PG, got[0]);
-	EXPECT_EQ(g - PG, got[1]);
-	EXPECT_EQ(g + 2 * PG, got[2]);
-	EXPECT_EQ(g - 2 * PG, got[3]);
-	EXPECT_EQ(g + 3 * PG, got[4]);
-	EXPECT_EQ(g + 4 * PG, got[5]);
+	ASSERT_EQ(6, a.nr_gfns);
+	EXPECT_EQ(g / PG + 1, got[0]);
+	EXPECT_EQ(g / PG - 1, got[1]);
+	EXPECT_EQ(g / PG + 2, got[2]);
+	EXPECT_EQ(g / PG - 2, got[3]);
+	EXPECT_EQ(g / PG + 3, got[4]);
+	EXPECT_EQ(g / PG + 4, got[5]);
 	/* the GVA list of the same page differs: the permutation */
 	pf_vm_destroy(&p);
 }
@@ -396,13 +396,13 @@ TEST(bad_inputs)
 	good.flags = KVMMIG_PREFETCH_CR3;
 	good.cr3 = p.cr3;
 	good.mode = KVMMIG_PAGING_LONG4;
-	good.gpa = gpa1(&p, TOUCH);
+	good.gfn = gpa1(&p, TOUCH) / PG;
 	good.window = 2;
-	good.gpas_ptr = (uint64_t)(unsigned long)got;
-	good.max_gpas = 8;
+	good.gfns_ptr = (uint64_t)(unsigned long)got;
+	good.max_gfns = 8;
 	a = good;
 	ASSERT_EQ(0, ioctl(p.session, KVMMIG_PREFETCH, &a));
-	ASSERT_EQ(4, a.nr_gpas);
+	ASSERT_EQ(4, a.nr_gfns);
 	issued = session_stat(p.session, "prefetch_issued");
 	memset(canary, 0xa5, sizeof(canary));
 
@@ -417,21 +417,20 @@ TEST(bad_inputs)
 	EXPECT_EQ(0, memcmp(got, canary, sizeof(got)));		\
 } while (0)
 
-	BAD(EINVAL, a.size = sizeof(a) - 8);
-	BAD(EINVAL, a.size = sizeof(a) + 8);
+	BAD(EINVAL, a.size = offsetof(struct kvmmig_prefetch, reserved) - 8);
 	BAD(EINVAL, a.flags = KVMMIG_PREFETCH_FLAGS + 1);
 	BAD(EINVAL, a.flags = 1U << 31);
 	BAD(EINVAL, a.reserved0 = 1);
 	BAD(EINVAL, a.reserved[0] = 1);
 	BAD(EINVAL, a.reserved[3] = 1);
 	BAD(EINVAL, a.window = KVMMIG_PREFETCH_MAX_WINDOW + 1);
-	BAD(EINVAL, a.max_gpas = 2 * KVMMIG_PREFETCH_MAX_WINDOW + 1);
+	BAD(EINVAL, a.max_gfns = 2 * KVMMIG_PREFETCH_MAX_WINDOW + 1);
 	BAD(EINVAL, a.have_npages = (1ULL << 40) + 1);
 	BAD(EINVAL, a.mode = KVMMIG_PAGING_NONE);
 	BAD(EINVAL, a.mode = KVMMIG_PAGING_LONG5 + 1);
-	BAD(EINVAL, a.gpa = SLOT_GPA + SLOT_PAGES * PG);	/* not memory */
-	BAD(EINVAL, a.gpa = 1ULL << 52);
-	BAD(EFAULT, a.gpas_ptr = 8);
+	BAD(EINVAL, a.gfn = SLOT_GPA / PG + SLOT_PAGES);	/* not memory */
+	BAD(EINVAL, a.gfn = 1ULL << 52);		/* no 64-bit address */
+	BAD(EFAULT, a.gfns_ptr = 8);
 	BAD(EFAULT, a.have_ptr = 8; a.have_npages = 1ULL << 40);
 	/* without CR3: the fault records; recording is off: none */
 	BAD(ENOENT, a.flags = 0);
@@ -444,13 +443,13 @@ TEST(bad_inputs)
 	a.have_ptr = (uint64_t)(unsigned long)have;
 	a.have_npages = 64 * 4;
 	EXPECT_EQ(0, ioctl(p.session, KVMMIG_PREFETCH, &a));
-	EXPECT_EQ(4, a.nr_gpas);
+	EXPECT_EQ(4, a.nr_gfns);
 	/* no room: the gva is still found */
 	a = good;
-	a.max_gpas = 0;
-	a.gpas_ptr = 0;
+	a.max_gfns = 0;
+	a.gfns_ptr = 0;
 	EXPECT_EQ(0, ioctl(p.session, KVMMIG_PREFETCH, &a));
-	EXPECT_EQ(0, a.nr_gpas);
+	EXPECT_EQ(0, a.nr_gfns);
 	EXPECT_EQ(DATA_GVA + TOUCH * PG, a.gva);
 	pf_vm_destroy(&p);
 }
@@ -473,13 +472,13 @@ TEST(teardown_drops_index)
 
 	ASSERT_EQ(0, prefetch_cr3(&p, p.cr3, gpa1(&p, TOUCH), 4, got, 64, &a));
 	n = expected(&p, gpa1, TOUCH, 4, NULL, want, 64);
-	expect_list(_metadata, got, a.nr_gpas, want, n);
+	expect_list(_metadata, got, a.nr_gfns, want, n);
 	/* AS2 maps the same frames in reverse: other neighbours */
 	ASSERT_EQ(0, prefetch_cr3(&p, p.cr3_2, gpa2(&p, TOUCH), 4, got, 64, &a));
 	EXPECT_EQ(KVMMIG_PREFETCH_SRC_RINDEX, a.source);
 	EXPECT_EQ(DATA_GVA + TOUCH * PG, a.gva);
 	n = expected(&p, gpa2, TOUCH, 4, NULL, want, 64);
-	expect_list(_metadata, got, a.nr_gpas, want, n);
+	expect_list(_metadata, got, a.nr_gfns, want, n);
 	EXPECT_EQ(2, session_stat(p.session, "rindex_builds"));
 
 	/* the guest moves to AS2 and tears AS1's data mappings down */
@@ -516,7 +515,7 @@ TEST(teardown_drops_index)
 					  4, got, 64, &a));
 		EXPECT_EQ(KVMMIG_PREFETCH_SRC_RINDEX, a.source);
 		n = expected(&p, gpa2, i % DATA_PAGES, 4, NULL, want, 64);
-		expect_list(_metadata, got, a.nr_gpas, want, n);
+		expect_list(_metadata, got, a.nr_gfns, want, n);
 	}
 	EXPECT_EQ(builds, session_stat(p.session, "rindex_builds"));
 	EXPECT_EQ(drops, session_stat(p.session, "rindex_drops_teardown"));
@@ -525,7 +524,7 @@ TEST(teardown_drops_index)
 	/* AS1's old index is not used: a fresh build finds nothing there */
 	ASSERT_EQ(0, prefetch_cr3(&p, p.cr3, gpa1(&p, TOUCH), 4, got, 64, &a));
 	EXPECT_EQ(KVMMIG_PREFETCH_SRC_NONE, a.source);
-	EXPECT_EQ(0, a.nr_gpas);
+	EXPECT_EQ(0, a.nr_gfns);
 	EXPECT_EQ(builds + 1, session_stat(p.session, "rindex_builds"));
 	EXPECT_EQ(0, set_param("rindex_rebuild_ms", 100));
 	pf_vm_destroy(&p);
@@ -559,7 +558,7 @@ TEST(stale_index_rebuilt)
 	EXPECT_EQ(KVMMIG_PREFETCH_SRC_RINDEX, a.source);
 	EXPECT_EQ(DATA_GVA + TOUCH * PG, a.gva);
 	n = expected(&p, gpa1, TOUCH, 2, NULL, want, 64);
-	expect_list(_metadata, got, a.nr_gpas, want, n);
+	expect_list(_metadata, got, a.nr_gfns, want, n);
 	EXPECT_EQ(1, session_stat(p.session, "rindex_drops_stale"));
 	EXPECT_EQ(2, session_stat(p.session, "rindex_builds"));
 	EXPECT_EQ(0, set_param("rindex_samples", 32));
@@ -589,10 +588,10 @@ TEST(fault_records)
 	ret = faults(p.session, KVMMIG_FAULTS_ENABLE);
 	ASSERT_EQ(0, ret);
 	guest_cmd(&p, CMD_TOUCH, TOUCH);
-	a.gpa = gpa1(&p, TOUCH);
+	a.gfn = gpa1(&p, TOUCH) / PG;
 	a.window = 4;
-	a.gpas_ptr = (uint64_t)(unsigned long)got;
-	a.max_gpas = 64;
+	a.gfns_ptr = (uint64_t)(unsigned long)got;
+	a.max_gfns = 64;
 	ASSERT_EQ(0, prefetch(p.session, &a));
 	EXPECT_TRUE(a.source == KVMMIG_PREFETCH_SRC_FAULT ||
 		    a.source == KVMMIG_PREFETCH_SRC_RINDEX);
@@ -602,7 +601,7 @@ TEST(fault_records)
 	EXPECT_EQ(p.cr3 & PHYSICAL_PAGE_MASK, a.cr3 & PHYSICAL_PAGE_MASK);
 	EXPECT_EQ(KVMMIG_PAGING_LONG4, a.mode);
 	n = expected(&p, gpa1, TOUCH, 4, NULL, want, 64);
-	expect_list(_metadata, got, a.nr_gpas, want, n);
+	expect_list(_metadata, got, a.nr_gfns, want, n);
 
 	/*
 	 * The guest goes on to two prefetched neighbours: used.  Records
@@ -612,7 +611,7 @@ TEST(fault_records)
 	EXPECT_EQ(0, session_stat(p.session, "prefetch_used"));
 	guest_cmd(&p, CMD_TOUCH, TOUCH + 1);
 	guest_cmd(&p, CMD_TOUCH, TOUCH - 1);
-	a.max_gpas = 0;
+	a.max_gfns = 0;
 	ASSERT_EQ(0, prefetch(p.session, &a));
 	EXPECT_EQ(2, session_stat(p.session, "prefetch_used"));
 	/* again: counted once */
@@ -622,7 +621,7 @@ TEST(fault_records)
 	EXPECT_EQ(8, session_stat(p.session, "prefetch_issued"));
 
 	/* a frame without a record */
-	a.gpa = gpa1(&p, TOUCH + 10);
+	a.gfn = gpa1(&p, TOUCH + 10) / PG;
 	EXPECT_EQ(-ENOENT, prefetch(p.session, &a));
 	EXPECT_EQ(0, faults(p.session, KVMMIG_FAULTS_DISABLE));
 	pf_vm_destroy(&p);

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * kvmmig selftests: pre-copy send order (KVMMIG_GET_SEND_ORDER, method
- * M17) on a real VM.  The guest sweeps a hot set between temperature
- * passes; the order must put cold pages first and hot ones last.  With
- * dirty logging on, the free-page hint interplay is checked against real
- * KVM_GET_DIRTY_LOG harvests.
+ * kvmmig selftests: pre-copy send order (KVMMIG_GET_SEND_ORDER) on a real
+ * VM.  The guest sweeps a hot set between temperature passes; the order
+ * must put cold pages first and hot ones last.  The order comes as runs of
+ * frames; every order is expanded back to frames and checked against an
+ * oracle: the bitmap, the levels GET_TEMPERATURE reads and the frames the
+ * test knows to be dropped.  With dirty logging on, the free-page hint
+ * interplay is checked against real KVM_GET_DIRTY_LOG harvests.
  */
 #include <pthread.h>
 #include <signal.h>
@@ -23,8 +25,12 @@ struct setup {
 	struct sweep_vm s;
 	int session;
 	uint64_t *bitmap;	/* DATA_PAGES bits + room */
-	uint64_t *gfns;		/* DATA_PAGES + room */
+	struct kvmmig_gfn_range *runs;	/* DATA_PAGES + room */
+	uint64_t *gfns;		/* the order's runs expanded, DATA_PAGES + room */
+	uint64_t n;		/* frames in t->gfns */
 };
+
+#define ORDER_ROOM	(DATA_PAGES + 1024)
 
 static void setup(struct __test_metadata *_metadata, struct setup *t)
 {
@@ -32,8 +38,9 @@ static void setup(struct __test_metadata *_metadata, struct setup *t)
 	t->session = kvmmig_attach_vm(t->s.vm, NULL);
 	ASSERT_GE(t->session, 0);
 	t->bitmap = calloc(DATA_PAGES / 64 + 64, 8);
-	t->gfns = calloc(DATA_PAGES + 1024, 8);
-	ASSERT_TRUE(t->bitmap && t->gfns);
+	t->runs = calloc(ORDER_ROOM, sizeof(*t->runs));
+	t->gfns = calloc(ORDER_ROOM, 8);
+	ASSERT_TRUE(t->bitmap && t->runs && t->gfns);
 }
 
 static void teardown(struct setup *t)
@@ -41,6 +48,7 @@ static void teardown(struct setup *t)
 	close(t->session);
 	kvm_vm_free(t->s.vm);
 	free(t->bitmap);
+	free(t->runs);
 	free(t->gfns);
 }
 
@@ -51,18 +59,45 @@ static void scan_now(struct __test_metadata *_metadata, int session)
 	ASSERT_EQ(0, ioctl(session, KVMMIG_SET_SCAN, &a));
 }
 
-/* Order of the data slot's pages set in t->bitmap. */
+/* Expand the order's runs into t->gfns; -1 when they hold too many. */
+static int expand(struct setup *t, const struct kvmmig_send_order *o)
+{
+	t->n = 0;
+	for (uint64_t i = 0; i < o->nr_runs; i++) {
+		if (!t->runs[i].npages || t->runs[i].npages > ORDER_ROOM - t->n)
+			return -1;
+		for (uint64_t j = 0; j < t->runs[i].npages; j++)
+			t->gfns[t->n++] = t->runs[i].gfn + j;
+	}
+	return 0;
+}
+
+/*
+ * Order of the data slot's pages set in t->bitmap, room for @cap runs;
+ * on success the runs are expanded into t->gfns (t->n frames).
+ */
 static int order(struct setup *t, __u32 flags, __u64 npages, __u64 cap,
 		 struct kvmmig_send_order *o)
 {
+	int ret;
+
 	memset(o, 0, sizeof(*o));
 	o->flags = flags;
 	o->base_gfn = DATA_GFN;
 	o->npages = npages;
 	o->bitmap_ptr = (__u64)(unsigned long)t->bitmap;
-	o->gfns_ptr = (__u64)(unsigned long)t->gfns;
-	o->nr_gfns = cap;
-	return send_order(t->session, o);
+	o->runs_ptr = (__u64)(unsigned long)t->runs;
+	o->max_runs = cap;
+	t->n = 0;
+	ret = send_order(t->session, o);
+	if (!ret && (o->nr_done != npages || expand(t, o)))
+		return -ERANGE;
+	return ret;
+}
+
+static bool test_bit64(const uint64_t *b, uint64_t i)
+{
+	return b[i / 64] >> (i % 64) & 1;
 }
 
 static void set_all(struct setup *t, uint64_t nbits)
@@ -79,31 +114,111 @@ static bool in_list(const uint32_t *l, uint32_t n, uint64_t page)
 	return false;
 }
 
-/* Every part of the order ascends and holds only pages of its level. */
-static void check_parts(struct __test_metadata *_metadata, struct setup *t,
-			const struct kvmmig_send_order *o, const uint8_t *lv)
+/*
+ * The oracle.  Expanded, the order is each level's part in turn, coldest
+ * first, as many frames as its @level_pages, ascending, each frame of the
+ * data slot set in the bitmap's first @npages bits and sent once.  With
+ * the levels GET_TEMPERATURE read (@lv), with nothing scanned in between,
+ * and the frames known to be dropped (@drop, a bitmap of the slot's pages,
+ * or NULL for none), the order is exactly the slot's set frames less the
+ * dropped ones, sorted by (level, frame); a run then never holds two
+ * levels and two runs of one level never touch.  Without @lv (levels
+ * change during the order, or hints churn) only the first part holds.
+ */
+static void check_order(struct __test_metadata *_metadata, struct setup *t,
+			const struct kvmmig_send_order *o, uint64_t npages,
+			const uint8_t *lv, const uint64_t *drop)
 {
-	uint64_t at = 0;
+	uint64_t at = 0, lim = npages < DATA_PAGES ? npages : DATA_PAGES;
+	uint64_t seen[DATA_PAGES / 64] = { 0 };
 
 	for (int l = 0; l < KVMMIG_TEMP_NR_LEVELS; l++)
 		for (uint64_t i = 0; i < o->level_pages[l]; i++, at++) {
-			uint64_t g = t->gfns[at];
+			uint64_t g, p;
 
+			ASSERT_LT(at, t->n);
+			g = t->gfns[at];
 			ASSERT_GE(g, DATA_GFN);
-			ASSERT_LT(g, DATA_GFN + DATA_PAGES);
-			if (lv)
-				ASSERT_EQ(l, lv[g - DATA_GFN]);
+			ASSERT_LT(g, DATA_GFN + lim);
+			p = g - DATA_GFN;
+			ASSERT_TRUE(test_bit64(t->bitmap, p));
+			ASSERT_FALSE(test_bit64(seen, p));
+			seen[p / 64] |= 1ULL << (p % 64);
 			if (i)
 				ASSERT_GT(g, t->gfns[at - 1]);
 		}
-	ASSERT_EQ(o->nr_gfns, at);
+	ASSERT_EQ(t->n, at);
+	if (!lv)
+		return;
+	at = 0;
+	for (int l = 0; l < KVMMIG_TEMP_NR_LEVELS; l++)
+		for (uint64_t p = 0; p < lim; p++) {
+			if (!test_bit64(t->bitmap, p) || lv[p] != l ||
+			    (drop && test_bit64(drop, p)))
+				continue;
+			ASSERT_LT(at, t->n);
+			ASSERT_EQ(DATA_GFN + p, t->gfns[at]);
+			at++;
+		}
+	ASSERT_EQ(t->n, at);
+	for (uint64_t i = 0; i < o->nr_runs; i++) {
+		const struct kvmmig_gfn_range *r = &t->runs[i];
+		uint8_t l = lv[r->gfn - DATA_GFN];
+
+		for (uint64_t j = 1; j < r->npages; j++)
+			ASSERT_EQ(l, lv[r->gfn + j - DATA_GFN]);
+		if (i + 1 < o->nr_runs && lv[t->runs[i + 1].gfn - DATA_GFN] == l)
+			ASSERT_NE(r->gfn + r->npages, t->runs[i + 1].gfn);
+	}
+}
+
+/* Levels of the data slot, as GET_TEMPERATURE reads them. */
+static void read_levels(struct __test_metadata *_metadata, struct setup *t,
+			uint8_t *lv, struct kvmmig_temperature *tq)
+{
+	memset(tq, 0, sizeof(*tq));
+	tq->size = sizeof(*tq);
+	tq->gpa = SWEEP_DATA_GPA;
+	tq->npages = DATA_PAGES;
+	tq->levels_ptr = (__u64)(unsigned long)lv;
+	ASSERT_EQ(0, ioctl(t->session, KVMMIG_GET_TEMPERATURE, tq));
+	/*
+	 * Every data page is in a memslot.  A page the scanner has no map
+	 * for yet (nothing scanned) reads as no slot here; the order counts
+	 * it cold, as documented.
+	 */
+	for (int p = 0; p < DATA_PAGES; p++)
+		if (lv[p] == KVMMIG_TEMP_NO_SLOT)
+			lv[p] = 0;
+}
+
+/* The levels now, for an order made with nothing scanned since. */
+static const uint8_t *levels_now(struct __test_metadata *_metadata,
+				 struct setup *t)
+{
+	static uint8_t lv[DATA_PAGES];
+	struct kvmmig_temperature tq;
+
+	read_levels(_metadata, t, lv, &tq);
+	return lv;
+}
+
+/* A bitmap of the slot's pages [a, a + n) and [b, b + m). */
+static uint64_t *pages_bitmap(uint64_t a, uint64_t n, uint64_t b, uint64_t m)
+{
+	uint64_t *d = calloc(DATA_PAGES / 64, 8);
+
+	for (uint64_t i = 0; d && i < n; i++)
+		d[(a + i) / 64] |= 1ULL << ((a + i) % 64);
+	for (uint64_t i = 0; d && i < m; i++)
+		d[(b + i) / 64] |= 1ULL << ((b + i) % 64);
+	return d;
 }
 
 TEST(hot_pages_last)
 {
 	struct setup t;
-	struct kvmmig_temperature tq = { .size = sizeof(tq), .gpa = SWEEP_DATA_GPA,
-					 .npages = DATA_PAGES };
+	struct kvmmig_temperature tq;
 	struct kvmmig_send_order o;
 	uint32_t hot[HOT_PAGES];
 	uint8_t *lv = malloc(DATA_PAGES);
@@ -116,16 +231,21 @@ TEST(hot_pages_last)
 		sweep_run(&t.s, hot, HOT_PAGES, false, 1);
 		scan_now(_metadata, t.session);
 	}
-	tq.levels_ptr = (__u64)(unsigned long)lv;
-	ASSERT_EQ(0, ioctl(t.session, KVMMIG_GET_TEMPERATURE, &tq));
+	read_levels(_metadata, &t, lv, &tq);
 
 	set_all(&t, DATA_PAGES);
-	ASSERT_EQ(0, order(&t, KVMMIG_SEND_ORDER_ALL, DATA_PAGES, DATA_PAGES, &o));
-	EXPECT_EQ(DATA_PAGES, o.nr_gfns);
+	/* a size query first: the room needed, in runs */
+	ASSERT_EQ(-E2BIG, order(&t, KVMMIG_SEND_ORDER_ALL, DATA_PAGES, 0, &o));
+	ASSERT_GT(o.nr_runs, 0);
+	ASSERT_EQ(0, order(&t, KVMMIG_SEND_ORDER_ALL, DATA_PAGES, o.nr_runs, &o));
+	EXPECT_EQ(DATA_PAGES, t.n);
 	EXPECT_EQ(0, o.nr_free);
 	for (i = 0; i < KVMMIG_TEMP_NR_LEVELS; i++)
 		EXPECT_EQ(tq.histogram[i], o.level_pages[i]);
-	check_parts(_metadata, &t, &o, lv);
+	check_order(_metadata, &t, &o, DATA_PAGES, lv, NULL);
+	/* runs: each page not cold splits one cold run and adds at most one */
+	EXPECT_LE(o.nr_runs, 2 * (DATA_PAGES - o.level_pages[0]) + 1);
+	EXPECT_LT(o.nr_runs, DATA_PAGES / 4);
 	for (i = 0; i < HOT_PAGES; i++) {
 		hot_last += in_list(hot, HOT_PAGES, t.gfns[DATA_PAGES - 1 - i] - DATA_GFN);
 		hot_first += in_list(hot, HOT_PAGES, t.gfns[i] - DATA_GFN);
@@ -137,7 +257,8 @@ TEST(hot_pages_last)
 	EXPECT_GE(hot_last, HOT_PAGES * 95 / 100);
 	EXPECT_EQ(0, hot_first);
 	EXPECT_GE(o.level_pages[3], HOT_PAGES * 95 / 100);
-	EXPECT_EQ(1, session_stat(t.session, "send_order_calls"));
+	/* the size query counts as a call */
+	EXPECT_EQ(2, session_stat(t.session, "send_order_calls"));
 	EXPECT_EQ(DATA_PAGES, session_stat(t.session, "send_order_pages"));
 	free(lv);
 	teardown(&t);
@@ -176,7 +297,8 @@ TEST(hot_pages_last_periodic_scan)
 	ASSERT_EQ(0, order(&t, KVMMIG_SEND_ORDER_ALL, DATA_PAGES, DATA_PAGES, &o));
 	sc.flags = KVMMIG_SCAN_STOP;
 	ASSERT_EQ(0, ioctl(t.session, KVMMIG_SET_SCAN, &sc));
-	check_parts(_metadata, &t, &o, NULL);
+	check_order(_metadata, &t, &o, DATA_PAGES, NULL, NULL);
+	EXPECT_EQ(DATA_PAGES, t.n);
 	for (i = 0; i < HOT_PAGES; i++)
 		hot_last += in_list(hot, HOT_PAGES, t.gfns[DATA_PAGES - 1 - i] - DATA_GFN);
 	TH_LOG("levels %llu/%llu/%llu/%llu; hot pages among the last %d: %llu",
@@ -197,8 +319,21 @@ TEST(never_scanned_is_cold)
 	set_all(&t, DATA_PAGES);
 	ASSERT_EQ(0, order(&t, KVMMIG_SEND_ORDER_ALL, DATA_PAGES, DATA_PAGES, &o));
 	EXPECT_EQ(DATA_PAGES, o.level_pages[0]);
+	/* one run: every frame, cold */
+	ASSERT_EQ(1, o.nr_runs);
+	EXPECT_EQ(DATA_GFN, t.runs[0].gfn);
+	EXPECT_EQ(DATA_PAGES, t.runs[0].npages);
 	for (int i = 0; i < DATA_PAGES; i++)
 		ASSERT_EQ(DATA_GFN + i, t.gfns[i]);
+	/* every other frame: a run each */
+	memset(t.bitmap, 0x55, DATA_PAGES / 8);
+	ASSERT_EQ(-E2BIG, order(&t, KVMMIG_SEND_ORDER_ALL, DATA_PAGES, 0, &o));
+	EXPECT_EQ(DATA_PAGES / 2, o.nr_runs);
+	EXPECT_EQ(0, o.nr_done);
+	ASSERT_EQ(0, order(&t, KVMMIG_SEND_ORDER_ALL, DATA_PAGES, DATA_PAGES, &o));
+	EXPECT_EQ(DATA_PAGES / 2, o.nr_runs);
+	EXPECT_EQ(DATA_PAGES / 2, t.n);
+	check_order(_metadata, &t, &o, DATA_PAGES, levels_now(_metadata, &t), NULL);
 	teardown(&t);
 }
 
@@ -212,12 +347,15 @@ TEST(outside_slots_and_tail_bits)
 	set_all(&t, DATA_PAGES + 640);
 	ASSERT_EQ(0, order(&t, KVMMIG_SEND_ORDER_ALL, DATA_PAGES + 640,
 			   DATA_PAGES + 640, &o));
-	EXPECT_EQ(DATA_PAGES, o.nr_gfns);
+	EXPECT_EQ(DATA_PAGES, t.n);
 	EXPECT_EQ(DATA_GFN + DATA_PAGES - 1, t.gfns[DATA_PAGES - 1]);
+	check_order(_metadata, &t, &o, DATA_PAGES + 640, levels_now(_metadata, &t),
+		    NULL);
 	/* 100 bits of a word-aligned bitmap whose later bits are set too */
 	set_all(&t, 256);
 	ASSERT_EQ(0, order(&t, KVMMIG_SEND_ORDER_ALL, 100, 100, &o));
-	EXPECT_EQ(100, o.nr_gfns);
+	EXPECT_EQ(100, t.n);
+	EXPECT_EQ(1, o.nr_runs);
 	EXPECT_EQ(DATA_GFN + 99, t.gfns[99]);
 	teardown(&t);
 }
@@ -226,7 +364,7 @@ TEST(hinted_dropped_with_all)
 {
 	struct setup t;
 	struct kvmmig_send_order o;
-	uint64_t i, seen = 0;
+	uint64_t i, seen = 0, *drop = pages_bitmap(0, 100, 1000, 50);
 
 	setup(_metadata, &t);
 	ASSERT_EQ(0, free_hint1(t.session, KVMMIG_FREE_HINT_ADD, SWEEP_DATA_GPA, 100));
@@ -236,8 +374,11 @@ TEST(hinted_dropped_with_all)
 	set_all(&t, DATA_PAGES);
 	ASSERT_EQ(0, order(&t, KVMMIG_SEND_ORDER_ALL, DATA_PAGES, DATA_PAGES, &o));
 	EXPECT_EQ(150, o.nr_free);
-	EXPECT_EQ(DATA_PAGES - 150, o.nr_gfns);
-	for (i = 0; i < o.nr_gfns; i++) {
+	EXPECT_EQ(DATA_PAGES - 150, t.n);
+	/* never scanned: all cold; the hinted frames split the slot in two */
+	check_order(_metadata, &t, &o, DATA_PAGES, levels_now(_metadata, &t), drop);
+	EXPECT_EQ(2, o.nr_runs);
+	for (i = 0; i < t.n; i++) {
 		uint64_t p = t.gfns[i] - DATA_GFN;
 
 		seen += p < 100 || (p >= 1000 && p < 1050);
@@ -247,6 +388,7 @@ TEST(hinted_dropped_with_all)
 	EXPECT_EQ(150, nr_hinted(t.session));
 	EXPECT_EQ(0, session_stat(t.session, "free_hints_dropped"));
 	EXPECT_EQ(150, session_stat(t.session, "send_order_free_skipped"));
+	free(drop);
 	teardown(&t);
 }
 
@@ -313,15 +455,17 @@ TEST(settled_hint_dirtied_is_sent)
 	harvest(_metadata, &t, 20);
 	mark(_metadata, &t);
 	ASSERT_EQ(0, order(&t, 0, DATA_PAGES, DATA_PAGES, &o));
-	EXPECT_EQ(20, o.nr_gfns);
+	EXPECT_EQ(20, t.n);
 	EXPECT_EQ(0, o.nr_free);
+	EXPECT_EQ(2, o.nr_runs);
 	EXPECT_EQ(DATA_GFN, t.gfns[0]);
 	EXPECT_EQ(DATA_GFN + 109, t.gfns[19]);
+	check_order(_metadata, &t, &o, DATA_PAGES, levels_now(_metadata, &t), NULL);
 	EXPECT_EQ(40, nr_hinted(t.session));
 	EXPECT_EQ(10, session_stat(t.session, "free_hints_dropped"));
 	/* the same harvest again: nothing more to drop */
 	ASSERT_EQ(0, order(&t, 0, DATA_PAGES, DATA_PAGES, &o));
-	EXPECT_EQ(20, o.nr_gfns);
+	EXPECT_EQ(20, t.n);
 	EXPECT_EQ(40, nr_hinted(t.session));
 	teardown(&t);
 }
@@ -342,9 +486,11 @@ TEST(fresh_hint_dirtied_is_dropped)
 	ASSERT_EQ(0, free_hint1(t.session, KVMMIG_FREE_HINT_ADD,
 				SWEEP_DATA_GPA + 200 * PAGE_4K, 10));
 	ASSERT_EQ(0, order(&t, 0, DATA_PAGES, DATA_PAGES, &o));
-	EXPECT_EQ(10, o.nr_gfns);
+	EXPECT_EQ(10, t.n);
 	EXPECT_EQ(10, o.nr_free);
 	EXPECT_EQ(DATA_GFN + 300, t.gfns[0]);
+	EXPECT_EQ(1, o.nr_runs);
+	EXPECT_EQ(10, t.runs[0].npages);
 	EXPECT_EQ(10, nr_hinted(t.session));
 	EXPECT_EQ(0, session_stat(t.session, "free_hints_dropped"));
 	teardown(&t);
@@ -366,7 +512,8 @@ TEST(hinted_then_written_in_round_is_sent)
 	harvest(_metadata, &t, 0);
 	mark(_metadata, &t);
 	ASSERT_EQ(0, order(&t, 0, DATA_PAGES, DATA_PAGES, &o));
-	EXPECT_EQ(0, o.nr_gfns);
+	EXPECT_EQ(0, t.n);
+	EXPECT_EQ(0, o.nr_runs);
 	/* during the round: pages 400..415 hinted, then 400..407 written */
 	ASSERT_EQ(0, free_hint1(t.session, KVMMIG_FREE_HINT_ADD,
 				SWEEP_DATA_GPA + 400 * PAGE_4K, 16));
@@ -375,7 +522,8 @@ TEST(hinted_then_written_in_round_is_sent)
 	harvest(_metadata, &t, 8);
 	mark(_metadata, &t);
 	ASSERT_EQ(0, order(&t, 0, DATA_PAGES, DATA_PAGES, &o));
-	EXPECT_EQ(8, o.nr_gfns);
+	EXPECT_EQ(8, t.n);
+	EXPECT_EQ(1, o.nr_runs);
 	EXPECT_EQ(0, o.nr_free);
 	for (int i = 0; i < 8; i++)
 		EXPECT_EQ(DATA_GFN + 400 + i, t.gfns[i]);
@@ -401,18 +549,23 @@ TEST(e2big_writes_nothing)
 	harvest(_metadata, &t, 20);
 	mark(_metadata, &t);
 	for (i = 0; i < 32; i++)
-		t.gfns[i] = 0xdead;
-	EXPECT_EQ(-E2BIG, order(&t, 0, DATA_PAGES, 19, &o));
-	EXPECT_EQ(20, o.nr_gfns);
+		t.runs[i].gfn = 0xdead;
+	/* 20 frames, two runs: 0..9 and 100..109 */
+	EXPECT_EQ(-E2BIG, order(&t, 0, DATA_PAGES, 1, &o));
+	EXPECT_EQ(2, o.nr_runs);
+	EXPECT_EQ(0, o.nr_done);
 	EXPECT_EQ(0, o.nr_free);
+	EXPECT_EQ(20, o.level_pages[0]);
 	for (i = 0; i < 32; i++)
-		ASSERT_EQ(0xdead, t.gfns[i]);
+		ASSERT_EQ(0xdead, t.runs[i].gfn);
 	EXPECT_EQ(50, nr_hinted(t.session));
 	EXPECT_EQ(0, session_stat(t.session, "free_hints_dropped"));
 	EXPECT_EQ(-E2BIG, order(&t, 0, DATA_PAGES, 0, &o));
-	EXPECT_EQ(20, o.nr_gfns);
-	ASSERT_EQ(0, order(&t, 0, DATA_PAGES, 20, &o));
-	EXPECT_EQ(20, o.nr_gfns);
+	EXPECT_EQ(2, o.nr_runs);
+	ASSERT_EQ(0, order(&t, 0, DATA_PAGES, 2, &o));
+	EXPECT_EQ(2, o.nr_runs);
+	EXPECT_EQ(20, t.n);
+	EXPECT_EQ(DATA_PAGES, o.nr_done);
 	EXPECT_EQ(40, nr_hinted(t.session));
 	teardown(&t);
 }
@@ -439,8 +592,8 @@ TEST(readonly_struct_changes_no_hint)
 	ro->base_gfn = DATA_GFN;
 	ro->npages = DATA_PAGES;
 	ro->bitmap_ptr = (__u64)(unsigned long)t.bitmap;
-	ro->gfns_ptr = (__u64)(unsigned long)t.gfns;
-	ro->nr_gfns = DATA_PAGES;
+	ro->runs_ptr = (__u64)(unsigned long)t.runs;
+	ro->max_runs = DATA_PAGES;
 	ASSERT_EQ(0, mprotect(ro, PAGE_4K, PROT_READ));
 	EXPECT_EQ(-1, ioctl(t.session, KVMMIG_GET_SEND_ORDER, ro));
 	EXPECT_EQ(EFAULT, errno);
@@ -449,7 +602,8 @@ TEST(readonly_struct_changes_no_hint)
 	/* the same call with a writable struct drops the 10 hints */
 	o = *ro;
 	ASSERT_EQ(0, send_order(t.session, &o));
-	EXPECT_EQ(20, o.nr_gfns);
+	EXPECT_EQ(2, o.nr_runs);
+	EXPECT_EQ(DATA_PAGES, o.nr_done);
 	EXPECT_EQ(40, nr_hinted(t.session));
 	munmap(ro, PAGE_4K);
 	teardown(&t);
@@ -470,8 +624,8 @@ TEST(bad_inputs)
 	good.base_gfn = DATA_GFN;
 	good.npages = DATA_PAGES;
 	good.bitmap_ptr = (__u64)(unsigned long)t.bitmap;
-	good.gfns_ptr = (__u64)(unsigned long)t.gfns;
-	good.nr_gfns = DATA_PAGES;
+	good.runs_ptr = (__u64)(unsigned long)t.runs;
+	good.max_runs = DATA_PAGES;
 #define EXPECT_SO_ERR(err) do {						\
 		EXPECT_EQ(-1, ioctl(t.session, KVMMIG_GET_SEND_ORDER, &a)); \
 		EXPECT_EQ(err, errno);					\
@@ -499,7 +653,7 @@ TEST(bad_inputs)
 	a.bitmap_ptr = 0;
 	EXPECT_SO_ERR(EINVAL);
 	a = good;
-	a.gfns_ptr = 0;
+	a.runs_ptr = 0;
 	EXPECT_SO_ERR(EINVAL);
 	for (i = 0; i < ARRAY_SIZE(a.reserved); i++) {
 		a = good;
@@ -510,8 +664,9 @@ TEST(bad_inputs)
 	a.bitmap_ptr = 8;
 	EXPECT_SO_ERR(EFAULT);
 	a = good;
-	a.gfns_ptr = 8;
+	a.runs_ptr = 8;
 	EXPECT_SO_ERR(EFAULT);
+	EXPECT_EQ(0, a.nr_done);
 	EXPECT_EQ(-1, ioctl(t.session, KVMMIG_GET_SEND_ORDER, NULL));
 	EXPECT_EQ(EFAULT, errno);
 #undef EXPECT_SO_ERR
@@ -521,7 +676,8 @@ TEST(bad_inputs)
 	a.npages = 1ULL << 24;
 	a.bitmap_ptr = (__u64)(unsigned long)calloc(1, (1ULL << 24) / 8);
 	ASSERT_EQ(0, ioctl(t.session, KVMMIG_GET_SEND_ORDER, &a));
-	EXPECT_EQ(0, a.nr_gfns);
+	EXPECT_EQ(0, a.nr_runs);
+	EXPECT_EQ(1ULL << 24, a.nr_done);
 	free((void *)(unsigned long)a.bitmap_ptr);
 	EXPECT_EQ(1, ioctl(t.session, KVMMIG_CHECK_EXTENSION, KVMMIG_CAP_SEND_ORDER));
 	teardown(&t);
@@ -599,8 +755,8 @@ TEST(orders_while_hints_change)
 		set_all(&t, DATA_PAGES);
 		ASSERT_EQ(0, order(&t, i & 1 ? KVMMIG_SEND_ORDER_ALL : 0,
 				   DATA_PAGES, DATA_PAGES, &o));
-		ASSERT_EQ(DATA_PAGES, o.nr_gfns + o.nr_free);
-		check_parts(_metadata, &t, &o, NULL);
+		ASSERT_EQ(DATA_PAGES, t.n + o.nr_free);
+		check_order(_metadata, &t, &o, DATA_PAGES, NULL, NULL);
 	}
 	WRITE_ONCE(c.stop, true);
 	pthread_join(th, NULL);

@@ -77,46 +77,70 @@ static int working_set(int session, struct kvmmig_working_set *a)
 }
 
 /*
- * The whole set at @min_level with @flags, malloc'ed (sized by a first
- * call with no room); *@out gets the final argument.
+ * @nr runs expanded into their frames (@np of them), malloc'ed; every run
+ * holds a frame and lies apart from (above, not adjacent to) the one
+ * before.
+ */
+static __u64 *expand_runs(struct __test_metadata *_metadata,
+			  const struct kvmmig_gfn_range *r, __u64 nr, __u64 np)
+{
+	__u64 *v = calloc(np + 1, sizeof(*v)), k = 0;
+
+	for (__u64 i = 0; v && i < nr; i++) {
+		EXPECT_GE(r[i].npages, 1);
+		if (i)
+			EXPECT_GT(r[i].gfn, r[i - 1].gfn + r[i - 1].npages);
+		for (__u64 j = 0; j < r[i].npages && k < np; j++)
+			v[k++] = r[i].gfn + j;
+	}
+	EXPECT_EQ(np, k);
+	return v;
+}
+
+/*
+ * The whole set at @min_level with @flags, as frames expanded from its
+ * runs, malloc'ed (sized by a first call with no room); *@out gets the
+ * final argument.
  */
 static __u64 *get_set(struct __test_metadata *_metadata, int session,
 		      __u32 min_level, __u32 flags,
 		      struct kvmmig_working_set *out)
 {
 	struct kvmmig_working_set a = { .min_level = min_level, .flags = flags };
+	struct kvmmig_gfn_range *r;
 	__u64 *v;
 	int ret;
 
 	ret = working_set(session, &a);
 	if (!ret) {
-		EXPECT_EQ(0, a.nr_gfns);
+		EXPECT_EQ(0, a.nr_pages);
+		EXPECT_EQ(0, a.nr_runs);
 		*out = a;
 		return calloc(1, sizeof(*v));
 	}
 	EXPECT_EQ(-E2BIG, ret);
-	v = calloc(a.nr_gfns + 1, sizeof(*v));
-	a.max_gfns = a.nr_gfns;
-	a.gfns_ptr = (__u64)(unsigned long)v;
+	r = calloc(a.nr_runs + 1, sizeof(*r));
+	a.max_runs = a.nr_runs;
+	a.runs_ptr = (__u64)(unsigned long)r;
 	EXPECT_EQ(0, working_set(session, &a));
-	for (__u64 i = 1; i < a.nr_gfns; i++)
-		EXPECT_LT(v[i - 1], v[i]);	/* ascending, no duplicates */
-	EXPECT_EQ(a.nr_gfns, a.nr_hot + a.nr_faulted);
+	v = expand_runs(_metadata, r, a.nr_runs, a.nr_pages);
+	EXPECT_EQ(a.nr_pages, a.nr_hot + a.nr_faulted);
+	free(r);
 	*out = a;
 	return v;
 }
 
 /*
- * The same set as runs (KVMMIG_WS_RUNS): -E2BIG with room for one run
- * less than it has, then every run apart from the next, and expanded
- * equal to @v (@n frames).  Returns the number of runs.
+ * The set again, by runs: -E2BIG with room for one run less than it has
+ * (nothing written), then expanded equal to @v (@n frames).  Returns the
+ * number of runs.
  */
 static __u64 check_runs(struct __test_metadata *_metadata, int session,
 			__u32 min_level, __u32 flags, const __u64 *v, __u64 n)
 {
 	struct kvmmig_working_set a = { .min_level = min_level,
-					.flags = flags | KVMMIG_WS_RUNS };
-	struct kvmmig_ws_run *r;
+					.flags = flags };
+	struct kvmmig_gfn_range *r;
 	__u64 k = 0;
 
 	if (!n) {
@@ -125,16 +149,16 @@ static __u64 check_runs(struct __test_metadata *_metadata, int session,
 		return 0;
 	}
 	EXPECT_EQ(-E2BIG, working_set(session, &a));
-	EXPECT_EQ(n, a.nr_gfns);
+	EXPECT_EQ(n, a.nr_pages);
 	EXPECT_GE(a.nr_runs, 1);
 	r = calloc(a.nr_runs + 1, sizeof(*r));
-	a.max_gfns = a.nr_runs - 1;
-	a.gfns_ptr = (__u64)(unsigned long)r;
+	a.max_runs = a.nr_runs - 1;
+	a.runs_ptr = (__u64)(unsigned long)r;
 	EXPECT_EQ(-E2BIG, working_set(session, &a));
 	EXPECT_EQ(0, r[0].npages);		/* nothing written */
-	a.max_gfns = a.nr_runs;
+	a.max_runs = a.nr_runs;
 	EXPECT_EQ(0, working_set(session, &a));
-	EXPECT_EQ(n, a.nr_gfns);
+	EXPECT_EQ(n, a.nr_pages);
 	for (__u64 i = 0; i < a.nr_runs; i++) {
 		EXPECT_GE(r[i].npages, 1);
 		if (i)
@@ -171,7 +195,8 @@ TEST(capabilities)
 
 	EXPECT_EQ(1, ioctl(dev, KVMMIG_CHECK_EXTENSION, KVMMIG_CAP_WORKING_SET));
 	EXPECT_EQ(1, ioctl(dev, KVMMIG_CHECK_EXTENSION, KVMMIG_CAP_FILL));
-	EXPECT_EQ(1, ioctl(dev, KVMMIG_CHECK_EXTENSION, KVMMIG_CAP_WS_RUNS));
+	/* 19, once KVMMIG_CAP_WS_RUNS: runs are the only form now */
+	EXPECT_EQ(0, ioctl(dev, KVMMIG_CHECK_EXTENSION, 19));
 	close(dev);
 }
 
@@ -205,9 +230,9 @@ TEST(working_set_hot)
 	}
 
 	v = get_set(_metadata, t->session, KVMMIG_TEMP_NR_LEVELS - 1, 0, &a);
-	EXPECT_EQ(a.nr_gfns, a.nr_hot);
+	EXPECT_EQ(a.nr_pages, a.nr_hot);
 	EXPECT_EQ(0, a.nr_faulted);
-	for (__u64 k = 0; k < a.nr_gfns; k++) {
+	for (__u64 k = 0; k < a.nr_pages; k++) {
 		if (v[k] >= DATA_GFN && v[k] < DATA_GFN + DATA_PAGES) {
 			if (is_hot[v[k] - DATA_GFN])
 				in_hot++;
@@ -218,29 +243,29 @@ TEST(working_set_hot)
 		}
 	}
 	TH_LOG("set %llu frames: %llu of %d hot data pages, %llu of %d idle, %llu fresh",
-	       a.nr_gfns, in_hot, HOT_PAGES, in_idle, DATA_PAGES - HOT_PAGES,
+	       a.nr_pages, in_hot, HOT_PAGES, in_idle, DATA_PAGES - HOT_PAGES,
 	       in_fresh);
 	EXPECT_GE(in_hot * 100, HOT_PAGES * 90ULL);
 	EXPECT_LE(in_idle * 100, (DATA_PAGES - HOT_PAGES) * 5ULL);
 	EXPECT_EQ(0, in_fresh);
 	EXPECT_EQ(1, session_stat(t->session, "ws_exports"));
-	EXPECT_EQ(a.nr_gfns, session_stat(t->session, "ws_pages"));
+	EXPECT_EQ(a.nr_pages, session_stat(t->session, "ws_pages"));
 	TH_LOG("as runs: %llu",
 	       check_runs(_metadata, t->session, KVMMIG_TEMP_NR_LEVELS - 1, 0,
-			  v, a.nr_gfns));
+			  v, a.nr_pages));
 
 	/* a lower threshold gives a superset */
 	w = get_set(_metadata, t->session, 1, 0, &b);
-	EXPECT_GE(b.nr_gfns, a.nr_gfns);
-	for (__u64 k = 0; k < a.nr_gfns; k++)
-		EXPECT_TRUE(in_set(w, b.nr_gfns, v[k]));
+	EXPECT_GE(b.nr_pages, a.nr_pages);
+	for (__u64 k = 0; k < a.nr_pages; k++)
+		EXPECT_TRUE(in_set(w, b.nr_pages, v[k]));
 	free(w);
 
 	/* temperature left out and no faults asked for: empty */
 	memset(&b, 0, sizeof(b));
 	b.min_level = KVMMIG_TEMP_NR_LEVELS;
 	EXPECT_EQ(0, working_set(t->session, &b));
-	EXPECT_EQ(0, b.nr_gfns);
+	EXPECT_EQ(0, b.nr_pages);
 
 	free(v);
 	free(is_hot);
@@ -248,13 +273,14 @@ TEST(working_set_hot)
 	free(t);
 }
 
-/* -E2BIG sets nr_gfns and writes nothing; an exact fit works. */
+/* -E2BIG sets nr_runs and nr_pages and writes nothing; an exact fit works. */
 TEST(working_set_e2big)
 {
 	struct setup *t = calloc(1, sizeof(*t));
 	struct kvmmig_working_set a = { .min_level = 1 };
+	struct kvmmig_gfn_range *r;
 	uint32_t hot[64];
-	__u64 *v, n;
+	__u64 *v, n, np;
 	int i;
 
 	setup(_metadata, t);
@@ -264,24 +290,30 @@ TEST(working_set_e2big)
 		ASSERT_EQ(0, scan_now(t->session));
 	}
 	ASSERT_EQ(-E2BIG, working_set(t->session, &a));
-	n = a.nr_gfns;
-	ASSERT_GE(n, 64);
-	v = malloc((n + 1) * sizeof(*v));
-	memset(v, 0xa5, (n + 1) * sizeof(*v));
-	a.max_gfns = n - 1;
-	a.nr_gfns = 0;
-	a.gfns_ptr = (__u64)(unsigned long)v;
+	n = a.nr_runs;
+	np = a.nr_pages;
+	ASSERT_GE(np, 64);
+	ASSERT_GE(n, 1);
+	r = malloc((n + 1) * sizeof(*r));
+	memset(r, 0xa5, (n + 1) * sizeof(*r));
+	a.max_runs = n - 1;
+	a.nr_runs = 0;
+	a.nr_pages = 0;
+	a.runs_ptr = (__u64)(unsigned long)r;
 	EXPECT_EQ(-E2BIG, working_set(t->session, &a));
-	EXPECT_EQ(n, a.nr_gfns);
+	EXPECT_EQ(n, a.nr_runs);
+	EXPECT_EQ(np, a.nr_pages);
 	for (__u64 k = 0; k <= n; k++)
-		EXPECT_EQ(0xa5a5a5a5a5a5a5a5ULL, v[k]);
+		EXPECT_EQ(0xa5a5a5a5a5a5a5a5ULL, r[k].gfn);
 	EXPECT_EQ(0, session_stat(t->session, "ws_exports"));
-	a.max_gfns = n;
+	a.max_runs = n;
 	EXPECT_EQ(0, working_set(t->session, &a));
-	EXPECT_EQ(n, a.nr_gfns);
-	EXPECT_EQ(0xa5a5a5a5a5a5a5a5ULL, v[n]);	/* not past the room */
+	EXPECT_EQ(n, a.nr_runs);
+	EXPECT_EQ(np, a.nr_pages);
+	EXPECT_EQ(0xa5a5a5a5a5a5a5a5ULL, r[n].gfn);	/* not past the room */
+	v = expand_runs(_metadata, r, n, np);
 	for (i = 0; i < 64; i++)
-		EXPECT_TRUE(in_set(v, n, DATA_GFN + hot[i]));
+		EXPECT_TRUE(in_set(v, np, DATA_GFN + hot[i]));
 
 	/* bad input */
 	a.min_level = 0;
@@ -295,12 +327,15 @@ TEST(working_set_e2big)
 	a.reserved[1] = 1;
 	EXPECT_EQ(-EINVAL, working_set(t->session, &a));
 	a.reserved[1] = 0;
-	a.max_gfns = KVMMIG_WS_MAX_GFNS + 1;
+	a.max_runs = KVMMIG_WS_MAX_RUNS + 1;
 	EXPECT_EQ(-EINVAL, working_set(t->session, &a));
-	a.max_gfns = n;
-	a.gfns_ptr = 8;		/* unmapped */
+	a.max_runs = n;
+	a.runs_ptr = 0;		/* room without a buffer */
+	EXPECT_EQ(-EINVAL, working_set(t->session, &a));
+	a.runs_ptr = 8;		/* unmapped */
 	EXPECT_EQ(-EFAULT, working_set(t->session, &a));
 	EXPECT_EQ(1, session_stat(t->session, "ws_exports"));
+	free(r);
 	free(v);
 	teardown(t);
 	free(t);
@@ -360,10 +395,10 @@ TEST(working_set_faulted)
 	ASSERT_EQ(0, faults(t->session, KVMMIG_FAULTS_READ, rec, &nr));
 	nslots = kvmmig_get_memslots(t->session, &slots, NULL);
 	for (__u32 k = 0; k < nr; k++) {
-		__u64 g = rec[k].gpa / PAGE_4K;
+		__u64 g = rec[k].gfn;
 		bool in = false;
 
-		if (!(rec[k].flags & KVMMIG_FAULT_GPA))
+		if (!(rec[k].flags & KVMMIG_FAULT_GFN))
 			continue;
 		tdp |= rec[k].flags & KVMMIG_FAULT_TDP;
 		for (__u32 s = 0; s < nslots; s++)
@@ -380,16 +415,16 @@ TEST(working_set_faulted)
 	v = get_set(_metadata, t->session, KVMMIG_TEMP_NR_LEVELS,
 		    KVMMIG_WS_FAULTED, &a);
 	EXPECT_EQ(0, a.nr_hot);
-	EXPECT_EQ(a.nr_gfns, a.nr_faulted);
-	EXPECT_LE(a.nr_gfns, nwant);
+	EXPECT_EQ(a.nr_pages, a.nr_faulted);
+	EXPECT_LE(a.nr_pages, nwant);
 	for (__u32 k = 0; k < nwant; k++)
-		EXPECT_TRUE(in_set(v, a.nr_gfns, want[k]));
+		EXPECT_TRUE(in_set(v, a.nr_pages, want[k]));
 	/* with nested paging each first touch is an NPT fault, with its GPA */
 	if (npt_enabled())
 		EXPECT_TRUE(tdp);
 	if (tdp) {
 		for (i = 0; i < 8; i++)
-			EXPECT_TRUE(in_set(v, a.nr_gfns, DATA_GFN + fresh[i]));
+			EXPECT_TRUE(in_set(v, a.nr_pages, DATA_GFN + fresh[i]));
 	}
 	free(v);
 
@@ -397,7 +432,7 @@ TEST(working_set_faulted)
 	ASSERT_EQ(0, scan_now(t->session));
 	v = get_set(_metadata, t->session, 1, KVMMIG_WS_FAULTED, &a);
 	for (__u32 k = 0; k < nwant; k++)
-		EXPECT_TRUE(in_set(v, a.nr_gfns, want[k]));
+		EXPECT_TRUE(in_set(v, a.nr_pages, want[k]));
 	free(v);
 	teardown(t);
 	free(t);
@@ -700,7 +735,8 @@ TEST(fill_bad_input)
 	p[3] = fpage(FRESH_GFN + 4, KVMMIG_CLASS_DUP, 1ULL << 40); /* canon */
 	EXPECT_EQ(-EINVAL, fill(t->session, KVMMIG_FILL_SET, p, 4, NULL));
 	p[3] = fpage(FRESH_GFN + 4, KVMMIG_CLASS_DUP, FRESH_GFN + 4);
-	EXPECT_EQ(-EINVAL, fill(t->session, KVMMIG_FILL_SET, p, 4, NULL));
+	EXPECT_EQ(-EINVAL, fill(t->session, KVMMIG_FILL_SET, p, 4, &out));
+	EXPECT_EQ(0, out.nr_done);	/* all or nothing: nothing */
 
 	/* bad arguments */
 	p[3] = fpage(FRESH_GFN + 4, KVMMIG_CLASS_ZERO, 0);
@@ -728,6 +764,7 @@ TEST(fill_bad_input)
 	/* nothing was recorded */
 	memcpy(q, p, sizeof(p));
 	ASSERT_EQ(0, fill(t->session, KVMMIG_FILL_GET, q, 4, &out));
+	EXPECT_EQ(4, out.nr_done);
 	EXPECT_EQ(0, out.nr_flagged);
 	for (i = 0; i < 4; i++) {
 		EXPECT_EQ(KVMMIG_CLASS_DATA, q[i].class);
@@ -737,6 +774,7 @@ TEST(fill_bad_input)
 
 	/* and the good call works */
 	ASSERT_EQ(0, fill(t->session, KVMMIG_FILL_SET, p, 4, &out));
+	EXPECT_EQ(4, out.nr_done);
 	EXPECT_EQ(2, out.nr_flagged);
 	EXPECT_EQ(2, out.nr_unflagged);
 	teardown(t);
