@@ -233,6 +233,7 @@ struct src_state {
 	int sock, dstore;
 	int have_order, have_classify, have_mig;
 	uint64_t *gfns;			/* send list, capacity nbits */
+	struct kvmmig_gfn_range *runs;	/* the module's send order, capacity nbits */
 	uint64_t *bits, *bits2;
 	struct kvmmig_page_class *cls;
 	uint8_t *data;

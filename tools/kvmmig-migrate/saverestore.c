@@ -13,7 +13,7 @@
  * its MSRs, then the xsave area); the class of every data page (struct
  * wpage: free, zero, pattern with its word, or data); the working set
  * (nr_ws runs of data pages, struct ws_run, ascending and apart: what
- * KVMMIG_WS_RUNS gives, nr_ws_pages pages in all); slot 0 whole; then the
+ * KVMMIG_GET_WORKING_SET gives, nr_ws_pages pages in all); slot 0 whole; then the
  * data pages at
  * off_data + index * 4096, written only for data pages: zero and pattern
  * pages are metadata (holes in the file).
@@ -36,7 +36,7 @@ struct ws_run {
  * slot and turned into data-page runs.  Returns the runs kept; *@pages
  * gets the pages in them.
  */
-static uint64_t ws_runs_to_data(const struct vmm *m, struct kvmmig_ws_run *r, uint64_t nr,
+static uint64_t ws_runs_to_data(const struct vmm *m, struct kvmmig_gfn_range *r, uint64_t nr,
 				uint64_t *pages)
 {
 	struct ws_run *out = (struct ws_run *)r;	/* same size, written behind */
@@ -84,9 +84,9 @@ int save_main(void)
 	const struct kvm_msr_list *ml = kvm_get_msr_index_list();
 	struct save_hdr hd = { .magic = SAVE_MAGIC };
 	struct kvmmig_working_set ws = { .size = sizeof(ws),
-					 .flags = KVMMIG_WS_FAULTED | KVMMIG_WS_RUNS };
+					 .flags = KVMMIG_WS_FAULTED };
 	struct result res = { .valid = 1 };
-	struct kvmmig_ws_run *wsr;
+	struct kvmmig_gfn_range *wsr;
 	uint64_t nws = 0, t0;
 	struct wpage *map;
 	int fd, xsize;
@@ -122,8 +122,8 @@ int save_main(void)
 	wsr = calloc(m->nbits, sizeof(*wsr));	/* runs <= frames */
 	TEST_ASSERT(wsr, "oom");
 	ws.min_level = o.ws_min_level;
-	ws.gfns_ptr = (unsigned long)wsr;
-	ws.max_gfns = m->nbits;
+	ws.runs_ptr = (unsigned long)wsr;
+	ws.max_runs = m->nbits;
 	if (ioctl(m->session, KVMMIG_GET_WORKING_SET, &ws)) {
 		msg("kvmmig-migrate: GET_WORKING_SET: %s: empty working set\n", strerror(errno));
 		ws.nr_runs = 0;

@@ -29,7 +29,10 @@ static void mark(struct src_state *s)
 		ioctl(s->m->session, KVMMIG_FREE_HINTS, &h);
 }
 
-/* The list of frames to send for @bits: the module's order, or gfn order. */
+/*
+ * The list of frames to send for @bits: the module's order (runs of
+ * frames, expanded here into the send list), or gfn order.
+ */
 uint64_t send_order(struct src_state *s, uint64_t *bits, int all, uint64_t *nr_free)
 {
 	struct vmm *m = s->m;
@@ -41,12 +44,15 @@ uint64_t send_order(struct src_state *s, uint64_t *bits, int all, uint64_t *nr_f
 			.size = sizeof(a), .flags = all ? KVMMIG_SEND_ORDER_ALL : 0,
 			.base_gfn = 0, .npages = m->nbits,
 			.bitmap_ptr = (unsigned long)bits,
-			.gfns_ptr = (unsigned long)s->gfns, .nr_gfns = m->nbits,
+			.runs_ptr = (unsigned long)s->runs, .max_runs = m->nbits,
 		};
 
 		if (!ioctl(m->session, KVMMIG_GET_SEND_ORDER, &a)) {
+			for (uint64_t r = 0; r < a.nr_runs; r++)
+				for (uint64_t i = 0; i < s->runs[r].npages && n < m->nbits; i++)
+					s->gfns[n++] = s->runs[r].gfn + i;
 			*nr_free = a.nr_free;
-			return a.nr_gfns;
+			return n;
 		}
 		msg("kvmmig-migrate: GET_SEND_ORDER: %s%s: falling back to gfn order\n",
 		    strerror(errno), errno == ENOTTY ? " (not in this module yet)" : "");
@@ -359,6 +365,7 @@ int source_main(int sock, int resfd, pid_t dst_pid)
 	s->bits = calloc(words, 8);
 	s->bits2 = calloc(words, 8);
 	s->gfns = calloc(m->nbits, 8);
+	s->runs = calloc(m->nbits, sizeof(*s->runs));	/* runs <= frames */
 	s->cls = calloc(BATCH, sizeof(*s->cls));
 	s->wp = calloc(BATCH, sizeof(*s->wp));
 	s->data = malloc(BATCH * PAGE);

@@ -387,21 +387,21 @@ int pc_load_run(struct pc *pc, uint64_t p, uint64_t k, uint8_t *buf)
 static uint32_t pc_prefetch(struct pc *pc, uint64_t p, uint64_t *out)
 {
 	struct vmm *m = pc->m;
-	uint64_t gpas[2 * KVMMIG_PREFETCH_MAX_WINDOW];
+	uint64_t gfns[2 * KVMMIG_PREFETCH_MAX_WINDOW];
 	uint32_t n = 0, w = o.prefetch_window;
 	struct kvmmig_prefetch a = {
 		.size = sizeof(a),
-		.flags = o.prefetch == PF_GPA ? KVMMIG_PREFETCH_GPA_LINEAR : 0,
-		.gpa = (DATA_GFN + p) * PAGE, .window = w,
+		.flags = o.prefetch == PF_GPA ? KVMMIG_PREFETCH_GFN_LINEAR : 0,
+		.gfn = DATA_GFN + p, .window = w,
 		.have_ptr = (unsigned long)pc->have, .have_npages = m->nbits,
-		.gpas_ptr = (unsigned long)gpas, .max_gpas = 2 * w,
+		.gfns_ptr = (unsigned long)gfns, .max_gfns = 2 * w,
 	};
 
 	if (o.prefetch == PF_NONE)
 		return 0;
 	if (!ioctl(m->session, KVMMIG_PREFETCH, &a)) {
-		for (uint32_t i = 0; i < a.nr_gpas && i < 2 * w; i++) {
-			uint64_t g = gpas[i] / PAGE;
+		for (uint32_t i = 0; i < a.nr_gfns && i < 2 * w; i++) {
+			uint64_t g = gfns[i];
 
 			if (g >= DATA_GFN && g < DATA_GFN + m->npages)
 				out[n++] = g - DATA_GFN;
