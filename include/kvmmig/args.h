@@ -10,16 +10,8 @@
 #include <linux/types.h>
 #include <uapi/linux/kvmmig.h>
 
-int kvmmig_check_attach(const struct kvmmig_attach *a);
-int kvmmig_check_memslots(const struct kvmmig_memslots *r);
-int kvmmig_check_scan(const struct kvmmig_scan *a, u32 min_ms, u32 max_ms);
-int kvmmig_check_temperature(const struct kvmmig_temperature *a);
-int kvmmig_check_huge_candidates(const struct kvmmig_huge_candidates *a);
 int kvmmig_check_dirty_rate(const struct kvmmig_dirty_rate *a);
 int kvmmig_check_send_order(const struct kvmmig_send_order *a);
-int kvmmig_check_classify(const struct kvmmig_classify *a);
-int kvmmig_check_free_hints(const struct kvmmig_free_hints *a);
-int kvmmig_check_gpa_range(const struct kvmmig_gpa_range *r);
 int kvmmig_check_migration(const struct kvmmig_migration *a, u32 max_pct);
 int kvmmig_check_history(const struct kvmmig_history *a, bool set);
 /* issue 5: fault/prefetch checks */
@@ -30,10 +22,5 @@ int kvmmig_check_prefetch(const struct kvmmig_prefetch *a);
 int kvmmig_check_working_set(const struct kvmmig_working_set *a);
 int kvmmig_check_fill(const struct kvmmig_fill *a);
 int kvmmig_check_fill_page(const struct kvmmig_fill_page *p);
-
-int kvmmig_parse_uint_range(const char *s, unsigned int min,
-			    unsigned int max, unsigned int *out);
-u64 kvmmig_memslots_generation(const u64 *as_gen, int nr_as);
-void kvmmig_memslots_sort(struct kvmmig_memslot *v, u32 n);
 
 #endif /* _KVMMIG_ARGS_H */

@@ -9,7 +9,6 @@
 
 #include <kunit/test.h>
 
-extern struct kunit_suite kvmmig_uapi_layout_suite;
 extern struct kunit_suite kvmmig_args_suite;
 extern struct kunit_suite kvmmig_stats_suite;
 extern struct kunit_suite kvmmig_temperature_suite;
@@ -20,5 +19,9 @@ extern struct kunit_suite kvmmig_guest_pt_suite;
 extern struct kunit_suite kvmmig_working_set_suite;
 extern struct kunit_suite kvmmig_fill_suite;
 extern struct kunit_suite kvmmig_prefetch_suite;
+extern struct kunit_suite kvmmig_ioctl_suite;
+extern struct kunit_suite kvmmig_main_suite;
+extern struct kunit_suite kvmmig_memslots_suite;
+extern struct kunit_suite kvmmig_free_hints_suite;
 
 #endif /* _KVMMIG_KUNIT_H */

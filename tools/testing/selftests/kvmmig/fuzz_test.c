@@ -28,11 +28,14 @@
  * the kernel's writes run into PROT_NONE (-EFAULT) before leaving the
  * reservation; they never reach the fuzzer's data, stacks or fds.
  *
- * Sizes.  Every kvmmig structure starts with @size; the module copies
- * exactly sizeof(struct) and requires @size == sizeof (args.c).  The _IOC
- * size is part of the command number, matched whole: a command with any
- * other size field is a different, unknown command (-ENOTTY).  Both are
- * fuzzed.
+ * Sizes.  Every kvmmig structure starts with @size, the caller's size
+ * of it: the dispatcher (ioctl.c) refuses one smaller than the structure
+ * without its reserved tail (-EINVAL), reads a smaller one zero-extended
+ * and a larger one when its extra bytes are zero (-E2BIG when not, or when
+ * it is larger than a page).  The _IOC size of the command number is not
+ * compared, since an older or newer caller encodes its own size there: a
+ * command differing from a real one in its size bits only is that
+ * command.  Both are fuzzed.
  *
  * The oracle (besides the test bed's kernel log check and the timeout):
  *  - every call returns success or an errno allowed for it (allowed_errs
@@ -260,7 +263,8 @@ static const struct { int err; unsigned int bit; } err_bits[] = {
 	{ ENOMEM, ERR_ENOMEM }, { EIO, ERR_EIO }, { EPERM, ERR_EPERM },
 };
 
-#define BASE_ERRS	(ERR_EINVAL | ERR_EFAULT)
+/* E2BIG: a @size larger than this kernel's structure with non-zero extra bytes */
+#define BASE_ERRS	(ERR_EINVAL | ERR_EFAULT | ERR_E2BIG)
 
 /*
  * Allowed errnos per ioctl (besides -EINVAL and -EFAULT everywhere):
@@ -325,13 +329,14 @@ static struct ioc iocs[] = {
 	  BASE_ERRS, {
 		F(u_temperature.size, F_SIZE),
 		F(u_temperature.flags, F_FLAGS, 0),
-		F(u_temperature.gpa, F_GPA),
+		F(u_temperature.gfn, F_GFN),
 		F(u_temperature.npages, F_CNT, KVMMIG_TEMPERATURE_MAX_PAGES),
 		F(u_temperature.levels_ptr, F_PTR, 0, 1, 3),
 		F(u_temperature.histogram[0], F_OUT, 0),
 		F(u_temperature.passes, F_OUT),
+		F(u_temperature.nr_done, F_OUT),
 		F(u_temperature.reserved[0], F_RSV, 0),
-		F(u_temperature.reserved[2], F_RSV, 0),
+		F(u_temperature.reserved[1], F_RSV, 0),
 	  }, 9 },
 	{ "GET_HUGE_CANDIDATES", &u_huge_candidates, KVMMIG_GET_HUGE_CANDIDATES,
 	  sizeof(struct kvmmig_huge_candidates), false, false, BASE_ERRS, {
@@ -380,13 +385,14 @@ static struct ioc iocs[] = {
 		F(u_classify.flags, F_FLAGS, KVMMIG_CLASSIFY_FLAGS),
 		F(u_classify.npages, F_CNT, KVMMIG_CLASSIFY_MAX_PAGES),
 		F(u_classify.nr_data, F_OUT),
-		F(u_classify.gpa, F_GPA),
+		F(u_classify.gfn, F_GFN),
 		F(u_classify.gfns_ptr, F_PIN, 0, IN_GFNS, 2),
 		F(u_classify.classes_ptr, F_PTR, 0, sizeof(struct kvmmig_page_class), 2),
 		F(u_classify.data_ptr, F_PTR, 0, 4096, 2),
 		F(u_classify.class_pages[0], F_OUT, 0),
+		F(u_classify.nr_done, F_OUT),
 		F(u_classify.reserved[0], F_RSV, 0),
-		F(u_classify.reserved[3], F_RSV, 0),
+		F(u_classify.reserved[2], F_RSV, 0),
 	  }, 11 },
 	{ "FREE_HINTS", &u_free_hints,
 	  KVMMIG_FREE_HINTS, sizeof(struct kvmmig_free_hints), false, false,
@@ -394,7 +400,7 @@ static struct ioc iocs[] = {
 		F(u_free_hints.size, F_SIZE),
 		F(u_free_hints.flags, F_FLAGS, KVMMIG_FREE_HINT_FLAGS),
 		F(u_free_hints.nr_ranges, F_CNT, KVMMIG_FREE_HINT_MAX_RANGES),
-		F(u_free_hints.reserved0, F_RSV),
+		F(u_free_hints.nr_done, F_OUT),
 		F(u_free_hints.ranges_ptr, F_PIN, 0, IN_RANGES, 2),
 		F(u_free_hints.nr_hinted, F_OUT),
 		F(u_free_hints.mark, F_OUT),
@@ -649,11 +655,11 @@ static void fill_input(uint64_t *s, uint64_t p, int type, uint64_t n)
 			q += 8;
 			break;
 		case IN_RANGES: {
-			struct kvmmig_gpa_range r;
+			struct kvmmig_gfn_range r;
 
 			if (q + sizeof(r) > hi)
 				return;
-			r.gpa = pick_gpa(s);
+			r.gfn = pick_gpa(s) >> 12;
 			r.npages = chance(s, 90) ? 1 + rnd_below(s, 64) : pick_count(s, 1ULL << 52);
 			memcpy(q, &r, sizeof(r));
 			q += sizeof(r);
@@ -777,7 +783,7 @@ static void fixup(uint64_t *s, const struct ioc *io, char *buf)
 	case KVMMIG_GET_TEMPERATURE: {
 		struct kvmmig_temperature *a = (void *)buf;
 
-		a->gpa = pick_gpa(s) & ~0xfffULL;
+		a->gfn = pick_gpa(s) >> 12;
 		a->npages = 1 + rnd_below(s, 4096);
 		a->levels_ptr = chance(s, 30) ? 0 : valid_ptr(s, a->npages);
 		break;
@@ -811,10 +817,10 @@ static void fixup(uint64_t *s, const struct ioc *io, char *buf)
 
 		a->npages = 1 + rnd_below(s, 64);
 		if (a->flags & KVMMIG_CLASSIFY_GFN_LIST) {
-			a->gpa = 0;
+			a->gfn = 0;
 			a->gfns_ptr = valid_in(s, IN_GFNS, a->npages, 8);
 		} else {
-			a->gpa = pick_gpa(s) & ~0xfffULL;
+			a->gfn = pick_gpa(s) >> 12;
 			a->gfns_ptr = 0;
 		}
 		a->classes_ptr = valid_ptr(s, a->npages * sizeof(struct kvmmig_page_class));
@@ -922,17 +928,32 @@ static void fixup(uint64_t *s, const struct ioc *io, char *buf)
 	}
 }
 
-/* Does @buf break a rule that must give -EINVAL: size, flags, reserved? */
+/*
+ * Does @buf break a rule that must give -EINVAL: a size smaller than any
+ * structure's first version (8: @size and @flags), or, within the bytes
+ * the caller's @size covers, an unknown flag or a non-zero reserved
+ * field?  A @size larger than this kernel's structure may give -E2BIG
+ * first (the bytes past it are whatever the argument page holds), so
+ * nothing is required of it here.
+ */
 static bool must_einval(const struct ioc *io, const char *buf)
 {
+	uint32_t usize = io->size;
 	int i;
 
+	for (i = 0; i < io->nf; i++)
+		if (io->f[i].kind == F_SIZE)
+			usize = get_field(buf, &io->f[i]);
+	if (usize < 8)
+		return true;
+	if (usize > io->size)
+		return false;
 	for (i = 0; i < io->nf; i++) {
 		const struct fld *f = &io->f[i];
 		uint64_t v = get_field(buf, f);
 
-		if (f->kind == F_SIZE && v != io->size)
-			return true;
+		if (f->off + f->width > usize)
+			continue;
 		if (f->kind == F_FLAGS && (v & ~f->arg))
 			return true;
 		if (f->kind == F_RSV && v && !io->rsv_unchecked)
@@ -1082,8 +1103,10 @@ static bool is_kvmmig_cmd(unsigned int cmd)
 	if (cmd == KVMMIG_GET_API_VERSION || cmd == KVMMIG_CHECK_EXTENSION ||
 	    cmd == KVMMIG_GET_STATS_FD)
 		return true;
+	/* the size bits are the caller's: not compared */
 	for (i = 0; i < NR_IOCS; i++)
-		if (cmd == iocs[i].cmd)
+		if ((cmd & ~(_IOC_SIZEMASK << _IOC_SIZESHIFT)) ==
+		    (iocs[i].cmd & ~(_IOC_SIZEMASK << _IOC_SIZESHIFT)))
 			return true;
 	return false;
 }

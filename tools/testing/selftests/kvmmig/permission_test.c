@@ -182,7 +182,7 @@ static void child_full_vmm(struct __test_metadata *_metadata, void *arg)
 	EXPECT_EQ(0, scan(s, KVMMIG_SCAN_STOP, NULL));
 	/* reading guest memory through its own mappings */
 	EXPECT_EQ(0, ioctl(s, KVMMIG_CLASSIFY, &c));
-	EXPECT_EQ(1, c.npages);
+	EXPECT_EQ(1, c.nr_done);
 	/* stunning its own vCPU */
 	EXPECT_EQ(0, mig(s, KVMMIG_MIGRATION_START |
 			 KVMMIG_MIGRATION_FIXED, 50, 0));
@@ -386,7 +386,7 @@ static long do_op(int s, unsigned int cmd)
 		struct kvmmig_working_set ws;
 		struct kvmmig_fill fi;
 	} u;
-	static struct kvmmig_gpa_range range = { .gpa = 0, .npages = 1 };
+	static struct kvmmig_gfn_range range = { .gfn = 0, .npages = 1 };
 	static struct kvmmig_fill_page fp = { .gfn = 0,
 					      .class = KVMMIG_CLASS_ZERO };
 	__u64 p = (__u64)(unsigned long)big;

@@ -102,7 +102,7 @@ static void check_parts(struct __test_metadata *_metadata, struct setup *t,
 TEST(hot_pages_last)
 {
 	struct setup t;
-	struct kvmmig_temperature tq = { .size = sizeof(tq), .gpa = SWEEP_DATA_GPA,
+	struct kvmmig_temperature tq = { .size = sizeof(tq), .gfn = SWEEP_DATA_GPA / 4096,
 					 .npages = DATA_PAGES };
 	struct kvmmig_send_order o;
 	uint32_t hot[HOT_PAGES];
