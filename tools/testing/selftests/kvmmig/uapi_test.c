@@ -51,6 +51,7 @@ struct env {
 	uint8_t levels[64];
 	struct kvmmig_huge_candidate cand[4];
 	struct kvmmig_page_class cls[4];
+	__u64 no_bits;
 };
 
 static int ioctl_info(int fd, unsigned int cmd, struct kvmmig_ioctl_info *out)
@@ -203,6 +204,18 @@ static bool build(struct env *e, unsigned int cmd, void *buf, int *expect)
 	}
 	case _IOC_NR(KVMMIG_FREE_HINTS):
 		return true;	/* no operation: a query */
+	case _IOC_NR(KVMMIG_GET_SEND_ORDER): {
+		struct kvmmig_send_order *a = buf;
+
+		/* nothing dirty: an empty order */
+		a->npages = 64;
+		a->bitmap_ptr = (__u64)(unsigned long)&e->no_bits;
+		return true;
+	}
+	case _IOC_NR(KVMMIG_GET_WORKING_SET):
+		/* temperature left out, no fault recorded: an empty set */
+		((struct kvmmig_working_set *)buf)->min_level = KVMMIG_TEMP_NR_LEVELS;
+		return true;
 	case _IOC_NR(KVMMIG_GET_DIRTY_RATE):
 	case _IOC_NR(KVMMIG_GET_HISTORY):
 	case _IOC_NR(KVMMIG_FAULTS):
@@ -438,6 +451,8 @@ TEST(ioctl_info_answers)
 	EXPECT_EQ(offsetof(struct kvmmig_classify, reserved), i.struct_size_min);
 	EXPECT_EQ(KVMMIG_CLASSIFY_FLAGS, i.valid_flags);
 	EXPECT_EQ(KVMMIG_CAP_CLASSIFY, i.cap);
+	EXPECT_EQ(i.cmd, KVMMIG_CLASSIFY);	/* @cmd is the caller's, as given */
+	j.cmd = i.cmd;
 	EXPECT_EQ(0, memcmp(&i, &j, sizeof(i)));
 	/* the wrong direction is another (unknown) ioctl */
 	EXPECT_EQ(-ENOENT, ioctl_info(e.session, _IOR(KVMMIGIO,
