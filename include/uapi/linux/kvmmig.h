@@ -4,10 +4,15 @@
  *
  * Userspace API of /dev/kvmmig and of the per-VM session file descriptor.
  * Conventions follow KVM's: an API version, CHECK_EXTENSION for every
- * capability, and fixed-width structures that start with @size and @flags.
- * The kernel rejects a structure whose @size differs from the size this
- * header gives it, unknown flags, and non-zero reserved fields with -EINVAL;
- * reserved fields are where later versions grow, announced by a capability.
+ * capability, and fixed-width structures that start with @size (the
+ * caller's sizeof) and @flags and end with a reserved array.  A caller
+ * built against an older header passes a smaller structure (never smaller
+ * than the structure without its reserved tail: -EINVAL) and the kernel
+ * reads the rest as zero; a newer one passes a larger structure, accepted
+ * when the bytes this kernel does not know are zero (-E2BIG otherwise).
+ * Unknown flags and non-zero reserved fields give -EINVAL.
+ * KVMMIG_IOCTL_INFO tells every ioctl's sizes and flags.  Guest-physical
+ * memory is named by guest frame numbers (4 KiB frames) throughout.
  *
  * Documentation/kvmmig.rst describes every ioctl and its errors.
  */
@@ -95,6 +100,9 @@ struct kvmmig_gfn_range {
 	__u64 gfn;
 	__u64 npages;
 };
+
+/* A range of frames ends here at most: its byte addresses fit 64 bits. */
+#define KVMMIG_GFN_LIMIT	(1ULL << 52)
 
 /* KVMMIG_IOCTL_INFO: what the kernel knows of one ioctl */
 #define KVMMIG_NEED_FULL_SESSION	(1U << 0)	/* a KVMMIG_ACCESS_FULL session */
@@ -232,8 +240,6 @@ struct kvmmig_scan {
 #define KVMMIG_TEMP_NO_SLOT		0xff
 #define KVMMIG_TEMP_NR_LEVELS		4
 #define KVMMIG_TEMPERATURE_MAX_PAGES	(1ULL << 36)
-/* A range of frames ends at most here: its byte addresses fit 64 bits. */
-#define KVMMIG_GFN_LIMIT		(1ULL << 52)
 
 /**
  * struct kvmmig_temperature - argument of KVMMIG_GET_TEMPERATURE
@@ -436,7 +442,8 @@ struct kvmmig_page_class {
  * @npages: pages to classify, 1..KVMMIG_CLASSIFY_MAX_PAGES
  * @nr_data: out: DATA pages copied to @data_ptr
  * @gfn: without KVMMIG_CLASSIFY_GFN_LIST: first guest frame of the range
- *	(address space 0), @gfn + @npages at most KVMMIG_GFN_LIMIT; with it: must be 0
+ *	(address space 0), @gfn + @npages at most KVMMIG_GFN_LIMIT; with
+ *	it: must be 0
  * @gfns_ptr: with KVMMIG_CLASSIFY_GFN_LIST: user pointer to __u64[@npages]
  *	guest frames, e.g. the order from KVMMIG_GET_SEND_ORDER
  * @classes_ptr: user pointer to struct kvmmig_page_class[@npages]

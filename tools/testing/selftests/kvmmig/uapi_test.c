@@ -455,8 +455,9 @@ TEST(ioctl_info_answers)
 	j.cmd = i.cmd;
 	EXPECT_EQ(0, memcmp(&i, &j, sizeof(i)));
 	/* the wrong direction is another (unknown) ioctl */
-	EXPECT_EQ(-ENOENT, ioctl_info(e.session, _IOR(KVMMIGIO,
-			_IOC_NR(KVMMIG_CLASSIFY), struct kvmmig_classify), NULL));
+	EXPECT_EQ(-ENOENT, ioctl_info(e.session, _IOC(_IOC_READ, KVMMIGIO,
+						      _IOC_NR(KVMMIG_CLASSIFY), 0),
+				      NULL));
 	EXPECT_EQ(-ENOENT, ioctl_info(e.dev, _IO(KVMMIGIO, 0xfe), NULL));
 	EXPECT_EQ(-ENOENT, ioctl_info(e.session, _IOWR(KVMMIGIO, 0xfe, __u64), NULL));
 	/* value ioctls are known, without a structure */
