@@ -229,6 +229,7 @@ struct ioc {
  * offsets and widths come from the uapi header itself.
  */
 static const struct kvmmig_attach u_attach;
+static const struct kvmmig_ioctl_info u_ioctl_info;
 static const struct kvmmig_memslots u_memslots;
 static const struct kvmmig_scan u_scan;
 static const struct kvmmig_temperature u_temperature;
@@ -302,6 +303,22 @@ static struct ioc iocs[] = {
 		F(u_attach.reserved[0], F_RSV, 0),
 		F(u_attach.reserved[4], F_RSV, 0),
 	  }, 8 },
+	/* on both fds: fuzzed on sessions, ENOENT for an unknown ioctl */
+	{ "IOCTL_INFO", &u_ioctl_info,
+	  KVMMIG_IOCTL_INFO, sizeof(struct kvmmig_ioctl_info), false, false,
+	  BASE_ERRS | ERR_ENOENT, {
+		F(u_ioctl_info.size, F_SIZE),
+		F(u_ioctl_info.flags, F_FLAGS, 0),
+		F(u_ioctl_info.cmd, F_SMALL),
+		F(u_ioctl_info.need, F_OUT),
+		F(u_ioctl_info.struct_size, F_OUT),
+		F(u_ioctl_info.struct_size_min, F_OUT),
+		F(u_ioctl_info.valid_flags, F_OUT),
+		F(u_ioctl_info.cap, F_OUT),
+		F(u_ioctl_info.usable, F_OUT),
+		F(u_ioctl_info.reserved[0], F_RSV, 0),
+		F(u_ioctl_info.reserved[3], F_RSV, 0),
+	  }, 11 },
 	{ "GET_MEMSLOTS", &u_memslots,
 	  KVMMIG_GET_MEMSLOTS, sizeof(struct kvmmig_memslots), false, false,
 	  BASE_ERRS | ERR_EAGAIN | ERR_E2BIG, {
@@ -755,6 +772,15 @@ static void fixup(uint64_t *s, const struct ioc *io, char *buf)
 	uint64_t n;
 
 	switch (io->cmd) {
+	case KVMMIG_IOCTL_INFO: {
+		struct kvmmig_ioctl_info *a = (void *)buf;
+
+		/* a known ioctl, its size bits anything, or any number */
+		a->cmd = chance(s, 80) ? (iocs[rnd_below(s, NR_IOCS)].cmd ^
+					  (rnd_below(s, 0x4000) << _IOC_SIZESHIFT)) :
+					 rnd(s);
+		break;
+	}
 	case KVMMIG_ATTACH_VM: {
 		struct kvmmig_attach *a = (void *)buf;
 
