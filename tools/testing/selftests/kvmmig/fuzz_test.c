@@ -1464,7 +1464,7 @@ static void one_call(struct fuzzer *fz)
 		return;
 	}
 	if (call == C_BADCMD || kind == K_NULL || kind == K_STAT ||
-	    (kind == K_DEV && io && !io->dev) ||
+	    (kind == K_DEV && io && !io->dev && io->cmd != KVMMIG_IOCTL_INFO) ||
 	    (kind == K_DEV && call == C_STATS_FD) ||
 	    (kind == K_SES && ((io && io->dev) || call == C_API))) {
 		if (!(ret < 0 && err == ENOTTY))
