@@ -365,6 +365,7 @@ static const struct {
 	{ KVMMIG_PREFETCH, "PREFETCH", false },
 	{ KVMMIG_GET_WORKING_SET, "GET_WORKING_SET", true },
 	{ KVMMIG_FILL, "FILL", false },
+	{ KVMMIG_IOCTL_INFO, "IOCTL_INFO", true },
 };
 
 /* Issue @cmd on @s with a meaningful argument; the ioctl's return value. */
@@ -385,6 +386,7 @@ static long do_op(int s, unsigned int cmd)
 		struct kvmmig_prefetch pf;
 		struct kvmmig_working_set ws;
 		struct kvmmig_fill fi;
+		struct kvmmig_ioctl_info ii;
 	} u;
 	static struct kvmmig_gfn_range range = { .gfn = 0, .npages = 1 };
 	static struct kvmmig_fill_page fp = { .gfn = 0,
@@ -465,6 +467,10 @@ static long do_op(int s, unsigned int cmd)
 			.min_level = 1, .gfns_ptr = p,
 			.max_gfns = BIG_LEN };
 		break;
+	case KVMMIG_IOCTL_INFO:
+		u.ii = (struct kvmmig_ioctl_info){ .size = sizeof(u.ii),
+			.cmd = KVMMIG_FREE_HINTS };
+		break;
 	case KVMMIG_FILL:
 		u.fi = (struct kvmmig_fill){ .size = sizeof(u.fi),
 			.flags = KVMMIG_FILL_SET, .nr_pages = 1,
@@ -477,16 +483,42 @@ static long do_op(int s, unsigned int cmd)
 	return ioctl(s, cmd, &u);
 }
 
-/* The test's table names every session ioctl there is. */
+/*
+ * The test's table names every session ioctl there is (KVMMIG_IOCTL_INFO
+ * on a session lists them), each with the access level the module asks.
+ */
 TEST(table_complete)
 {
-	for (unsigned int nr = 0x10; nr <= 0x1f; nr++) {
-		bool found = false;
+	struct kvm_vm *vm = vm_create(1);
+	int s = kvmmig_attach_vm(vm, NULL), nr_found = 0;
 
-		for (int i = 0; i < ARRAY_SIZE(ops); i++)
-			found |= _IOC_NR(ops[i].cmd) == nr;
-		EXPECT_TRUE(found) TH_LOG("session ioctl %#x not in the table", nr);
+	ASSERT_GE(s, 0);
+	for (unsigned int nr = 0; nr < 256; nr++) {
+		for (unsigned int dir = 0; dir < 4; dir++) {
+			struct kvmmig_ioctl_info i = { .size = sizeof(i),
+				.cmd = _IOC(dir, KVMMIGIO, nr, 0) };
+			int k;
+
+			if (ioctl(s, KVMMIG_IOCTL_INFO, &i)) {
+				EXPECT_EQ(ENOENT, errno);
+				continue;
+			}
+			nr_found++;
+			for (k = 0; k < ARRAY_SIZE(ops); k++)
+				if (_IOC_NR(ops[k].cmd) == nr && _IOC_DIR(ops[k].cmd) == dir)
+					break;
+			EXPECT_LT(k, ARRAY_SIZE(ops))
+				TH_LOG("session ioctl %#x not in the table", nr);
+			if (k == ARRAY_SIZE(ops))
+				continue;
+			EXPECT_EQ(!ops[k].read_only_ok,
+				  !!(i.need & KVMMIG_NEED_FULL_SESSION))
+				TH_LOG("%s", ops[k].name);
+		}
 	}
+	EXPECT_EQ(ARRAY_SIZE(ops), nr_found);
+	close(s);
+	kvm_vm_free(vm);
 }
 
 /* The observer: a process of the VMM's uid, with the VM fd by pidfd. */
