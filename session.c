@@ -285,11 +285,11 @@ struct file *kvmmig_attach_vm(struct kvmmig_session *unused, void *arg)
 	struct file *vm_file, *file;
 	struct kvm *kvm;
 	u32 access;
+	int ret;
 
-	if (a->reserved0 || !kvmmig_all_zero(a->reserved, sizeof(a->reserved)))
-		return ERR_PTR(-EINVAL);
-	if (a->vm_fd < 0)
-		return ERR_PTR(-EBADF);
+	ret = kvmmig_check_attach(a);
+	if (ret)
+		return ERR_PTR(ret);
 	vm_file = fget(a->vm_fd);
 	if (!vm_file)
 		return ERR_PTR(-EBADF);

@@ -35,7 +35,6 @@
 #include <linux/sort.h>
 #include <linux/uaccess.h>
 #include <kvmmig/gmem.h>
-#include <kvmmig/args.h>
 #include <kvmmig/free_hints.h>
 #include <kvmmig/core.h>
 #include <kvmmig/ioctl.h>
@@ -116,28 +115,22 @@ static struct kvmmig_gfn_range *kvmmig_hints_ranges(struct kvmmig_session *s,
 						    const struct kvmmig_free_hints *a,
 						    u32 *nr)
 {
-	struct kvmmig_gpa_range *ur;
 	struct kvmmig_gfn_range *r;
 	u32 i;
 	int idx, ret = 0;
 
-	ur = kvmalloc_array(a->nr_ranges, sizeof(*ur), GFP_KERNEL_ACCOUNT);
 	r = kvmalloc_array(a->nr_ranges, sizeof(*r), GFP_KERNEL_ACCOUNT);
-	if (!ur || !r) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	if (copy_from_user(ur, u64_to_user_ptr(a->ranges_ptr),
-			   (size_t)a->nr_ranges * sizeof(*ur))) {
+	if (!r)
+		return ERR_PTR(-ENOMEM);
+	if (copy_from_user(r, u64_to_user_ptr(a->ranges_ptr),
+			   (size_t)a->nr_ranges * sizeof(*r))) {
 		ret = -EFAULT;
 		goto out;
 	}
 	for (i = 0; i < a->nr_ranges; i++) {
-		ret = kvmmig_check_gpa_range(&ur[i]);
+		ret = kvmmig_check_gfn_range(&r[i]);
 		if (ret)
 			goto out;
-		r[i].gfn = ur[i].gpa >> PAGE_SHIFT;
-		r[i].npages = ur[i].npages;
 	}
 	/* Removing is allowed anywhere, e.g. after a memslot is deleted. */
 	if (a->flags & KVMMIG_FREE_HINT_REMOVE)
@@ -154,7 +147,6 @@ static struct kvmmig_gfn_range *kvmmig_hints_ranges(struct kvmmig_session *s,
 		srcu_read_unlock(&s->kvm->srcu, idx);
 	}
 out:
-	kvfree(ur);
 	if (ret) {
 		kvfree(r);
 		return ERR_PTR(ret);
@@ -174,6 +166,7 @@ static long kvmmig_ioctl_free_hints(struct kvmmig_session *s, void *arg)
 	ret = kvmmig_check_free_hints(a);
 	if (ret)
 		return ret;
+	a->nr_done = 0;
 	if (a->flags & (KVMMIG_FREE_HINT_ADD | KVMMIG_FREE_HINT_REMOVE)) {
 		r = kvmmig_hints_ranges(s, a, &nr);
 		if (IS_ERR(r))
@@ -208,6 +201,8 @@ static long kvmmig_ioctl_free_hints(struct kvmmig_session *s, void *arg)
 	default:	/* a query */
 		break;
 	}
+	if (!ret)
+		a->nr_done = a->nr_ranges;
 	a->nr_hinted = kvmmig_hint_map_count(&h->map);
 	a->mark = h->marks;
 	mutex_unlock(&h->lock);

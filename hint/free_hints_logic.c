@@ -21,6 +21,7 @@
 #include <linux/slab.h>
 #include <linux/xarray.h>
 #include <kvmmig/free_hints.h>
+#include <kvmmig/ioctl.h>
 
 struct kvmmig_hint_chunk {
 	u32 nr_free;
@@ -298,4 +299,36 @@ unsigned int kvmmig_hint_map_test(struct kvmmig_hint_map *m, u64 gfn)
 		return 0;
 	return KVMMIG_HINT_FREE |
 	       (test_bit(off, c->fresh) ? KVMMIG_HINT_FRESH : 0);
+}
+
+/*
+ * KVMMIG_FREE_HINTS, beyond the dispatcher's checks: at most one
+ * operation (none is a query); ADD and REMOVE take 1..MAX ranges, the
+ * others none.  @nr_done is an output and not looked at.
+ */
+int kvmmig_check_free_hints(const struct kvmmig_free_hints *a)
+{
+	u32 op = a->flags & KVMMIG_FREE_HINT_FLAGS;
+
+	if (!kvmmig_all_zero(a->reserved, sizeof(a->reserved)))
+		return -EINVAL;
+	if (hweight32(op) > 1)
+		return -EINVAL;
+	if (op & (KVMMIG_FREE_HINT_ADD | KVMMIG_FREE_HINT_REMOVE)) {
+		if (!a->nr_ranges || a->nr_ranges > KVMMIG_FREE_HINT_MAX_RANGES ||
+		    !a->ranges_ptr)
+			return -EINVAL;
+	} else if (a->nr_ranges || a->ranges_ptr) {
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* One range of a hint: at least one frame, ending by KVMMIG_GFN_LIMIT. */
+int kvmmig_check_gfn_range(const struct kvmmig_gfn_range *r)
+{
+	if (!r->npages || r->npages > KVMMIG_GFN_LIMIT ||
+	    r->gfn > KVMMIG_GFN_LIMIT - r->npages)
+		return -EINVAL;
+	return 0;
 }

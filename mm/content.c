@@ -59,7 +59,6 @@
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
-#include <kvmmig/args.h>
 #include <kvmmig/content.h>
 #include <kvmmig/gmem.h>
 #include <kvmmig/host_pt.h>
@@ -345,7 +344,7 @@ static int kvmmig_classify_all(struct kvmmig_classify_call *c)
 	unsigned int n, i, ok;
 	int ret = 0;
 
-	c->a->npages = 0;
+	c->a->nr_done = 0;
 	if (!access_ok(classes, (u64)npages * sizeof(*c->rec)) ||
 	    (c->a->data_ptr && !access_ok(u64_to_user_ptr(c->a->data_ptr),
 					 (u64)npages * KVMMIG_PAGE_BYTES)) ||
@@ -359,7 +358,7 @@ static int kvmmig_classify_all(struct kvmmig_classify_call *c)
 				return -EFAULT;
 		} else {
 			for (i = 0; i < n; i++)
-				c->gfn[i] = (c->a->gpa >> PAGE_SHIFT) + start + i;
+				c->gfn[i] = c->a->gfn + start + i;
 		}
 		/*
 		 * The records' room, writable, before any data is copied for
@@ -378,7 +377,7 @@ static int kvmmig_classify_all(struct kvmmig_classify_call *c)
 			if (c->rec[i].class == KVMMIG_CLASS_DATA && c->a->data_ptr)
 				done_data++;
 		}
-		c->a->npages = start + ok;
+		c->a->nr_done = start + ok;
 		c->a->nr_data = done_data;
 		if (ret)
 			return ret;
@@ -395,7 +394,7 @@ static int kvmmig_classify_all(struct kvmmig_classify_call *c)
  * @arg: the kernel's copy of struct kvmmig_classify
  *
  * Return: 0; -EINVAL for a bad argument, -EIO once the VMM's memory is
- * gone, -ENOMEM, or -EFAULT / -EINTR part way (then @npages, @nr_data and
+ * gone, -ENOMEM, or -EFAULT / -EINTR part way (then @nr_done, @nr_data and
  * @class_pages tell what was done and stored).
  */
 static long kvmmig_ioctl_classify(struct kvmmig_session *s, void *arg)
@@ -410,6 +409,7 @@ static long kvmmig_ioctl_classify(struct kvmmig_session *s, void *arg)
 	ret = kvmmig_check_classify(c->a);
 	if (ret)
 		goto out;
+	c->a->nr_done = 0;
 	if (READ_ONCE(s->mm_released) || !mmget_not_zero(s->mm)) {
 		ret = -EIO;
 		goto out;
@@ -432,7 +432,7 @@ static long kvmmig_ioctl_classify(struct kvmmig_session *s, void *arg)
 
 	ret = kvmmig_classify_all(c);
 
-	kvmmig_stat_add(s, KVMMIG_FEAT_CONTENT, KVMMIG_STAT_CLASSIFY_PAGES, c->a->npages);
+	kvmmig_stat_add(s, KVMMIG_FEAT_CONTENT, KVMMIG_STAT_CLASSIFY_PAGES, c->a->nr_done);
 	kvmmig_stat_add(s, KVMMIG_FEAT_CONTENT, KVMMIG_STAT_CLASSIFY_ZERO,
 			c->a->class_pages[KVMMIG_CLASS_ZERO]);
 	kvmmig_stat_add(s, KVMMIG_FEAT_CONTENT, KVMMIG_STAT_CLASSIFY_PATTERN,

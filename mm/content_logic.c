@@ -22,6 +22,7 @@
 #include <linux/slab.h>
 #include <uapi/linux/kvmmig.h>
 #include <kvmmig/content.h>
+#include <kvmmig/ioctl.h>
 
 /**
  * kvmmig_page_scan() - is a page zero, one repeated word, or data
@@ -203,6 +204,29 @@ int kvmmig_canon_dedup(struct kvmmig_canon *t, u64 sig, u32 idx,
 		e->sig = sig;
 		e->idx = idx + 1;
 		t->nr++;
+	}
+	return 0;
+}
+
+/*
+ * KVMMIG_CLASSIFY, beyond the dispatcher's checks: 1..MAX pages, a place
+ * for their classes, and either a list of frames or a range of them below
+ * KVMMIG_GFN_LIMIT, not both.
+ */
+int kvmmig_check_classify(const struct kvmmig_classify *a)
+{
+	if (!kvmmig_all_zero(a->reserved, sizeof(a->reserved)))
+		return -EINVAL;
+	if (!a->npages || a->npages > KVMMIG_CLASSIFY_MAX_PAGES)
+		return -EINVAL;
+	if (!a->classes_ptr)
+		return -EINVAL;
+	if (a->flags & KVMMIG_CLASSIFY_GFN_LIST) {
+		if (!a->gfns_ptr || a->gfn)
+			return -EINVAL;
+	} else {
+		if (a->gfns_ptr || a->gfn > KVMMIG_GFN_LIMIT - a->npages)
+			return -EINVAL;
 	}
 	return 0;
 }

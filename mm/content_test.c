@@ -352,7 +352,47 @@ static void canon_large(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, st->t.nr, n);
 }
 
+static void classify_checks(struct kunit *test)
+{
+	struct kvmmig_classify a = {
+		.size = sizeof(a), .npages = 16, .gfn = 0x10,
+		.classes_ptr = 0x1000,
+	}, b;
+
+	KUNIT_EXPECT_EQ(test, kvmmig_check_classify(&a), 0);
+	b = a; b.flags = KVMMIG_CLASSIFY_GFN_LIST; b.gfn = 0; b.gfns_ptr = 0x3000;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_classify(&b), 0);
+	/* a list and a range exclude each other */
+	b.gfn = 0x10;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_classify(&b), -EINVAL);
+	b = a; b.gfns_ptr = 0x3000;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_classify(&b), -EINVAL);
+	b = a; b.flags = KVMMIG_CLASSIFY_GFN_LIST;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_classify(&b), -EINVAL);
+	/* the range ends by KVMMIG_GFN_LIMIT, at most */
+	b = a; b.gfn = KVMMIG_GFN_LIMIT - 16;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_classify(&b), 0);
+	b.gfn++;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_classify(&b), -EINVAL);
+	b = a; b.gfn = U64_MAX;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_classify(&b), -EINVAL);
+	b = a; b.npages = 0;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_classify(&b), -EINVAL);
+	b = a; b.npages = KVMMIG_CLASSIFY_MAX_PAGES;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_classify(&b), 0);
+	b.npages++;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_classify(&b), -EINVAL);
+	b = a; b.classes_ptr = 0;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_classify(&b), -EINVAL);
+	b = a; b.reserved[1] = 1;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_classify(&b), -EINVAL);
+	/* outputs are not looked at */
+	b = a; b.nr_done = 5; b.nr_data = 3; b.class_pages[7] = 1;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_classify(&b), 0);
+}
+
 static struct kunit_case classify_cases[] = {
+	KUNIT_CASE(classify_checks),
 	KUNIT_CASE(classify_zero),
 	KUNIT_CASE(classify_byte_patterns),
 	KUNIT_CASE(classify_word_patterns),

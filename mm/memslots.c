@@ -10,7 +10,6 @@
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
-#include <kvmmig/args.h>
 #include <kvmmig/compat.h>
 #include <kvmmig/core.h>
 #include <kvmmig/ioctl.h>

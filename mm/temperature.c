@@ -41,7 +41,6 @@
 #include <linux/sort.h>
 #include <linux/uaccess.h>
 #include <kvmmig/gmem.h>
-#include <kvmmig/args.h>
 #include <kvmmig/compat.h>
 #include <kvmmig/host_pt.h>
 #include <kvmmig/core.h>
@@ -898,6 +897,7 @@ static long kvmmig_get_temperature(struct kvmmig_session *s,
 	ret = kvmmig_check_temperature(a);
 	if (ret)
 		return ret;
+	a->nr_done = 0;
 	if (a->levels_ptr && a->npages) {
 		buf = kvmalloc(min_t(u64, a->npages, KVMMIG_TEMP_CHUNK), GFP_KERNEL);
 		if (!buf)
@@ -905,18 +905,22 @@ static long kvmmig_get_temperature(struct kvmmig_session *s,
 	}
 
 	while (done < a->npages) {
-		u32 n = min_t(u64, a->npages - done, KVMMIG_TEMP_CHUNK);
+		u32 i, n = min_t(u64, a->npages - done, KVMMIG_TEMP_CHUNK);
+		u64 chunk[KVMMIG_TEMP_LEVELS] = {};
 
 		if (mutex_lock_killable(&sc->lock)) {
 			ret = -EINTR;
 			break;
 		}
-		kvmmig_temp_fill(sc, (a->gpa >> PAGE_SHIFT) + done, n, buf, hist);
+		kvmmig_temp_fill(sc, a->gfn + done, n, buf, chunk);
 		mutex_unlock(&sc->lock);
 		if (buf && copy_to_user(u64_to_user_ptr(a->levels_ptr + done), buf, n)) {
 			ret = -EFAULT;
 			break;
 		}
+		/* the histogram counts the frames reported done only */
+		for (i = 0; i < KVMMIG_TEMP_LEVELS; i++)
+			hist[i] += chunk[i];
 		done += n;
 		if (fatal_signal_pending(current)) {
 			ret = -EINTR;
@@ -926,7 +930,7 @@ static long kvmmig_get_temperature(struct kvmmig_session *s,
 	}
 	kvfree(buf);
 
-	a->npages = done;
+	a->nr_done = done;
 	memcpy(a->histogram, hist, sizeof(hist));
 	a->passes = READ_ONCE(sc->passes);
 	return ret;
@@ -976,7 +980,7 @@ static long kvmmig_get_huge_candidates(struct kvmmig_session *s,
 	kvmmig_topk_sort(&topk);
 	for (i = 0; i < topk.n; i++)
 		out[i] = (struct kvmmig_huge_candidate){
-			.gpa = topk.e[i].gfn << PAGE_SHIFT,
+			.gfn = topk.e[i].gfn,
 			.score = topk.e[i].score,
 			.hits = topk.e[i].hits,
 		};

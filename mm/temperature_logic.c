@@ -14,6 +14,7 @@
 #include <linux/mm.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
+#include <kvmmig/ioctl.h>
 #include <kvmmig/temperature.h>
 
 int kvmmig_temp_map_init(struct kvmmig_temp_map *m, u64 base_gfn, u64 npages)
@@ -213,4 +214,46 @@ static int kvmmig_topk_cmp_best_first(const void *a, const void *b)
 void kvmmig_topk_sort(struct kvmmig_topk *t)
 {
 	sort(t->e, t->n, sizeof(*t->e), kvmmig_topk_cmp_best_first, NULL);
+}
+
+/*
+ * KVMMIG_SET_SCAN, beyond the dispatcher's checks: START and STOP exclude
+ * each other, the 4 KiB baseline is a kind of NOW pass, and a fixed
+ * period lies within the tunables (@min_ms..@max_ms).
+ */
+int kvmmig_check_scan(const struct kvmmig_scan *a, u32 min_ms, u32 max_ms)
+{
+	if (!kvmmig_all_zero(a->reserved, sizeof(a->reserved)))
+		return -EINVAL;
+	if ((a->flags & KVMMIG_SCAN_START) && (a->flags & KVMMIG_SCAN_STOP))
+		return -EINVAL;
+	if ((a->flags & KVMMIG_SCAN_4K_BASELINE) && !(a->flags & KVMMIG_SCAN_NOW))
+		return -EINVAL;
+	if (a->flags & KVMMIG_SCAN_SET_PERIOD) {
+		if (a->period_ms < min_ms || a->period_ms > max_ms)
+			return -EINVAL;
+	} else if (a->nr_passes) {
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* KVMMIG_GET_TEMPERATURE: a range of frames below KVMMIG_GFN_LIMIT. */
+int kvmmig_check_temperature(const struct kvmmig_temperature *a)
+{
+	if (!kvmmig_all_zero(a->reserved, sizeof(a->reserved)))
+		return -EINVAL;
+	if (a->npages > KVMMIG_TEMPERATURE_MAX_PAGES ||
+	    a->gfn > KVMMIG_GFN_LIMIT - a->npages)
+		return -EINVAL;
+	return 0;
+}
+
+int kvmmig_check_huge_candidates(const struct kvmmig_huge_candidates *a)
+{
+	if (!kvmmig_all_zero(a->reserved, sizeof(a->reserved)))
+		return -EINVAL;
+	if (a->nr > KVMMIG_HUGE_CANDIDATES_MAX)
+		return -EINVAL;
+	return 0;
 }

@@ -1101,7 +1101,83 @@ static void topk_random_vs_reference(struct kunit *test)
 	}
 }
 
+static void scan_checks(struct kunit *test)
+{
+	struct kvmmig_scan a = { .size = sizeof(a) }, b;
+
+	KUNIT_EXPECT_EQ(test, kvmmig_check_scan(&a, 10, 1000), 0);
+	b = a; b.flags = KVMMIG_SCAN_START | KVMMIG_SCAN_NOW;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_scan(&b, 10, 1000), 0);
+	b.flags = KVMMIG_SCAN_START | KVMMIG_SCAN_STOP;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_scan(&b, 10, 1000), -EINVAL);
+	b.flags = KVMMIG_SCAN_4K_BASELINE;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_scan(&b, 10, 1000), -EINVAL);
+	b.flags |= KVMMIG_SCAN_NOW;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_scan(&b, 10, 1000), 0);
+	/* a period within the tunables, with SET_PERIOD only */
+	b = a; b.flags = KVMMIG_SCAN_SET_PERIOD; b.period_ms = 10; b.nr_passes = 3;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_scan(&b, 10, 1000), 0);
+	b.period_ms = 1000;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_scan(&b, 10, 1000), 0);
+	b.period_ms = 9;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_scan(&b, 10, 1000), -EINVAL);
+	b.period_ms = 1001;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_scan(&b, 10, 1000), -EINVAL);
+	b = a; b.nr_passes = 1;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_scan(&b, 10, 1000), -EINVAL);
+	/* period_ms and passes are outputs without SET_PERIOD */
+	b = a; b.period_ms = 5; b.passes = 7;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_scan(&b, 10, 1000), 0);
+	b = a; b.reserved[3] = 1;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_scan(&b, 10, 1000), -EINVAL);
+}
+
+static void temperature_checks(struct kunit *test)
+{
+	struct kvmmig_temperature a = { .size = sizeof(a), .gfn = 0x100,
+					.npages = 512 }, b;
+
+	KUNIT_EXPECT_EQ(test, kvmmig_check_temperature(&a), 0);
+	b = a; b.npages = 0;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_temperature(&b), 0);
+	b = a; b.npages = KVMMIG_TEMPERATURE_MAX_PAGES;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_temperature(&b), 0);
+	b.npages++;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_temperature(&b), -EINVAL);
+	/* the range ends by KVMMIG_GFN_LIMIT, at most */
+	b = a; b.gfn = KVMMIG_GFN_LIMIT - 512;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_temperature(&b), 0);
+	b.gfn++;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_temperature(&b), -EINVAL);
+	b = a; b.gfn = U64_MAX;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_temperature(&b), -EINVAL);
+	/* outputs are not looked at */
+	b = a; b.nr_done = 3; b.passes = 4; b.histogram[2] = 5;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_temperature(&b), 0);
+	b = a; b.reserved[1] = 1;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_temperature(&b), -EINVAL);
+}
+
+static void huge_candidates_checks(struct kunit *test)
+{
+	struct kvmmig_huge_candidates a = { .size = sizeof(a), .nr = 8,
+					    .candidates_ptr = 0x1000 }, b;
+
+	KUNIT_EXPECT_EQ(test, kvmmig_check_huge_candidates(&a), 0);
+	b = a; b.nr = KVMMIG_HUGE_CANDIDATES_MAX;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_huge_candidates(&b), 0);
+	b.nr++;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_huge_candidates(&b), -EINVAL);
+	b = a; b.observe_passes_left = 3; b.passes = 9;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_huge_candidates(&b), 0);
+	b = a; b.reserved[0] = 1;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_huge_candidates(&b), -EINVAL);
+}
+
 static struct kunit_case kvmmig_temperature_cases[] = {
+	KUNIT_CASE(scan_checks),
+	KUNIT_CASE(temperature_checks),
+	KUNIT_CASE(huge_candidates_checks),
 	KUNIT_CASE(map_init_aligned),
 	KUNIT_CASE(map_init_unaligned),
 	KUNIT_CASE(map_init_rejects_empty),

@@ -11,9 +11,13 @@
 #define _KVMMIG_CLASSIFY_H
 
 #include <linux/types.h>
+#include <uapi/linux/kvmmig.h>
 
 #define KVMMIG_PAGE_BYTES	4096
 #define KVMMIG_PAGE_WORDS	(KVMMIG_PAGE_BYTES / sizeof(u64))
+
+/* KVMMIG_CLASSIFY's checks beyond the dispatcher's (size, flags) */
+int kvmmig_check_classify(const struct kvmmig_classify *a);
 
 u32 kvmmig_page_scan(const void *page, u64 *word);
 u64 kvmmig_page_copy_sig(void *dst, const void *src);

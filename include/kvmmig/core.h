@@ -219,8 +219,10 @@ struct kvmmig_param_uint {
 };
 
 extern const struct kernel_param_ops kvmmig_param_uint_ops;
+/* main_logic.c */
 int kvmmig_parse_uint_range(const char *s, unsigned int min,
 			    unsigned int max, unsigned int *out);
+int kvmmig_check_attach(const struct kvmmig_attach *a);
 
 /* main.c */
 extern struct kvmmig_param_uint kvmmig_param_max_sessions;

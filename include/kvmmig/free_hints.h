@@ -54,6 +54,10 @@ void kvmmig_hint_map_mark(struct kvmmig_hint_map *m);
 void kvmmig_hint_map_clear(struct kvmmig_hint_map *m);
 unsigned int kvmmig_hint_map_test(struct kvmmig_hint_map *m, u64 gfn);
 
+/* Argument checks beyond the dispatcher's (size, flags) */
+int kvmmig_check_free_hints(const struct kvmmig_free_hints *a);
+int kvmmig_check_gfn_range(const struct kvmmig_gfn_range *r);
+
 /* Frames hinted free. */
 static inline u64 kvmmig_hint_map_count(const struct kvmmig_hint_map *m)
 {

@@ -14,4 +14,9 @@ struct kvmmig_session;
 void kvmmig_memslot_totals(struct kvmmig_session *s, u32 *nr_slots,
 			   u64 *guest_bytes);
 
+/* mm/memslots_logic.c */
+int kvmmig_check_memslots(const struct kvmmig_memslots *r);
+u64 kvmmig_memslots_generation(const u64 *as_gen, int nr_as);
+void kvmmig_memslots_sort(struct kvmmig_memslot *v, u32 n);
+
 #endif /* _KVMMIG_MEMSLOTS_H */

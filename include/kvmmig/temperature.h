@@ -18,6 +18,7 @@
 #include <linux/mutex.h>
 #include <linux/types.h>
 #include <linux/workqueue.h>
+#include <uapi/linux/kvmmig.h>
 
 #define KVMMIG_TEMP_LEVELS		4	/* 0 cold ... 3 hot */
 #define KVMMIG_TEMP_HOT			(KVMMIG_TEMP_LEVELS - 1)
@@ -125,6 +126,11 @@ void kvmmig_topk_init(struct kvmmig_topk *t, struct kvmmig_topk_entry *e, u32 k)
 void kvmmig_topk_offer(struct kvmmig_topk *t, u64 gfn, u32 score, u32 hits);
 /* Sort the held entries best first (ends the heap order). */
 void kvmmig_topk_sort(struct kvmmig_topk *t);
+
+/* Argument checks beyond the dispatcher's (size, flags) */
+int kvmmig_check_scan(const struct kvmmig_scan *a, u32 min_ms, u32 max_ms);
+int kvmmig_check_temperature(const struct kvmmig_temperature *a);
+int kvmmig_check_huge_candidates(const struct kvmmig_huge_candidates *a);
 
 /* The kernel side: mm/temperature.c */
 

@@ -59,7 +59,7 @@ static void scan_now(int session)
 
 static void show_temperature(int session, int round)
 {
-	struct kvmmig_temperature t = { .size = sizeof(t), .gpa = DATA_GPA,
+	struct kvmmig_temperature t = { .size = sizeof(t), .gfn = DATA_GPA / 4096,
 					.npages = DATA_PAGES };
 
 	if (ioctl(session, KVMMIG_GET_TEMPERATURE, &t))
@@ -80,8 +80,8 @@ static void show_huge_candidates(int session)
 		die("GET_HUGE_CANDIDATES");
 	printf("large-page candidates (best first):\n");
 	for (__u32 i = 0; i < a.nr; i++)
-		printf("  gpa 0x%llx  %3u of 512 pages accessed last pass, score %.1f\n",
-		       (unsigned long long)c[i].gpa, c[i].hits, c[i].score / 256.0);
+		printf("  gfn 0x%llx  %3u of 512 pages accessed last pass, score %.1f\n",
+		       (unsigned long long)c[i].gfn, c[i].hits, c[i].score / 256.0);
 }
 
 static void show_file(const char *dir, const char *name)

@@ -4,10 +4,15 @@
  *
  * Userspace API of /dev/kvmmig and of the per-VM session file descriptor.
  * Conventions follow KVM's: an API version, CHECK_EXTENSION for every
- * capability, and fixed-width structures that start with @size and @flags.
- * The kernel rejects a structure whose @size differs from the size this
- * header gives it, unknown flags, and non-zero reserved fields with -EINVAL;
- * reserved fields are where later versions grow, announced by a capability.
+ * capability, and fixed-width structures that start with @size (the
+ * caller's sizeof) and @flags and end with a reserved array.  A caller
+ * built against an older header passes a smaller structure (never smaller
+ * than the structure without its reserved tail: -EINVAL) and the kernel
+ * reads the rest as zero; a newer one passes a larger structure, accepted
+ * when the bytes this kernel does not know are zero (-E2BIG otherwise).
+ * Unknown flags and non-zero reserved fields give -EINVAL.
+ * KVMMIG_IOCTL_INFO tells every ioctl's sizes and flags.  Guest-physical
+ * memory is named by guest frame numbers (4 KiB frames) throughout.
  *
  * Documentation/kvmmig.rst describes every ioctl and its errors.
  */
@@ -95,6 +100,9 @@ struct kvmmig_gfn_range {
 	__u64 gfn;
 	__u64 npages;
 };
+
+/* A range of frames ends here at most: its byte addresses fit 64 bits. */
+#define KVMMIG_GFN_LIMIT	(1ULL << 52)
 
 /* KVMMIG_IOCTL_INFO: what the kernel knows of one ioctl */
 #define KVMMIG_NEED_FULL_SESSION	(1U << 0)	/* a KVMMIG_ACCESS_FULL session */
@@ -237,35 +245,41 @@ struct kvmmig_scan {
  * struct kvmmig_temperature - argument of KVMMIG_GET_TEMPERATURE
  * @size: sizeof(struct kvmmig_temperature)
  * @flags: none defined yet, must be 0
- * @gpa: first guest-physical address, 4 KiB aligned (address space 0)
- * @npages: in: pages wanted, at most KVMMIG_TEMPERATURE_MAX_PAGES; out:
- *	pages done (less than asked only with -EFAULT on @levels_ptr)
- * @levels_ptr: user buffer of @npages bytes, one level per page, or 0 for
+ * @gfn: first guest frame (address space 0)
+ * @npages: frames wanted, at most KVMMIG_TEMPERATURE_MAX_PAGES; @gfn +
+ *	@npages at most KVMMIG_GFN_LIMIT
+ * @levels_ptr: user buffer of @npages bytes, one level per frame, or 0 for
  *	the histogram alone; KVMMIG_TEMP_NO_SLOT where no memslot is
- * @histogram: out: pages per level in the range (pages in a memslot only)
+ * @histogram: out: frames per level among the first @nr_done (frames in a
+ *	memslot only)
  * @passes: out: scan passes completed since attach
+ * @nr_done: out: frames whose level was written, from @gfn on: @npages on
+ *	success, fewer when the call fails part way (-EFAULT on @levels_ptr,
+ *	-EINTR on a fatal signal).  The call changes nothing: a caller may
+ *	resume at @gfn + @nr_done.
  * @reserved: must be 0
  */
 struct kvmmig_temperature {
 	__u32 size;
 	__u32 flags;
-	__u64 gpa;
+	__u64 gfn;
 	__u64 npages;
 	__u64 levels_ptr;
 	__u64 histogram[KVMMIG_TEMP_NR_LEVELS];
 	__u64 passes;
-	__u64 reserved[3];
+	__u64 nr_done;
+	__u64 reserved[2];
 };
 
 /**
  * struct kvmmig_huge_candidate - one 2 MiB region worth mapping large
- * @gpa: its first guest-physical address (2 MiB aligned)
+ * @gfn: its first guest frame (a multiple of 512: 2 MiB aligned)
  * @score: 4 KiB pages found accessed per pass, exponentially decayed, in
  *	1/256 units
  * @hits: 4 KiB pages accessed in the last pass
  */
 struct kvmmig_huge_candidate {
-	__u64 gpa;
+	__u64 gfn;
 	__u32 score;
 	__u32 hits;
 };
@@ -438,11 +452,11 @@ struct kvmmig_page_class {
  * struct kvmmig_classify - argument of KVMMIG_CLASSIFY
  * @size: sizeof(struct kvmmig_classify)
  * @flags: KVMMIG_CLASSIFY_*
- * @npages: in: pages to classify, 1..KVMMIG_CLASSIFY_MAX_PAGES; out: pages
- *	done (less only when the call fails part way, e.g. -EFAULT)
+ * @npages: pages to classify, 1..KVMMIG_CLASSIFY_MAX_PAGES
  * @nr_data: out: DATA pages copied to @data_ptr
- * @gpa: without KVMMIG_CLASSIFY_GFN_LIST: first guest-physical address of
- *	the range, 4 KiB aligned (address space 0)
+ * @gfn: without KVMMIG_CLASSIFY_GFN_LIST: first guest frame of the range
+ *	(address space 0), @gfn + @npages at most KVMMIG_GFN_LIMIT; with
+ *	it: must be 0
  * @gfns_ptr: with KVMMIG_CLASSIFY_GFN_LIST: user pointer to __u64[@npages]
  *	guest frames, e.g. the order from KVMMIG_GET_SEND_ORDER
  * @classes_ptr: user pointer to struct kvmmig_page_class[@npages]
@@ -452,6 +466,11 @@ struct kvmmig_page_class {
  *	the bytes returned for its canonical page.  The buffer past the
  *	@nr_data pages returned is scratch: the call may write there.
  * @class_pages: out: pages per class (index KVMMIG_CLASS_*)
+ * @nr_done: out: pages classified, the first of the range or list: @npages
+ *	on success, fewer when the call fails part way (-EFAULT, -EINTR);
+ *	their entries at @classes_ptr (and data) are valid.  Classifying
+ *	changes nothing: a caller may resume at the page @nr_done (a new
+ *	call numbers its pages, and so its DUP references, from 0).
  * @reserved: must be 0
  *
  * Guest memory is read in the kernel through the VMM's page tables, not
@@ -463,29 +482,20 @@ struct kvmmig_page_class {
  * A page may change after it is classified: the dirty log reports it for
  * the next round.  A frame whose memory the VMM
  * cannot read (unmapped, PROT_NONE, device memory) ends the call with
- * -EFAULT at that page, @npages telling how far it got.
+ * -EFAULT at that page, @nr_done telling how far it got.
  */
 struct kvmmig_classify {
 	__u32 size;
 	__u32 flags;
 	__u32 npages;
 	__u32 nr_data;
-	__u64 gpa;
+	__u64 gfn;
 	__u64 gfns_ptr;
 	__u64 classes_ptr;
 	__u64 data_ptr;
 	__u64 class_pages[8];
-	__u64 reserved[4];
-};
-
-/**
- * struct kvmmig_gpa_range - a range of guest-physical pages
- * @gpa: first address, 4 KiB aligned
- * @npages: number of 4 KiB pages, > 0
- */
-struct kvmmig_gpa_range {
-	__u64 gpa;
-	__u64 npages;
+	__u64 nr_done;
+	__u64 reserved[3];
 };
 
 /* struct kvmmig_free_hints.flags: exactly one operation */
@@ -505,15 +515,18 @@ struct kvmmig_gpa_range {
  *	@mark only
  * @nr_ranges: ADD, REMOVE: entries at @ranges_ptr, 1..
  *	KVMMIG_FREE_HINT_MAX_RANGES; else 0
- * @reserved0: must be 0
- * @ranges_ptr: user pointer to struct kvmmig_gpa_range[@nr_ranges]
+ * @nr_done: out: ranges applied: @nr_ranges when the call succeeds, 0 when
+ *	it fails (it is all-or-nothing, see below): there is nothing to
+ *	resume, a failed call is repeated whole
+ * @ranges_ptr: user pointer to struct kvmmig_gfn_range[@nr_ranges], each
+ *	at least one frame, @gfn + @npages at most KVMMIG_GFN_LIMIT
  * @nr_hinted: out: pages hinted free after the call
  * @mark: out: marks made since attach
  * @reserved: must be 0
  *
  * Every range to ADD must lie in address space 0's memslots, or the call
  * fails with -EINVAL and changes nothing; REMOVE accepts any range (the
- * memslot may be gone), up to 2^52 - 1 pages.  -EFAULT (the structure or
+ * memslot may be gone).  -EFAULT (the structure or
  * the ranges unreadable, or the structure unwritable) and -EINTR (a fatal
  * signal) also change nothing, but for an ADD killed while it sets
  * frames, which leaves those before hinted (seen by no one: the VMM is
@@ -529,7 +542,7 @@ struct kvmmig_free_hints {
 	__u32 size;
 	__u32 flags;
 	__u32 nr_ranges;
-	__u32 reserved0;
+	__u32 nr_done;
 	__u64 ranges_ptr;
 	__u64 nr_hinted;
 	__u64 mark;

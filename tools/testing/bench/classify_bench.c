@@ -92,7 +92,7 @@ static uint64_t classify(int session, __u32 flags, void *classes, void *data,
 {
 	struct kvmmig_classify a = {
 		.size = sizeof(a), .flags = flags, .npages = DATA_PAGES,
-		.gpa = SWEEP_DATA_GPA,
+		.gfn = SWEEP_DATA_GPA / 4096,
 		.classes_ptr = (__u64)(unsigned long)classes,
 		.data_ptr = (__u64)(unsigned long)data,
 	};
@@ -101,7 +101,8 @@ static uint64_t classify(int session, __u32 flags, void *classes, void *data,
 	TEST_ASSERT(!ioctl(session, KVMMIG_CLASSIFY, &a),
 		    "KVMMIG_CLASSIFY: %s", strerror(errno));
 	t = now_ns() - t0;
-	TEST_ASSERT(a.npages == DATA_PAGES, "pages done %u", a.npages);
+	TEST_ASSERT(a.nr_done == DATA_PAGES, "pages done %llu",
+		    (unsigned long long)a.nr_done);
 	if (out)
 		*out = a;
 	return t;

@@ -284,7 +284,7 @@ static void prefault(struct bench *b)
 /* Recall and precision of the hottest level over the data slot. */
 static void recall_precision(struct bench *b, double *recall, double *precision)
 {
-	struct kvmmig_temperature t = { .size = sizeof(t), .gpa = SWEEP_DATA_GPA,
+	struct kvmmig_temperature t = { .size = sizeof(t), .gfn = SWEEP_DATA_GPA / 4096,
 					.npages = DATA_PAGES };
 	uint8_t *lv = malloc(DATA_PAGES), *in = calloc(DATA_PAGES, 1);
 	uint64_t tp = 0, reported = 0, p;

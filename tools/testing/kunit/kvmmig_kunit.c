@@ -8,26 +8,29 @@
 #include "kvmmig_kunit.h"
 
 #if IS_ENABLED(CONFIG_KUNIT)
-kunit_test_suites(&kvmmig_uapi_layout_suite, &kvmmig_args_suite,
-		  &kvmmig_stats_suite, &kvmmig_temperature_suite, &kvmmig_content_suite,
+kunit_test_suites(&kvmmig_ioctl_suite, &kvmmig_main_suite, &kvmmig_stats_suite,
+		  &kvmmig_memslots_suite, &kvmmig_temperature_suite, &kvmmig_content_suite,
+		  &kvmmig_free_hints_suite, &kvmmig_dirty_rate_suite,
 		  &kvmmig_send_order_suite, &kvmmig_throttle_suite, &kvmmig_guest_pt_suite,
-		  &kvmmig_working_set_suite, &kvmmig_fill_suite, &kvmmig_prefetch_suite,
-		  &kvmmig_dirty_rate_suite, &kvmmig_faults_suite);
+		  &kvmmig_faults_suite, &kvmmig_prefetch_suite, &kvmmig_working_set_suite,
+		  &kvmmig_fill_suite);
 #else
 static struct kunit_suite *kvmmig_kunit_suites[] = {
-	&kvmmig_uapi_layout_suite,
-	&kvmmig_args_suite,
+	&kvmmig_ioctl_suite,
+	&kvmmig_main_suite,
 	&kvmmig_stats_suite,
+	&kvmmig_memslots_suite,
 	&kvmmig_temperature_suite,
 	&kvmmig_content_suite,
+	&kvmmig_free_hints_suite,
+	&kvmmig_dirty_rate_suite,
 	&kvmmig_send_order_suite,
 	&kvmmig_throttle_suite,
 	&kvmmig_guest_pt_suite,
+	&kvmmig_faults_suite,
+	&kvmmig_prefetch_suite,
 	&kvmmig_working_set_suite,
 	&kvmmig_fill_suite,
-	&kvmmig_prefetch_suite,
-	&kvmmig_dirty_rate_suite,
-	&kvmmig_faults_suite,
 };
 
 static int __init kvmmig_kunit_init(void)

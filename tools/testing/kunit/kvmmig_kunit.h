@@ -9,18 +9,20 @@
 
 #include <kunit/test.h>
 
-extern struct kunit_suite kvmmig_uapi_layout_suite;
-extern struct kunit_suite kvmmig_args_suite;
+extern struct kunit_suite kvmmig_ioctl_suite;
+extern struct kunit_suite kvmmig_main_suite;
 extern struct kunit_suite kvmmig_stats_suite;
+extern struct kunit_suite kvmmig_memslots_suite;
 extern struct kunit_suite kvmmig_temperature_suite;
 extern struct kunit_suite kvmmig_content_suite;
+extern struct kunit_suite kvmmig_free_hints_suite;
+extern struct kunit_suite kvmmig_dirty_rate_suite;
 extern struct kunit_suite kvmmig_send_order_suite;
 extern struct kunit_suite kvmmig_throttle_suite;
 extern struct kunit_suite kvmmig_guest_pt_suite;
+extern struct kunit_suite kvmmig_faults_suite;
+extern struct kunit_suite kvmmig_prefetch_suite;
 extern struct kunit_suite kvmmig_working_set_suite;
 extern struct kunit_suite kvmmig_fill_suite;
-extern struct kunit_suite kvmmig_prefetch_suite;
-extern struct kunit_suite kvmmig_dirty_rate_suite;
-extern struct kunit_suite kvmmig_faults_suite;
 
 #endif /* _KVMMIG_KUNIT_H */

@@ -9,6 +9,8 @@
 #     tracepoint in each supported kernel's source (check-tracepoints.sh);
 #   - tools/testing/syzkaller/check.pl: the syzkaller descriptions cover
 #     every ioctl, with the header's constants and structure layouts;
+#   - tools/testing/uapi/check-layout.sh: every structure of the uapi
+#     header has the same sizeof and member offsets with -m64 and -m32;
 #   - `make W=1 C=2` (sparse on every file) against each installed Debian
 #     kernel's headers: 6.1 and 6.12.  Each build runs in a scratch copy of
 #     the tree, so the build under test is never touched.
@@ -61,6 +63,12 @@ if ! "$KVMMIG_TOP/tools/testing/syzkaller/check.pl" >"$lintdir/syzkaller.log" 2>
 	echo "error: syzkaller descriptions check failed" >>"$lintdir/syzkaller.log"
 fi
 report "lint: syzkaller descriptions" "$lintdir/syzkaller.log"
+
+# one layout for 64-bit and 32-bit callers (tools/testing/uapi/check-layout.sh)
+if ! "$KVMMIG_TOP/tools/testing/uapi/check-layout.sh" >"$lintdir/uapi-layout.log" 2>&1; then
+	echo "error: uapi layout check failed" >>"$lintdir/uapi-layout.log"
+fi
+report "uapi-layout" "$lintdir/uapi-layout.log"
 
 for kdir in /usr/src/linux-headers-6.1.*-amd64 /usr/src/linux-headers-6.12.*-amd64; do
 	[ -d "$kdir" ] || continue

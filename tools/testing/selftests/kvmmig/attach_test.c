@@ -295,10 +295,8 @@ TEST(attach_bad_inputs)
 	a.size = 0;
 	EXPECT_EQ(-1, ioctl(dev, KVMMIG_ATTACH_VM, &a));
 	EXPECT_EQ(EINVAL, errno);
-	a.size = sizeof(a) - 8;
-	EXPECT_EQ(-1, ioctl(dev, KVMMIG_ATTACH_VM, &a));
-	EXPECT_EQ(EINVAL, errno);
-	a.size = sizeof(a) + 8;
+	/* smaller than the first version (uapi_test covers the rest) */
+	a.size = offsetof(struct kvmmig_attach, reserved) - 4;
 	EXPECT_EQ(-1, ioctl(dev, KVMMIG_ATTACH_VM, &a));
 	EXPECT_EQ(EINVAL, errno);
 	a = good;

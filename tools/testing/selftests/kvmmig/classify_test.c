@@ -249,7 +249,7 @@ static void verify(struct __test_metadata *_metadata, struct env *e,
 	uint64_t count[8] = {}, w;
 	uint32_t nr_data = 0;
 
-	ASSERT_EQ(n, a->npages);
+	ASSERT_EQ(n, a->nr_done);
 	for (uint32_t i = 0; i < n; i++) {
 		const struct kvmmig_page_class *r = &rec[i];
 		uint8_t *pg = gfn_page(e, gfns[i]);
@@ -310,7 +310,7 @@ static void range_call(struct __test_metadata *_metadata, bool with_data,
 	uint64_t before[NR_STATS], after[NR_STATS], v;
 	struct kvmmig_classify a = {
 		.size = sizeof(a), .flags = flags, .npages = n,
-		.gpa = SWEEP_DATA_GPA,
+		.gfn = DATA_GFN,
 		.classes_ptr = (__u64)(unsigned long)rec,
 		.data_ptr = (__u64)(unsigned long)data,
 	};
@@ -434,7 +434,7 @@ TEST(range_past_slot)
 	struct kvmmig_page_class rec[16];
 	struct kvmmig_classify a = {
 		.size = sizeof(a), .npages = n,
-		.gpa = SWEEP_DATA_GPA + (DATA_PAGES - 4) * PAGE,
+		.gfn = DATA_GFN + (DATA_PAGES - 4),
 		.classes_ptr = (__u64)(unsigned long)rec,
 	};
 	struct env e;
@@ -442,14 +442,14 @@ TEST(range_past_slot)
 	env_create(_metadata, &e);
 	fill_data(page_of(&e, DATA_PAGES - 1), 99);
 	ASSERT_EQ(0, classify(e.session, &a));
-	EXPECT_EQ(n, a.npages);
+	EXPECT_EQ(n, a.nr_done);
 	for (uint32_t i = 0; i < n; i++) {
 		EXPECT_EQ(i < 3 ? KVMMIG_CLASS_ZERO : i == 3 ? KVMMIG_CLASS_DATA :
 			  KVMMIG_CLASS_NO_SLOT, rec[i].class);
 	}
 	EXPECT_EQ(12, a.class_pages[KVMMIG_CLASS_NO_SLOT]);
 	/* wholly outside */
-	a.gpa = NO_SLOT_GPA;
+	a.gfn = NO_SLOT_GPA / PAGE;
 	ASSERT_EQ(0, classify(e.session, &a));
 	EXPECT_EQ(n, a.class_pages[KVMMIG_CLASS_NO_SLOT]);
 	env_destroy(&e);
@@ -486,7 +486,7 @@ static void untouched(struct __test_metadata *_metadata,
 			     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	struct kvmmig_classify a = {
 		.size = sizeof(a), .npages = n,
-		.gpa = SWEEP_DATA_GPA + CONTENT_PAGES * PAGE,
+		.gfn = DATA_GFN + CONTENT_PAGES,
 		.classes_ptr = (__u64)(unsigned long)rec,
 	};
 	long rss0, rss1;
@@ -510,7 +510,7 @@ static void untouched(struct __test_metadata *_metadata,
 		EXPECT_LT(rss1 - rss0, 256);
 		EXPECT_LT(meminfo_field("Shmem") - shmem0, 1024);
 		EXPECT_EQ(huge0, meminfo_field("HugePages_Free"));
-		EXPECT_EQ(n, a.npages);
+		EXPECT_EQ(n, a.nr_done);
 		EXPECT_EQ(zero, a.class_pages[KVMMIG_CLASS_ZERO]);
 		EXPECT_EQ(n - zero, a.class_pages[KVMMIG_CLASS_ABSENT]);
 		EXPECT_EQ(0, a.nr_data);
@@ -584,7 +584,7 @@ static void expect_refused(struct __test_metadata *_metadata, struct env *e,
 	if (err == EINVAL) {
 		EXPECT_EQ(0, memcmp(&copy, a, sizeof(copy))) TH_LOG("%s", what);
 	} else {
-		EXPECT_EQ(0, a->npages) TH_LOG("%s", what);
+		EXPECT_EQ(0, a->nr_done) TH_LOG("%s", what);
 		EXPECT_EQ(0, a->nr_data) TH_LOG("%s", what);
 	}
 	/* the caller's buffers hold 0xa5 bytes before */
@@ -603,7 +603,7 @@ TEST(bad_input)
 	struct kvmmig_classify good = {
 		/* the first page is DATA: a bad data buffer fails at once */
 		.size = sizeof(good), .npages = n,
-		.gpa = SWEEP_DATA_GPA + P_DATA * PAGE,
+		.gfn = DATA_GFN + P_DATA,
 		.classes_ptr = (__u64)(unsigned long)rec,
 		.data_ptr = (__u64)(unsigned long)data,
 	}, a;
@@ -621,30 +621,29 @@ TEST(bad_input)
 	expect_refused(_metadata, &e, &a, err, #field_change); \
 } while (0)
 
-	REFUSED(EINVAL, a.size = sizeof(a) - 8);
-	REFUSED(EINVAL, a.size = sizeof(a) + 8);
+	REFUSED(EINVAL, a.size = offsetof(struct kvmmig_classify, reserved) - 8);
 	REFUSED(EINVAL, a.size = 0);
 	REFUSED(EINVAL, a.flags = 1U << 2);
 	REFUSED(EINVAL, a.flags = 1U << 31);
 	REFUSED(EINVAL, a.reserved[0] = 1);
-	REFUSED(EINVAL, a.reserved[3] = 1ULL << 63);
+	REFUSED(EINVAL, a.reserved[2] = 1ULL << 63);
 	REFUSED(EINVAL, a.npages = 0);
 	REFUSED(EINVAL, a.npages = KVMMIG_CLASSIFY_MAX_PAGES + 1);
 	REFUSED(EINVAL, a.npages = ~0U);
-	REFUSED(EINVAL, a.gpa = SWEEP_DATA_GPA + 1);
-	REFUSED(EINVAL, a.gpa = SWEEP_DATA_GPA + 2048);
-	REFUSED(EINVAL, a.gpa = ~0ULL & ~(PAGE - 1));
-	REFUSED(EINVAL, a.gpa = -(PAGE * 8); a.npages = 9);
+	/* the range ends by KVMMIG_GFN_LIMIT */
+	REFUSED(EINVAL, a.gfn = KVMMIG_GFN_LIMIT - n + 1);
+	REFUSED(EINVAL, a.gfn = ~0ULL);
+	REFUSED(EINVAL, a.gfn = KVMMIG_GFN_LIMIT - 8; a.npages = 9);
 	REFUSED(EINVAL, a.classes_ptr = 0);
 	REFUSED(EINVAL, a.gfns_ptr = (__u64)(unsigned long)gfns);
 	REFUSED(EINVAL, a.flags = KVMMIG_CLASSIFY_GFN_LIST);
 	REFUSED(EINVAL, a.flags = KVMMIG_CLASSIFY_GFN_LIST;
-		a.gfns_ptr = (__u64)(unsigned long)gfns);	/* gpa set */
+		a.gfns_ptr = (__u64)(unsigned long)gfns);	/* gfn set */
 	REFUSED(EFAULT, a.classes_ptr = (__u64)(unsigned long)hole());
 	REFUSED(EFAULT, a.classes_ptr = 0xffff800000000000ULL);
 	REFUSED(EFAULT, a.data_ptr = (__u64)(unsigned long)hole());
 	REFUSED(EFAULT, a.data_ptr = 0xffffffffff600000ULL);
-	REFUSED(EFAULT, a.flags = KVMMIG_CLASSIFY_GFN_LIST; a.gpa = 0;
+	REFUSED(EFAULT, a.flags = KVMMIG_CLASSIFY_GFN_LIST; a.gfn = 0;
 		a.gfns_ptr = (__u64)(unsigned long)hole());
 	/* nothing was written by any of them */
 	for (uint32_t i = 0; i < n * sizeof(*rec); i++)
@@ -658,7 +657,7 @@ TEST(bad_input)
 	/* still works */
 	a = good;
 	ASSERT_EQ(0, classify(e.session, &a));
-	EXPECT_EQ(n, a.npages);
+	EXPECT_EQ(n, a.nr_done);
 	env_destroy(&e);
 	free(rec);
 	free(data);
@@ -676,7 +675,7 @@ TEST(data_buffer_short)
 	uint8_t *buf = mmap(NULL, (room + 1) * PAGE, PROT_READ | PROT_WRITE,
 			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	struct kvmmig_classify a = {
-		.size = sizeof(a), .npages = n, .gpa = SWEEP_DATA_GPA,
+		.size = sizeof(a), .npages = n, .gfn = DATA_GFN,
 		.classes_ptr = (__u64)(unsigned long)rec,
 		.data_ptr = (__u64)(unsigned long)buf,
 	};
@@ -691,7 +690,8 @@ TEST(data_buffer_short)
 	EXPECT_EQ(-EFAULT, classify(e.session, &a));
 	stats_read(&e, after);
 	/* pages before the sixth DATA page are done */
-	EXPECT_EQ(first_data + room, a.npages);
+	EXPECT_EQ(first_data + room, a.nr_done);
+	EXPECT_EQ(n, a.npages);
 	EXPECT_EQ(room, a.nr_data);
 	EXPECT_EQ(room, a.class_pages[KVMMIG_CLASS_DATA]);
 	EXPECT_EQ(16, a.class_pages[KVMMIG_CLASS_PATTERN]);
@@ -701,8 +701,24 @@ TEST(data_buffer_short)
 		EXPECT_EQ(0, memcmp(buf + i * PAGE, page_of(&e, first_data + i), PAGE));
 	}
 	EXPECT_EQ(0xa5a5a5a5, rec[first_data + room].class);
-	EXPECT_EQ(before[0] + a.npages, after[0]);
+	EXPECT_EQ(before[0] + a.nr_done, after[0]);
 	EXPECT_EQ(before[4] + room, after[4]);
+	/* the caller resumes at nr_done, with room for the data now */
+	ASSERT_LT(a.nr_done, n);
+	if (a.nr_done < n) {
+		uint32_t done = a.nr_done;
+		uint8_t *more = malloc((n - done) * PAGE);
+
+		a.gfn += done;
+		a.npages = n - done;
+		a.classes_ptr = (__u64)(unsigned long)(rec + done);
+		a.data_ptr = (__u64)(unsigned long)more;
+		ASSERT_EQ(0, classify(e.session, &a));
+		EXPECT_EQ(n - done, a.nr_done);
+		EXPECT_EQ(KVMMIG_CLASS_DATA, rec[first_data + room].class);
+		EXPECT_EQ(0, memcmp(more, page_of(&e, first_data + room), PAGE));
+		free(more);
+	}
 	env_destroy(&e);
 	munmap(buf, (room + 1) * PAGE);
 	free(rec);
@@ -715,7 +731,7 @@ TEST(data_is_a_snapshot)
 	struct kvmmig_page_class *rec = calloc(n, sizeof(*rec));
 	uint8_t *data = calloc(n, PAGE), *keep = malloc(PAGE);
 	struct kvmmig_classify a = {
-		.size = sizeof(a), .npages = n, .gpa = SWEEP_DATA_GPA,
+		.size = sizeof(a), .npages = n, .gfn = DATA_GFN,
 		.classes_ptr = (__u64)(unsigned long)rec,
 		.data_ptr = (__u64)(unsigned long)data,
 	};
@@ -795,7 +811,7 @@ TEST(guest_writes_during_call)
 	for (int round = 0; round < 200; round++) {
 		struct kvmmig_classify a = {
 			.size = sizeof(a), .npages = WRITER_PAGES,
-			.gpa = SWEEP_DATA_GPA,
+			.gfn = DATA_GFN,
 			.classes_ptr = (__u64)(unsigned long)rec,
 			.data_ptr = (__u64)(unsigned long)data,
 		};
@@ -854,7 +870,7 @@ TEST(vmm_killed_during_call)
 			for (;;) {
 				a = (struct kvmmig_classify){
 					.size = sizeof(a), .npages = n,
-					.gpa = SWEEP_DATA_GPA,
+					.gfn = DATA_GFN,
 					.classes_ptr = (__u64)(unsigned long)rec,
 					.data_ptr = (__u64)(unsigned long)data,
 				};

@@ -28,11 +28,14 @@
  * the kernel's writes run into PROT_NONE (-EFAULT) before leaving the
  * reservation; they never reach the fuzzer's data, stacks or fds.
  *
- * Sizes.  Every kvmmig structure starts with @size; the module copies
- * exactly sizeof(struct) and requires @size == sizeof (args.c).  The _IOC
- * size is part of the command number, matched whole: a command with any
- * other size field is a different, unknown command (-ENOTTY).  Both are
- * fuzzed.
+ * Sizes.  Every kvmmig structure starts with @size, the caller's size
+ * of it: the dispatcher (ioctl.c) refuses one smaller than the structure
+ * without its reserved tail (-EINVAL), reads a smaller one zero-extended
+ * and a larger one when its extra bytes are zero (-E2BIG when not, or when
+ * it is larger than a page).  The _IOC size of the command number is not
+ * compared, since an older or newer caller encodes its own size there: a
+ * command differing from a real one in its size bits only is that
+ * command.  Both are fuzzed.
  *
  * The oracle (besides the test bed's kernel log check and the timeout):
  *  - every call returns success or an errno allowed for it (allowed_errs
@@ -226,6 +229,7 @@ struct ioc {
  * offsets and widths come from the uapi header itself.
  */
 static const struct kvmmig_attach u_attach;
+static const struct kvmmig_ioctl_info u_ioctl_info;
 static const struct kvmmig_memslots u_memslots;
 static const struct kvmmig_scan u_scan;
 static const struct kvmmig_temperature u_temperature;
@@ -260,7 +264,8 @@ static const struct { int err; unsigned int bit; } err_bits[] = {
 	{ ENOMEM, ERR_ENOMEM }, { EIO, ERR_EIO }, { EPERM, ERR_EPERM },
 };
 
-#define BASE_ERRS	(ERR_EINVAL | ERR_EFAULT)
+/* E2BIG: a @size larger than this kernel's structure with non-zero extra bytes */
+#define BASE_ERRS	(ERR_EINVAL | ERR_EFAULT | ERR_E2BIG)
 
 /*
  * Allowed errnos per ioctl (besides -EINVAL and -EFAULT everywhere):
@@ -297,6 +302,22 @@ static struct ioc iocs[] = {
 		F(u_attach.reserved[0], F_RSV, 0),
 		F(u_attach.reserved[4], F_RSV, 0),
 	  }, 8 },
+	/* on both fds: fuzzed on sessions, ENOENT for an unknown ioctl */
+	{ "IOCTL_INFO", &u_ioctl_info,
+	  KVMMIG_IOCTL_INFO, sizeof(struct kvmmig_ioctl_info), false, false,
+	  BASE_ERRS | ERR_ENOENT, {
+		F(u_ioctl_info.size, F_SIZE),
+		F(u_ioctl_info.flags, F_FLAGS, 0),
+		F(u_ioctl_info.cmd, F_SMALL),
+		F(u_ioctl_info.need, F_OUT),
+		F(u_ioctl_info.struct_size, F_OUT),
+		F(u_ioctl_info.struct_size_min, F_OUT),
+		F(u_ioctl_info.valid_flags, F_OUT),
+		F(u_ioctl_info.cap, F_OUT),
+		F(u_ioctl_info.usable, F_OUT),
+		F(u_ioctl_info.reserved[0], F_RSV, 0),
+		F(u_ioctl_info.reserved[3], F_RSV, 0),
+	  }, 11 },
 	{ "GET_MEMSLOTS", &u_memslots,
 	  KVMMIG_GET_MEMSLOTS, sizeof(struct kvmmig_memslots), false, false,
 	  BASE_ERRS | ERR_EAGAIN | ERR_E2BIG, {
@@ -324,13 +345,14 @@ static struct ioc iocs[] = {
 	  BASE_ERRS, {
 		F(u_temperature.size, F_SIZE),
 		F(u_temperature.flags, F_FLAGS, 0),
-		F(u_temperature.gpa, F_GPA),
+		F(u_temperature.gfn, F_GFN),
 		F(u_temperature.npages, F_CNT, KVMMIG_TEMPERATURE_MAX_PAGES),
 		F(u_temperature.levels_ptr, F_PTR, 0, 1, 3),
 		F(u_temperature.histogram[0], F_OUT, 0),
 		F(u_temperature.passes, F_OUT),
+		F(u_temperature.nr_done, F_OUT),
 		F(u_temperature.reserved[0], F_RSV, 0),
-		F(u_temperature.reserved[2], F_RSV, 0),
+		F(u_temperature.reserved[1], F_RSV, 0),
 	  }, 9 },
 	{ "GET_HUGE_CANDIDATES", &u_huge_candidates, KVMMIG_GET_HUGE_CANDIDATES,
 	  sizeof(struct kvmmig_huge_candidates), false, false, BASE_ERRS, {
@@ -381,13 +403,14 @@ static struct ioc iocs[] = {
 		F(u_classify.flags, F_FLAGS, KVMMIG_CLASSIFY_FLAGS),
 		F(u_classify.npages, F_CNT, KVMMIG_CLASSIFY_MAX_PAGES),
 		F(u_classify.nr_data, F_OUT),
-		F(u_classify.gpa, F_GPA),
+		F(u_classify.gfn, F_GFN),
 		F(u_classify.gfns_ptr, F_PIN, 0, IN_GFNS, 2),
 		F(u_classify.classes_ptr, F_PTR, 0, sizeof(struct kvmmig_page_class), 2),
 		F(u_classify.data_ptr, F_PTR, 0, 4096, 2),
 		F(u_classify.class_pages[0], F_OUT, 0),
+		F(u_classify.nr_done, F_OUT),
 		F(u_classify.reserved[0], F_RSV, 0),
-		F(u_classify.reserved[3], F_RSV, 0),
+		F(u_classify.reserved[2], F_RSV, 0),
 	  }, 11 },
 	{ "FREE_HINTS", &u_free_hints,
 	  KVMMIG_FREE_HINTS, sizeof(struct kvmmig_free_hints), false, false,
@@ -395,7 +418,7 @@ static struct ioc iocs[] = {
 		F(u_free_hints.size, F_SIZE),
 		F(u_free_hints.flags, F_FLAGS, KVMMIG_FREE_HINT_FLAGS),
 		F(u_free_hints.nr_ranges, F_CNT, KVMMIG_FREE_HINT_MAX_RANGES),
-		F(u_free_hints.reserved0, F_RSV),
+		F(u_free_hints.nr_done, F_OUT),
 		F(u_free_hints.ranges_ptr, F_PIN, 0, IN_RANGES, 2),
 		F(u_free_hints.nr_hinted, F_OUT),
 		F(u_free_hints.mark, F_OUT),
@@ -650,11 +673,11 @@ static void fill_input(uint64_t *s, uint64_t p, int type, uint64_t n)
 			q += 8;
 			break;
 		case IN_RANGES: {
-			struct kvmmig_gpa_range r;
+			struct kvmmig_gfn_range r;
 
 			if (q + sizeof(r) > hi)
 				return;
-			r.gpa = pick_gpa(s);
+			r.gfn = pick_gpa(s) >> 12;
 			r.npages = chance(s, 90) ? 1 + rnd_below(s, 64) : pick_count(s, 1ULL << 52);
 			memcpy(q, &r, sizeof(r));
 			q += sizeof(r);
@@ -750,6 +773,15 @@ static void fixup(uint64_t *s, const struct ioc *io, char *buf)
 	uint64_t n;
 
 	switch (io->cmd) {
+	case KVMMIG_IOCTL_INFO: {
+		struct kvmmig_ioctl_info *a = (void *)buf;
+
+		/* a known ioctl, its size bits anything, or any number */
+		a->cmd = chance(s, 80) ? (iocs[rnd_below(s, NR_IOCS)].cmd ^
+					  (rnd_below(s, 0x4000) << _IOC_SIZESHIFT)) :
+					 rnd(s);
+		break;
+	}
 	case KVMMIG_ATTACH_VM: {
 		struct kvmmig_attach *a = (void *)buf;
 
@@ -778,7 +810,7 @@ static void fixup(uint64_t *s, const struct ioc *io, char *buf)
 	case KVMMIG_GET_TEMPERATURE: {
 		struct kvmmig_temperature *a = (void *)buf;
 
-		a->gpa = pick_gpa(s) & ~0xfffULL;
+		a->gfn = pick_gpa(s) >> 12;
 		a->npages = 1 + rnd_below(s, 4096);
 		a->levels_ptr = chance(s, 30) ? 0 : valid_ptr(s, a->npages);
 		break;
@@ -813,10 +845,10 @@ static void fixup(uint64_t *s, const struct ioc *io, char *buf)
 
 		a->npages = 1 + rnd_below(s, 64);
 		if (a->flags & KVMMIG_CLASSIFY_GFN_LIST) {
-			a->gpa = 0;
+			a->gfn = 0;
 			a->gfns_ptr = valid_in(s, IN_GFNS, a->npages, 8);
 		} else {
-			a->gpa = pick_gpa(s) & ~0xfffULL;
+			a->gfn = pick_gpa(s) >> 12;
 			a->gfns_ptr = 0;
 		}
 		a->classes_ptr = valid_ptr(s, a->npages * sizeof(struct kvmmig_page_class));
@@ -925,17 +957,32 @@ static void fixup(uint64_t *s, const struct ioc *io, char *buf)
 	}
 }
 
-/* Does @buf break a rule that must give -EINVAL: size, flags, reserved? */
+/*
+ * Does @buf break a rule that must give -EINVAL: a size smaller than any
+ * structure's first version (8: @size and @flags), or, within the bytes
+ * the caller's @size covers, an unknown flag or a non-zero reserved
+ * field?  A @size larger than this kernel's structure may give -E2BIG
+ * first (the bytes past it are whatever the argument page holds), so
+ * nothing is required of it here.
+ */
 static bool must_einval(const struct ioc *io, const char *buf)
 {
+	uint32_t usize = io->size;
 	int i;
 
+	for (i = 0; i < io->nf; i++)
+		if (io->f[i].kind == F_SIZE)
+			usize = get_field(buf, &io->f[i]);
+	if (usize < 8)
+		return true;
+	if (usize > io->size)
+		return false;
 	for (i = 0; i < io->nf; i++) {
 		const struct fld *f = &io->f[i];
 		uint64_t v = get_field(buf, f);
 
-		if (f->kind == F_SIZE && v != io->size)
-			return true;
+		if (f->off + f->width > usize)
+			continue;
 		if (f->kind == F_FLAGS && (v & ~f->arg))
 			return true;
 		if (f->kind == F_RSV && v && !io->rsv_unchecked)
@@ -1080,13 +1127,17 @@ static bool generic_vfs_cmd(unsigned int cmd)
 
 static bool is_kvmmig_cmd(unsigned int cmd)
 {
+	const unsigned int nosize = ~(_IOC_SIZEMASK << _IOC_SIZESHIFT);
 	unsigned int i;
 
-	if (cmd == KVMMIG_GET_API_VERSION || cmd == KVMMIG_CHECK_EXTENSION ||
-	    cmd == KVMMIG_GET_STATS_FD)
+	/* the size bits are the caller's: not compared */
+	cmd &= nosize;
+	if (cmd == (KVMMIG_GET_API_VERSION & nosize) ||
+	    cmd == (KVMMIG_CHECK_EXTENSION & nosize) ||
+	    cmd == (KVMMIG_GET_STATS_FD & nosize))
 		return true;
 	for (i = 0; i < NR_IOCS; i++)
-		if (cmd == iocs[i].cmd)
+		if (cmd == (iocs[i].cmd & nosize))
 			return true;
 	return false;
 }
@@ -1099,12 +1150,13 @@ static unsigned int bad_cmd(uint64_t *s)
 	do {
 		base = iocs[rnd_below(s, NR_IOCS)].cmd;
 		switch (rnd_below(s, 6)) {
-		case 0:	/* wrong size field */
-			cmd = _IOC(_IOC_DIR(base), KVMMIGIO, _IOC_NR(base),
-				   (_IOC_SIZE(base) + (chance(s, 50) ? 8 : -8)) & 0x3fff);
+		case 0:	/* API version 1's session numbers, gone */
+			cmd = _IOC(_IOC_DIR(base), KVMMIGIO, 0x10 + rnd_below(s, 16),
+				   _IOC_SIZE(base));
 			break;
-		case 1:
-			cmd = _IOC(_IOC_DIR(base), KVMMIGIO, _IOC_NR(base), 0);
+		case 1:	/* numbers past the last session ioctl */
+			cmd = _IOC(_IOC_DIR(base), KVMMIGIO, 0x30 + rnd_below(s, 0xd0),
+				   _IOC_SIZE(base));
 			break;
 		case 2:	/* wrong direction */
 			cmd = _IOC(rnd_below(s, 4), KVMMIGIO, _IOC_NR(base), _IOC_SIZE(base));
@@ -1225,6 +1277,7 @@ static const long cap_value[] = {
 	[19] = 0,	/* once KVMMIG_CAP_WS_RUNS, unused */
 	/* device: 1; session: its KVMMIG_ACCESS_* level */
 	[KVMMIG_CAP_ACCESS] = -1,
+	[KVMMIG_CAP_IOCTL_INFO] = 1,
 };
 
 /* A new fd from the kernel: into a slot of its kind, or closed. */
@@ -1280,7 +1333,8 @@ static void one_call(struct fuzzer *fz)
 	uint64_t *s = &fz->rng;
 	int slot, kind, call, err, i, want;
 	unsigned int seq1, seq2, cmd = 0;
-	bool stable, bad = false, rd = true, wr = true, ro_arg = false;
+	bool stable, bad = false, rd = true, wr = true, ro_arg = false, head = false;
+	bool head_whole = false;
 	const struct ioc *io = NULL;
 	unsigned long argv = 0;
 	char *argp = NULL;
@@ -1350,6 +1404,11 @@ static void one_call(struct fuzzer *fz)
 		cmd = io->cmd;
 		argp = pick_arg_ptr(fz, io->size, &rd, &wr);
 		ro_arg = rd && !wr;
+		/* a structure running into PROT_NONE: its @size is readable */
+		head = !rd && argp == fz->arg + PAGE - io->size + 8;
+		/* ... and may cover only readable bytes: then it is whole */
+		if (head && *(uint32_t *)argp <= io->size - 8)
+			head_whole = true;
 		/* build in the thread's page, then move it where it goes */
 		bad = build_arg(s, io, fz->arg);
 		if (ro_arg) {
@@ -1409,7 +1468,7 @@ static void one_call(struct fuzzer *fz)
 		return;
 	}
 	if (call == C_BADCMD || kind == K_NULL || kind == K_STAT ||
-	    (kind == K_DEV && io && !io->dev) ||
+	    (kind == K_DEV && io && !io->dev && io->cmd != KVMMIG_IOCTL_INFO) ||
 	    (kind == K_DEV && call == C_STATS_FD) ||
 	    (kind == K_SES && ((io && io->dev) || call == C_API))) {
 		if (!(ret < 0 && err == ENOTTY))
@@ -1441,13 +1500,19 @@ static void one_call(struct fuzzer *fz)
 	if (ret < 0 && ((err == EPERM && (io->errs & ERR_EPERM)) ||
 			(err == EBUSY && cmd == KVMMIG_SET_SCAN)))
 		return;
-	if (!rd) {
-		if (!(ret < 0 && err == EFAULT))
+	if (!rd && !head_whole) {
+		/*
+		 * Where @size itself is readable, the dispatcher may refuse
+		 * it (whatever the page held there) before reading the rest.
+		 */
+		if (!(ret < 0 && (err == EFAULT ||
+				  (head && (err == EINVAL || err == E2BIG)))))
 			fail(fz, "unreadable argument did not give EFAULT", call, cmd,
 			     kind, ret, err, NULL, 0);
 		return;
 	}
-	if (bad) {
+	/* whatever the page held, read as a smaller structure: not built here */
+	if (bad && !head_whole) {
 		if (!(ret < 0 && err == EINVAL))
 			fail(fz, "invalid argument accepted", call, cmd, kind, ret, err,
 			     argp, io->size);

@@ -87,8 +87,8 @@ static void lock_input(const struct lock_env *e, enum lock_op op, void *buf)
 {
 	switch (op) {
 	case OP_FREE_HINTS: {
-		struct kvmmig_gpa_range r = {
-			.gpa = e->data_gpa + (DATA_PAGES - 1) * PAGE_4K,
+		struct kvmmig_gfn_range r = {
+			.gfn = e->data_gpa / PAGE_4K + DATA_PAGES - 1,
 			.npages = 1,
 		};
 
@@ -140,7 +140,7 @@ static int lock_ioctl(const struct lock_env *e, enum lock_op op, void *buf)
 	}
 	case OP_TEMPERATURE: {
 		struct kvmmig_temperature a = {
-			.size = sizeof(a), .gpa = e->data_gpa,
+			.size = sizeof(a), .gfn = e->data_gpa / PAGE_4K,
 			.npages = DATA_PAGES, .levels_ptr = P(buf),
 		};
 
@@ -180,7 +180,7 @@ static int lock_ioctl(const struct lock_env *e, enum lock_op op, void *buf)
 	case OP_CLASSIFY: {
 		struct kvmmig_classify a = {
 			.size = sizeof(a), .flags = KVMMIG_CLASSIFY_NO_DUP,
-			.npages = 64, .gpa = e->data_gpa, .classes_ptr = P(buf),
+			.npages = 64, .gfn = e->data_gpa / PAGE_4K, .classes_ptr = P(buf),
 		};
 
 		ret = ioctl(fd, KVMMIG_CLASSIFY, &a);
@@ -597,7 +597,7 @@ static void *ro_read(void *arg)
 {
 	struct ro_reader *r = arg;
 	struct kvmmig_temperature t = {
-		.size = sizeof(t), .gpa = SWEEP_DATA_GPA, .npages = DATA_PAGES,
+		.size = sizeof(t), .gfn = SWEEP_DATA_GPA / PAGE_4K, .npages = DATA_PAGES,
 		.levels_ptr = P(r->levels),
 	};
 

@@ -182,7 +182,7 @@ static void child_full_vmm(struct __test_metadata *_metadata, void *arg)
 	EXPECT_EQ(0, scan(s, KVMMIG_SCAN_STOP, NULL));
 	/* reading guest memory through its own mappings */
 	EXPECT_EQ(0, ioctl(s, KVMMIG_CLASSIFY, &c));
-	EXPECT_EQ(1, c.npages);
+	EXPECT_EQ(1, c.nr_done);
 	/* stunning its own vCPU */
 	EXPECT_EQ(0, mig(s, KVMMIG_MIGRATION_START |
 			 KVMMIG_MIGRATION_FIXED, 50, 0));
@@ -366,6 +366,7 @@ static const struct {
 	{ KVMMIG_PREFETCH, "PREFETCH", false },
 	{ KVMMIG_GET_WORKING_SET, "GET_WORKING_SET", true },
 	{ KVMMIG_FILL, "FILL", false },
+	{ KVMMIG_IOCTL_INFO, "IOCTL_INFO", true },
 };
 
 /* Issue @cmd on @s with a meaningful argument; the ioctl's return value. */
@@ -387,8 +388,9 @@ static long do_op(int s, unsigned int cmd)
 		struct kvmmig_prefetch pf;
 		struct kvmmig_working_set ws;
 		struct kvmmig_fill fi;
+		struct kvmmig_ioctl_info ii;
 	} u;
-	static struct kvmmig_gpa_range range = { .gpa = 0, .npages = 1 };
+	static struct kvmmig_gfn_range range = { .gfn = 0, .npages = 1 };
 	static struct kvmmig_fill_page fp = { .gfn = 0,
 					      .class = KVMMIG_CLASS_ZERO };
 	__u64 p = (__u64)(unsigned long)big;
@@ -471,6 +473,10 @@ static long do_op(int s, unsigned int cmd)
 			.min_level = 1, .runs_ptr = p,
 			.max_runs = BIG_LEN / sizeof(struct kvmmig_gfn_range) };
 		break;
+	case KVMMIG_IOCTL_INFO:
+		u.ii = (struct kvmmig_ioctl_info){ .size = sizeof(u.ii),
+			.cmd = KVMMIG_FREE_HINTS };
+		break;
 	case KVMMIG_FILL:
 		u.fi = (struct kvmmig_fill){ .size = sizeof(u.fi),
 			.flags = KVMMIG_FILL_SET, .nr_pages = 1,
@@ -483,39 +489,42 @@ static long do_op(int s, unsigned int cmd)
 	return ioctl(s, cmd, &u);
 }
 
-/* The test's table names every session ioctl there is. */
-/* Every session ioctl the module knows (KVMMIG_IOCTL_INFO) is in ops[]. */
+/*
+ * The test's table names every session ioctl there is (KVMMIG_IOCTL_INFO
+ * on a session lists them), each with the access level the module asks.
+ */
 TEST(table_complete)
 {
-	static const unsigned int dirs[] = {
-		_IOC_NONE, _IOC_READ, _IOC_WRITE, _IOC_READ | _IOC_WRITE,
-	};
-	unsigned int known = 0;
-	int dev = kvmmig_open();
+	struct kvm_vm *vm = vm_create(1);
+	int s = kvmmig_attach_vm(vm, NULL), nr_found = 0;
 
-	for (unsigned int nr = 0x10; nr <= 0x7f; nr++) {
-		bool exists = false, found = false;
+	ASSERT_GE(s, 0);
+	for (unsigned int nr = 0; nr < 256; nr++) {
+		for (unsigned int dir = 0; dir < 4; dir++) {
+			struct kvmmig_ioctl_info i = { .size = sizeof(i),
+				.cmd = _IOC(dir, KVMMIGIO, nr, 0) };
+			int k;
 
-		for (int d = 0; d < ARRAY_SIZE(dirs); d++) {
-			struct kvmmig_ioctl_info in = {
-				.size = sizeof(in), .cmd = _IOC(dirs[d], KVMMIGIO, nr, 0),
-			};
-
-			if (!ioctl(dev, KVMMIG_IOCTL_INFO, &in))
-				exists = true;
-			else
+			if (ioctl(s, KVMMIG_IOCTL_INFO, &i)) {
 				EXPECT_EQ(ENOENT, errno);
+				continue;
+			}
+			nr_found++;
+			for (k = 0; k < ARRAY_SIZE(ops); k++)
+				if (_IOC_NR(ops[k].cmd) == nr && _IOC_DIR(ops[k].cmd) == dir)
+					break;
+			EXPECT_LT(k, ARRAY_SIZE(ops))
+				TH_LOG("session ioctl %#x not in the table", nr);
+			if (k == ARRAY_SIZE(ops))
+				continue;
+			EXPECT_EQ(!ops[k].read_only_ok,
+				  !!(i.need & KVMMIG_NEED_FULL_SESSION))
+				TH_LOG("%s", ops[k].name);
 		}
-		if (!exists)
-			continue;
-		known++;
-		for (int i = 0; i < ARRAY_SIZE(ops); i++)
-			found |= _IOC_NR(ops[i].cmd) == nr;
-		EXPECT_TRUE(found) TH_LOG("session ioctl %#x not in the table", nr);
 	}
-	/* the session ioctls of API version 2 */
-	EXPECT_EQ(known, ARRAY_SIZE(ops) - 2);	/* not CHECK_EXTENSION, IOCTL_INFO */
-	close(dev);
+	EXPECT_EQ(ARRAY_SIZE(ops), nr_found);
+	close(s);
+	kvm_vm_free(vm);
 }
 
 /* The observer: a process of the VMM's uid, with the VM fd by pidfd. */

@@ -12,7 +12,7 @@
 
 /* KVMMIG_FREE_HINTS with @flags over @nr ranges; *@out gets the result. */
 static inline int free_hints(int session, __u32 flags,
-			     const struct kvmmig_gpa_range *r, __u32 nr,
+			     const struct kvmmig_gfn_range *r, __u32 nr,
 			     struct kvmmig_free_hints *out)
 {
 	struct kvmmig_free_hints a = { .size = sizeof(a), .flags = flags,
@@ -28,7 +28,7 @@ static inline int free_hints(int session, __u32 flags,
 /* Hint (or unhint) the one range [gpa, gpa + npages pages). */
 static inline int free_hint1(int session, __u32 flags, __u64 gpa, __u64 npages)
 {
-	struct kvmmig_gpa_range r = { .gpa = gpa, .npages = npages };
+	struct kvmmig_gfn_range r = { .gfn = gpa / 4096, .npages = npages };
 
 	return free_hints(session, flags, &r, 1, NULL);
 }

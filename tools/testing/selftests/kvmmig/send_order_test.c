@@ -178,7 +178,7 @@ static void read_levels(struct __test_metadata *_metadata, struct setup *t,
 {
 	memset(tq, 0, sizeof(*tq));
 	tq->size = sizeof(*tq);
-	tq->gpa = SWEEP_DATA_GPA;
+	tq->gfn = SWEEP_DATA_GPA / 4096;
 	tq->npages = DATA_PAGES;
 	tq->levels_ptr = (__u64)(unsigned long)lv;
 	ASSERT_EQ(0, ioctl(t->session, KVMMIG_GET_TEMPERATURE, tq));

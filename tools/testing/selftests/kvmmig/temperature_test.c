@@ -48,13 +48,14 @@ static void heat(struct __test_metadata *_metadata, struct sweep_vm *s,
 static uint8_t *data_levels(struct __test_metadata *_metadata, int session,
 			    uint64_t npages, __u64 *hist)
 {
-	struct kvmmig_temperature t = { .size = sizeof(t), .gpa = SWEEP_DATA_GPA,
+	struct kvmmig_temperature t = { .size = sizeof(t),
+					.gfn = SWEEP_DATA_GPA / PAGE_SIZE,
 					.npages = npages };
 	uint8_t *lv = malloc(npages);
 
 	t.levels_ptr = (__u64)(unsigned long)lv;
 	EXPECT_EQ(0, ioctl(session, KVMMIG_GET_TEMPERATURE, &t));
-	EXPECT_EQ(npages, t.npages);
+	EXPECT_EQ(npages, t.nr_done);
 	if (hist)
 		memcpy(hist, t.histogram, sizeof(t.histogram));
 	return lv;
@@ -330,9 +331,9 @@ TEST(huge_candidates_ranked)
 	}
 	EXPECT_EQ(0, left);
 	ASSERT_EQ(ARRAY_SIZE(c), got);
-	EXPECT_EQ(SWEEP_DATA_GPA + 5 * SZ_2M, c[0].gpa);
+	EXPECT_EQ((SWEEP_DATA_GPA + 5 * SZ_2M) / PAGE_SIZE, c[0].gfn);
 	EXPECT_EQ(512, c[0].hits);
-	EXPECT_EQ(SWEEP_DATA_GPA + 20 * SZ_2M, c[1].gpa);
+	EXPECT_EQ((SWEEP_DATA_GPA + 20 * SZ_2M) / PAGE_SIZE, c[1].gfn);
 	EXPECT_EQ(256, c[1].hits);
 	EXPECT_GT(c[0].score, c[1].score);
 	EXPECT_GT(c[1].score, c[2].score);
@@ -517,7 +518,7 @@ TEST(memslot_churn_during_scan)
 	TH_LOG("%d passes while the slot churned", passes);
 	scan_now(_metadata, t->session);
 	/* the deleted slot's range has no temperature */
-	tq.gpa = SWEEP_DATA_GPA + SZ_1G;
+	tq.gfn = (SWEEP_DATA_GPA + SZ_1G) / PAGE_SIZE;
 	tq.npages = 2048;
 	ASSERT_EQ(0, ioctl(t->session, KVMMIG_GET_TEMPERATURE, &tq));
 	EXPECT_EQ(0, tq.histogram[0] + tq.histogram[1] + tq.histogram[2] +
@@ -604,7 +605,7 @@ TEST(backing_unmapped_during_scans)
 	while (pthread_tryjoin_np(th, NULL)) {
 		struct kvmmig_classify a = {
 			.size = sizeof(a), .npages = 512,
-			.gpa = SWEEP_DATA_GPA + (reads % 32) * 512 * PAGE_SIZE,
+			.gfn = SWEEP_DATA_GPA / PAGE_SIZE + (reads % 32) * 512,
 			.classes_ptr = (__u64)(unsigned long)rec,
 		};
 
@@ -684,7 +685,7 @@ TEST(scan_bad_inputs)
 		EXPECT_EQ(EINVAL, errno);				\
 	} while (0)
 	a = good;
-	a.size = sizeof(a) - 8;
+	a.size = offsetof(struct kvmmig_scan, reserved) - 8;
 	EXPECT_SCAN_EINVAL();
 	a = good;
 	a.flags = 1U << 31;
@@ -738,14 +739,15 @@ TEST(temperature_bad_inputs)
 	a.flags = 1;
 	EXPECT_T_ERR(EINVAL);
 	a = good;
-	a.gpa = 100;
-	EXPECT_T_ERR(EINVAL);
-	a = good;
 	a.npages = KVMMIG_TEMPERATURE_MAX_PAGES + 1;
 	EXPECT_T_ERR(EINVAL);
+	/* the range ends by KVMMIG_GFN_LIMIT */
 	a = good;
-	a.gpa = -4096ULL;
+	a.gfn = KVMMIG_GFN_LIMIT - 1;
 	a.npages = 2;
+	EXPECT_T_ERR(EINVAL);
+	a.gfn = -1ULL;
+	a.npages = 1;
 	EXPECT_T_ERR(EINVAL);
 	for (i = 0; i < ARRAY_SIZE(a.reserved); i++) {
 		a = good;
@@ -754,8 +756,10 @@ TEST(temperature_bad_inputs)
 	}
 	a = good;
 	a.levels_ptr = 8;
+	a.nr_done = 99;
 	EXPECT_T_ERR(EFAULT);
-	EXPECT_EQ(0, a.npages);
+	EXPECT_EQ(0, a.nr_done);
+	EXPECT_EQ(16, a.npages);
 #undef EXPECT_T_ERR
 	/* a good call: slot 0's pages have levels, the rest none */
 	a = good;
@@ -763,10 +767,15 @@ TEST(temperature_bad_inputs)
 	ASSERT_EQ(0, ioctl(session, KVMMIG_GET_TEMPERATURE, &a));
 	EXPECT_EQ(16, a.histogram[0] + a.histogram[1] + a.histogram[2] +
 		  a.histogram[3]);
-	a.gpa = 1ULL << 40;
+	EXPECT_EQ(16, a.nr_done);
+	a.gfn = 1ULL << 28;
 	ASSERT_EQ(0, ioctl(session, KVMMIG_GET_TEMPERATURE, &a));
 	EXPECT_EQ(KVMMIG_TEMP_NO_SLOT, buf[0]);
 	EXPECT_EQ(0, a.histogram[0]);
+	/* the last frame below KVMMIG_GFN_LIMIT is a range, of no memslot */
+	a.gfn = KVMMIG_GFN_LIMIT - 16;
+	ASSERT_EQ(0, ioctl(session, KVMMIG_GET_TEMPERATURE, &a));
+	EXPECT_EQ(16, a.nr_done);
 
 	h = hgood;
 	h.nr = KVMMIG_HUGE_CANDIDATES_MAX + 1;
@@ -781,6 +790,56 @@ TEST(temperature_bad_inputs)
 	EXPECT_EQ(-1, ioctl(session, KVMMIG_GET_HUGE_CANDIDATES, &h));
 	EXPECT_EQ(EINVAL, errno);
 	EXPECT_EQ(4, ioctl(session, KVMMIG_CHECK_EXTENSION, KVMMIG_CAP_TEMPERATURE));
+	close(session);
+	kvm_vm_free(vm);
+}
+
+/*
+ * A levels buffer that ends part way: the call fails with -EFAULT and
+ * nr_done tells how far it got (the frames whose levels were written, a
+ * whole number of the kernel's chunks); the histogram counts those frames
+ * only, and the caller resumes at gfn + nr_done.
+ */
+TEST(temperature_partial_progress)
+{
+	const uint64_t chunk = 64 * 1024, n = chunk + 100;
+	struct kvm_vm *vm = vm_create(1);
+	struct kvmmig_temperature a = { .size = sizeof(a), .npages = n }, ref;
+	int session = kvmmig_attach_vm(vm, NULL);
+	long pg = getpagesize();
+	uint8_t *buf, *lv = malloc(n);
+
+	ASSERT_GE(session, 0);
+	ASSERT_NE(NULL, lv);
+	scan_now(_metadata, session);
+	/* room for @chunk levels, then a page that cannot be written */
+	buf = mmap(NULL, chunk + pg, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, buf);
+	ASSERT_EQ(0, mprotect(buf + chunk, pg, PROT_NONE));
+	a.levels_ptr = (__u64)(unsigned long)buf;
+	EXPECT_EQ(-1, ioctl(session, KVMMIG_GET_TEMPERATURE, &a));
+	EXPECT_EQ(EFAULT, errno);
+	ASSERT_EQ(chunk, a.nr_done);
+	EXPECT_EQ(n, a.npages);
+
+	/* the oracle: the same frames asked in two calls that succeed */
+	ref = (struct kvmmig_temperature){ .size = sizeof(ref), .npages = chunk,
+					   .levels_ptr = (__u64)(unsigned long)lv };
+	ASSERT_EQ(0, ioctl(session, KVMMIG_GET_TEMPERATURE, &ref));
+	EXPECT_EQ(0, memcmp(ref.histogram, a.histogram, sizeof(a.histogram)));
+	EXPECT_EQ(0, memcmp(lv, buf, chunk));
+	EXPECT_GT(ref.histogram[0] + ref.histogram[1] + ref.histogram[2] +
+		  ref.histogram[3], 0);
+
+	/* resume where it stopped */
+	a.gfn += a.nr_done;
+	a.npages -= a.nr_done;
+	a.levels_ptr = (__u64)(unsigned long)(lv + chunk);
+	ASSERT_EQ(0, ioctl(session, KVMMIG_GET_TEMPERATURE, &a));
+	EXPECT_EQ(100, a.nr_done);
+	munmap(buf, chunk + pg);
+	free(lv);
 	close(session);
 	kvm_vm_free(vm);
 }
