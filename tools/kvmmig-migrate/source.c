@@ -323,7 +323,7 @@ static uint64_t measure_classify(struct src_state *s)
 	uint32_t n = m->npages < BATCH ? m->npages : BATCH;
 	struct kvmmig_classify a = {
 		.size = sizeof(a), .flags = KVMMIG_CLASSIFY_NO_DUP, .npages = n,
-		.gpa = DATA_GPA, .classes_ptr = (unsigned long)s->cls,
+		.gfn = DATA_GPA / PAGE, .classes_ptr = (unsigned long)s->cls,
 		.data_ptr = (unsigned long)s->data,
 	};
 	uint64_t t0, cls = ~0ull, cpy = ~0ull;

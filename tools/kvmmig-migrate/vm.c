@@ -75,13 +75,13 @@ uint8_t *gfn_hva(struct vmm *m, uint64_t gfn)
 
 static void handle_hint(struct vmm *m, uint64_t nr)
 {
-	struct kvmmig_gpa_range r[HINT_MAX];
+	struct kvmmig_gfn_range r[HINT_MAX];
 	struct kvmmig_free_hints h = { .size = sizeof(h), .flags = KVMMIG_FREE_HINT_ADD };
 
 	if (!m->hints_on || !nr || nr > HINT_MAX)
 		return;
 	for (uint64_t i = 0; i < nr; i++) {
-		r[i].gpa = m->ctl->hint[i][0];
+		r[i].gfn = m->ctl->hint[i][0] / PAGE;
 		r[i].npages = m->ctl->hint[i][1];
 	}
 	h.nr_ranges = nr;

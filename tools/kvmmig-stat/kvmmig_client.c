@@ -106,7 +106,7 @@ int kvs_get_temperature(int session, uint64_t gfn, uint64_t npages, uint8_t *lev
 {
 	struct kvmmig_temperature t = {
 		.size = sizeof(t),
-		.gpa = gfn << 12,
+		.gfn = gfn,
 		.npages = npages,
 		.levels_ptr = (uintptr_t)levels,
 	};

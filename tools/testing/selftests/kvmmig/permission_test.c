@@ -349,7 +349,6 @@ static const struct {
 	bool read_only_ok;
 } ops[] = {
 	{ KVMMIG_CHECK_EXTENSION, "CHECK_EXTENSION", true },
-	{ KVMMIG_IOCTL_INFO, "IOCTL_INFO", true },
 	{ KVMMIG_GET_MEMSLOTS, "GET_MEMSLOTS", true },
 	{ KVMMIG_GET_STATS_FD, "GET_STATS_FD", true },
 	{ KVMMIG_SET_SCAN, "SET_SCAN", true },
@@ -374,7 +373,6 @@ static long do_op(int s, unsigned int cmd)
 {
 	union {
 		struct kvmmig_memslots ms;
-		struct kvmmig_ioctl_info ii;
 		struct kvmmig_scan sc;
 		struct kvmmig_temperature te;
 		struct kvmmig_huge_candidates hc;
@@ -400,10 +398,6 @@ static long do_op(int s, unsigned int cmd)
 	switch (cmd) {
 	case KVMMIG_CHECK_EXTENSION:
 		return ioctl(s, cmd, KVMMIG_CAP_MEMSLOTS);
-	case KVMMIG_IOCTL_INFO:
-		u.ii = (struct kvmmig_ioctl_info){ .size = sizeof(u.ii),
-						 .cmd = KVMMIG_FILL };
-		break;
 	case KVMMIG_GET_STATS_FD:
 		ret = ioctl(s, cmd);
 		if (ret >= 0)

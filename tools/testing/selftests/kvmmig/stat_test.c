@@ -263,7 +263,7 @@ TEST(snapshot_matches_module)
 	kvm_memslots(s.vm, &ram, &span);
 
 	/* oracle: the whole guest-physical range in one call */
-	t.gpa = 0;
+	t.gfn = 0;
 	t.npages = span;
 	ASSERT_EQ(0, ioctl(session, KVMMIG_GET_TEMPERATURE, &t));
 	ASSERT_EQ(PASSES, t.passes);
