@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Free-page hints (method M7): kernel glue of KVMMIG_FREE_HINTS around the
+ * Free-page hints: kernel glue of KVMMIG_FREE_HINTS around the
  * pure map of hint/free_hints_logic.c.
  *
  * A VMM passes on what its virtio-balloon free page hinting (or free page

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Free-page hint map (method M7), pure logic: see include/kvmmig/free_hints.h.
+ * Free-page hint map, pure logic: see include/kvmmig/free_hints.h.
  *
  * A chunk covers KVMMIG_HINT_CHUNK_PAGES frames with two bitmaps, "free"
  * and "fresh".  A chunk is in the xarray only while it holds a free frame

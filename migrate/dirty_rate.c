@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Dirty rate (KVMMIG_GET_DIRTY_RATE), the input of the throttle controller
- * (method M5).  Guest writes through EPT/NPT raise no host event and the
+ * Dirty rate (KVMMIG_GET_DIRTY_RATE), the input of the throttle controller.
+ * Guest writes through EPT/NPT raise no host event and the
  * dirty harvest stays with the VMM, so the rate is read, never taken:
  *
  * - dirty ring (kvm->dirty_ring_size != 0): each vCPU's ring dirty_index

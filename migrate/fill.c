@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * KVMMIG_FILL: deferred-fill metadata on the destination (M11), the kernel
+ * KVMMIG_FILL: deferred-fill metadata on the destination, the kernel
  * glue around the pure logic of migrate/working_set_logic.c.
  *
  * Lock order: fill->lock (mutex, taken killable by KVMMIG_FILL only) ->

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Guest-virtual neighbour prefetch (M8) with per-address-space reverse
- * indexes GPA -> GVA and their teardown detection (M4): the kernel glue
+ * Guest-virtual neighbour prefetch with per-address-space reverse
+ * indexes GPA -> GVA and their teardown detection: the kernel glue
  * around mm/guest_pt_logic.c (the walker) and migrate/prefetch_logic.c (index, judge, list
  * order).  Documentation/postcopy.rst has the design.
  *
@@ -90,7 +90,7 @@ static struct kvmmig_param_uint rindex_teardown_run = {
 module_param_cb(rindex_teardown_run, &kvmmig_param_uint_ops,
 		&rindex_teardown_run, 0644);
 MODULE_PARM_DESC(rindex_teardown_run,
-		 "M4: sampled mappings in a row found not present that mark an address space torn down [1..4096, default 8]");
+		 "sampled mappings in a row found not present that mark an address space torn down [1..4096, default 8]");
 
 static struct kvmmig_param_uint rindex_samples = {
 	.val = 32, .min = 0, .max = 4096,
@@ -98,7 +98,7 @@ static struct kvmmig_param_uint rindex_samples = {
 module_param_cb(rindex_samples, &kvmmig_param_uint_ops, &rindex_samples,
 		0644);
 MODULE_PARM_DESC(rindex_samples,
-		 "M4: mappings of one cached index re-read per KVMMIG_PREFETCH call, round-robin over the indexes; 0 turns M4 off [0..4096, default 32]");
+		 "mappings of one cached index re-read per KVMMIG_PREFETCH call, round-robin over the indexes; 0 turns address-space teardown detection off [0..4096, default 32]");
 
 /* Entries one build step reads before it may reschedule. */
 #define PF_WALK_CHUNK		4096
@@ -116,7 +116,7 @@ MODULE_PARM_DESC(rindex_samples,
  * @cr3: the CR3 it was created for
  * @mode: an &enum kvmmig_gpt_mode
  * @built_ns: ktime_get_ns() of the last build, 0 for none
- * @checked: &kvmmig_prefetch_ctx.checks when M4 last sampled it
+ * @checked: &kvmmig_prefetch_ctx.checks when teardown detection last sampled it
  * @valid: @ri is finished and usable; false after a stale drop (the entry
  *	stays for the rebuild rate bound)
  * @ri: the index
@@ -137,7 +137,7 @@ struct kvmmig_rx_space {
  * @lock: see the lock order above
  * @spaces: cached indexes, most recently used first
  * @nr_spaces: entries in @spaces
- * @checks: M4 re-validations done: the clock of &kvmmig_rx_space.checked
+ * @checks: teardown re-validations done: the clock of &kvmmig_rx_space.checked
  * @records_ns: time of the newest fault record accounted for by
  *	pf_account_gva_records()
  * @issued: frames prefetched and not faulted on yet (value entries)
@@ -444,7 +444,7 @@ static int pf_rindex_gva(struct kvmmig_session *s,
 }
 
 /*
- * M4: re-read a sample of the mappings of the cached index checked longest
+ * Re-read a sample of the mappings of the cached index checked longest
  * ago (round-robin) and drop it when its address space is being torn down, or
  * invalidate it when a mapping moved.
  */
@@ -769,7 +769,7 @@ static long kvmmig_ioctl_prefetch(struct kvmmig_session *s, void *arg)
 	}
 	/*
 	 * Bookkeeping only once the call succeeded, so that a failing call
-	 * leaves the counters and the M4 sampling as they were.  Reverse
+	 * leaves the counters and the teardown sampling as they were.  Reverse
 	 * index hits are re-translated before use, so a torn-down index
 	 * found here was not trusted above.
 	 */

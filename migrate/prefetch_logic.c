@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Reverse index GPA -> GVA of one guest address space, the M4 teardown
+ * Reverse index GPA -> GVA of one guest address space, the teardown
  * judge and prefetch-list ordering: pure logic (include/kvmmig/prefetch.h,
  * Documentation/postcopy.rst).
  *
@@ -219,7 +219,7 @@ bool kvmmig_rindex_lookup(const struct kvmmig_rindex *ri, u64 gpa, u64 *gva)
 }
 
 /**
- * kvmmig_rindex_sample() - the next mappings to re-validate (M4)
+ * kvmmig_rindex_sample() - the next mappings to re-validate
  * @ri: a finished index
  * @gvas: out: guest-virtual page of each sample
  * @gpas: out: the gpa the index has for it
@@ -257,7 +257,7 @@ u32 kvmmig_rindex_sample(struct kvmmig_rindex *ri, u64 *gvas, u64 *gpas,
  * @n: samples (as returned by kvmmig_rindex_sample())
  * @run: the teardown run length, at least 1
  *
- * Teardown (M4): @run sampled extents in a row, in gva order, that were
+ * Teardown: @run sampled extents in a row, in gva order, that were
  * present when the index was built and are not present now (fewer when
  * the index has fewer extents: all of them).  Extents whose tables cannot
  * be read neither extend nor break a run.  A sample that maps another gpa

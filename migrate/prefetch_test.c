@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * KUnit: the reverse index GPA -> GVA, the M4 teardown judge and the
+ * KUnit: the reverse index GPA -> GVA, the teardown judge and the
  * prefetch-list order (migrate/prefetch_logic.c, included), on synthetic mappings.
  */
 #include "migrate/prefetch_logic.c"
@@ -142,7 +142,7 @@ static struct kvmmig_rindex *rx_line(struct kunit *test, u32 n)
 	return ri;
 }
 
-/* M4: a run of gone samples tears down; SAME breaks it, UNKNOWN not. */
+/* A run of gone samples tears down; SAME breaks it, UNKNOWN not. */
 static void judge_teardown_run(struct kunit *test)
 {
 	struct kvmmig_rindex *ri = rx_line(test, 100);

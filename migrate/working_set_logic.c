@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Working set (M12) and deferred fill (M11), pure logic (see
+ * Working set and deferred fill, pure logic (see
  * include/kvmmig/working_set.h).
  *
  * The working set is built chunk by chunk in ascending frame order: each

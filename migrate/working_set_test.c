@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * KUnit: working set (M12) and deferred fill (M11), pure logic
+ * KUnit: working set and deferred fill, pure logic
  * (migrate/working_set_logic.c, included): sorting and deduplication of faulted frames,
  * the merge of temperature levels with faulted frames chunk by chunk, the
  * count and write outputs with their limit and flushes, and the page

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * KVMMIG_CLASSIFY: content classes of guest pages (M9 pattern pages, M10
+ * KVMMIG_CLASSIFY: content classes of guest pages (pattern pages, canonical
  * canonical pages), the kernel glue around the pure logic of
  * mm/content_logic.c.
  *

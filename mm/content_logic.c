@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Content classes of guest pages (methods M9 pattern pages, M10 canonical
+ * Content classes of guest pages (pattern pages, canonical
  * pages), pure logic.  See include/kvmmig/content.h; the kernel glue that
  * reads guest memory is mm/content.c.
  *

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The page temperature scanner (methods M1-M3): kernel glue between KVM's
+ * The page temperature scanner (levels, adaptive period, large-page ranking): kernel glue between KVM's
  * memslots and access bits and the pure logic of mm/temperature_logic.c.
  *
  * Access bits come from access sources (struct kvmmig_access_src): KVM's

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * vCPU throttling, "stun during page send" (method M5), and the migration
+ * vCPU throttling, "stun during page send", and the migration
  * control and history ioctls that drive it.
  *
  * The controller (sched/throttle_logic.c) turns each pre-copy round the VMM

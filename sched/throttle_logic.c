@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * vCPU throttling (M5), pure logic: the stun-share controller and the
+ * vCPU throttling, pure logic: the stun-share controller and the
  * migration history (see include/kvmmig/throttle.h).
  *
  * Pre-copy converges when each round dirties fewer pages than it sends.

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Content classes of guest pages (methods M9, M10), pure logic: what one
+ * Content classes of guest pages, pure logic: what one
  * 4 KiB page holds (zero, one repeated 8-byte word, or data with an xxh64
  * signature) and the per-call canonical table that finds pages equal to
  * an earlier DATA page of the same call.  Nothing here knows where pages

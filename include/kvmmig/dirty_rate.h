@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Dirty rate measurement (input of method M5): a session's measurement
+ * Dirty rate measurement: a session's measurement
  * window and where its count comes from.  See migrate/dirty_rate.c.
  */
 #ifndef _KVMMIG_DIRTY_H

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Free-page hints (method M7), pure logic: a sparse per-page map with two
+ * Free-page hints, pure logic: a sparse per-page map with two
  * bits per guest frame, "free" (hinted free) and "fresh" (hinted after the
  * last mark).  Nothing here knows about KVM or takes a lock: the caller
  * (hint/free_hints.c) serialises every call on a map.  The calls may

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Guest page-table walker (method M8), pure logic: translate guest-virtual
+ * Guest page-table walker, pure logic: translate guest-virtual
  * addresses through the guest's own x86 page tables, walk the present
  * mappings of a guest-virtual range in ascending order, and list the
  * guest-physical pages of a guest-virtual neighbourhood.  Guest memory is

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Reverse index GPA -> GVA of one guest address space (M8) and the
- * teardown judge that drops it (M4), pure logic; plus the ordering of a
+ * Reverse index GPA -> GVA of one guest address space and the
+ * teardown judge that drops it, pure logic; plus the ordering of a
  * prefetch list.  No KVM, mm or lock: migrate/prefetch.c builds an index from a
  * walk of the guest's page tables (mm/guest_pt_logic.c) and keeps a few of them
  * per session.  See Documentation/postcopy.rst ("Reverse index").
@@ -38,8 +38,8 @@ struct kvmmig_rx_ext {
  * @cap: room in @ext
  * @full: the walk had more mappings than @cap extents: pages are missing
  * @finished: kvmmig_rindex_finish() ran: lookups are possible
- * @cursor: M4: the next extent to sample
- * @gone_run: M4: sampled extents in a row (in gva order) found not present
+ * @cursor: the next extent to sample
+ * @gone_run: sampled extents in a row (in gva order) found not present
  */
 struct kvmmig_rindex {
 	struct kvmmig_rx_ext *ext;

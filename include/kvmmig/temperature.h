@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Page temperature (methods M1-M3), pure logic: per-page levels, per-region
+ * Page temperature (levels, adaptive period, large-page ranking), pure logic: per-page levels, per-region
  * large-page scores, the adaptive scan interval and the top-K ranking.
  * Nothing here knows where access information comes from (KVM's notifier
  * ops, host page tables) or takes a lock: the scanner (mm/temperature.c) feeds it
@@ -76,7 +76,7 @@ void kvmmig_temp_histogram(const struct kvmmig_temp_map *m, u64 first, u64 n,
 			   u64 *hist);
 
 /**
- * struct kvmmig_interval - adaptive scan period (M2)
+ * struct kvmmig_interval - adaptive scan period
  * @period_ms: current period
  * @min_ms: lower bound
  * @max_ms: upper bound
@@ -110,7 +110,7 @@ struct kvmmig_topk_entry {
 };
 
 /**
- * struct kvmmig_topk - the K best regions seen (M3 ranking)
+ * struct kvmmig_topk - the K best regions seen (large-page ranking)
  * @k: capacity of @e
  * @n: entries held
  * @e: storage, a min-heap on (score, -gfn) until kvmmig_topk_sort():

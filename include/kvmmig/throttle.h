@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * vCPU throttling (method M5), pure logic: the controller that turns what a
+ * vCPU throttling, pure logic: the controller that turns what a
  * VMM reports about each pre-copy round into the share of each slice the
  * vCPUs sleep, seeded from and folded into the VM's migration history.
  * Nothing here knows about vCPUs, tasks or locks (sched/throttle.c does,

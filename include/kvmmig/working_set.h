@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Working set (M12) and deferred fill (M11): the pure logic, kept apart
+ * Working set and deferred fill: the pure logic, kept apart
  * from KVM, mm and locks so that KUnit drives it with synthetic input
  * (migrate/working_set_logic.c; the kernel glue is migrate/working_set.c and migrate/fill.c).
  */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * kvmmig selftests: KVMMIG_CLASSIFY (content classes, M9 and M10) on a
+ * kvmmig selftests: KVMMIG_CLASSIFY (content classes) on a
  * real VM.  The VMM writes known contents into the data slot (zero,
  * byte and word patterns, data, copies of data, almost-patterns) and the
  * guest writes some pages itself; the rest of the slot is never touched.

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * kvmmig selftests: free-page hints (KVMMIG_FREE_HINTS, method M7) on a
+ * kvmmig selftests: free-page hints (KVMMIG_FREE_HINTS) on a
  * real VM: counts after ADD, REMOVE, MARK and CLEAR, ranges that must lie
  * in address space 0's user memslots, and bad input that changes nothing.
  */

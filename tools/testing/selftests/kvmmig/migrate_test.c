@@ -187,7 +187,7 @@ TEST_F_TIMEOUT(mig, source_killed, 280)
 	EXPECT_TRUE(json_str_is(&r, "outcome", "src_lost"));
 }
 
-/* M6: pages also go through a file the destination reads. */
+/* Pages also go through a file the destination reads. */
 TEST_F_TIMEOUT(mig, shared_datastore, 280)
 {
 	static const char store[] = "/tmp/kvmmig-datastore.img";

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * kvmmig selftests: guest-virtual neighbour prefetch (M8) and the reverse
- * index's teardown drop (M4) on real KVM.
+ * kvmmig selftests: guest-virtual neighbour prefetch and the reverse
+ * index's teardown drop on real KVM.
  *
  * The guest's data structure is DATA_PAGES pages, contiguous in
  * guest-virtual memory at DATA_GVA, whose guest-physical pages are
@@ -454,7 +454,7 @@ TEST(bad_inputs)
 	pf_vm_destroy(&p);
 }
 
-/* M4: the torn-down address space's index goes, the live one stays. */
+/* The torn-down address space's index goes, the live one stays. */
 TEST(teardown_drops_index)
 {
 	uint64_t got[64], want[64];
@@ -542,7 +542,7 @@ TEST(stale_index_rebuilt)
 
 	pf_vm_create(&p, 5);
 	ASSERT_EQ(0, set_param("rindex_rebuild_ms", 0));
-	ASSERT_EQ(0, set_param("rindex_samples", 0));	/* M4 off */
+	ASSERT_EQ(0, set_param("rindex_samples", 0));	/* teardown detection off */
 	guest_cmd(&p, CMD_TOUCH, TOUCH);
 	ASSERT_EQ(0, prefetch_cr3(&p, p.cr3, gpa1(&p, TOUCH), 2, got, 64, &a));
 	/* swap data pages TOUCH and TOUCH + 1 in AS1 */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * kvmmig selftests: vCPU throttling (M5) and the migration control and
+ * kvmmig selftests: vCPU throttling and the migration control and
  * history ioctls, against real KVM.  Two vCPUs run a guest counting loop
  * whose counters the test reads from guest memory: a stunned guest counts
  * less in the same wall time.  Only ratios measured within one test are

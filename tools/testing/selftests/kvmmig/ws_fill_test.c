@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * kvmmig selftests: working set (KVMMIG_GET_WORKING_SET, M12) and deferred
- * fill (KVMMIG_FILL, M11) on a real VM.
+ * kvmmig selftests: working set (KVMMIG_GET_WORKING_SET) and deferred
+ * fill (KVMMIG_FILL) on a real VM.
  *
  * Working set: the guest keeps touching a known set of pages of its data
  * slot between temperature passes while the rest stays idle; the set at
