@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Fault context (issue 5): a probe on KVM's exported kvm_page_fault
+ * Fault context: a probe on KVM's exported kvm_page_fault
  * tracepoint keeps, per vCPU, the last KVMMIG_FAULTS_PER_VCPU guest page
  * faults KVM handled: the guest-physical address (EPT/NPT faults), the
  * guest-virtual one where the fault gives it (shadow paging: the guest's
