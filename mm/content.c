@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * KVMMIG_CLASSIFY: content classes of guest pages (pattern pages, canonical
- * canonical pages), the kernel glue around the pure logic of
+ * pages), the kernel glue around the pure logic of
  * mm/content_logic.c.
  *
  * A call works through its pages in batches of KVMMIG_CLASSIFY_BATCH:

@@ -689,7 +689,7 @@ static void gpt_test_neighbours(struct kunit *test)
 }
 
 /*
- * The guest-virtual neighbour prefetch case: 32 pages contiguous in guest-virtual memory, scattered in
+ * The prefetch case: 32 pages contiguous in guest-virtual memory, scattered in
  * guest-physical memory.  The guest-virtual neighbours of a page are the
  * pages a program walks next; its guest-physical neighbours are not.
  */

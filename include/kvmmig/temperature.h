@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Page temperature (levels, adaptive period, large-page ranking), pure logic: per-page levels, per-region
+ * Page temperature, pure logic: per-page levels, per-region
  * large-page scores, the adaptive scan interval and the top-K ranking.
  * Nothing here knows where access information comes from (KVM's notifier
  * ops, host page tables) or takes a lock: the scanner (mm/temperature.c) feeds it
