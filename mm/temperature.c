@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The page temperature scanner (levels, adaptive period, large-page
- * ranking): kernel glue between KVM's memslots and access bits and the pure logic of mm/temperature_logic.c.
+ * ranking): kernel glue between KVM's memslots and access bits and the
+ * pure logic of mm/temperature_logic.c.
  *
  * Access bits come from access sources (struct kvmmig_access_src): KVM's
  * own MMU-notifier aging ops, which reach the EPT/NPT A-bits of the
