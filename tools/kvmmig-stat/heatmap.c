@@ -32,29 +32,15 @@ void heatmap_colour(uint8_t level, unsigned char rgb[3])
  * @store: no compression and no row filter (a reader without zlib can
  * read the pixels).  Returns 0 or -errno.
  */
-int heatmap_write(const char *path, const uint8_t *cells, uint64_t ncells, int store,
-		  uint32_t *width, uint32_t *height)
+/*
+ * The libpng part: on a libpng error it longjmps back here and returns
+ * -EIO; no local is changed between the setjmp and a longjmp that is used.
+ */
+static int heatmap_png(png_structp png, png_infop info, FILE *f, unsigned char *row,
+		       const uint8_t *cells, uint64_t ncells, int store, uint32_t w, uint32_t h)
 {
-	uint32_t w = HEATMAP_WIDTH, h = (ncells + w - 1) / w;
-	png_structp png = NULL;
-	png_infop info = NULL;
-	unsigned char *row = NULL;
-	FILE *f;
-	volatile int ret = -EIO;
-
-	if (!h)
-		h = 1;
-	f = fopen(path, "wb");
-	if (!f)
-		return -errno;
-	row = malloc((size_t)w * 3);
-	png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
-	if (png)
-		info = png_create_info_struct(png);
-	if (!row || !info)
-		goto out;
 	if (setjmp(png_jmpbuf(png)))
-		goto out;
+		return -EIO;
 	png_init_io(png, f);
 	if (store) {
 		png_set_compression_level(png, 0);
@@ -72,8 +58,30 @@ int heatmap_write(const char *path, const uint8_t *cells, uint64_t ncells, int s
 		png_write_row(png, row);
 	}
 	png_write_end(png, NULL);
-	ret = 0;
-out:
+	return 0;
+}
+
+int heatmap_write(const char *path, const uint8_t *cells, uint64_t ncells, int store,
+		  uint32_t *width, uint32_t *height)
+{
+	uint32_t w = HEATMAP_WIDTH, h = (ncells + w - 1) / w;
+	png_structp png = NULL;
+	png_infop info = NULL;
+	unsigned char *row = NULL;
+	int ret = -EIO;
+	FILE *f;
+
+	if (!h)
+		h = 1;
+	f = fopen(path, "wb");
+	if (!f)
+		return -errno;
+	row = malloc((size_t)w * 3);
+	png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
+	if (png)
+		info = png_create_info_struct(png);
+	if (row && info)
+		ret = heatmap_png(png, info, f, row, cells, ncells, store, w, h);
 	png_destroy_write_struct(&png, &info);
 	free(row);
 	if (fclose(f) && !ret)

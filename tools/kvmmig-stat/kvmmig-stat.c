@@ -45,7 +45,7 @@ enum {
 #define MAX_FDS		64
 #define WARMUP_PASSES	5	/* a page climbs to hot in 4 passes */
 #define WARMUP_GAP_MS	200
-#define CHUNK_PAGES	(1ULL << 20)
+#define CHUNK_PAGES	BIT_ULL(20)
 #define MIB_PAGES	256.0
 
 static struct {
@@ -84,15 +84,20 @@ struct vm {
 static struct vm *vms;
 static int nr_vms;
 static int dev_fd = -1;
-static volatile sig_atomic_t stop;
+static sig_atomic_t stop;	/* set by the signal handler, read atomically */
+
+static int stopped(void)
+{
+	return __atomic_load_n(&stop, __ATOMIC_RELAXED);
+}
 
 static void on_signal(int sig)
 {
 	(void)sig;
-	stop = 1;
+	__atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
 }
 
-static void usage(FILE *f)
+static void print_help(FILE *f)
 {
 	fprintf(f,
 		"usage: kvmmig-stat [options] [PID...]\n"
@@ -111,7 +116,6 @@ static void usage(FILE *f)
 		"  -h, --help\n");
 }
 
-__attribute__((format(printf, 1, 2)))
 static void err(const char *fmt, ...)
 {
 	va_list ap;
@@ -144,7 +148,7 @@ static void sleep_s(double s)
 {
 	struct timespec ts = { (time_t)s, (long)((s - (time_t)s) * 1e9) };
 
-	while (!stop && nanosleep(&ts, &ts) && errno == EINTR)
+	while (!stopped() && nanosleep(&ts, &ts) && errno == EINTR)
 		;
 }
 
@@ -336,7 +340,8 @@ static void vm_close(struct vm *v)
 {
 	kvs_stats_close(v->own_stats);
 	kvs_stats_close(v->vmm_stats);
-	v->own_stats = v->vmm_stats = NULL;
+	v->own_stats = NULL;
+	v->vmm_stats = NULL;
 	if (v->session >= 0)
 		close(v->session);
 	close(v->vm_fd);
@@ -409,7 +414,8 @@ static void refresh_vm(struct vm *v, int warmup)
 	v->slots = NULL;
 	if (kvs_get_memslots(v->session, &v->slots, &v->nr_slots))
 		v->nr_slots = 0;
-	v->ram_pages = v->span_pages = 0;
+	v->ram_pages = 0;
+	v->span_pages = 0;
 	for (uint32_t i = 0; i < v->nr_slots; i++) {
 		uint64_t end = v->slots[i].base_gfn + v->slots[i].npages;
 
@@ -425,7 +431,7 @@ static void refresh_vm(struct vm *v, int warmup)
 		if (!r) {
 			v->scanned_by = "kvmmig-stat";
 			/* --once: heat up a map nobody scanned before */
-			for (int i = 1; warmup && i < WARMUP_PASSES && !stop; i++) {
+			for (int i = 1; warmup && i < WARMUP_PASSES && !stopped(); i++) {
 				sleep_s(WARMUP_GAP_MS / 1000.0);
 				kvs_scan_now(v->session);
 			}
@@ -489,19 +495,20 @@ static void print_json(struct vm *v, double t)
 
 	printf("{\"time\":%.3f,\"pid\":%d,\"vm_fd\":%d,\"session_id\":%u,\"access\":\"%s\"",
 	       t, v->pid, v->remote_fd, v->session_id, v->read_only ? "read" : "full");
-	printf(",\"guest_ram_bytes\":%llu,\"guest_ram_pages\":%llu,\"memslots\":%u,"
-	       "\"span_pages\":%llu", (unsigned long long)v->ram_pages * 4096,
-	       (unsigned long long)v->ram_pages, v->nr_slots,
-	       (unsigned long long)v->span_pages);
+	printf(",\"guest_ram_bytes\":%llu,\"guest_ram_pages\":%llu,\"memslots\":%u",
+	       (unsigned long long)v->ram_pages * 4096, (unsigned long long)v->ram_pages,
+	       v->nr_slots);
+	printf(",\"span_pages\":%llu", (unsigned long long)v->span_pages);
 	printf(",\"temperature_valid\":%s,\"scanned_by\":\"%s\",\"temp_passes\":%llu",
 	       v->temp_ok ? "true" : "false", v->scanned_by, (unsigned long long)v->passes);
 	for (int l = 0; l < KVS_NR_LEVELS; l++)
 		printf(",\"temp_l%d_pages\":%llu,\"temp_l%d_mib\":%.2f", l,
 		       (unsigned long long)v->hist[l], l, v->hist[l] / MIB_PAGES);
-	printf(",\"dirty_source\":\"%s\",\"dirty_pages_per_sec\":%llu,"
-	       "\"dirty_mib_per_sec\":%.2f,\"dirty_window_ms\":%llu",
+	printf(",\"dirty_source\":\"%s\",\"dirty_pages_per_sec\":%llu",
 	       v->dirty_ok ? v->dirty.source : "unavailable",
-	       (unsigned long long)v->dirty.pages_per_sec, v->dirty.pages_per_sec / MIB_PAGES,
+	       (unsigned long long)v->dirty.pages_per_sec);
+	printf(",\"dirty_mib_per_sec\":%.2f,\"dirty_window_ms\":%llu",
+	       v->dirty.pages_per_sec / MIB_PAGES,
 	       (unsigned long long)v->dirty.window_ns / 1000000);
 	printf(",\"stats_source\":\"%s\"",
 	       v->vmm_stats ? "vmm-session" : v->own_stats ? "own-session" : "none");
@@ -512,32 +519,34 @@ static void print_json(struct vm *v, double t)
 	json_stat(v, "migrations");
 	json_stat(v, "stun_time");
 	json_stat(v, "free_hinted_pages");
-	if (v->history_ok)
-		printf(",\"hist_migrations\":%llu,\"hist_last_outcome\":\"%s\","
-		       "\"hist_last_rounds\":%llu,\"hist_last_dirty_rate\":%llu,"
-		       "\"hist_last_send_rate\":%llu,\"hist_last_throttle_pct\":%u,"
-		       "\"hist_max_throttle_pct\":%u,\"hist_last_downtime_ms\":%.3f",
-		       (unsigned long long)v->hist_rec.migrations, v->hist_rec.last_outcome,
+	if (v->history_ok) {
+		printf(",\"hist_migrations\":%llu,\"hist_last_outcome\":\"%s\"",
+		       (unsigned long long)v->hist_rec.migrations, v->hist_rec.last_outcome);
+		printf(",\"hist_last_rounds\":%llu,\"hist_last_dirty_rate\":%llu",
 		       (unsigned long long)v->hist_rec.last_rounds,
-		       (unsigned long long)v->hist_rec.last_dirty_rate,
+		       (unsigned long long)v->hist_rec.last_dirty_rate);
+		printf(",\"hist_last_send_rate\":%llu,\"hist_last_throttle_pct\":%u",
 		       (unsigned long long)v->hist_rec.last_send_rate,
-		       v->hist_rec.last_throttle_pct, v->hist_rec.max_throttle_pct,
-		       v->hist_rec.last_downtime_ns / 1e6);
-	else
+		       v->hist_rec.last_throttle_pct);
+		printf(",\"hist_max_throttle_pct\":%u,\"hist_last_downtime_ms\":%.3f",
+		       v->hist_rec.max_throttle_pct, v->hist_rec.last_downtime_ns / 1e6);
+	} else {
 		printf(",\"hist_migrations\":null");
+	}
 	printf(",\"pred_bandwidth_mbps\":%.1f,\"pred_downtime_limit_ms\":%.1f",
 	       opt.bandwidth_mbps, opt.downtime_ms);
-	if (p->known)
-		printf(",\"pred_known\":true,\"pred_converges\":%s,\"pred_rounds\":%llu,"
-		       "\"pred_total_ms\":%.0f,\"pred_downtime_ms\":%.0f,"
-		       "\"pred_round0_pages\":%llu,\"pred_hot_pages\":%llu,"
-		       "\"pred_dirty_pages_per_sec\":%.0f,\"pred_dirty_measured\":%s",
-		       p->converges ? "true" : "false", (unsigned long long)p->rounds,
-		       p->total_s * 1000, p->downtime_s * 1000,
-		       (unsigned long long)p->round0_pages, (unsigned long long)p->hot_pages,
+	if (p->known) {
+		printf(",\"pred_known\":true,\"pred_converges\":%s,\"pred_rounds\":%llu",
+		       p->converges ? "true" : "false", (unsigned long long)p->rounds);
+		printf(",\"pred_total_ms\":%.0f,\"pred_downtime_ms\":%.0f",
+		       p->total_s * 1000, p->downtime_s * 1000);
+		printf(",\"pred_round0_pages\":%llu,\"pred_hot_pages\":%llu",
+		       (unsigned long long)p->round0_pages, (unsigned long long)p->hot_pages);
+		printf(",\"pred_dirty_pages_per_sec\":%.0f,\"pred_dirty_measured\":%s",
 		       p->dirty_pps, p->dirty_measured ? "true" : "false");
-	else
+	} else {
 		printf(",\"pred_known\":false");
+	}
 	printf("}\n");
 }
 
@@ -702,10 +711,10 @@ int main(int argc, char **argv)
 			opt.no_scan = 1;
 			break;
 		case 'h':
-			usage(stdout);
+			print_help(stdout);
 			return EX_OK;
 		default:
-			usage(stderr);
+			print_help(stderr);
 			return EX_USAGE;
 		}
 	}
@@ -747,7 +756,7 @@ int main(int argc, char **argv)
 
 		kvs_get_dirty_rate(vms[i].session, 1, &d);
 	}
-	for (long n = 0; !stop && (opt.count < 0 || n < opt.count); n++) {
+	for (long n = 0; !stopped() && (opt.count < 0 || n < opt.count); n++) {
 		int tty = isatty(STDOUT_FILENO) && !opt.json && !opt.once;
 		int live = 0, several;
 		double t;
@@ -755,7 +764,7 @@ int main(int argc, char **argv)
 		if (auto_mode && n)
 			add_all();
 		sleep_s(opt.interval);	/* the dirty-rate window */
-		if (stop)
+		if (stopped())
 			break;
 		for (int i = 0; i < nr_vms; i++) {
 			if (vms[i].gone)
@@ -791,8 +800,8 @@ int main(int argc, char **argv)
 		}
 		for (int i = 0; !opt.json && i < nr_vms; i++) {
 			if (!vms[i].gone && vms[i].pred.known && !vms[i].pred.dirty_measured) {
-				printf("(*) no measured dirty rate (dirty logging off): "
-				       "every hot page assumed rewritten each round\n");
+				printf("(*) no measured dirty rate (dirty logging off): %s\n",
+				       "every hot page assumed rewritten each round");
 				break;
 			}
 		}

@@ -2,6 +2,7 @@
 /*
  * kvmmig-stat: every use of <linux/kvmmig.h> (see kvmmig_client.h).
  */
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -14,8 +15,8 @@
 
 #include "kvmmig_client.h"
 
-_Static_assert(KVMMIG_TEMP_NR_LEVELS == KVS_NR_LEVELS, "temperature levels");
-_Static_assert(KVMMIG_TEMP_NO_SLOT == KVS_NO_SLOT, "no-slot level");
+static_assert(KVMMIG_TEMP_NR_LEVELS == KVS_NR_LEVELS, "temperature levels");
+static_assert(KVMMIG_TEMP_NO_SLOT == KVS_NO_SLOT, "no-slot level");
 
 int kvs_open_dev(void)
 {
@@ -40,8 +41,8 @@ int kvs_attach_read_only(int dev, int vm_fd, uint32_t *session_id, int *read_onl
 	return fd;
 }
 
-_Static_assert(KVMMIG_ACCESS_READ == KVS_ACCESS_READ, "access levels");
-_Static_assert(KVMMIG_ACCESS_FULL == KVS_ACCESS_FULL, "access levels");
+static_assert(KVMMIG_ACCESS_READ == KVS_ACCESS_READ, "access levels");
+static_assert(KVMMIG_ACCESS_FULL == KVS_ACCESS_FULL, "access levels");
 
 int kvs_session_access(int session)
 {
@@ -134,7 +135,7 @@ int kvs_get_dirty_rate(int session, int reset, struct kvs_dirty *d)
 
 	if (ioctl(session, KVMMIG_GET_DIRTY_RATE, &r))
 		return -errno;
-	d->source = r.source < sizeof(src) / sizeof(src[0]) ? src[r.source] : "unknown";
+	d->source = r.source < ARRAY_SIZE(src) ? src[r.source] : "unknown";
 	d->pages_per_sec = r.source == KVMMIG_DIRTY_SRC_NONE ? 0 : r.pages_per_sec;
 	d->dirty_pages = r.dirty_pages;
 	d->window_ns = r.window_ns;
@@ -154,7 +155,7 @@ int kvs_get_history(int session, struct kvs_history *h)
 	if (ioctl(session, KVMMIG_GET_HISTORY, &r))
 		return -errno;
 	h->migrations = r.migrations;
-	h->last_outcome = r.last_outcome < sizeof(outcome) / sizeof(outcome[0]) ?
+	h->last_outcome = r.last_outcome < ARRAY_SIZE(outcome) ?
 			  outcome[r.last_outcome] : "unknown";
 	h->last_rounds = r.last_rounds;
 	h->last_dirty_rate = r.last_dirty_rate;

@@ -9,6 +9,9 @@
 
 #include <stdint.h>
 
+#define BIT_ULL(n)	(1ULL << (n))
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
 #define KVS_NR_LEVELS	4		/* 0 cold ... 3 hot */
 #define KVS_NO_SLOT	0xff		/* level byte: no memslot there */
 

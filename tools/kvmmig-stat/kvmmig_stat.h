@@ -11,7 +11,7 @@
 /* Heat map cells per row: 512 pages (2 MiB) or 512 regions (1 GiB). */
 #define HEATMAP_WIDTH		512
 /* Above this many 4 KiB pages of span, one cell per 2 MiB region. */
-#define HEATMAP_MAX_PAGE_CELLS	(1ULL << 22)
+#define HEATMAP_MAX_PAGE_CELLS	BIT_ULL(22)
 
 void heatmap_colour(uint8_t level, unsigned char rgb[3]);
 int heatmap_write(const char *path, const uint8_t *cells, uint64_t ncells, int store,

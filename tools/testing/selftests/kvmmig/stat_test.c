@@ -113,14 +113,15 @@ static bool json_str_is(const char *s, const char *key, const char *val)
 	char pat[160];
 
 	snprintf(pat, sizeof(pat), "\"%s\":\"%s\"", key, val);
-	return strstr(s, pat) != NULL;
+	return strstr(s, pat);
 }
 
 #define EXPECT_KEY_EQ(json, key, want) do {				\
+	const char *_k = (key);						\
 	uint64_t _v = ~0ULL;						\
 									\
-	EXPECT_TRUE(json_u64(json, key, &_v)) TH_LOG("no %s", key);	\
-	EXPECT_EQ((uint64_t)(want), _v) TH_LOG("%s", key);		\
+	EXPECT_TRUE(json_u64(json, _k, &_v)) TH_LOG("no %s", _k);	\
+	EXPECT_EQ((uint64_t)(want), _v) TH_LOG("%s", _k);		\
 } while (0)
 
 /* The VM's memslots as KVM was given them: RAM bytes and span in pages. */
@@ -309,8 +310,8 @@ TEST(snapshot_matches_module)
 	EXPECT_KEY_EQ(line, "hist_migrations", 0);
 	/* no dirty logging: no rate, and the prediction says so */
 	EXPECT_TRUE(json_str_is(line, "dirty_source", "none"));
-	EXPECT_TRUE(strstr(line, "\"pred_dirty_measured\":false") != NULL);
-	EXPECT_TRUE(strstr(line, "\"pred_converges\":true") != NULL);
+	EXPECT_TRUE(!!strstr(line, "\"pred_dirty_measured\":false"));
+	EXPECT_TRUE(!!strstr(line, "\"pred_converges\":true"));
 
 	/* the heat map: one pixel per page, HEATMAP_WIDTH a row */
 	fd = open(PNG_PATH, O_RDONLY);
@@ -354,7 +355,7 @@ TEST(errors)
 
 		run_tool(r, argv);
 		EXPECT_EQ(3, r->status);
-		EXPECT_TRUE(strstr(r->err, "no such process") != NULL) TH_LOG("%s", r->err);
+		EXPECT_TRUE(!!strstr(r->err, "no such process")) TH_LOG("%s", r->err);
 	}
 	/* a process without a VM: 4 */
 	child = fork();
@@ -369,7 +370,7 @@ TEST(errors)
 
 		run_tool(r, argv);
 		EXPECT_EQ(4, r->status);
-		EXPECT_TRUE(strstr(r->err, "no KVM VM") != NULL) TH_LOG("%s", r->err);
+		EXPECT_TRUE(!!strstr(r->err, "no KVM VM")) TH_LOG("%s", r->err);
 	}
 	kill(child, SIGKILL);
 	waitpid(child, NULL, 0);
@@ -379,7 +380,7 @@ TEST(errors)
 
 		run_tool(r, argv);
 		EXPECT_EQ(2, r->status);
-		EXPECT_TRUE(strstr(r->err, "not a pid") != NULL) TH_LOG("%s", r->err);
+		EXPECT_TRUE(!!strstr(r->err, "not a pid")) TH_LOG("%s", r->err);
 	}
 	{
 		const char *const argv[] = { TOOL, "--no-such-option", NULL };
@@ -487,7 +488,7 @@ TEST_F_TIMEOUT(mig, prediction_vs_migration, 280)
 	ASSERT_NE(NULL, json);
 	ASSERT_TRUE(json_str_is(json, "outcome", "converged"));
 	ASSERT_TRUE(json_u64(json, "total_ms", &total_ms));
-	ASSERT_TRUE(strstr(r->out, "\"pred_converges\":true") != NULL);
+	ASSERT_TRUE(!!strstr(r->out, "\"pred_converges\":true"));
 	pred_ms = json_double(r->out, "pred_total_ms");
 	TH_LOG("predicted %.0f ms, migration took %llu ms", pred_ms,
 	       (unsigned long long)total_ms);
