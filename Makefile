@@ -12,6 +12,10 @@
 #                   built once from linux-source-6.1, ~20-30 min cold);
 #                   last line: "N passed, N failed, N skipped"
 #   make debug-kernel  build (or find cached) the debug test kernel
+#   make qemu       the patched QEMU (tools/qemu: Debian's QEMU source, the
+#                   version in tools/qemu/VERSION, plus tools/qemu/series),
+#                   KVM-only, cached by version and series; about 15 min
+#                   cold on two cores, nothing when cached
 #   make lint       checkpatch --strict, W=1 and sparse on 6.1 and 6.12
 #   make bench-temperature   page temperature: cost against a 4 KiB pass,
 #                   guest slowdown, recall and precision (about 3 minutes)
@@ -36,7 +40,8 @@ export BUILD_DIR
 TEST_KVER = $(shell bash -c '. $(TESTBED)/lib.sh && kvmmig_kver')
 TEST_KDIR = $(shell bash -c '. $(TESTBED)/lib.sh && kvmmig_kdir $(TEST_KVER)')
 
-.PHONY: all modules clean deps check check-run test-build debug-kernel demo demo-run lint help
+.PHONY: all modules clean deps check check-run test-build debug-kernel demo demo-run lint help \
+	qemu
 
 all: modules
 
@@ -55,6 +60,12 @@ test-build:
 	$(MAKE) -C tools/testing/selftests/kvmmig
 	$(MAKE) -C tools/kvmmig-migrate
 	$(MAKE) -C tools/kvmmig-stat
+	@tools/qemu/build.sh
+
+# The patched QEMU: $(BUILD_DIR)/qemu/qemu-system-x86_64, a link into the
+# cache (tools/qemu/build.sh).
+qemu: deps
+	@tools/qemu/build.sh
 
 # The debug test kernel (tools/testing/testbed/build-debug-kernel.sh):
 # cached outside the tree (/var/cache/kvmmig/debug-kernel, or

@@ -13,7 +13,14 @@
 # trixie is never added to the system's sources.  Its dependencies
 # come from Debian 12 first; then `dpkg -i`.
 #
+# QEMU's source (tools/qemu/build.sh) comes the same way: deb-src lines
+# for the suites the system's sources use, in a sources file of our own
+# (<dir>/apt/sources.list), never in the system's.
+#
 # Usage: deps.sh
+#        deps.sh --qemu-source VERSION DIR
+#           download Debian's qemu source package VERSION into DIR (once)
+#           and print the path of its .dsc
 
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -36,9 +43,72 @@ packages=(
 	sparse perl git
 	# virtme-ng's dependencies (vng itself: install_vng below)
 	python3-argcomplete python3-pkg-resources python3-requests file
+	# the patched QEMU (tools/qemu/build.sh): its minimal KVM-only build,
+	# dpkg-source to unpack Debian's source package
+	meson ninja-build pkg-config libglib2.0-dev libpixman-1-dev libfdt-dev dpkg-dev
 )
 vng_suite=trixie
 vng_package=virtme-ng
+
+# Print deb-src lines for every Debian 12 suite the system's sources use:
+# a deb822 stanza (sources.list.d/*.sources) or a one-line "deb" entry.
+debian_src_lines() {
+	local f
+	for f in /etc/apt/sources.list.d/*.sources; do
+		[ -r "$f" ] || continue
+		awk '
+			function flush(i) {
+				if (uri != "" && deb)
+					for (i = 1; i <= n; i++)
+						if (suites[i] ~ /^bookworm/)
+							printf "deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] %s %s main\n", uri, suites[i]
+				uri = ""; n = 0; deb = 0
+			}
+			/^[ \t]*$/ { flush(); next }
+			/^Types:/ { for (i = 2; i <= NF; i++) if ($i == "deb") deb = 1 }
+			/^URIs:/ { uri = $2 }
+			/^Suites:/ { n = 0; for (i = 2; i <= NF; i++) suites[++n] = $i }
+			END { flush() }' "$f"
+	done
+	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+		[ -r "$f" ] || continue
+		awk '$1 == "deb" { sub(/\[[^]]*\] */, "");
+			if ($3 ~ /^bookworm/)
+				printf "deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] %s %s main\n", $2, $3 }' "$f"
+	done
+}
+
+# Download qemu's source package $1 into $2 (once) and print its .dsc.
+qemu_source() {
+	local version=$1 dir=$2 upstream dsc
+	upstream=${version#*:}
+	dsc=$dir/qemu_${upstream}.dsc
+	if [ -f "$dsc" ] && [ -f "$dir/.complete" ]; then
+		printf '%s\n' "$dsc"
+		return
+	fi
+	local apt=$dir/apt
+	local opts=(-o "Dir::State::Lists=$apt/lists" -o "Dir::Etc::SourceList=$apt/sources.list"
+		-o "Dir::Etc::SourceParts=$apt/sources.list.d" -o "Dir::Cache=$apt/cache"
+		-o "APT::Sandbox::User=root")
+	rm -rf "$dir"
+	mkdir -p "$apt/lists/partial" "$apt/cache/archives/partial" "$apt/sources.list.d"
+	debian_src_lines | sort -u >"$apt/sources.list"
+	[ -s "$apt/sources.list" ] || kvmmig_die "no Debian 12 suite in /etc/apt/sources.list(.d)"
+	kvmmig_log "qemu source $version: apt-get source with $apt/sources.list"
+	apt-get -q "${opts[@]}" update >&2
+	(cd "$dir" && apt-get -q "${opts[@]}" source --download-only "qemu=$version") >&2 ||
+		kvmmig_die "qemu $version: source not on the mirror (pin the version Debian ships now in tools/qemu/VERSION: apt-cache policy qemu-system-x86, without a +bN suffix)"
+	[ -f "$dsc" ] || kvmmig_die "qemu $version: $dsc missing after download"
+	touch "$dir/.complete"
+	printf '%s\n' "$dsc"
+}
+
+if [ "${1:-}" = --qemu-source ]; then
+	[ $# -eq 3 ] || kvmmig_die "usage: deps.sh --qemu-source VERSION DIR"
+	qemu_source "$2" "$3"
+	exit 0
+fi
 
 # dpkg-query prints one line per known package; those not installed (or
 # unknown to dpkg) are missing.
