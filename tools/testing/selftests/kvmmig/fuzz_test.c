@@ -1285,6 +1285,7 @@ static const long cap_value[] = {
 	/* device: 1; session: its KVMMIG_ACCESS_* level */
 	[KVMMIG_CAP_ACCESS] = -1,
 	[KVMMIG_CAP_IOCTL_INFO] = 1,
+	[KVMMIG_CAP_THROTTLE_PER_VCPU] = 1,
 };
 
 /* A new fd from the kernel: into a slot of its kind, or closed. */
