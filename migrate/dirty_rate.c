@@ -31,8 +31,15 @@
 #include <kvmmig/core.h>
 #include <kvmmig/ioctl.h>
 
-/* Each vCPU's dirty_index now, into a new array; NULL without a ring. */
-static u32 *kvmmig_dirty_ring_snapshot(struct kvm *kvm, u32 *nr)
+/**
+ * kvmmig_dirty_ring_snapshot() - each vCPU's ring dirty_index now
+ * @kvm: the VM
+ * @nr: out: entries in the array returned
+ *
+ * Return: a new array (kfree() it), by vCPU index; NULL when the VM has no
+ * dirty ring or no vCPU; ERR_PTR(-ENOMEM).
+ */
+u32 *kvmmig_dirty_ring_snapshot(struct kvm *kvm, u32 *nr)
 {
 	struct kvm_vcpu *vcpu;
 	unsigned long i;
@@ -49,6 +56,46 @@ static u32 *kvmmig_dirty_ring_snapshot(struct kvm *kvm, u32 *nr)
 			v[i] = READ_ONCE(vcpu->dirty_ring.dirty_index);
 	*nr = n;
 	return v;
+}
+
+/**
+ * kvmmig_dirty_ring_count() - ring entries each vCPU pushed since a snapshot
+ * @kvm: the VM, with a dirty ring
+ * @start: each vCPU's dirty_index at the start of the window
+ *	(kvmmig_dirty_ring_snapshot()), or NULL
+ * @nr_start: entries of @start; a vCPU past them was created later and
+ *	started at 0
+ * @counts: out: entries pushed by vCPU index, written for the first
+ *	@nr_counts vCPUs (the caller zeroes the array), or NULL
+ * @nr_counts: entries of @counts
+ * @next: out: each vCPU's dirty_index as read for the count (the next
+ *	window's start), the first @nr_next vCPUs, or NULL
+ * @nr_next: entries of @next
+ *
+ * dirty_index is a free-running count of the entries a vCPU pushed: its
+ * growth over a window is what that vCPU dirtied, whatever the VMM
+ * harvested and reset meanwhile.  It is read, never written.
+ *
+ * Return: the entries all vCPUs pushed in the window.
+ */
+u64 kvmmig_dirty_ring_count(struct kvm *kvm, const u32 *start, u32 nr_start,
+			    u64 *counts, u32 nr_counts, u32 *next, u32 nr_next)
+{
+	struct kvm_vcpu *vcpu;
+	unsigned long i;
+	u64 pages = 0;
+
+	kvm_for_each_vcpu(i, vcpu, kvm) {
+		u32 cur = READ_ONCE(vcpu->dirty_ring.dirty_index);
+		u64 n = (u32)(cur - (i < nr_start ? start[i] : 0));
+
+		if (next && i < nr_next)
+			next[i] = cur;
+		if (counts && i < nr_counts)
+			counts[i] = n;
+		pages += n;
+	}
+	return pages;
 }
 
 static int kvmmig_dirty_init(struct kvmmig_session *s)
@@ -172,22 +219,14 @@ static long kvmmig_ioctl_get_dirty_rate(struct kvmmig_session *s, void *arg)
 	now = ktime_get_ns();
 	window = max_t(u64, now - d->start_ns, 1);
 	if (kvm->dirty_ring_size) {
-		struct kvm_vcpu *vcpu;
-		unsigned long i;
+		u32 i;
 
 		a->source = KVMMIG_DIRTY_SRC_RING;
-		kvm_for_each_vcpu(i, vcpu, kvm) {
-			u32 cur = READ_ONCE(vcpu->dirty_ring.dirty_index);
-			u32 start = i < d->nr_ring ? d->ring_start[i] : 0;
-			u64 n = (u32)(cur - start);
-
-			/* the snapshot above may be a few entries older */
-			if (i < new_nr)
-				new_ring[i] = cur;
-			pages += n;
-			if (i < cap)
-				rates[i] = kvmmig_dirty_per_sec(n, window);
-		}
+		/* the snapshot above may be a few entries older: read again */
+		pages = kvmmig_dirty_ring_count(kvm, d->ring_start, d->nr_ring,
+						rates, cap, new_ring, new_nr);
+		for (i = 0; i < cap; i++)
+			rates[i] = kvmmig_dirty_per_sec(rates[i], window);
 	} else if (d->have_report) {
 		a->source = KVMMIG_DIRTY_SRC_REPORTED;
 		pages = d->reported;

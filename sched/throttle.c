@@ -4,14 +4,18 @@
  * control and history ioctls that drive it.
  *
  * The controller (sched/throttle_logic.c) turns each pre-copy round the VMM
- * reports into a stun share p.  While p > 0 a per-session slice driver (a
- * delayed work, one run per throttle_slice_ms) queues a task work on each
- * vCPU thread with task_work_add(TWA_RESUME) and kicks the vCPU: KVM runs
+ * reports into a stun share p.  On a VM with a dirty ring, a ROUND then
+ * splits p per vCPU from each vCPU's ring entries over the round
+ * (kvmmig_stun_split(): the heaviest dirtiers sleep, a vCPU that dirtied
+ * nothing does not); otherwise every vCPU's share is p.  While p > 0 a
+ * per-session slice driver (a delayed work, one run per throttle_slice_ms)
+ * queues a task work on the thread of each vCPU whose share is not 0 with
+ * task_work_add(TWA_RESUME) and kicks the vCPU: KVM runs
  * task works on the vCPU thread before it re-enters the guest
  * (xfer_to_guest_mode_handle_work(), inside KVM_RUN, the vCPU loaded and
- * its SRCU dropped), and the work sleeps p% of the slice there,
- * interruptibly (a signal to the vCPU thread ends the sleep; a fatal one
- * skips it).
+ * its SRCU dropped), and the work sleeps the vCPU's share of the slice
+ * there, interruptibly (a signal to the vCPU thread ends the sleep; a
+ * fatal one skips it).
  *
  * Only there: a TWA_RESUME work also runs on any return to user space.  A
  * VMM's vCPU thread returning from another system call may hold the VMM's
@@ -46,7 +50,9 @@
  *     cancel_delayed_work_sync() of the slice driver.
  *   The slice driver takes no lock: it reads @active, walks the vCPUs
  *     (xarray, RCU) and vcpu->pid under rcu_read_lock().
- *   The stun work takes no lock: @pct, @active and @slice_ns are READ_ONCE.
+ *   The stun work takes no lock: @pct, @per_vcpu, @vcpu_pct[], @active and
+ *     @slice_ns are READ_ONCE (a stun that reads a share of the round
+ *     before sleeps one slice at it).
  *   kvmmig_throttle_mm_released() (mmu_notifier .release) takes no lock and
  *     does not wait: it clears @active and cancels the driver without sync;
  *     a driver run already under way sees @active clear and stops re-arming,
@@ -65,6 +71,7 @@
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
 #include <kvmmig/core.h>
+#include <kvmmig/dirty_rate.h>
 #include <kvmmig/throttle.h>
 #include <kvmmig/ioctl.h>
 
@@ -78,6 +85,8 @@ enum kvmmig_throttle_stat {
 	KVMMIG_STAT_THROTTLE_DECISIONS,
 	KVMMIG_STAT_STUN_SLICES,
 	KVMMIG_STAT_STUN_NS,
+	KVMMIG_STAT_STUN_SKIPPED,
+	KVMMIG_STAT_STUN_VCPUS,
 };
 
 static struct kvmmig_param_uint throttle_max_pct = {
@@ -102,6 +111,7 @@ MODULE_PARM_DESC(throttle_slice_ms,
  * @s: the session; referenced while @cb is queued
  * @vcpu: the vCPU stunned: compared with kvm_get_running_vcpu(), never
  *	dereferenced
+ * @idx: the vCPU's index: its share is @vcpu_pct[@idx] of the throttle
  * @pending: @cb is queued (at most one stun per vCPU)
  * @last_end: ktime_get_ns() when this vCPU's last stun ended (0: never);
  *	only the stun itself, on the vCPU thread, reads and writes it
@@ -110,6 +120,7 @@ struct kvmmig_stun {
 	struct callback_head cb;
 	struct kvmmig_session *s;
 	struct kvm_vcpu *vcpu;
+	unsigned long idx;
 	atomic_t pending;
 	u64 last_end;
 };
@@ -128,8 +139,16 @@ struct kvmmig_stun {
  *	exit
  * @stopped: the VMM's address space is gone or the session detached:
  *	never stun again
- * @pct: the stun share the stuns apply
+ * @per_vcpu: each vCPU sleeps its own share, @vcpu_pct[its index];
+ *	else every vCPU sleeps @pct
+ * @pct: the VM-wide stun share (the controller's, or FIXED)
  * @slice_ns: the driver's period, as the stuns see it
+ * @vcpu_pct: KVM_MAX_VCPUS shares by vCPU index, valid with @per_vcpu;
+ *	written under @lock, read by the driver and the stuns
+ * @nr_vcpu_pct: entries of @vcpu_pct that may be non-zero
+ * @ring_start: each vCPU's dirty ring index at the start of the round
+ *	(START or the last ROUND), @nr_ring entries; NULL without a ring
+ * @nr_ring: entries of @ring_start
  */
 struct kvmmig_throttle {
 	struct kvmmig_session *s;
@@ -141,8 +160,13 @@ struct kvmmig_throttle {
 	bool running;
 	bool active;
 	bool stopped;
+	bool per_vcpu;
 	u32 pct;
 	u64 slice_ns;
+	u8 *vcpu_pct;
+	u32 nr_vcpu_pct;
+	u32 *ring_start;
+	u32 nr_ring;
 };
 
 static u32 kvmmig_throttle_max_pct(void)
@@ -154,6 +178,15 @@ static u32 kvmmig_throttle_max_pct(void)
 static unsigned long kvmmig_slice_jiffies(void)
 {
 	return max(msecs_to_jiffies(READ_ONCE(throttle_slice_ms.val)), 1UL);
+}
+
+/* The share vCPU @idx sleeps now (without the max tunable's cap). */
+static u32 kvmmig_stun_pct(struct kvmmig_throttle *th, unsigned long idx)
+{
+	/* pairs with kvmmig_throttle_apply(): the shares before the switch */
+	if (smp_load_acquire(&th->per_vcpu))
+		return idx < KVM_MAX_VCPUS ? READ_ONCE(th->vcpu_pct[idx]) : 0;
+	return READ_ONCE(th->pct);
 }
 
 /*
@@ -185,7 +218,7 @@ void kvmmig_stun_body(struct callback_head *cb)
 	struct kvmmig_stun *stun = container_of(cb, struct kvmmig_stun, cb);
 	struct kvmmig_session *s = stun->s;
 	struct kvmmig_throttle *th = kvmmig_throttle(s);
-	u32 pct = min(READ_ONCE(th->pct), kvmmig_throttle_max_pct());
+	u32 pct = min(kvmmig_stun_pct(th, stun->idx), kvmmig_throttle_max_pct());
 
 	/* inside this vCPU's KVM_RUN only: see the file comment */
 	if (READ_ONCE(th->active) && !READ_ONCE(th->stopped) && pct &&
@@ -202,6 +235,7 @@ void kvmmig_stun_body(struct callback_head *cb)
 		stun->last_end = end;
 		kvmmig_stat_add(s, KVMMIG_FEAT_THROTTLE, KVMMIG_STAT_STUN_SLICES, 1);
 		kvmmig_stat_add(s, KVMMIG_FEAT_THROTTLE, KVMMIG_STAT_STUN_NS, end - start);
+		trace_kvmmig_stun(s->id, stun->idx, pct, end - start);
 	}
 	/* @stun may be queued again from here; it is not touched after */
 	atomic_set_release(&stun->pending, 0);
@@ -222,6 +256,7 @@ static struct kvmmig_stun *kvmmig_stun_get(struct kvmmig_session *s,
 		return NULL;
 	stun->s = s;
 	stun->vcpu = vcpu;
+	stun->idx = idx;
 	if (xa_err(xa_store(&th->stuns, idx, stun, GFP_KERNEL_ACCOUNT))) {
 		kfree(stun);
 		return NULL;
@@ -284,21 +319,51 @@ static void kvmmig_throttle_drive(struct work_struct *work)
 	period = kvmmig_slice_jiffies();
 	WRITE_ONCE(th->slice_ns, jiffies_to_nsecs(period));
 	/* O(vCPUs): a thread with several vCPUs is sorted out by the stuns */
-	kvm_for_each_vcpu(i, vcpu, s->kvm)
+	kvm_for_each_vcpu(i, vcpu, s->kvm) {
+		if (!kvmmig_stun_pct(th, i)) {
+			kvmmig_stat_add(s, KVMMIG_FEAT_THROTTLE,
+					KVMMIG_STAT_STUN_SKIPPED, 1);
+			continue;
+		}
 		kvmmig_stun_arm(s, i, vcpu);
+	}
 	if (READ_ONCE(th->active))
 		queue_delayed_work(system_highpri_wq, &th->driver, period);
 }
 
-/* Start or stop the driver for share @pct; under th->lock. */
-static void kvmmig_throttle_apply(struct kvmmig_session *s, u32 pct)
+/*
+ * Start or stop the driver for share @pct, split per vCPU as @shares (@n
+ * entries by vCPU index; NULL: every vCPU sleeps @pct); under th->lock.
+ */
+static void kvmmig_throttle_apply(struct kvmmig_session *s, u32 pct,
+				  const u32 *shares, u32 n)
 {
 	struct kvmmig_throttle *th = kvmmig_throttle(s);
+	u32 i, stunned = 0;
 
-	if (READ_ONCE(th->stopped))
+	if (READ_ONCE(th->stopped)) {
 		pct = 0;
+		shares = NULL;
+	}
+	n = min_t(u32, n, KVM_MAX_VCPUS);
+	if (shares) {
+		for (i = 0; i < max(n, th->nr_vcpu_pct); i++) {
+			u32 v = i < n ? min(shares[i], 99U) : 0;
+
+			WRITE_ONCE(th->vcpu_pct[i], v);
+			stunned += !!v;
+		}
+		th->nr_vcpu_pct = n;
+		/* the shares before the switch: see kvmmig_stun_pct() */
+		smp_store_release(&th->per_vcpu, true);
+	} else {
+		WRITE_ONCE(th->per_vcpu, false);
+		if (pct)
+			stunned = atomic_read(&s->kvm->online_vcpus);
+	}
 	WRITE_ONCE(th->pct, pct);
 	kvmmig_stat_set(s, KVMMIG_FEAT_THROTTLE, KVMMIG_STAT_THROTTLE_PCT, pct);
+	kvmmig_stat_set(s, KVMMIG_FEAT_THROTTLE, KVMMIG_STAT_STUN_VCPUS, stunned);
 	if (pct && !READ_ONCE(th->active)) {
 		WRITE_ONCE(th->slice_ns, jiffies_to_nsecs(kvmmig_slice_jiffies()));
 		WRITE_ONCE(th->active, true);
@@ -310,14 +375,15 @@ static void kvmmig_throttle_apply(struct kvmmig_session *s, u32 pct)
 }
 
 static void kvmmig_throttle_decided(struct kvmmig_session *s,
-				    const struct kvmmig_throttle_decision *d)
+				    const struct kvmmig_throttle_decision *d,
+				    const u32 *shares, u32 n)
 {
 	struct kvmmig_throttle_ctl *c = &kvmmig_throttle(s)->ctl;
 
 	kvmmig_stat_add(s, KVMMIG_FEAT_THROTTLE, KVMMIG_STAT_THROTTLE_DECISIONS, 1);
 	trace_kvmmig_throttle(s->id, c->rounds, c->dirty_rate, c->send_rate,
 			      d->old_pct, d->new_pct, d->reason);
-	kvmmig_throttle_apply(s, d->new_pct);
+	kvmmig_throttle_apply(s, d->new_pct, shares, n);
 }
 
 /**
@@ -333,6 +399,12 @@ static int kvmmig_throttle_init(struct kvmmig_session *s)
 	th = kzalloc(sizeof(*th), GFP_KERNEL_ACCOUNT);
 	if (!th)
 		return -ENOMEM;
+	th->vcpu_pct = kcalloc(KVM_MAX_VCPUS, sizeof(*th->vcpu_pct),
+			       GFP_KERNEL_ACCOUNT);
+	if (!th->vcpu_pct) {
+		kfree(th);
+		return -ENOMEM;
+	}
 	mutex_init(&th->lock);
 	INIT_DELAYED_WORK(&th->driver, kvmmig_throttle_drive);
 	xa_init(&th->stuns);
@@ -366,6 +438,7 @@ static void kvmmig_throttle_halt(struct kvmmig_session *s)
 
 	WRITE_ONCE(th->stopped, true);
 	WRITE_ONCE(th->active, false);
+	WRITE_ONCE(th->per_vcpu, false);
 	WRITE_ONCE(th->pct, 0);
 	kvmmig_stat_set(s, KVMMIG_FEAT_THROTTLE, KVMMIG_STAT_THROTTLE_PCT, 0);
 	cancel_delayed_work(&th->driver);
@@ -399,7 +472,7 @@ static void kvmmig_throttle_stop(struct kvmmig_session *s)
 				      th->ctl.send_rate, d.old_pct, 0, d.reason);
 	}
 	WRITE_ONCE(th->stopped, true);
-	kvmmig_throttle_apply(s, 0);
+	kvmmig_throttle_apply(s, 0, NULL, 0);
 	mutex_unlock(&th->lock);
 	/* also a driver run that the VMM's exit cancelled without waiting */
 	cancel_delayed_work_sync(&th->driver);
@@ -422,8 +495,67 @@ static void kvmmig_throttle_destroy(struct kvmmig_session *s)
 		kfree(stun);
 	xa_destroy(&th->stuns);
 	mutex_destroy(&th->lock);
+	kfree(th->ring_start);
+	kfree(th->vcpu_pct);
 	kfree(th);
 	s->priv[KVMMIG_FEAT_THROTTLE] = NULL;
+}
+
+/*
+ * A round's per-vCPU dirtying, from the dirty ring: each vCPU's entries
+ * since @th->ring_start (START or the last ROUND), as the dirty_rate
+ * feature reads them; *@next gets the next round's start.  NULL (*@nr 0)
+ * when the VM has no ring or no vCPU, else ERR_PTR(-ENOMEM) or a new
+ * array of *@nr counts.
+ */
+static u64 *kvmmig_throttle_ring_round(struct kvmmig_throttle *th, u32 *nr,
+				       u32 **next)
+{
+	struct kvm *kvm = th->s->kvm;
+	u32 n = atomic_read(&kvm->online_vcpus);
+	u64 *counts;
+
+	*nr = 0;
+	*next = NULL;
+	if (!kvm->dirty_ring_size || !n)
+		return NULL;
+	counts = kvcalloc(n, sizeof(*counts), GFP_KERNEL_ACCOUNT);
+	*next = kcalloc(n, sizeof(**next), GFP_KERNEL_ACCOUNT);
+	if (!counts || !*next) {
+		kvfree(counts);
+		kfree(*next);
+		*next = NULL;
+		return ERR_PTR(-ENOMEM);
+	}
+	kvmmig_dirty_ring_count(kvm, th->ring_start, th->nr_ring, counts, n,
+				*next, n);
+	*nr = n;
+	return counts;
+}
+
+/* The next round's ring start, @next (@nr entries) taken over; under th->lock. */
+static void kvmmig_throttle_ring_restart(struct kvmmig_throttle *th, u32 *next,
+					 u32 nr)
+{
+	kfree(th->ring_start);
+	th->ring_start = next;
+	th->nr_ring = next ? nr : 0;
+}
+
+/*
+ * The split of share @pct by the round's ring @counts (@n, replaced by
+ * the vCPUs' unstunned estimates) into @shares; false: keep @pct VM-wide.
+ */
+static bool kvmmig_throttle_split(struct kvmmig_throttle *th, u64 *counts,
+				  u32 n, u32 pct, u32 max_pct, u32 *shares)
+{
+	u32 i;
+
+	/* the shares in force during the round: not yet replaced */
+	for (i = 0; i < n; i++)
+		counts[i] = kvmmig_stun_unstunned(counts[i],
+						  min(kvmmig_stun_pct(th, i), max_pct));
+	return kvmmig_stun_split(counts, n, pct, max_pct, shares);
 }
 
 /**
@@ -431,9 +563,10 @@ static void kvmmig_throttle_destroy(struct kvmmig_session *s)
  * @s: the session
  * @arg: the kernel's copy of struct kvmmig_migration
  *
- * Return: 0; -EFAULT; -EINVAL for a malformed argument (see
- * kvmmig_check_migration()); -EBUSY for START while a migration runs;
- * -ENOENT for ROUND or END with none running.  Nothing changes on error.
+ * Return: 0; -EFAULT (also for an unwritable @vcpu_shares_ptr, checked
+ * first); -EINVAL for a malformed argument (see kvmmig_check_migration());
+ * -EBUSY for START while a migration runs; -ENOENT for ROUND or END with
+ * none running; -ENOMEM.  Nothing changes on error.
  */
 static long kvmmig_ioctl_migration(struct kvmmig_session *s, void *arg)
 {
@@ -441,7 +574,10 @@ static long kvmmig_ioctl_migration(struct kvmmig_session *s, void *arg)
 	struct kvmmig_throttle *th = kvmmig_throttle(s);
 	struct kvmmig_throttle_decision d;
 	u32 max_pct = kvmmig_throttle_max_pct();
-	bool fixed;
+	u32 cap = a->nr_vcpus, *out = NULL, *shares = NULL, *next = NULL;
+	u32 nr = 0, i;
+	u64 *counts = NULL;
+	bool fixed, split = false;
 	long ret;
 
 	ret = kvmmig_check_migration(a, max_pct);
@@ -449,15 +585,33 @@ static long kvmmig_ioctl_migration(struct kvmmig_session *s, void *arg)
 		return ret;
 	fixed = a->flags & KVMMIG_MIGRATION_FIXED;
 	/* the result must be writable before anything changes */
+	if (cap && clear_user(u64_to_user_ptr(a->vcpu_shares_ptr),
+			      (size_t)cap * sizeof(*out)))
+		return -EFAULT;
+	if (cap) {
+		out = kvcalloc(cap, sizeof(*out), GFP_KERNEL);
+		if (!out)
+			return -ENOMEM;
+	}
 
 	ret = mutex_lock_killable(&th->lock);
 	if (ret)
-		return ret;
+		goto out_free;
 	if (a->flags & KVMMIG_MIGRATION_START) {
 		if (th->running) {
 			ret = -EBUSY;
 			goto out_unlock;
 		}
+		/* the first round's window starts here */
+		next = kvmmig_dirty_ring_snapshot(s->kvm, &nr);
+		if (IS_ERR(next)) {
+			ret = PTR_ERR(next);
+			next = NULL;
+			goto out_unlock;
+		}
+		kvmmig_throttle_ring_restart(th, next, nr);
+		next = NULL;
+		nr = 0;
 		kvmmig_throttle_ctl_start(&th->ctl, (a->flags &
 					  (KVMMIG_MIGRATION_NO_HISTORY |
 					   KVMMIG_MIGRATION_FIXED)) ?
@@ -476,19 +630,46 @@ static long kvmmig_ioctl_migration(struct kvmmig_session *s, void *arg)
 			.remaining_pages = a->remaining_pages,
 		};
 
+		counts = kvmmig_throttle_ring_round(th, &nr, &next);
+		if (!IS_ERR_OR_NULL(counts) && !fixed)
+			shares = kvcalloc(nr, sizeof(*shares), GFP_KERNEL_ACCOUNT);
+		if (IS_ERR(counts) || (counts && !fixed && !shares)) {
+			ret = -ENOMEM;
+			goto out_unlock;
+		}
 		kvmmig_throttle_ctl_round(&th->ctl, &r, fixed, a->throttle_pct,
 					  max_pct, &d);
+		if (shares)
+			split = kvmmig_throttle_split(th, counts, nr, d.new_pct,
+						      max_pct, shares);
+		kvmmig_throttle_ring_restart(th, next, nr);
+		next = NULL;
 	} else {
 		kvmmig_throttle_ctl_end(&th->ctl, &th->hist, a->outcome,
 					a->downtime_ns, &d);
 		th->running = false;
 		kvmmig_stat_add(s, KVMMIG_FEAT_THROTTLE, KVMMIG_STAT_MIGRATIONS, 1);
 	}
-	kvmmig_throttle_decided(s, &d);
+	kvmmig_throttle_decided(s, &d, split ? shares : NULL, nr);
 	a->throttle_pct = READ_ONCE(th->pct);
 	a->rounds = th->ctl.rounds;
+	a->share_scope = READ_ONCE(th->per_vcpu) ? KVMMIG_SHARE_PER_VCPU :
+						   KVMMIG_SHARE_VM;
+	a->nr_vcpus = atomic_read(&s->kvm->online_vcpus);
+	for (i = 0; i < min(cap, a->nr_vcpus); i++)
+		out[i] = kvmmig_stun_pct(th, i);
 out_unlock:
 	mutex_unlock(&th->lock);
+	/* only a VMM that unmaps the buffer meanwhile gets here after a change */
+	if (!ret && out && copy_to_user(u64_to_user_ptr(a->vcpu_shares_ptr), out,
+					(size_t)cap * sizeof(*out)))
+		ret = -EFAULT;
+out_free:
+	if (!IS_ERR(counts))
+		kvfree(counts);
+	kvfree(shares);
+	kfree(next);
+	kvfree(out);
 	return ret;
 }
 
@@ -552,12 +733,15 @@ static const struct kvmmig_stat_def kvmmig_throttle_stats[] = {
 	[KVMMIG_STAT_THROTTLE_DECISIONS] = { "throttle_decisions", KVMMIG_STAT_CNT },
 	[KVMMIG_STAT_STUN_SLICES] = { "stun_slices", KVMMIG_STAT_CNT },
 	[KVMMIG_STAT_STUN_NS] = { "stun_time", KVMMIG_STAT_TIME, -9 },
+	[KVMMIG_STAT_STUN_SKIPPED] = { "stun_skipped", KVMMIG_STAT_CNT },
+	[KVMMIG_STAT_STUN_VCPUS] = { "stun_vcpus", KVMMIG_STAT_VAL },
 };
 
 static const struct kvmmig_ioctl_desc kvmmig_throttle_ioctls[] = {
 	/* stuns the vCPUs */
-	KVMMIG_IOCTL(KVMMIG_MIGRATION, struct kvmmig_migration, KVMMIG_MIGRATION_FLAGS,
-		     KVMMIG_NEED_FULL_SESSION, KVMMIG_CAP_THROTTLE, kvmmig_ioctl_migration),
+	KVMMIG_IOCTL_V0(KVMMIG_MIGRATION, struct kvmmig_migration, vcpu_shares_ptr,
+			KVMMIG_MIGRATION_FLAGS, KVMMIG_NEED_FULL_SESSION,
+			KVMMIG_CAP_THROTTLE, kvmmig_ioctl_migration),
 	KVMMIG_IOCTL(KVMMIG_GET_HISTORY, struct kvmmig_history, 0,
 		     0, KVMMIG_CAP_HISTORY, kvmmig_ioctl_get_history),
 	KVMMIG_IOCTL(KVMMIG_SET_HISTORY, struct kvmmig_history, 0,
@@ -567,6 +751,7 @@ static const struct kvmmig_ioctl_desc kvmmig_throttle_ioctls[] = {
 static const struct kvmmig_cap kvmmig_throttle_caps[] = {
 	{ KVMMIG_CAP_THROTTLE, 1 },
 	{ KVMMIG_CAP_HISTORY, 1 },
+	{ KVMMIG_CAP_THROTTLE_PER_VCPU, 1 },
 };
 
 const struct kvmmig_feature kvmmig_throttle_feature = {

@@ -203,6 +203,129 @@ void kvmmig_throttle_ctl_round(struct kvmmig_throttle_ctl *c,
 }
 
 /**
+ * kvmmig_stun_unstunned() - what a vCPU would have dirtied unstunned
+ * @count: ring entries it pushed over the round
+ * @pct: the share it slept during the round (capped at 99)
+ *
+ * A vCPU stunned @pct ran 100 - @pct percent of the round, so unstunned
+ * it would have dirtied @count * 100 / (100 - @pct) (the controller's own
+ * model).  @count comes from a 32-bit ring index: the result fits in 39
+ * bits, anything larger saturates.
+ *
+ * Return: the estimate.
+ */
+u64 kvmmig_stun_unstunned(u64 count, u32 pct)
+{
+	pct = min(pct, 99U);
+	if (count > U64_MAX / 100)
+		return U64_MAX;
+	return div_u64(count * 100, 100 - pct);
+}
+
+/*
+ * The share vCPU rate @r (normalised) sleeps when the water level is @level:
+ * 0 at or below it, else the percentage that brings it down to the level,
+ * rounded down, capped at @max_pct.
+ */
+static u32 kvmmig_stun_share_at(u64 r, u64 level, u32 max_pct)
+{
+	if (r <= level)
+		return 0;
+	/* r < 2^32: 100 * (r - level) < 2^39 */
+	return min_t(u64, div64_u64(100 * (r - level), r), max_pct);
+}
+
+/* Normalised rate: @r shifted so that the largest rate is in [2^31, 2^32). */
+static u64 kvmmig_stun_norm(u64 r, int shift)
+{
+	return shift >= 0 ? r >> shift : r << -shift;
+}
+
+/* Sum over every vCPU of share * rate at @level (each term < 2^39). */
+static u64 kvmmig_stun_reduction(const u64 *rates, u32 n, int shift,
+				 u64 level, u32 max_pct)
+{
+	u64 sum = 0;
+	u32 i;
+
+	for (i = 0; i < n; i++) {
+		u64 r = kvmmig_stun_norm(rates[i], shift);
+
+		sum += kvmmig_stun_share_at(r, level, max_pct) * r;
+	}
+	return sum;
+}
+
+/**
+ * kvmmig_stun_split() - split a VM-wide stun share per vCPU by dirty rate
+ * @rates: each vCPU's dirty rate over the round (unstunned estimates, any
+ *	unit; only their ratios count)
+ * @n: entries in @rates and @shares, at most KVMMIG_STUN_SPLIT_MAX
+ * @pct: the VM-wide share the controller chose
+ * @max_pct: the largest share of one vCPU (throttle_max_pct)
+ * @shares: out: each vCPU's share, 0..@max_pct
+ *
+ * Every vCPU sleeping @pct would cut the VM's dirty rate by @pct * sum(r).
+ * The same cut is had from the heaviest dirtiers: water-filling.  A level
+ * L is chosen and each vCPU above it sleeps the share that brings its rate
+ * down to L, rounded down to a whole percent and capped at @max_pct:
+ *
+ *	s_i(L) = 0 if r_i <= L, else min(max_pct, floor(100 (r_i - L) / r_i))
+ *
+ * L is the highest level with sum(s_i(L) * r_i) >= @pct * sum(r_i), so the
+ * integer shares together cut at least as much as the VM-wide share, and
+ * a vCPU at or below the level, in particular one that dirtied nothing,
+ * sleeps 0.  Such a level exists: at L = 0 every dirtying vCPU sleeps
+ * @max_pct >= @pct.  Equal rates give every vCPU @pct; one dirtier
+ * among readers gets @pct alone.  @pct is capped at @max_pct first.
+ *
+ * Arithmetic: the rates are shifted (ratios kept) so that the largest is
+ * in [2^31, 2^32); with @n <= 2^13 every sum stays below 2^52.  L is
+ * found by bisection over [0, 2^32): 33 passes of O(@n), no allocation.
+ *
+ * Return: true with @shares set; false (@shares untouched) when there is
+ * nothing to split by: no vCPU, more than KVMMIG_STUN_SPLIT_MAX, or no
+ * vCPU dirtied anything (the caller keeps the VM-wide share then).
+ */
+bool kvmmig_stun_split(const u64 *rates, u32 n, u32 pct, u32 max_pct,
+		       u32 *shares)
+{
+	u64 top = 0, sum = 0, target, lo, hi;
+	int shift;
+	u32 i;
+
+	if (!n || n > KVMMIG_STUN_SPLIT_MAX)
+		return false;
+	for (i = 0; i < n; i++)
+		top = max(top, rates[i]);
+	if (!top)
+		return false;
+	pct = min(pct, max_pct);
+	shift = fls64(top) - 32;
+	for (i = 0; i < n; i++)
+		sum += kvmmig_stun_norm(rates[i], shift);
+	target = sum * pct;
+
+	/* the highest level whose reduction still reaches @target */
+	lo = 0;				/* reaches it: see above */
+	hi = kvmmig_stun_norm(top, shift);	/* every share 0 */
+	if (!pct)
+		lo = hi;
+	while (hi - lo > 1) {
+		u64 mid = lo + (hi - lo) / 2;
+
+		if (kvmmig_stun_reduction(rates, n, shift, mid, max_pct) >= target)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	for (i = 0; i < n; i++)
+		shares[i] = kvmmig_stun_share_at(kvmmig_stun_norm(rates[i], shift),
+						 lo, max_pct);
+	return true;
+}
+
+/**
  * kvmmig_throttle_ctl_end() - a migration ended: fold it into the history
  * @c: the controller; its share drops to 0
  * @h: the VM's history, updated
@@ -238,7 +361,8 @@ void kvmmig_throttle_ctl_end(struct kvmmig_throttle_ctl *c,
  *
  * Exactly one of START, ROUND, END; FIXED not with END and with a share
  * within @max_pct; NO_HISTORY with START only; an outcome with END only;
- * the round's data with ROUND only (and a non-zero @round_ns).
+ * the round's data with ROUND only (and a non-zero @round_ns); at most
+ * KVMMIG_MIGRATION_MAX_VCPUS vCPU shares, and a buffer for them.
  *
  * Return: 0 or -EINVAL.
  */
@@ -248,6 +372,9 @@ int kvmmig_check_migration(const struct kvmmig_migration *a, u32 max_pct)
 			     KVMMIG_MIGRATION_END);
 
 	if (memchr_inv(a->reserved, 0, sizeof(a->reserved)))
+		return -EINVAL;
+	if (a->nr_vcpus > KVMMIG_MIGRATION_MAX_VCPUS ||
+	    (a->nr_vcpus && !a->vcpu_shares_ptr))
 		return -EINVAL;
 	if (hweight32(op) != 1)
 		return -EINVAL;

@@ -424,6 +424,225 @@ static void migration_checks(struct kunit *test)
 		b = a; b.reserved[i] = 1;
 		KUNIT_EXPECT_EQ(test, kvmmig_check_migration(&b, 90), -EINVAL);
 	}
+
+	/* the vCPU shares: a bounded capacity, with a buffer */
+	b = a; b.nr_vcpus = KVMMIG_MIGRATION_MAX_VCPUS; b.vcpu_shares_ptr = 64;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_migration(&b, 90), 0);
+	b.nr_vcpus++;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_migration(&b, 90), -EINVAL);
+	b.nr_vcpus = U32_MAX;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_migration(&b, 90), -EINVAL);
+	b = a; b.nr_vcpus = 2;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_migration(&b, 90), -EINVAL);
+	b = a; b.vcpu_shares_ptr = 64;	/* no capacity: nothing written */
+	KUNIT_EXPECT_EQ(test, kvmmig_check_migration(&b, 90), 0);
+	/* an output: ignored on input */
+	b = a; b.share_scope = 7;
+	KUNIT_EXPECT_EQ(test, kvmmig_check_migration(&b, 90), 0);
+}
+
+/* Shares @s applied to @r cut at least what every vCPU at @pct would. */
+static void expect_cut(struct kunit *test, const u64 *r, const u32 *s, u32 n,
+		       u32 pct)
+{
+	u64 cut = 0, all = 0;
+	u32 i;
+
+	/* rates below 2^32 and n below 2^12: no overflow */
+	for (i = 0; i < n; i++) {
+		cut += r[i] * s[i];
+		all += r[i] * pct;
+	}
+	KUNIT_EXPECT_GE(test, cut, all);
+}
+
+/* Nobody dirtied, no vCPU, too many: nothing to split by. */
+static void split_nothing_to_split_by(struct kunit *test)
+{
+	u64 r[3] = { 0, 0, 0 };
+	u32 s[3] = { 7, 7, 7 };
+
+	KUNIT_EXPECT_FALSE(test, kvmmig_stun_split(r, 3, 50, MAX_PCT, s));
+	KUNIT_EXPECT_FALSE(test, kvmmig_stun_split(r, 0, 50, MAX_PCT, s));
+	r[1] = 5;
+	KUNIT_EXPECT_FALSE(test, kvmmig_stun_split(r, KVMMIG_STUN_SPLIT_MAX + 1,
+						   50, MAX_PCT, s));
+	KUNIT_EXPECT_EQ(test, s[0], 7U);
+	KUNIT_EXPECT_EQ(test, s[1], 7U);
+	KUNIT_EXPECT_EQ(test, s[2], 7U);
+	/* share 0: every vCPU 0 */
+	KUNIT_EXPECT_TRUE(test, kvmmig_stun_split(r, 3, 0, MAX_PCT, s));
+	KUNIT_EXPECT_EQ(test, s[0] + s[1] + s[2], 0U);
+}
+
+/* One vCPU sleeps the VM-wide share, capped at the max. */
+static void split_one_vcpu(struct kunit *test)
+{
+	u64 r[1];
+	u32 s[1], pct;
+
+	for (pct = 0; pct <= 100; pct++) {
+		r[0] = 1;
+		KUNIT_EXPECT_TRUE(test, kvmmig_stun_split(r, 1, pct, MAX_PCT, s));
+		KUNIT_EXPECT_EQ(test, s[0], min_t(u32, pct, MAX_PCT));
+		r[0] = 123456789012ULL;
+		KUNIT_EXPECT_TRUE(test, kvmmig_stun_split(r, 1, pct, MAX_PCT, s));
+		KUNIT_EXPECT_EQ(test, s[0], min_t(u32, pct, MAX_PCT));
+	}
+}
+
+/* Equal rates: every vCPU sleeps the VM-wide share, as without a split. */
+static void split_all_equal(struct kunit *test)
+{
+	u64 r[5] = { 777, 777, 777, 777, 777 };
+	u64 h[2] = { U64_MAX, U64_MAX };
+	u32 s[5], pct, i;
+
+	for (pct = 0; pct <= MAX_PCT; pct++) {
+		KUNIT_EXPECT_TRUE(test, kvmmig_stun_split(r, 5, pct, MAX_PCT, s));
+		for (i = 0; i < 5; i++)
+			KUNIT_EXPECT_EQ(test, s[i], pct);
+		KUNIT_EXPECT_TRUE(test, kvmmig_stun_split(h, 2, pct, MAX_PCT, s));
+		KUNIT_EXPECT_EQ(test, s[0], pct);
+		KUNIT_EXPECT_EQ(test, s[1], pct);
+	}
+}
+
+/* A writer among readers sleeps the share alone; the readers 0. */
+static void split_reader_not_stunned(struct kunit *test)
+{
+	u64 r[4] = { 0, 5000, 0, 0 };
+	u32 s[4];
+
+	KUNIT_EXPECT_TRUE(test, kvmmig_stun_split(r, 4, 50, MAX_PCT, s));
+	KUNIT_EXPECT_EQ(test, s[0], 0U);
+	KUNIT_EXPECT_EQ(test, s[1], 50U);
+	KUNIT_EXPECT_EQ(test, s[2], 0U);
+	KUNIT_EXPECT_EQ(test, s[3], 0U);
+	/* at the max share too: a reader still 0 */
+	KUNIT_EXPECT_TRUE(test, kvmmig_stun_split(r, 4, MAX_PCT, MAX_PCT, s));
+	KUNIT_EXPECT_EQ(test, s[0], 0U);
+	KUNIT_EXPECT_EQ(test, s[1], (u32)MAX_PCT);
+}
+
+/* The heaviest dirtier first: a small cut comes from it alone. */
+static void split_heaviest_first(struct kunit *test)
+{
+	u64 r[3] = { 1000, 100, 10 };
+	u32 s[3];
+
+	/* a cut of 10% of 1110 = 111: 12% of the first (11% is 110) */
+	KUNIT_EXPECT_TRUE(test, kvmmig_stun_split(r, 3, 10, MAX_PCT, s));
+	KUNIT_EXPECT_EQ(test, s[0], 12U);
+	KUNIT_EXPECT_EQ(test, s[1], 0U);
+	KUNIT_EXPECT_EQ(test, s[2], 0U);
+	expect_cut(test, r, s, 3, 10);
+	/* 50%: 555 to cut; the first capped at 90 gives 900 */
+	KUNIT_EXPECT_TRUE(test, kvmmig_stun_split(r, 3, 50, MAX_PCT, s));
+	KUNIT_EXPECT_EQ(test, s[0], 56U);
+	KUNIT_EXPECT_EQ(test, s[1], 0U);
+	KUNIT_EXPECT_EQ(test, s[2], 0U);
+	expect_cut(test, r, s, 3, 50);
+}
+
+/* The cap reached: the rest of the cut comes from the next dirtiers. */
+static void split_cap_reached(struct kunit *test)
+{
+	u64 r[3] = { 100, 10, 0 };
+	u32 s[3];
+
+	/* 85% of 110 = 93.5: 90 from the first, 3.5 of the second's 10 */
+	KUNIT_EXPECT_TRUE(test, kvmmig_stun_split(r, 3, 85, MAX_PCT, s));
+	KUNIT_EXPECT_EQ(test, s[0], (u32)MAX_PCT);
+	KUNIT_EXPECT_EQ(test, s[1], 35U);
+	KUNIT_EXPECT_EQ(test, s[2], 0U);
+	expect_cut(test, r, s, 3, 85);
+	/* the VM-wide share at the max: every dirtier at the max */
+	KUNIT_EXPECT_TRUE(test, kvmmig_stun_split(r, 3, 95, MAX_PCT, s));
+	KUNIT_EXPECT_EQ(test, s[0], (u32)MAX_PCT);
+	KUNIT_EXPECT_EQ(test, s[1], (u32)MAX_PCT);
+	KUNIT_EXPECT_EQ(test, s[2], 0U);
+	/* a max of 0: nobody */
+	KUNIT_EXPECT_TRUE(test, kvmmig_stun_split(r, 3, 50, 0, s));
+	KUNIT_EXPECT_EQ(test, s[0] + s[1] + s[2], 0U);
+}
+
+/* Rates near 2^64 and tiny ones: ratios kept, nothing overflows. */
+static void split_huge_rates(struct kunit *test)
+{
+	u64 r[4] = { U64_MAX, U64_MAX / 2, 1, 0 };
+	u32 s[4];
+
+	KUNIT_EXPECT_TRUE(test, kvmmig_stun_split(r, 4, 30, MAX_PCT, s));
+	KUNIT_EXPECT_GT(test, s[0], s[1]);
+	KUNIT_EXPECT_LE(test, s[0], (u32)MAX_PCT);
+	KUNIT_EXPECT_EQ(test, s[2], 0U);
+	KUNIT_EXPECT_EQ(test, s[3], 0U);
+	/* 30% of 1.5: the first alone, 45% of it */
+	KUNIT_EXPECT_EQ(test, s[0], 45U);
+	KUNIT_EXPECT_EQ(test, s[1], 0U);
+}
+
+/* The most vCPUs split: every one gets the share when all are equal. */
+static void split_bounded_n(struct kunit *test)
+{
+	u32 n = KVMMIG_STUN_SPLIT_MAX, i, bad = 0;
+	u64 *r = kunit_kcalloc(test, n + 1, sizeof(*r), GFP_KERNEL);
+	u32 *s = kunit_kcalloc(test, n + 1, sizeof(*s), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	for (i = 0; i <= n; i++)
+		r[i] = U32_MAX;
+	KUNIT_EXPECT_TRUE(test, kvmmig_stun_split(r, n, 40, MAX_PCT, s));
+	for (i = 0; i < n; i++)
+		bad += s[i] != 40;
+	KUNIT_EXPECT_EQ(test, bad, 0U);
+	KUNIT_EXPECT_EQ(test, s[n], 0U);
+	KUNIT_EXPECT_FALSE(test, kvmmig_stun_split(r, n + 1, 40, MAX_PCT, s));
+}
+
+/*
+ * Synthetic VMs: the cut at least the VM-wide one, heavier dirtiers never
+ * stunned less, idle vCPUs never, no share above the max.
+ */
+static void split_properties(struct kunit *test)
+{
+	u64 r[16], seed = 12345;
+	u32 s[16], n, pct, i, j, iter;
+
+	for (iter = 0; iter < 200; iter++) {
+		n = 1 + iter % 16;
+		for (i = 0; i < n; i++) {
+			seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+			r[i] = (seed >> 33) % 4 ? (seed >> 40) & 0xffffff : 0;
+		}
+		r[iter % n] |= 1;	/* someone dirtied */
+		pct = iter % (MAX_PCT + 1);
+		KUNIT_ASSERT_TRUE(test, kvmmig_stun_split(r, n, pct, MAX_PCT, s));
+		expect_cut(test, r, s, n, pct);
+		for (i = 0; i < n; i++) {
+			KUNIT_EXPECT_LE(test, s[i], (u32)MAX_PCT);
+			if (!r[i])
+				KUNIT_EXPECT_EQ(test, s[i], 0U);
+			for (j = 0; j < n; j++)
+				if (r[i] > r[j])
+					KUNIT_EXPECT_GE(test, s[i], s[j]);
+		}
+	}
+}
+
+/* The unstunned estimate of a vCPU's dirtying. */
+static void unstunned_estimate(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, kvmmig_stun_unstunned(100, 0), 100ULL);
+	KUNIT_EXPECT_EQ(test, kvmmig_stun_unstunned(10, 90), 100ULL);
+	KUNIT_EXPECT_EQ(test, kvmmig_stun_unstunned(0, 90), 0ULL);
+	KUNIT_EXPECT_EQ(test, kvmmig_stun_unstunned(1, 100), 100ULL);
+	KUNIT_EXPECT_EQ(test, kvmmig_stun_unstunned(1, U32_MAX), 100ULL);
+	KUNIT_EXPECT_EQ(test, kvmmig_stun_unstunned(U32_MAX, 99),
+			(u64)U32_MAX * 100);
+	KUNIT_EXPECT_EQ(test, kvmmig_stun_unstunned(U64_MAX, 0), U64_MAX);
 }
 
 /* HISTORY: GET checks the reserved fields, SET the record as well. */
@@ -477,6 +696,16 @@ static struct kunit_case throttle_cases[] = {
 	KUNIT_CASE(closed_loop_converges),
 	KUNIT_CASE(migration_checks),
 	KUNIT_CASE(history_checks),
+	KUNIT_CASE(split_nothing_to_split_by),
+	KUNIT_CASE(split_one_vcpu),
+	KUNIT_CASE(split_all_equal),
+	KUNIT_CASE(split_reader_not_stunned),
+	KUNIT_CASE(split_heaviest_first),
+	KUNIT_CASE(split_cap_reached),
+	KUNIT_CASE(split_huge_rates),
+	KUNIT_CASE(split_bounded_n),
+	KUNIT_CASE(split_properties),
+	KUNIT_CASE(unstunned_estimate),
 	{}
 };
 

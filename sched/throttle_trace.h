@@ -53,6 +53,23 @@ TRACE_EVENT(kvmmig_throttle,
 				       { KVMMIG_THROTTLE_STOP, "stop" }))
 );
 
+/* One stun that slept, on the vCPU's thread (sched/throttle.c). */
+TRACE_EVENT(kvmmig_stun,
+	    TP_PROTO(u32 session, u32 vcpu, u32 pct, u64 slept_ns),
+	    TP_ARGS(session, vcpu, pct, slept_ns),
+	    TP_STRUCT__entry(__field(u32, session)
+			     __field(u32, vcpu)
+			     __field(u32, pct)
+			     __field(u64, slept_ns)),
+	    TP_fast_assign(__entry->session = session;
+			   __entry->vcpu = vcpu;
+			   __entry->pct = pct;
+			   __entry->slept_ns = slept_ns;),
+	    TP_printk("session=%u vcpu=%u pct=%u slept_ns=%llu",
+		      __entry->session, __entry->vcpu, __entry->pct,
+		      __entry->slept_ns)
+);
+
 #endif /* _KVMMIG_SCHED_TRACE_H */
 
 #undef TRACE_INCLUDE_PATH

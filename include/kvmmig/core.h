@@ -44,8 +44,9 @@ enum kvmmig_feature_id {
  *	structure may be older and smaller, or newer and larger)
  * @size: with a structure argument, the size this kernel knows; 0 when the
  *	argument is a plain value (@fn_val)
- * @size_ver0: the smallest size a caller may pass: the structure without
- *	its reserved tail
+ * @size_ver0: the smallest size a caller may pass: the structure's first
+ *	version (without its reserved tail and the fields later versions
+ *	took from it)
  * @flags: the flags accepted in the structure's @flags member
  * @need: KVMMIG_NEED_* of the uapi (session ioctls)
  * @cap: the capability that announces the ioctl (0: always there)
@@ -84,6 +85,16 @@ struct kvmmig_ioctl_desc {
 /* A structure ioctl: KVMMIG_IOCTL(KVMMIG_FILL, struct kvmmig_fill, ...) */
 #define KVMMIG_IOCTL(_cmd, _type, _flags, _need, _cap, _fn) {		\
 	.cmd = _cmd, KVMMIG_IOCTL_SIZES(_type), .flags = _flags,	\
+	.need = _need, .cap = _cap, .fn = _fn, .name = #_cmd }
+
+/*
+ * A structure ioctl whose later versions took fields from the reserved
+ * tail: the first version, the smallest size accepted, ends at
+ * @_first_new, the first of those fields (the minimum never grows).
+ */
+#define KVMMIG_IOCTL_V0(_cmd, _type, _first_new, _flags, _need, _cap, _fn) { \
+	.cmd = _cmd, .size = sizeof(_type),				\
+	.size_ver0 = offsetof(_type, _first_new), .flags = _flags,	\
 	.need = _need, .cap = _cap, .fn = _fn, .name = #_cmd }
 
 /**

@@ -39,11 +39,20 @@ static inline u64 kvmmig_dirty_per_sec(u64 pages, u64 ns)
 }
 
 struct kvmmig_session;
+struct kvm;
 
 #define kvmmig_dirty(s) \
 	((struct kvmmig_dirty *)(s)->priv[KVMMIG_FEAT_DIRTY_RATE])
 
 void kvmmig_dirty_report(struct kvmmig_session *s, u64 dirty_pages);
+
+/*
+ * The dirty ring's per-vCPU counts, for the features that attribute
+ * dirtying to vCPUs (sched/throttle.c): read-only, no session state.
+ */
+u32 *kvmmig_dirty_ring_snapshot(struct kvm *kvm, u32 *nr);
+u64 kvmmig_dirty_ring_count(struct kvm *kvm, const u32 *start, u32 nr_start,
+			    u64 *counts, u32 nr_counts, u32 *next, u32 nr_next);
 
 int kvmmig_check_dirty_rate(const struct kvmmig_dirty_rate *a);
 

@@ -109,6 +109,12 @@ void kvmmig_throttle_ctl_round(struct kvmmig_throttle_ctl *c,
 void kvmmig_throttle_ctl_end(struct kvmmig_throttle_ctl *c,
 			     struct kvmmig_history *h, u32 outcome,
 			     u64 downtime_ns, struct kvmmig_throttle_decision *d);
+/* The most vCPUs kvmmig_stun_split() splits a share among. */
+#define KVMMIG_STUN_SPLIT_MAX	KVMMIG_MIGRATION_MAX_VCPUS
+
+u64 kvmmig_stun_unstunned(u64 count, u32 pct);
+bool kvmmig_stun_split(const u64 *rates, u32 n, u32 pct, u32 max_pct,
+		       u32 *shares);
 int kvmmig_check_migration(const struct kvmmig_migration *a, u32 max_pct);
 int kvmmig_check_history(const struct kvmmig_history *a, bool set);
 void kvmmig_history_init(struct kvmmig_history *h);

@@ -50,6 +50,7 @@
 						 * session: its KVMMIG_ACCESS_*
 						 */
 #define KVMMIG_CAP_IOCTL_INFO		21	/* KVMMIG_IOCTL_INFO */
+#define KVMMIG_CAP_THROTTLE_PER_VCPU	22	/* KVMMIG_MIGRATION: a share per vCPU */
 
 /* Access levels of a session (struct kvmmig_attach.access) */
 #define KVMMIG_ACCESS_READ	1	/* observe the VM, change nothing */
@@ -559,6 +560,13 @@ struct kvmmig_free_hints {
 				 KVMMIG_MIGRATION_END | KVMMIG_MIGRATION_FIXED | \
 				 KVMMIG_MIGRATION_NO_HISTORY)
 
+/* struct kvmmig_migration.share_scope */
+#define KVMMIG_SHARE_VM		0	/* every vCPU sleeps @throttle_pct */
+#define KVMMIG_SHARE_PER_VCPU	1	/* each vCPU its own share */
+
+/* Upper bound of struct kvmmig_migration.nr_vcpus */
+#define KVMMIG_MIGRATION_MAX_VCPUS	4096
+
 /* struct kvmmig_migration.outcome and struct kvmmig_history.last_outcome */
 #define KVMMIG_OUTCOME_NONE		0
 #define KVMMIG_OUTCOME_CONVERGED	1	/* stop-and-copy, destination runs */
@@ -572,13 +580,25 @@ struct kvmmig_free_hints {
  *	with START
  * @outcome: END: KVMMIG_OUTCOME_* (not NONE); else 0
  * @throttle_pct: FIXED: in, the stun share to apply, 0..throttle_max_pct;
- *	out (every operation): the share of each slice the vCPUs now sleep
+ *	out (every operation): the share of each slice the vCPUs now sleep,
+ *	VM-wide (with KVMMIG_SHARE_PER_VCPU the one the shares are split from)
  * @rounds: out: rounds reported in this migration
  * @dirty_pages: ROUND: pages dirtied during the round (the harvest's count)
  * @sent_pages: ROUND: pages sent during the round
  * @round_ns: ROUND: the round's length, > 0
  * @remaining_pages: ROUND: pages left to send (the next round's set)
  * @downtime_ns: END: the stop-and-copy pause
+ * @vcpu_shares_ptr: user pointer to __u32[@nr_vcpus] that receives, by
+ *	vCPU index, the share of each slice each vCPU now sleeps (every
+ *	operation), or 0.  Written only when the call succeeds.
+ * @nr_vcpus: in: capacity of @vcpu_shares_ptr, at most
+ *	KVMMIG_MIGRATION_MAX_VCPUS (0: none); out: the VM's vCPU count, of
+ *	which the first @nr_vcpus (in) entries are written (entries past the
+ *	count: 0)
+ * @share_scope: out: KVMMIG_SHARE_VM when every vCPU sleeps @throttle_pct,
+ *	KVMMIG_SHARE_PER_VCPU when each vCPU sleeps its own share, split
+ *	from @throttle_pct by the vCPUs' dirty rates over the last round
+ *	(KVMMIG_CAP_THROTTLE_PER_VCPU: a VM with a dirty ring)
  * @reserved: must be 0
  *
  * A vCPU is stunned on the thread that last ran it (KVM's vcpu->pid),
@@ -591,6 +611,15 @@ struct kvmmig_free_hints {
  * compare the dirty rate with the send rate and move the stun share; END,
  * detach, the VMM's exit and module unload stop all stunning, and END
  * folds the migration into the history record.
+ *
+ * On a VM with a dirty ring (KVM_CAP_DIRTY_LOG_RING) a ROUND without FIXED
+ * splits the share per vCPU: the dirty-rate reduction that every vCPU
+ * sleeping @throttle_pct would give is obtained by stunning the vCPUs that
+ * dirtied the most in the round (their ring entries since the last START
+ * or ROUND), so a vCPU that dirtied nothing is not stunned
+ * (Documentation/throttle.rst).  The fields from @vcpu_shares_ptr on
+ * belong to the second version of the structure: a caller that leaves
+ * them 0, or passes the first version's size, gets only @throttle_pct.
  */
 struct kvmmig_migration {
 	__u32 size;
@@ -603,7 +632,10 @@ struct kvmmig_migration {
 	__u64 round_ns;
 	__u64 remaining_pages;
 	__u64 downtime_ns;
-	__u64 reserved[4];
+	__u64 vcpu_shares_ptr;
+	__u32 nr_vcpus;
+	__u32 share_scope;
+	__u64 reserved[2];
 };
 
 #define KVMMIG_HISTORY_VERSION	1

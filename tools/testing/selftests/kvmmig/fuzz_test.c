@@ -438,9 +438,12 @@ static struct ioc iocs[] = {
 		F(u_migration.round_ns, F_SMALL),
 		F(u_migration.remaining_pages, F_SMALL),
 		F(u_migration.downtime_ns, F_SMALL),
+		F(u_migration.vcpu_shares_ptr, F_PTR, 0, 4, 11),
+		F(u_migration.nr_vcpus, F_CNT, KVMMIG_MIGRATION_MAX_VCPUS),
+		F(u_migration.share_scope, F_OUT),
 		F(u_migration.reserved[0], F_RSV, 0),
-		F(u_migration.reserved[3], F_RSV, 0),
-	  }, 12 },
+		F(u_migration.reserved[1], F_RSV, 0),
+	  }, 15 },
 	{ "GET_HISTORY", &u_history, KVMMIG_GET_HISTORY,
 	  sizeof(struct kvmmig_history), false, false, BASE_ERRS, {
 		F(u_history.size, F_SIZE),
@@ -896,6 +899,10 @@ static void fixup(uint64_t *s, const struct ioc *io, char *buf)
 			a->round_ns = 0;
 			a->remaining_pages = 0;
 		}
+		/* the vCPU shares out, for up to 8 vCPUs, or none */
+		a->nr_vcpus = chance(s, 50) ? 1 + rnd_below(s, 8) : 0;
+		a->vcpu_shares_ptr = a->nr_vcpus ?
+				     valid_ptr(s, a->nr_vcpus * sizeof(__u32)) : 0;
 		break;
 	}
 	case KVMMIG_SET_HISTORY: {
@@ -1278,6 +1285,7 @@ static const long cap_value[] = {
 	/* device: 1; session: its KVMMIG_ACCESS_* level */
 	[KVMMIG_CAP_ACCESS] = -1,
 	[KVMMIG_CAP_IOCTL_INFO] = 1,
+	[KVMMIG_CAP_THROTTLE_PER_VCPU] = 1,
 };
 
 /* A new fd from the kernel: into a slot of its kind, or closed. */

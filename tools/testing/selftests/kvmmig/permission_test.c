@@ -216,12 +216,13 @@ struct cmd {
 struct reply {
 	int ret;
 	int migrations;	/* the VMM's history */
-	__u64 v[10];
+	__u64 v[12];
 };
 
 /* Counters of a session that no read-only operation may move. */
 static const char *const untouched[] = {
-	"throttle_pct", "stun_slices", "migrations", "throttle_decisions",
+	"throttle_pct", "stun_slices", "stun_vcpus", "migrations",
+	"throttle_decisions",
 	"free_hinted_pages", "fill_flagged", "faults_recorded",
 	"prefetch_calls", "send_order_calls", "classify_pages",
 };
@@ -441,7 +442,7 @@ static long do_op(int s, unsigned int cmd)
 	case KVMMIG_MIGRATION:
 		u.mi = (struct kvmmig_migration){ .size = sizeof(u.mi),
 			.flags = KVMMIG_MIGRATION_START | KVMMIG_MIGRATION_FIXED,
-			.throttle_pct = 50 };
+			.throttle_pct = 50, .nr_vcpus = 4, .vcpu_shares_ptr = p };
 		break;
 	case KVMMIG_GET_HISTORY:
 		u.hi = (struct kvmmig_history){ .size = sizeof(u.hi) };
