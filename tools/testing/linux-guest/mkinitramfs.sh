@@ -19,6 +19,7 @@
 # Lines of the guest's own, on its console:
 #   kvmmig-guest: insmod NAME failed
 #   kvmmig-guest: balloon=bound|missing
+#   kvmmig-guest: sym _text=ADDRESS, sym wall_clock=ADDRESS   (kallsyms)
 #   kvmmig-guest: uptime=SECONDS workload=NAME
 #   kvmmig-wl: ...            (the workload, see workloads/wl.h)
 
@@ -84,6 +85,10 @@ for dev in /sys/bus/virtio/drivers/virtio_balloon/virtio*; do
 	[ -e "$dev" ] && balloon=bound
 done
 echo "kvmmig-guest: balloon=$balloon"
+# Where KVM's wall clock structure is: the host writes it when the MSR
+# that names it is restored (a migration's destination does, before the
+# guest runs again).  With nokaslr the kernel is where its ELF file says.
+awk '$3 == "_text" || $3 == "wall_clock" { print "kvmmig-guest: sym " $3 "=" $1 }' /proc/kallsyms
 wl=idle
 mib=
 for arg in $(cat /proc/cmdline); do
