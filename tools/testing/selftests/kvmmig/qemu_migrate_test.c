@@ -81,16 +81,19 @@
 /*
  * In the test kernel (SVM emulated by TCG), an L2 kernel with XSAVE saw
  * CPUID 0xD report the AVX state size while it had enabled x87 and SSE
- * only ("XSAVE consistency problem: size 832 != kernel_size 576") and
- * hung in early boot, in about half of the boots: no XSAVE, no AVX.
+ * only ("XSAVE consistency problem: size 832 != kernel_size 576"): no
+ * XSAVE, no AVX.  Boots still stall at random without it (see the boot
+ * loop); PCID and INVPCID were turned off against that, which did not stop
+ * them either: kept, as tested.
  */
 #define CPU_MODEL		"host,xsave=off,pcid=off,invpcid=off"
 /* The L2 kernel's _text in guest-physical memory (CONFIG_PHYSICAL_START) */
 #define L2_KERNEL_PHYS		0x1000000ULL
 
 #define QMP_TIMEOUT_MS		30000
-#define BOOT_WAIT_S		60
-#define BOOT_ATTEMPTS		3
+#define BOOT_WAIT_S		120
+#define STALL_S			30
+#define BOOT_ATTEMPTS		4
 #define MIGRATE_WAIT_S		120
 #define CONVERGE_WAIT_S		40
 #define PROGRESS_WAIT_S		60
@@ -340,7 +343,7 @@ static void start_qemu(struct __test_metadata *_metadata, gid_t kvm_gid,
 	snprintf(smp, sizeof(smp), "%d", c->smp);
 	snprintf(msize, sizeof(msize), "%dM", c->mem_mib);
 	snprintf(append, sizeof(append),
-		 "console=ttyS0 loglevel=5 panic=-1 nokaslr mitigations=off init_on_free=1 kvmmig.wl=%s",
+		 "console=ttyS0 panic=-1 nokaslr mitigations=off init_on_free=1 kvmmig.wl=%s",
 		 c->workload);
 	snprintf(serial, sizeof(serial), "file:%s", e->serial);
 	snprintf(qmp, sizeof(qmp), "unix:%s,server=on,wait=off", e->qmp_path);
@@ -565,6 +568,40 @@ static unsigned long long reply_u64(const char *reply, const char *path)
 	return json_get_u64(reply, path, &v) ? 0 : v;
 }
 
+/*
+ * Wait for the first heartbeat of @e's guest.  The whole boot log is on
+ * the console: a boot whose console stays still for STALL_S before the
+ * guest's init has stalled (-EAGAIN).  0, -EAGAIN, -ETIMEDOUT or -EIO.
+ */
+static int wait_boot(struct qemu_end *e, const char *workload, struct heartbeat *hb)
+{
+	long long start = now_ms(), changed = start;
+	off_t size = -1;
+	struct stat st;
+	int status;
+
+	for (;;) {
+		read_console(e->serial, workload, hb);
+		if (hb->seen)
+			return 0;
+		if (hb->guest_died)
+			return -EIO;
+		if (waitpid(e->pid, &status, WNOHANG) == e->pid) {
+			e->pid = 0;
+			return -EIO;
+		}
+		if (!stat(e->serial, &st) && st.st_size != size) {
+			size = st.st_size;
+			changed = now_ms();
+		}
+		if (!hb->uptime_s && now_ms() - changed > STALL_S * 1000LL)
+			return -EAGAIN;
+		if (now_ms() - start > BOOT_WAIT_S * 1000LL)
+			return -ETIMEDOUT;
+		usleep(200 * 1000);
+	}
+}
+
 /* Set "a=b,c=d" from @env as capabilities or parameters through @q. */
 static int set_from_env(struct qmp *q, const char *env, bool caps)
 {
@@ -759,7 +796,7 @@ static void end_paths(struct qemu_end *e, const char *dir, const char *role)
 	e->qmp.fd = -1;
 }
 
-TEST_F_TIMEOUT(qemu, migrate, 240)
+TEST_F_TIMEOUT(qemu, migrate, 200)
 {
 	unsigned long long transferred, total, total_ms, downtime_ms, dup_pages;
 	unsigned long long normal_pages, syncs, throttle, throttle_max = 0;
@@ -816,8 +853,9 @@ TEST_F_TIMEOUT(qemu, migrate, 240)
 
 	/*
 	 * The source first, alone.  A boot that stalls before the guest's
-	 * init (seen in the test kernel: the L2 kernel stuck while patching
-	 * its text, at random) is retried, and counted.
+	 * init (seen in the test kernel in about half of the boots: the L2
+	 * kernel stops printing after its CPU bug mitigations, where it
+	 * patches its text; cause not found) is retried, and counted.
 	 */
 	for (attempt = 1; ; attempt++) {
 		start_qemu(_metadata, self->kvm_gid, c, &self->src, NULL);
@@ -825,13 +863,12 @@ TEST_F_TIMEOUT(qemu, migrate, 240)
 		if (ret)
 			show_log(&self->src);
 		ASSERT_EQ(0, ret) TH_LOG("source QMP: %s", strerror(-ret));
-		ret = wait_heartbeat(&self->src, c->workload, 0, ~0ULL,
-				     BOOT_WAIT_S, &hb);
+		ret = wait_boot(&self->src, c->workload, &hb);
 		if (!ret)
 			break;
 		show_log(&self->src);
 		show_console(&self->src);
-		ASSERT_TRUE(ret == -ETIMEDOUT && !hb.uptime_s && attempt < BOOT_ATTEMPTS)
+		ASSERT_TRUE(ret == -EAGAIN && attempt < BOOT_ATTEMPTS)
 			TH_LOG("no heartbeat from the source's guest: %s", strerror(-ret));
 		fprintf(stderr, "# %s: the L2 boot stalled before init (attempt %d): again\n",
 			c->name, attempt);
