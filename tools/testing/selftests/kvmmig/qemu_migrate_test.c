@@ -53,6 +53,7 @@
  *       /usr/local/share/kvmmig/linux-guest)
  *   KVMMIG_QEMU_PIN_CPU  the test kernel's CPU that runs both QEMUs
  *       (default 1, or 0 on one CPU; -1: no pinning)
+ *   KVMMIG_QEMU_BALLOON  the balloon's -device (default BALLOON below)
  *   KVMMIG_QEMU_CASES  run only the cases named in it (the others skip)
  *   KVMMIG_QEMU_ACCEL, KVMMIG_QEMU_CPU  -accel and -cpu (default kvm,
  *       host,xsave=off; tcg/max lets the harness be tried without KVM)
@@ -83,10 +84,11 @@
  * CPUID 0xD report the AVX state size while it had enabled x87 and SSE
  * only ("XSAVE consistency problem: size 832 != kernel_size 576"): no
  * XSAVE, no AVX.  Boots still stall at random without it (see the boot
- * loop); PCID and INVPCID were turned off against that, which did not stop
- * them either: kept, as tested.
+ * loop); PCID, INVPCID and the TSC deadline timer were turned off against
+ * that, which did not stop them either: kept, as tested.
  */
-#define CPU_MODEL		"host,xsave=off,pcid=off,invpcid=off"
+#define CPU_MODEL		"host,xsave=off,pcid=off,invpcid=off,tsc-deadline=off"
+#define BALLOON			"virtio-balloon,free-page-hint=on,iothread=io0"
 /* The L2 kernel's _text in guest-physical memory (CONFIG_PHYSICAL_START) */
 #define L2_KERNEL_PHYS		0x1000000ULL
 
@@ -372,7 +374,7 @@ static void start_qemu(struct __test_metadata *_metadata, gid_t kvm_gid,
 	argv[argc++] = "-object";
 	argv[argc++] = "iothread,id=io0";
 	argv[argc++] = "-device";
-	argv[argc++] = "virtio-balloon,free-page-hint=on,iothread=io0";
+	argv[argc++] = (char *)env_or("KVMMIG_QEMU_BALLOON", BALLOON);
 	argv[argc++] = "-kernel";
 	argv[argc++] = kernel;
 	argv[argc++] = "-initrd";
