@@ -37,13 +37,14 @@ while [ $# -gt 0 ]; do
 	*) kvmmig_die "usage: mkinitramfs.sh --wl PROGRAM --out DIR [--kver VER]" ;;
 	esac
 done
-[ -n "$wl" ] && [ -n "$out" ] || kvmmig_die "usage: mkinitramfs.sh --wl PROGRAM --out DIR [--kver VER]"
+if [ -z "$wl" ] || [ -z "$out" ]; then
+	kvmmig_die "usage: mkinitramfs.sh --wl PROGRAM --out DIR [--kver VER]"
+fi
 [ -n "$kver" ] || kver=$(kvmmig_kver)
 [ -x "$wl" ] || kvmmig_die "$wl: not an executable"
 [ -x /bin/busybox ] || kvmmig_die "/bin/busybox missing: apt-get install busybox-static"
 kernel=/boot/vmlinuz-$kver
 [ -r "$kernel" ] || kvmmig_die "$kernel not readable"
-mdir=/lib/modules/$kver
 
 mkdir -p "$out"
 root=$out/initramfs

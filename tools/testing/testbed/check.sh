@@ -163,7 +163,9 @@ if [ -n "$want_qemu" ]; then
 	for b in stock=/usr/bin/qemu-system-x86_64 "${qemu_builds[@]}"; do
 		name=${b%%=*}
 		path=${b#*=}
-		[ -n "$name" ] && [ "$name" != "$b" ] || kvmmig_die "--qemu $b: NAME=PATH expected"
+		if [ -z "$name" ] || [ "$name" = "$b" ]; then
+			kvmmig_die "--qemu $b: NAME=PATH expected"
+		fi
 		[ -x "$path" ] || kvmmig_die "QEMU build $name: $path is not an executable"
 		path=$(readlink -f "$path")
 		copy_closure "$rootfs" "$path"
