@@ -20,7 +20,26 @@
 #   --selftest-timeout S  limit per selftest binary (guest-check.sh: 300)
 #   --host-checks FILE check lines made on the host ("KVMMIG-CHECK: ok|not ok
 #                      NAME", e.g. lint.sh's), counted with the guest's
-# Env: BUILD_DIR, KVER (see lib.sh)
+#   --qemu NAME=PATH   a QEMU build the QEMU selftests may run, by name
+#                      (repeatable; also KVMMIG_QEMU="NAME=PATH ..."); see
+#                      "QEMU and the L2 guest" below
+#   --linux-guest DIR  the L2 guest (default $BUILD_DIR/linux-guest, built
+#                      by tools/testing/linux-guest)
+#   --env VAR=VALUE    set VAR for the selftests in the guest (repeatable),
+#                      e.g. KVMMIG_QEMU_DST=kvmmig
+# Env: BUILD_DIR, KVER (see lib.sh), KVMMIG_QEMU
+#
+# QEMU and the L2 guest: when a selftest named qemu_* is in the payload, or
+# a --qemu/KVMMIG_QEMU build is given, the payload also carries (in its
+# rootfs/, which run-vm.sh lays over the test kernel's root):
+#   every QEMU build (stock=/usr/bin/qemu-system-x86_64 always, others by
+#   --qemu) at its own path with its ldd closure, listed as "NAME PATH" in
+#   /usr/local/share/kvmmig/qemu-builds; the x86 firmware and option ROMs
+#   (SeaBIOS, linuxboot_dma.bin, kvmvapic.bin, ...) in
+#   /usr/local/share/kvmmig/qemu-data (the selftests' -L); the L2 guest's
+#   kernel and initramfs.cpio in /usr/local/share/kvmmig/linux-guest; and
+#   kvmmig-qmp in bin/.  A missing piece stops check.sh: the QEMU tests
+#   fail, they do not skip.
 #
 # Prints the payload's output live, then the failures and as its last line
 # "N passed, N failed, N skipped".  A kernel-log problem (oops, WARNING, ...)
@@ -39,6 +58,12 @@ kunit_tests=()
 selftests=()
 tools=()
 vm_args=()
+qemu_builds=()
+envs=()
+linux_guest=$BUILD_DIR/linux-guest
+for b in ${KVMMIG_QEMU:-}; do
+	qemu_builds+=("$b")
+done
 while [ $# -gt 0 ]; do
 	case $1 in
 	--module) module=$2; shift 2 ;;
@@ -51,6 +76,9 @@ while [ $# -gt 0 ]; do
 	--out) out=$2; shift 2 ;;
 	--selftest-timeout) selftest_timeout=$2; shift 2 ;;
 	--host-checks) host_checks=$2; shift 2 ;;
+	--qemu) qemu_builds+=("$2"); shift 2 ;;
+	--linux-guest) linux_guest=$2; shift 2 ;;
+	--env) envs+=("$2"); shift 2 ;;
 	*) kvmmig_die "check.sh: unknown argument $1 (see the header for usage)" ;;
 	esac
 done
@@ -106,6 +134,59 @@ for p in "${selftests[@]}"; do
 		add selftests "$p"
 	fi
 done
+
+if [ ${#envs[@]} -gt 0 ]; then
+	printf '%s\n' "${envs[@]}" >"$payload/env"
+fi
+
+# copy_closure ROOT FILE: FILE and the shared libraries it needs (with the
+# dynamic loader), at their own paths under ROOT.
+copy_closure() {
+	local root=$1 f
+	for f in "$2" $(ldd "$2" | awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^\//) print $i }'); do
+		mkdir -p "$root$(dirname "$f")"
+		cp -L "$f" "$root$f"
+	done
+}
+
+# The QEMU builds, their firmware and the L2 guest (see the header).
+want_qemu=
+[ ${#qemu_builds[@]} -eq 0 ] || want_qemu=1
+for f in "$payload"/selftests/qemu_*; do
+	[ ! -e "$f" ] || want_qemu=1
+done
+if [ -n "$want_qemu" ]; then
+	rootfs=$payload/rootfs
+	share=$rootfs/usr/local/share/kvmmig
+	mkdir -p "$share/qemu-data" "$share/linux-guest"
+	: >"$share/qemu-builds"
+	for b in stock=/usr/bin/qemu-system-x86_64 "${qemu_builds[@]}"; do
+		name=${b%%=*}
+		path=${b#*=}
+		if [ -z "$name" ] || [ "$name" = "$b" ]; then
+			kvmmig_die "--qemu $b: NAME=PATH expected"
+		fi
+		[ -x "$path" ] || kvmmig_die "QEMU build $name: $path is not an executable"
+		path=$(readlink -f "$path")
+		copy_closure "$rootfs" "$path"
+		printf '%s %s\n' "$name" "$path" >>"$share/qemu-builds"
+	done
+	for f in /usr/share/seabios/bios-256k.bin /usr/share/seabios/bios.bin \
+		/usr/share/qemu/linuxboot_dma.bin /usr/share/qemu/linuxboot.bin \
+		/usr/share/qemu/kvmvapic.bin /usr/share/qemu/pvh.bin \
+		/usr/share/qemu/multiboot_dma.bin /usr/share/qemu/multiboot.bin; do
+		[ -f "$f" ] || kvmmig_die "$f missing: apt-get install qemu-system-x86"
+		cp -L "$f" "$share/qemu-data/"
+	done
+	for f in kernel initramfs.cpio; do
+		[ -f "$linux_guest/$f" ] ||
+			kvmmig_die "$linux_guest/$f missing: make -C tools/testing/linux-guest"
+		cp "$linux_guest/$f" "$share/linux-guest/"
+	done
+	[ -x "$BUILD_DIR/qmp/kvmmig-qmp" ] ||
+		kvmmig_die "$BUILD_DIR/qmp/kvmmig-qmp missing: make -C tools/testing/qmp"
+	add bin "$BUILD_DIR/qmp/kvmmig-qmp"
+fi
 
 vm_status=0
 "$KVMMIG_TESTBED/run-vm.sh" --payload "$payload" --out "$out" "${vm_args[@]}" || vm_status=$?

@@ -14,6 +14,7 @@
 #   selftests/*   static selftest binaries printing KTAP (kselftest.h)
 #   bin/*         programs the selftests run (on their PATH)
 #   selftest-timeout  seconds per selftest binary (default 300)
+#   env           VAR=VALUE lines, exported for the selftests
 #
 # Order: insmod kunit.ko and kvmmig.ko; then per KUnit module: insmod, print
 # the KTAP of each new suite in /sys/kernel/debug/kunit, rmmod; then run each
@@ -120,6 +121,11 @@ done
 
 PATH=$PWD/bin:$PATH
 export PATH
+if [ -f env ]; then
+	while IFS= read -r kv; do
+		[ -z "$kv" ] || export "$kv"
+	done <env
+fi
 for bin in selftests/*; do
 	[ -f "$bin" ] || continue
 	name=${bin##*/}

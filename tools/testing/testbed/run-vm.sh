@@ -8,7 +8,10 @@
 #                  [--out DIR] [--vng]
 #   --payload DIR   copied into the guest as /kt; must contain an executable
 #                   run.sh, which the guest runs from /kt with stdout+stderr
-#                   going to $OUT/output.log (streamed to our stdout live)
+#                   going to $OUT/output.log (streamed to our stdout live);
+#                   its rootfs/, if any, is laid over the guest's / instead
+#                   (programs with their libraries, data at fixed paths;
+#                   not with --vng, which shares the host's root)
 #   --kver VER      kernel version (default: lib.sh's kvmmig_kver)
 #   --kernel IMAGE  boot this image instead of /boot/vmlinuz-VER: e.g. the
 #                   debug kernel's bzImage, with KVM built in (no modules
@@ -200,6 +203,10 @@ build_initramfs() {
 	# assertion failures.
 	copy_host_tool "$root" addr2line
 	cp -a "$payload/." "$root/kt/"
+	if [ -d "$root/kt/rootfs" ]; then
+		cp -a "$root/kt/rootfs/." "$root/"
+		rm -rf "$root/kt/rootfs"
+	fi
 	{
 		cat <<'EOF'
 #!/bin/busybox sh
