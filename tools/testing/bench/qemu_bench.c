@@ -1,0 +1,433 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * make bench-qemu: the patched QEMU with x-kvmmig against Debian's
+ * unmodified QEMU at its best stock setting, the same L2 Linux guest and
+ * workloads, in one run inside the test kernel:
+ *
+ *   mixed     pre-copy, bytes sent: stock vs x-kvmmig
+ *   idle      pre-copy with virtio-balloon free-page-hint on both
+ *   dirtier   one vCPU writes, the other only reads; the link capped at
+ *             half the dirty rate QEMU's calc-dirty-rate measures, the
+ *             same downtime limit and the same time limit for both:
+ *             stock with auto-converge, kvmmig with x-kvmmig and KVM's
+ *             dirty ring; converged or not, and the reader's work during
+ *             the migration (each run's rate during the migration over
+ *             its own rate before it, so the emulator's speed cancels);
+ *             then the kvmmig run once more with the history the first
+ *             wrote: total time, second over first
+ *   postcopy  the pointer chase, post-copy: pages the destination faulted
+ *             on (stock: every request the source got; kvmmig: those
+ *             requests less the neighbours requested with them)
+ *
+ * Each guest boots once under Debian's QEMU (a stock migration first),
+ * then moves to the patched QEMU with the capability off, then migrates
+ * with it on; the dirtier boots once per run (its destination's guest is
+ * not reused: see Documentation/design.rst on the capped dirtier).
+ * Last line:
+ * qemu: mixed_bytes_ratio=.. idle_bytes_ratio=.. dirty_converged=yes|no
+ *   stock_dirty_converged=yes|no reader_progress_ratio=..
+ *   postcopy_requests_ratio=.. second_run_time_ratio=.. downtime_ok=yes|no
+ */
+#include <arpa/inet.h>
+#include <grp.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "../selftests/kvmmig/kvmmig_util.h"
+#include "../qmp/qmp.h"
+#include "../selftests/kvmmig/qemu_harness.h"
+
+#define DOWNTIME_MS		300
+/* The same link and pause for both QEMUs, but in the dirtier */
+#define LINK_BENCH	"\"max-bandwidth\":67108864,\"downtime-limit\":300"
+#define DIRTY_LIMIT_S		90
+#define BASE_S			4
+
+struct run {
+	unsigned long long bytes, total_ms, downtime_ms, requests;
+	unsigned long long faults, prefetched;
+	bool converged;
+	double reader_ratio;
+};
+
+FIXTURE(bench) {
+	char dir[64];
+	struct qemu_end a, b;
+	gid_t kvm_gid;
+	struct stat kvm_st, kvmmig_st;
+	bool perms_saved;
+};
+
+FIXTURE_SETUP(bench)
+{
+	char cmd[128];
+
+	ASSERT_EQ(0, getuid());
+	snprintf(self->dir, sizeof(self->dir), "/tmp/kvmmig-qemu-bench");
+	self->a.qmp.fd = -1;
+	self->b.qmp.fd = -1;
+	self->kvm_gid = prepare_user(_metadata);
+	give_device(_metadata, "/dev/kvm", self->kvm_gid, &self->kvm_st);
+	give_device(_metadata, KVMMIG_DEV, self->kvm_gid, &self->kvmmig_st);
+	self->perms_saved = true;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", self->dir);
+	ASSERT_EQ(0, system(cmd));
+	ASSERT_EQ(0, mkdir(self->dir, 0700));
+	ASSERT_EQ(0, chown(self->dir, QEMU_UID, QEMU_UID));
+	ASSERT_EQ(0, loopback_up());
+}
+
+FIXTURE_TEARDOWN(bench)
+{
+	char cmd[128];
+
+	stop_qemu(&self->a);
+	stop_qemu(&self->b);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", self->dir);
+	if (system(cmd))
+		fprintf(stderr, "# cannot remove %s\n", self->dir);
+	if (self->perms_saved)
+		restore_devices(&self->kvm_st, &self->kvmmig_st);
+}
+
+static void set_caps(struct __test_metadata *_metadata, struct qemu_end *e,
+		     const char *caps)
+{
+	char *list = strdup(caps), *item, *save = NULL;
+	int ret = 0;
+
+	ASSERT_NE(NULL, list);
+	for (item = strtok_r(list, ",", &save); item && !ret;
+	     item = strtok_r(NULL, ",", &save)) {
+		ret = qmp_call(&e->qmp, NULL,
+			       "{\"execute\":\"migrate-set-capabilities\",\"arguments\":{\"capabilities\":[{\"capability\":\"%s\",\"state\":true}]}}",
+			       item);
+		if (ret)
+			fprintf(stderr, "# capability %s refused\n", item);
+	}
+	free(list);
+	ASSERT_EQ(0, ret);
+}
+
+/* A new destination of @build in @e, with @caps ("a,b"), -S. */
+static void destination(struct __test_metadata *_metadata,
+			struct _test_data_bench *self, struct qemu_end *e,
+			const struct qemu_case *c, const char *build,
+			const char *role, const char *caps, char *uri, size_t size)
+{
+	int port;
+
+	stop_qemu(e);
+	end_paths(e, self->dir, role);
+	ASSERT_EQ(0, qemu_build(build, e->qemu, sizeof(e->qemu)));
+	port = free_tcp_port();
+	ASSERT_GT(port, 0);
+	snprintf(uri, size, "tcp:127.0.0.1:%d", port);
+	start_qemu(_metadata, self->kvm_gid, c, e, uri);
+	ASSERT_EQ(0, qmp_open(&e->qmp, e->qmp_path, QMP_TIMEOUT_MS)) show_log(e);
+	if (caps && *caps)
+		set_caps(_metadata, e, caps);
+}
+
+static unsigned long long compute_now(struct qemu_end *e, const char *workload)
+{
+	struct heartbeat hb = { 0 };
+
+	read_console(e->serial, workload, &hb);
+	return hb.compute;
+}
+
+/* Post-copy: the destination must run once post-copy starts there. */
+static void run_destination_when_postcopy(struct qemu_end *d)
+{
+	char status[64], *reply = NULL;
+	long long deadline = now_ms() + MIGRATE_WAIT_S * 1000LL;
+
+	while (now_ms() < deadline) {
+		if (qmp_call(&d->qmp, &reply, "{\"execute\":\"query-migrate\"}"))
+			return;
+		json_get_str(reply, "return.status", status, sizeof(status));
+		free(reply);
+		reply = NULL;
+		if (!strcmp(status, "postcopy-active") || !strcmp(status, "completed")) {
+			qmp_call(&d->qmp, NULL, "{\"execute\":\"cont\"}");
+			return;
+		}
+		usleep(50 * 1000);
+	}
+}
+
+/*
+ * Migrate @s to @d: the source's caps and params are set by the caller.
+ * With @limit_s, a migration still running then is not converged, and is
+ * ended with a long pause.  With @postcopy, post-copy starts after 2 MiB.
+ */
+static void bench_migrate(struct __test_metadata *_metadata, struct qemu_end *s,
+			  struct qemu_end *d, const struct qemu_case *c, const char *uri,
+			  int limit_s, bool postcopy, bool dst_runs, struct run *r)
+{
+	unsigned long long c0 = 0, c1, sent;
+	char status[64], *reply = NULL;
+	long long t0, deadline;
+	bool forced = false;
+
+	memset(r, 0, sizeof(*r));
+	r->converged = true;
+	c0 = compute_now(s, c->workload);
+	t0 = now_ms();
+	ASSERT_EQ(0, qmp_call(&s->qmp, NULL,
+			      "{\"execute\":\"migrate\",\"arguments\":{\"uri\":\"%s\"}}", uri));
+	deadline = t0 + (limit_s + MIGRATE_WAIT_S) * 1000LL;
+	for (;;) {
+		ASSERT_EQ(0, qmp_call(&s->qmp, &reply, "{\"execute\":\"query-migrate\"}"));
+		json_get_str(reply, "return.status", status, sizeof(status));
+		sent = reply_u64(reply, "return.ram.transferred");
+		if (!strcmp(status, "completed") || !strcmp(status, "failed") ||
+		    !strcmp(status, "cancelled"))
+			break;
+		free(reply);
+		reply = NULL;
+		if (postcopy && sent >= (2 << 20)) {
+			ASSERT_EQ(0, qmp_call(&s->qmp, NULL,
+					      "{\"execute\":\"migrate-start-postcopy\"}"));
+			postcopy = false;
+			run_destination_when_postcopy(d);
+		}
+		if (limit_s && !forced && now_ms() - t0 > limit_s * 1000LL) {
+			r->converged = false;
+			forced = true;
+			c1 = compute_now(s, c->workload);
+			r->reader_ratio = (double)(c1 - c0) * 1000 / (now_ms() - t0);
+			ASSERT_EQ(0, qmp_call(&s->qmp, NULL, SET_PARAMS, FORCE_END));
+		}
+		ASSERT_LT(now_ms(), deadline) TH_LOG("migration still %s", status);
+		usleep(200 * 1000);
+	}
+	ASSERT_STREQ("completed", status) {
+		TH_LOG("%s", reply);
+		show_log(s);
+		show_log(d);
+	}
+	if (!forced) {
+		c1 = compute_now(s, c->workload);
+		r->reader_ratio = (double)(c1 - c0) * 1000 / (now_ms() - t0 + 1);
+	}
+	r->bytes = reply_u64(reply, "return.ram.transferred");
+	r->total_ms = reply_u64(reply, "return.total-time");
+	r->downtime_ms = reply_u64(reply, "return.downtime");
+	r->requests = reply_u64(reply, "return.ram.postcopy-requests");
+	free(reply);
+	reply = NULL;
+	/* The destination's side done; it runs (cont) unless told not to. */
+	deadline = now_ms() + MIGRATE_WAIT_S * 1000LL;
+	for (;;) {
+		ASSERT_EQ(0, qmp_call(&d->qmp, &reply, "{\"execute\":\"query-migrate\"}"));
+		json_get_str(reply, "return.status", status, sizeof(status));
+		r->faults = reply_u64(reply, "return.x-kvmmig.postcopy-faults");
+		r->prefetched = reply_u64(reply, "return.x-kvmmig.prefetch-requested");
+		free(reply);
+		reply = NULL;
+		if (!strcmp(status, "completed"))
+			break;
+		ASSERT_STRNE("failed", status) show_log(d);
+		ASSERT_LT(now_ms(), deadline);
+		usleep(100 * 1000);
+	}
+	if (dst_runs)
+		ASSERT_EQ(0, qmp_call(&d->qmp, NULL, "{\"execute\":\"cont\"}"));
+}
+
+/*
+ * One guest: a stock migration (Debian's QEMU both ends, @stock_caps), then
+ * to the patched QEMU (capability off), then patched to patched with
+ * x-kvmmig and @caps.  Post-copy runs need a destination that runs.
+ */
+static void chain(struct __test_metadata *_metadata, struct _test_data_bench *self,
+		  const struct qemu_case *c, const char *stock_caps,
+		  const char *caps, bool postcopy, struct run *stock,
+		  struct run *kvmmig)
+{
+	struct qemu_end *s = &self->a, *d = &self->b, *t;
+	struct heartbeat hb;
+	struct run interop;
+	char uri[64];
+
+	end_paths(s, self->dir, "src");
+	ASSERT_EQ(0, qemu_build("stock", s->qemu, sizeof(s->qemu)));
+	boot_source(_metadata, self->kvm_gid, c, s, &hb);
+	ASSERT_EQ(0, wait_heartbeat(s, c->workload, hb.iter + 2, ~0ULL,
+				    PROGRESS_WAIT_S, &hb));
+	set_caps(_metadata, s, stock_caps);
+	ASSERT_EQ(0, qmp_call(&s->qmp, NULL, SET_PARAMS, LINK_BENCH));
+	destination(_metadata, self, d, c, "stock", "d1", stock_caps, uri, sizeof(uri));
+	bench_migrate(_metadata, s, d, c, uri, 0, postcopy, true, stock);
+	stop_qemu(s);
+	t = s;
+	s = d;
+	d = t;
+	ASSERT_EQ(0, wait_heartbeat(s, c->workload, hb.iter + 2, ~0ULL,
+				    PROGRESS_WAIT_S, &hb));
+
+	destination(_metadata, self, d, c, "kvmmig", "d2", "", uri, sizeof(uri));
+	ASSERT_EQ(0, qmp_call(&s->qmp, NULL, SET_PARAMS, LINK_BENCH));
+	bench_migrate(_metadata, s, d, c, uri, 0, false, true, &interop);
+	stop_qemu(s);
+	t = s;
+	s = d;
+	d = t;
+	ASSERT_EQ(0, wait_heartbeat(s, c->workload, hb.iter + 2, ~0ULL,
+				    PROGRESS_WAIT_S, &hb));
+
+	set_caps(_metadata, s, caps);
+	ASSERT_EQ(0, qmp_call(&s->qmp, NULL, SET_PARAMS, LINK_BENCH));
+	destination(_metadata, self, d, c, "kvmmig", "d3", caps, uri, sizeof(uri));
+	bench_migrate(_metadata, s, d, c, uri, 0, postcopy, true, kvmmig);
+	stop_qemu(s);
+	stop_qemu(d);
+}
+
+/* The dirty rate QEMU's calc-dirty-rate measures, in bytes per second. */
+static unsigned long long dirty_rate(struct __test_metadata *_metadata,
+				     struct qemu_end *e)
+{
+	long long deadline = now_ms() + 30000;
+	unsigned long long mib = 0;
+	char status[32], *reply = NULL;
+
+	ASSERT_EQ(0, qmp_call(&e->qmp, NULL,
+			      "{\"execute\":\"calc-dirty-rate\",\"arguments\":{\"calc-time\":2}}"));
+	while (now_ms() < deadline) {
+		usleep(500 * 1000);
+		ASSERT_EQ(0, qmp_call(&e->qmp, &reply, "{\"execute\":\"query-dirty-rate\"}"));
+		json_get_str(reply, "return.status", status, sizeof(status));
+		mib = reply_u64(reply, "return.dirty-rate");
+		free(reply);
+		reply = NULL;
+		if (!strcmp(status, "measured"))
+			break;
+	}
+	return mib << 20;
+}
+
+/*
+ * The dirtier once: boot under @build, the reader's rate before, then
+ * migrate over a link of @link bytes/s (0: measure, and set half the dirty
+ * rate) with @caps; the reader's rate during the migration over before.
+ */
+static void run_dirtier(struct __test_metadata *_metadata,
+			struct _test_data_bench *self, const struct qemu_case *c,
+			const char *build, const char *caps, const char *history,
+			unsigned long long *link, struct run *r)
+{
+	struct qemu_end *s = &self->a, *d = &self->b;
+	unsigned long long c0, c1;
+	struct heartbeat hb;
+	char uri[64], params[256];
+	double base;
+	long long t0;
+
+	end_paths(s, self->dir, "src");
+	ASSERT_EQ(0, qemu_build(build, s->qemu, sizeof(s->qemu)));
+	boot_source(_metadata, self->kvm_gid, c, s, &hb);
+	ASSERT_EQ(0, wait_heartbeat(s, c->workload, hb.iter + 2, ~0ULL,
+				    PROGRESS_WAIT_S, &hb));
+	if (!*link)
+		*link = dirty_rate(_metadata, s) / 2;
+	ASSERT_LT(0, *link) TH_LOG("calc-dirty-rate measured nothing");
+	c0 = compute_now(s, c->workload);
+	t0 = now_ms();
+	sleep(BASE_S);
+	c1 = compute_now(s, c->workload);
+	base = (double)(c1 - c0) * 1000 / (now_ms() - t0);
+
+	set_caps(_metadata, s, caps);
+	snprintf(params, sizeof(params), "\"max-bandwidth\":%llu,\"downtime-limit\":%d%s%s%s",
+		 *link, DOWNTIME_MS, history ? ",\"x-kvmmig-history\":\"" : "",
+		 history ? history : "", history ? "\"" : "");
+	ASSERT_EQ(0, qmp_call(&s->qmp, NULL, SET_PARAMS, params));
+	destination(_metadata, self, d, c, build, "d1",
+		    strstr(caps, "x-kvmmig") ? "x-kvmmig" : "", uri, sizeof(uri));
+	bench_migrate(_metadata, s, d, c, uri, DIRTY_LIMIT_S, false, false, r);
+	r->reader_ratio = base > 0 ? r->reader_ratio / base : 0;
+	fprintf(stderr,
+		"# dirtier %s: link %llu B/s, converged %s in %llu ms, downtime %llu ms, %llu bytes, reader %.2f of its rate before\n",
+		build, *link, r->converged ? "yes" : "no", r->total_ms,
+		r->downtime_ms, r->bytes, r->reader_ratio);
+	stop_qemu(s);
+	stop_qemu(d);
+}
+
+static void show(const char *what, const struct run *r)
+{
+	fprintf(stderr,
+		"# %s: %llu bytes, %llu ms, downtime %llu ms, requests %llu, faults %llu, prefetched %llu\n",
+		what, r->bytes, r->total_ms, r->downtime_ms, r->requests,
+		r->faults, r->prefetched);
+}
+
+static const struct qemu_case bench_mixed = {
+	.name = "bench_mixed", .workload = "mixed", .smp = 1, .mem_mib = 256,
+};
+
+static const struct qemu_case bench_idle = {
+	.name = "bench_idle", .workload = "idle", .smp = 1, .mem_mib = 256,
+};
+
+static const struct qemu_case bench_chase = {
+	.name = "bench_chase", .workload = "chase", .smp = 1, .mem_mib = 256,
+};
+
+static const struct qemu_case bench_dirtier = {
+	.name = "bench_dirtier", .workload = "dirtier", .smp = 2, .mem_mib = 256,
+};
+
+#define RESULT_FMT \
+	"qemu: mixed_bytes_ratio=%.2f idle_bytes_ratio=%.2f dirty_converged=%s stock_dirty_converged=%s reader_progress_ratio=%.2f postcopy_requests_ratio=%.2f second_run_time_ratio=%.2f downtime_ok=%s\n"
+
+TEST_F_TIMEOUT(bench, qemu, 3000)
+{
+	struct run ms, mk, is, ik, ps, pk, ds, dk1, dk2;
+	unsigned long long link = 0, faults;
+	char history[128];
+	bool downtime_ok;
+
+	chain(_metadata, self, &bench_mixed, "", "x-kvmmig", false, &ms, &mk);
+	show("mixed stock", &ms);
+	show("mixed kvmmig", &mk);
+	chain(_metadata, self, &bench_idle, "", "x-kvmmig", false, &is, &ik);
+	show("idle stock", &is);
+	show("idle kvmmig", &ik);
+	chain(_metadata, self, &bench_chase, "postcopy-ram", "x-kvmmig,postcopy-ram",
+	      true, &ps, &pk);
+	show("postcopy stock", &ps);
+	show("postcopy kvmmig", &pk);
+
+	run_dirtier(_metadata, self, &bench_dirtier, "stock", "auto-converge",
+		    NULL, &link, &ds);
+	snprintf(history, sizeof(history), "%s/history", self->dir);
+	setenv("KVMMIG_QEMU_ACCEL", "kvm,dirty-ring-size=4096", 1);
+	run_dirtier(_metadata, self, &bench_dirtier, "kvmmig", "x-kvmmig",
+		    history, &link, &dk1);
+	run_dirtier(_metadata, self, &bench_dirtier, "kvmmig", "x-kvmmig",
+		    history, &link, &dk2);
+	unsetenv("KVMMIG_QEMU_ACCEL");
+
+	/* Faults the destination requested: kvmmig's own count */
+	faults = pk.faults ? pk.faults : pk.requests;
+	downtime_ok = mk.downtime_ms <= DOWNTIME_MS && ik.downtime_ms <= DOWNTIME_MS &&
+		      dk1.downtime_ms <= DOWNTIME_MS && dk2.downtime_ms <= DOWNTIME_MS;
+	printf(RESULT_FMT,
+	       (double)mk.bytes / (ms.bytes ? ms.bytes : 1),
+	       (double)ik.bytes / (is.bytes ? is.bytes : 1),
+	       dk1.converged ? "yes" : "no", ds.converged ? "yes" : "no",
+	       ds.reader_ratio > 0 ? dk1.reader_ratio / ds.reader_ratio : 0,
+	       (double)ps.requests / (faults ? faults : 1),
+	       (double)dk2.total_ms / (dk1.total_ms ? dk1.total_ms : 1),
+	       downtime_ok ? "yes" : "no");
+	fflush(stdout);
+}
+
+TEST_HARNESS_MAIN
