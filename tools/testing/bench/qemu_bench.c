@@ -32,7 +32,9 @@
 #include <grp.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <dirent.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -49,6 +51,8 @@
 struct run {
 	unsigned long long bytes, total_ms, downtime_ms, requests;
 	unsigned long long faults, prefetched;
+	/* KVM's mappings of the source: 4 KiB and 2 MiB pages */
+	unsigned long long before_4k, before_2m, during_4k, during_2m;
 	bool converged;
 	double reader_ratio;
 };
@@ -140,6 +144,48 @@ static unsigned long long compute_now(struct qemu_end *e, const char *workload)
 	return hb.compute;
 }
 
+/*
+ * How KVM maps the guest's memory now: its own stats pages_4k and pages_2m
+ * of the VM of process @pid (debugfs, /sys/kernel/debug/kvm/PID-FD/).
+ * Access bits, hence temperature, are per 2 MiB where KVM maps 2 MiB.
+ */
+static void kvm_mapping(pid_t pid, unsigned long long *p4k,
+			unsigned long long *p2m)
+{
+	char path[320], prefix[32];
+	struct dirent *de;
+	FILE *f;
+	DIR *d;
+
+	*p4k = 0;
+	*p2m = 0;
+	if (access("/sys/kernel/debug/kvm", F_OK))
+		mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL);
+	d = opendir("/sys/kernel/debug/kvm");
+	if (!d)
+		return;
+	snprintf(prefix, sizeof(prefix), "%d-", pid);
+	while ((de = readdir(d))) {
+		if (strncmp(de->d_name, prefix, strlen(prefix)))
+			continue;
+		snprintf(path, sizeof(path), "/sys/kernel/debug/kvm/%s/pages_4k", de->d_name);
+		f = fopen(path, "r");
+		if (f) {
+			if (fscanf(f, "%llu", p4k) != 1)
+				*p4k = 0;
+			fclose(f);
+		}
+		snprintf(path, sizeof(path), "/sys/kernel/debug/kvm/%s/pages_2m", de->d_name);
+		f = fopen(path, "r");
+		if (f) {
+			if (fscanf(f, "%llu", p2m) != 1)
+				*p2m = 0;
+			fclose(f);
+		}
+	}
+	closedir(d);
+}
+
 /* Post-copy: the destination must run once post-copy starts there. */
 static void run_destination_when_postcopy(struct qemu_end *d)
 {
@@ -176,6 +222,7 @@ static void bench_migrate(struct __test_metadata *_metadata, struct qemu_end *s,
 
 	memset(r, 0, sizeof(*r));
 	r->converged = true;
+	kvm_mapping(s->pid, &r->before_4k, &r->before_2m);
 	c0 = compute_now(s, c->workload);
 	t0 = now_ms();
 	ASSERT_EQ(0, qmp_call(&s->qmp, NULL,
@@ -190,6 +237,8 @@ static void bench_migrate(struct __test_metadata *_metadata, struct qemu_end *s,
 			break;
 		free(reply);
 		reply = NULL;
+		if (!r->during_4k && !r->during_2m && sent >= (2 << 20))
+			kvm_mapping(s->pid, &r->during_4k, &r->during_2m);
 		if (postcopy && sent >= (2 << 20)) {
 			ASSERT_EQ(0, qmp_call(&s->qmp, NULL,
 					      "{\"execute\":\"migrate-start-postcopy\"}"));
@@ -366,6 +415,9 @@ static void show(const char *what, const struct run *r)
 		"# %s: %llu bytes, %llu ms, downtime %llu ms, requests %llu, faults %llu, prefetched %llu\n",
 		what, r->bytes, r->total_ms, r->downtime_ms, r->requests,
 		r->faults, r->prefetched);
+	fprintf(stderr,
+		"# %s: KVM maps 4k/2m pages before %llu/%llu, during the migration %llu/%llu\n",
+		what, r->before_4k, r->before_2m, r->during_4k, r->during_2m);
 }
 
 static const struct qemu_case bench_mixed = {
