@@ -68,8 +68,6 @@ FIXTURE(bench) {
 
 FIXTURE_SETUP(bench)
 {
-	char cmd[128];
-
 	ASSERT_EQ(0, getuid());
 	snprintf(self->dir, sizeof(self->dir), "/tmp/kvmmig-qemu-bench");
 	self->a.qmp.fd = -1;
@@ -78,10 +76,7 @@ FIXTURE_SETUP(bench)
 	give_device(_metadata, "/dev/kvm", self->kvm_gid, &self->kvm_st);
 	give_device(_metadata, KVMMIG_DEV, self->kvm_gid, &self->kvmmig_st);
 	self->perms_saved = true;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", self->dir);
-	ASSERT_EQ(0, system(cmd));
-	ASSERT_EQ(0, mkdir(self->dir, 0700));
-	ASSERT_EQ(0, chown(self->dir, QEMU_UID, QEMU_UID));
+	fresh_dir(_metadata, self->dir);
 	ASSERT_EQ(0, loopback_up());
 }
 

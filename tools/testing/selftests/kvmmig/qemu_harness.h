@@ -712,6 +712,17 @@ static inline int boot_source(struct __test_metadata *_metadata, gid_t kvm_gid,
 	}
 }
 
+/* An empty directory @dir that the QEMU user owns. */
+static inline void fresh_dir(struct __test_metadata *_metadata, const char *dir)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	ASSERT_EQ(0, system(cmd));
+	ASSERT_EQ(0, mkdir(dir, 0700));
+	ASSERT_EQ(0, chown(dir, QEMU_UID, QEMU_UID));
+}
+
 /* Give /dev/kvm and /dev/kvmmig back their owners and modes. */
 static inline void restore_devices(const struct stat *kvm_st,
 				   const struct stat *kvmmig_st)

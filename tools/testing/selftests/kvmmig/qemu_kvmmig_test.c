@@ -75,16 +75,11 @@ FIXTURE_TEARDOWN(kvmmig)
 static void prepare(struct __test_metadata *_metadata,
 		    struct _test_data_kvmmig *self)
 {
-	char cmd[128];
-
 	self->kvm_gid = prepare_user(_metadata);
 	give_device(_metadata, "/dev/kvm", self->kvm_gid, &self->kvm_st);
 	give_device(_metadata, KVMMIG_DEV, self->kvm_gid, &self->kvmmig_st);
 	self->perms_saved = true;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", self->dir);
-	ASSERT_EQ(0, system(cmd));
-	ASSERT_EQ(0, mkdir(self->dir, 0700));
-	ASSERT_EQ(0, chown(self->dir, QEMU_UID, QEMU_UID));
+	fresh_dir(_metadata, self->dir);
 	ASSERT_EQ(0, loopback_up());
 }
 

@@ -108,7 +108,7 @@ TEST_F_TIMEOUT(qemu, migrate, 200)
 	unsigned long long transferred, total, total_ms, downtime_ms, dup_pages;
 	unsigned long long normal_pages, syncs, throttle, throttle_max = 0;
 	unsigned long long src_iter, src_compute = ~0ULL;
-	char status[64], incoming[64], cmd[128], *reply = NULL;
+	char status[64], incoming[64], *reply = NULL;
 	bool converged = true, forced = false;
 	struct heartbeat hb, dhb;
 	long long t0, boot_ms, deadline;
@@ -134,10 +134,7 @@ TEST_F_TIMEOUT(qemu, migrate, 200)
 		self->perms_saved = true;
 	}
 
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", self->dir);
-	ASSERT_EQ(0, system(cmd));
-	ASSERT_EQ(0, mkdir(self->dir, 0700));
-	ASSERT_EQ(0, chown(self->dir, QEMU_UID, QEMU_UID));
+	fresh_dir(_metadata, self->dir);
 	end_paths(&self->src, self->dir, "src");
 	end_paths(&self->dst, self->dir, "dst");
 	ASSERT_EQ(0, qemu_build(env_or("KVMMIG_QEMU_SRC", "stock"), self->src.qemu,
