@@ -44,7 +44,22 @@ FIXTURE(kvmmig) {
 	gid_t kvm_gid;
 	struct stat kvm_st, kvmmig_st;
 	bool perms_saved;
+	char uffd_sysctl[8];	/* its value before the test, or "" */
 };
+
+#define UFFD_SYSCTL	"/proc/sys/vm/unprivileged_userfaultfd"
+
+static int write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, text, strlen(text)) != (ssize_t)strlen(text))
+		ret = -EIO;
+	close(fd);
+	return ret;
+}
 
 FIXTURE_SETUP(kvmmig)
 {
@@ -69,6 +84,8 @@ FIXTURE_TEARDOWN(kvmmig)
 		fprintf(stderr, "# cannot remove %s\n", self->dir);
 	if (self->perms_saved)
 		restore_devices(&self->kvm_st, &self->kvmmig_st);
+	if (self->uffd_sysctl[0] && write_file(UFFD_SYSCTL, self->uffd_sysctl))
+		fprintf(stderr, "# cannot restore %s\n", UFFD_SYSCTL);
 }
 
 /* The user, the devices and a clean directory, as libvirt would have. */
@@ -448,9 +465,22 @@ TEST_F_TIMEOUT(kvmmig, postcopy, 240)
 	struct heartbeat hb = { 0 }, dhb = { 0 };
 	char uri[64], status[64], *reply = NULL;
 	long long deadline;
-	int ret;
+	ssize_t n;
+	int ret, fd;
 
 	prepare(_metadata, self);
+	/*
+	 * QEMU 7.2 opens userfaultfd without UFFD_USER_MODE_ONLY, which an
+	 * unprivileged QEMU may only do with this sysctl on (what a host
+	 * that runs post-copy with libvirt's unprivileged QEMU sets).
+	 */
+	fd = open(UFFD_SYSCTL, O_RDONLY);
+	ASSERT_LE(0, fd);
+	n = read(fd, self->uffd_sysctl, sizeof(self->uffd_sysctl) - 1);
+	close(fd);
+	ASSERT_LT(0, n);
+	self->uffd_sysctl[n] = 0;
+	ASSERT_EQ(0, write_file(UFFD_SYSCTL, "1\n"));
 	end_paths(&self->src, self->dir, "src");
 	use_build(_metadata, &self->src, "kvmmig");
 	boot_source(_metadata, self->kvm_gid, c, &self->src, &hb);
