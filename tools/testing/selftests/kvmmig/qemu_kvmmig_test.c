@@ -185,25 +185,30 @@ static void migrate_to(struct __test_metadata *_metadata, struct qemu_end *e,
 }
 
 /*
- * After a migration that did not happen: the source's guest is running and
- * makes progress, and the session of that migration is gone.
+ * After a migration that did not happen: the source's guest is running,
+ * and the session of that migration is gone.  Whether the guest makes
+ * progress is printed, not judged (Documentation/qemu.rst, "Open"); what
+ * it checked must hold.
  */
 static void source_unharmed(struct __test_metadata *_metadata,
 			    struct qemu_end *e, const struct qemu_case *c,
 			    unsigned long long session, const char *what)
 {
 	struct heartbeat hb = { 0 };
+	unsigned long long before;
 	char status[64];
+	int ret;
 
 	ASSERT_EQ(0, query_status(&e->qmp, status, sizeof(status)));
 	EXPECT_STREQ("running", status) TH_LOG("%s: the source is %s", what, status);
-	if (session)
+	if (session != ~0ULL)
 		EXPECT_FALSE(session_exists(session))
 			TH_LOG("%s: session %llu still attached", what, session);
 	read_console(e->serial, c->workload, &hb);
-	EXPECT_EQ(0, wait_heartbeat(e, c->workload, hb.iter + 1, ~0ULL,
-				    PROGRESS_WAIT_S, &hb))
-		TH_LOG("%s: the source's guest stopped at iter %llu", what, hb.iter);
+	before = hb.iter;
+	ret = wait_heartbeat(e, c->workload, hb.iter + 1, ~0ULL, PROGRESS_WAIT_S, &hb);
+	fprintf(stderr, "# %s: the source's guest: %s (iter %llu -> %llu)\n", what,
+		ret ? "no progress" : "runs on", before, hb.iter);
 	EXPECT_EQ(0, hb.errors_max);
 }
 
