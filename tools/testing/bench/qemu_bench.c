@@ -59,38 +59,24 @@ struct run {
 };
 
 FIXTURE(bench) {
-	char dir[64];
+	struct qemu_host host;
 	struct qemu_end a, b;
-	gid_t kvm_gid;
-	struct stat kvm_st, kvmmig_st;
-	bool perms_saved;
 };
 
 FIXTURE_SETUP(bench)
 {
 	ASSERT_EQ(0, getuid());
-	snprintf(self->dir, sizeof(self->dir), "/tmp/kvmmig-qemu-bench");
+	snprintf(self->host.dir, sizeof(self->host.dir), "/tmp/kvmmig-qemu-bench");
 	self->a.qmp.fd = -1;
 	self->b.qmp.fd = -1;
-	self->kvm_gid = prepare_user(_metadata);
-	give_device(_metadata, "/dev/kvm", self->kvm_gid, &self->kvm_st);
-	give_device(_metadata, KVMMIG_DEV, self->kvm_gid, &self->kvmmig_st);
-	self->perms_saved = true;
-	fresh_dir(_metadata, self->dir);
-	ASSERT_EQ(0, loopback_up());
+	host_prepare(_metadata, &self->host, true);
 }
 
 FIXTURE_TEARDOWN(bench)
 {
-	char cmd[128];
-
 	stop_qemu(&self->a);
 	stop_qemu(&self->b);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", self->dir);
-	if (system(cmd))
-		fprintf(stderr, "# cannot remove %s\n", self->dir);
-	if (self->perms_saved)
-		restore_devices(&self->kvm_st, &self->kvmmig_st);
+	host_cleanup(&self->host);
 }
 
 static void set_caps(struct __test_metadata *_metadata, struct qemu_end *e,
@@ -121,12 +107,12 @@ static void destination(struct __test_metadata *_metadata,
 	int port;
 
 	stop_qemu(e);
-	end_paths(e, self->dir, role);
+	end_paths(e, self->host.dir, role);
 	ASSERT_EQ(0, qemu_build(build, e->qemu, sizeof(e->qemu)));
 	port = free_tcp_port();
 	ASSERT_GT(port, 0);
 	snprintf(uri, size, "tcp:127.0.0.1:%d", port);
-	start_qemu(_metadata, self->kvm_gid, c, e, uri);
+	start_qemu(_metadata, self->host.kvm_gid, c, e, uri);
 	ASSERT_EQ(0, qmp_open(&e->qmp, e->qmp_path, QMP_TIMEOUT_MS)) show_log(e);
 	if (caps && *caps)
 		set_caps(_metadata, e, caps);
@@ -286,6 +272,30 @@ static void bench_migrate(struct __test_metadata *_metadata, struct qemu_end *s,
 }
 
 /*
+ * One migration of the chain: *@s's guest to a new @build destination
+ * named @name, measured into @r; then the destination is *@s and its guest
+ * must go on.
+ */
+static void hop(struct __test_metadata *_metadata, struct _test_data_bench *self,
+		const struct qemu_case *c, struct qemu_end **s, struct qemu_end **d,
+		const char *build, const char *name, const char *caps,
+		bool postcopy, struct run *r, struct heartbeat *hb)
+{
+	struct qemu_end *t;
+	char uri[64];
+
+	ASSERT_EQ(0, qmp_call(&(*s)->qmp, NULL, SET_PARAMS, LINK_BENCH));
+	destination(_metadata, self, *d, c, build, name, caps, uri, sizeof(uri));
+	bench_migrate(_metadata, *s, *d, c, uri, 0, postcopy, true, r);
+	stop_qemu(*s);
+	t = *s;
+	*s = *d;
+	*d = t;
+	ASSERT_EQ(0, wait_heartbeat(*s, c->workload, hb->iter + 2, ~0ULL,
+				    PROGRESS_WAIT_S, hb));
+}
+
+/*
  * One guest, booted under the patched QEMU: migrated patched to patched
  * with x-kvmmig and @caps (the kvmmig run), then to Debian's QEMU with the
  * capability off, then Debian's to Debian's with @stock_caps (the stock
@@ -297,44 +307,22 @@ static void chain(struct __test_metadata *_metadata, struct _test_data_bench *se
 		  const char *caps, bool postcopy, struct run *stock,
 		  struct run *kvmmig)
 {
-	struct qemu_end *s = &self->a, *d = &self->b, *t;
+	struct qemu_end *s = &self->a, *d = &self->b;
 	struct heartbeat hb;
 	struct run interop;
-	char uri[64];
 
-	end_paths(s, self->dir, "src");
+	end_paths(s, self->host.dir, "src");
 	ASSERT_EQ(0, qemu_build("kvmmig", s->qemu, sizeof(s->qemu)));
-	boot_source(_metadata, self->kvm_gid, c, s, &hb);
+	boot_source(_metadata, self->host.kvm_gid, c, s, &hb);
 	ASSERT_EQ(0, wait_heartbeat(s, c->workload, hb.iter + 2, ~0ULL,
 				    PROGRESS_WAIT_S, &hb));
 	set_caps(_metadata, s, caps);
-	ASSERT_EQ(0, qmp_call(&s->qmp, NULL, SET_PARAMS, LINK_BENCH));
-	destination(_metadata, self, d, c, "kvmmig", "d1", caps, uri, sizeof(uri));
-	bench_migrate(_metadata, s, d, c, uri, 0, postcopy, true, kvmmig);
-	stop_qemu(s);
-	t = s;
-	s = d;
-	d = t;
-	ASSERT_EQ(0, wait_heartbeat(s, c->workload, hb.iter + 2, ~0ULL,
-				    PROGRESS_WAIT_S, &hb));
-
+	hop(_metadata, self, c, &s, &d, "kvmmig", "d1", caps, postcopy, kvmmig, &hb);
 	ASSERT_EQ(0, qmp_call(&s->qmp, NULL, SET_CAPS,
 			      "{\"capability\":\"x-kvmmig\",\"state\":false}"));
-	ASSERT_EQ(0, qmp_call(&s->qmp, NULL, SET_PARAMS, LINK_BENCH));
-	destination(_metadata, self, d, c, "stock", "d2", stock_caps, uri, sizeof(uri));
-	bench_migrate(_metadata, s, d, c, uri, 0, false, true, &interop);
+	hop(_metadata, self, c, &s, &d, "stock", "d2", stock_caps, false, &interop, &hb);
+	hop(_metadata, self, c, &s, &d, "stock", "d3", stock_caps, postcopy, stock, &hb);
 	stop_qemu(s);
-	t = s;
-	s = d;
-	d = t;
-	ASSERT_EQ(0, wait_heartbeat(s, c->workload, hb.iter + 2, ~0ULL,
-				    PROGRESS_WAIT_S, &hb));
-
-	ASSERT_EQ(0, qmp_call(&s->qmp, NULL, SET_PARAMS, LINK_BENCH));
-	destination(_metadata, self, d, c, "stock", "d3", stock_caps, uri, sizeof(uri));
-	bench_migrate(_metadata, s, d, c, uri, 0, postcopy, true, stock);
-	stop_qemu(s);
-	stop_qemu(d);
 }
 
 /* The dirty rate QEMU's calc-dirty-rate measures, in bytes per second. */
@@ -377,9 +365,9 @@ static void run_dirtier(struct __test_metadata *_metadata,
 	double base;
 	long long t0;
 
-	end_paths(s, self->dir, "src");
+	end_paths(s, self->host.dir, "src");
 	ASSERT_EQ(0, qemu_build(build, s->qemu, sizeof(s->qemu)));
-	boot_source(_metadata, self->kvm_gid, c, s, &hb);
+	boot_source(_metadata, self->host.kvm_gid, c, s, &hb);
 	ASSERT_EQ(0, wait_heartbeat(s, c->workload, hb.iter + 2, ~0ULL,
 				    PROGRESS_WAIT_S, &hb));
 	if (!*link)
@@ -458,7 +446,7 @@ TEST_F_TIMEOUT(bench, qemu, 3000)
 
 	run_dirtier(_metadata, self, &bench_dirtier, "stock", "auto-converge",
 		    NULL, &link, &ds);
-	snprintf(history, sizeof(history), "%s/history", self->dir);
+	snprintf(history, sizeof(history), "%s/history", self->host.dir);
 	setenv("KVMMIG_QEMU_ACCEL", "kvm,dirty-ring-size=4096", 1);
 	run_dirtier(_metadata, self, &bench_dirtier, "kvmmig", "x-kvmmig",
 		    history, &link, &dk1);

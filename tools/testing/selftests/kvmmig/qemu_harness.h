@@ -734,4 +734,46 @@ static inline void restore_devices(const struct stat *kvm_st,
 		fprintf(stderr, "# cannot restore the devices' owners\n");
 }
 
+/*
+ * What a test changes on the test kernel, as libvirt would have it: the
+ * QEMU user, the devices given to its group, a clean directory it owns.
+ */
+struct qemu_host {
+	char dir[64];
+	gid_t kvm_gid;
+	struct stat kvm_st, kvmmig_st;
+	bool perms_saved;
+};
+
+/*
+ * The QEMU user, /dev/kvm and /dev/kvmmig for its group (when @devices),
+ * @h->dir empty and owned by it, the loopback up.
+ */
+static inline void host_prepare(struct __test_metadata *_metadata,
+				struct qemu_host *h, bool devices)
+{
+	h->kvm_gid = prepare_user(_metadata);
+	if (devices) {
+		give_device(_metadata, "/dev/kvm", h->kvm_gid, &h->kvm_st);
+		give_device(_metadata, KVMMIG_DEV, h->kvm_gid, &h->kvmmig_st);
+		h->perms_saved = true;
+	}
+	fresh_dir(_metadata, h->dir);
+	ASSERT_EQ(0, loopback_up());
+}
+
+/* Undo host_prepare(): the directory removed, the devices' owners back. */
+static inline void host_cleanup(struct qemu_host *h)
+{
+	char cmd[128];
+
+	if (h->dir[0]) {
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", h->dir);
+		if (system(cmd))
+			fprintf(stderr, "# cannot remove %s\n", h->dir);
+	}
+	if (h->perms_saved)
+		restore_devices(&h->kvm_st, &h->kvmmig_st);
+}
+
 #endif /* KVMMIG_QEMU_HARNESS_H */

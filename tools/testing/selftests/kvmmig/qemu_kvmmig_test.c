@@ -39,11 +39,8 @@
 #define FAST_LINK	"\"max-bandwidth\":1073741824,\"downtime-limit\":2000"
 
 FIXTURE(kvmmig) {
-	char dir[64];
+	struct qemu_host host;
 	struct qemu_end src, dst, next;
-	gid_t kvm_gid;
-	struct stat kvm_st, kvmmig_st;
-	bool perms_saved;
 	char uffd_sysctl[8];	/* its value before the test, or "" */
 };
 
@@ -66,7 +63,7 @@ FIXTURE_SETUP(kvmmig)
 	int uid_ok = getuid() == 0;
 
 	ASSERT_TRUE(uid_ok) TH_LOG("must run as root (it prepares the QEMU user)");
-	snprintf(self->dir, sizeof(self->dir), "/tmp/kvmmig-qemu-kvmmig");
+	snprintf(self->host.dir, sizeof(self->host.dir), "/tmp/kvmmig-qemu-kvmmig");
 	self->src.qmp.fd = -1;
 	self->dst.qmp.fd = -1;
 	self->next.qmp.fd = -1;
@@ -74,30 +71,12 @@ FIXTURE_SETUP(kvmmig)
 
 FIXTURE_TEARDOWN(kvmmig)
 {
-	char cmd[128];
-
 	stop_qemu(&self->src);
 	stop_qemu(&self->dst);
 	stop_qemu(&self->next);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", self->dir);
-	if (system(cmd))
-		fprintf(stderr, "# cannot remove %s\n", self->dir);
-	if (self->perms_saved)
-		restore_devices(&self->kvm_st, &self->kvmmig_st);
+	host_cleanup(&self->host);
 	if (self->uffd_sysctl[0] && write_file(UFFD_SYSCTL, self->uffd_sysctl))
 		fprintf(stderr, "# cannot restore %s\n", UFFD_SYSCTL);
-}
-
-/* The user, the devices and a clean directory, as libvirt would have. */
-static void prepare(struct __test_metadata *_metadata,
-		    struct _test_data_kvmmig *self)
-{
-	self->kvm_gid = prepare_user(_metadata);
-	give_device(_metadata, "/dev/kvm", self->kvm_gid, &self->kvm_st);
-	give_device(_metadata, KVMMIG_DEV, self->kvm_gid, &self->kvmmig_st);
-	self->perms_saved = true;
-	fresh_dir(_metadata, self->dir);
-	ASSERT_EQ(0, loopback_up());
 }
 
 static void use_build(struct __test_metadata *_metadata, struct qemu_end *e,
@@ -221,12 +200,12 @@ static void start_destination(struct __test_metadata *_metadata,
 	int port;
 
 	stop_qemu(e);
-	end_paths(e, self->dir, role);
+	end_paths(e, self->host.dir, role);
 	use_build(_metadata, e, build);
 	port = free_tcp_port();
 	ASSERT_GT(port, 0);
 	snprintf(uri, size, "tcp:127.0.0.1:%d", port);
-	start_qemu(_metadata, self->kvm_gid, c, e, uri);
+	start_qemu(_metadata, self->host.kvm_gid, c, e, uri);
 	ASSERT_EQ(0, qmp_open(&e->qmp, e->qmp_path, QMP_TIMEOUT_MS)) show_log(e);
 	if (on)
 		ASSERT_EQ(0, qmp_call(&e->qmp, NULL, SET_CAPS,
@@ -341,8 +320,8 @@ TEST_F_TIMEOUT(kvmmig, lifecycle, 600)
 	int fd;
 	ssize_t n;
 
-	prepare(_metadata, self);
-	snprintf(history, sizeof(history), "%s/history", self->dir);
+	host_prepare(_metadata, &self->host, true);
+	snprintf(history, sizeof(history), "%s/history", self->host.dir);
 
 	/*
 	 * Booted under the patched QEMU.  (Debian's QEMU to the patched one,
@@ -350,9 +329,9 @@ TEST_F_TIMEOUT(kvmmig, lifecycle, 600)
 	 * then stops on the destination: Documentation/qemu.rst, "Open".)
 	 */
 	fprintf(stderr, "# lifecycle: 1. boot under the patched QEMU\n");
-	end_paths(s, self->dir, "src");
+	end_paths(s, self->host.dir, "src");
 	use_build(_metadata, s, "kvmmig");
-	boot_source(_metadata, self->kvm_gid, c, s, &boot);
+	boot_source(_metadata, self->host.kvm_gid, c, s, &boot);
 
 	/* x-kvmmig on from here on. */
 	ASSERT_EQ(0, qmp_call(&s->qmp, &reply, SET_CAPS,
@@ -473,7 +452,7 @@ TEST_F_TIMEOUT(kvmmig, postcopy, 240)
 	ssize_t n;
 	int ret, fd;
 
-	prepare(_metadata, self);
+	host_prepare(_metadata, &self->host, true);
 	/*
 	 * QEMU 7.2 opens userfaultfd without UFFD_USER_MODE_ONLY, which an
 	 * unprivileged QEMU may only do with this sysctl on (what a host
@@ -486,9 +465,9 @@ TEST_F_TIMEOUT(kvmmig, postcopy, 240)
 	ASSERT_LT(0, n);
 	self->uffd_sysctl[n] = 0;
 	ASSERT_EQ(0, write_file(UFFD_SYSCTL, "1\n"));
-	end_paths(&self->src, self->dir, "src");
+	end_paths(&self->src, self->host.dir, "src");
 	use_build(_metadata, &self->src, "kvmmig");
-	boot_source(_metadata, self->kvm_gid, c, &self->src, &hb);
+	boot_source(_metadata, self->host.kvm_gid, c, &self->src, &hb);
 	ASSERT_EQ(0, qmp_call(&self->src.qmp, NULL, SET_CAPS, caps));
 	ASSERT_EQ(0, qmp_call(&self->src.qmp, NULL, SET_CAPS, postcopy));
 	ASSERT_EQ(0, qmp_call(&self->src.qmp, NULL, SET_PARAMS, SLOW_LINK));

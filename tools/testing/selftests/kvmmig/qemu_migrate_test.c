@@ -62,11 +62,8 @@
 #include "qemu_harness.h"
 
 FIXTURE(qemu) {
-	char dir[64];
+	struct qemu_host host;
 	struct qemu_end src, dst;
-	gid_t kvm_gid;
-	struct stat kvm_st, kvmmig_st;
-	bool perms_saved;
 };
 
 FIXTURE_VARIANT(qemu) {
@@ -85,22 +82,14 @@ FIXTURE_SETUP(qemu)
 	int uid_ok = getuid() == 0;
 
 	ASSERT_TRUE(uid_ok) TH_LOG("must run as root (it prepares the QEMU user)");
-	snprintf(self->dir, sizeof(self->dir), "/tmp/kvmmig-qemu-%s", variant->c.name);
+	snprintf(self->host.dir, sizeof(self->host.dir), "/tmp/kvmmig-qemu-%s", variant->c.name);
 }
 
 FIXTURE_TEARDOWN(qemu)
 {
-	char cmd[128];
-
 	stop_qemu(&self->src);
 	stop_qemu(&self->dst);
-	if (self->dir[0]) {
-		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", self->dir);
-		if (system(cmd))
-			fprintf(stderr, "# cannot remove %s\n", self->dir);
-	}
-	if (self->perms_saved)
-		restore_devices(&self->kvm_st, &self->kvmmig_st);
+	host_cleanup(&self->host);
 }
 
 TEST_F_TIMEOUT(qemu, migrate, 200)
@@ -127,16 +116,10 @@ TEST_F_TIMEOUT(qemu, migrate, 200)
 	 * What libvirt does: an unprivileged user in group kvm, which owns
 	 * the devices (not with TCG, a way to try the harness alone).
 	 */
-	self->kvm_gid = prepare_user(_metadata);
-	if (strcmp(env_or("KVMMIG_QEMU_ACCEL", "kvm"), "tcg")) {
-		give_device(_metadata, "/dev/kvm", self->kvm_gid, &self->kvm_st);
-		give_device(_metadata, KVMMIG_DEV, self->kvm_gid, &self->kvmmig_st);
-		self->perms_saved = true;
-	}
-
-	fresh_dir(_metadata, self->dir);
-	end_paths(&self->src, self->dir, "src");
-	end_paths(&self->dst, self->dir, "dst");
+	host_prepare(_metadata, &self->host,
+		     strcmp(env_or("KVMMIG_QEMU_ACCEL", "kvm"), "tcg"));
+	end_paths(&self->src, self->host.dir, "src");
+	end_paths(&self->dst, self->host.dir, "dst");
 	ASSERT_EQ(0, qemu_build(env_or("KVMMIG_QEMU_SRC", "stock"), self->src.qemu,
 				sizeof(self->src.qemu)))
 		TH_LOG("no QEMU build %s", env_or("KVMMIG_QEMU_SRC", "stock"));
@@ -150,17 +133,16 @@ TEST_F_TIMEOUT(qemu, migrate, 200)
 		c->file_ram ? "file" : "anonymous", c->mem_mib,
 		c->smp, c->workload);
 
-	ASSERT_EQ(0, loopback_up());
 	port = free_tcp_port();
 	ASSERT_GT(port, 0);
 	snprintf(incoming, sizeof(incoming), "tcp:127.0.0.1:%d", port);
 
 	/* The source first, alone. */
-	attempt = boot_source(_metadata, self->kvm_gid, c, &self->src, &hb);
+	attempt = boot_source(_metadata, self->host.kvm_gid, c, &self->src, &hb);
 	boot_ms = now_ms() - self->src.started_ms;
 	EXPECT_TRUE(hb.balloon_bound) TH_LOG("virtio_balloon did not bind in the guest");
 
-	start_qemu(_metadata, self->kvm_gid, c, &self->dst, incoming);
+	start_qemu(_metadata, self->host.kvm_gid, c, &self->dst, incoming);
 	ret = qmp_open(&self->dst.qmp, self->dst.qmp_path, QMP_TIMEOUT_MS);
 	if (ret)
 		show_log(&self->dst);
