@@ -266,13 +266,12 @@ TEST_F_TIMEOUT(qemu, migrate, 200)
 
 	/* cont: the guest goes on where it stopped, its data intact. */
 	ASSERT_EQ(0, qmp_call(&self->dst.qmp, NULL, "{\"execute\":\"cont\"}"));
-	ret = wait_heartbeat(&self->dst, c->workload, src_iter + 1,
-			     src_compute, PROGRESS_WAIT_S, &dhb);
+	ret = guest_goes_on(&self->dst, c->workload, src_iter + 1, src_compute, &dhb);
 	if (ret) {
 		show_log(&self->dst);
 		show_console(&self->dst);
 	}
-	ASSERT_EQ(0, ret) TH_LOG("the destination's guest made no progress past iter %llu: %s",
+	ASSERT_LE(0, ret) TH_LOG("the destination's guest made no progress past iter %llu: %s",
 				 src_iter, strerror(-ret));
 	EXPECT_EQ(0, dhb.errors_max);
 
