@@ -785,12 +785,14 @@ static inline void end_paths(struct qemu_end *e, const char *dir, const char *ro
  * Boot @c's guest in @e (end_paths() and the build set) and wait for the
  * workload's first heartbeat.  A boot that stalls before the guest's init
  * or panics before the first heartbeat (the nested test bed's L2
- * deadlocks, Documentation/qemu.rst "Open") is retried, up to
- * BOOT_ATTEMPTS boots.  Returns the boots it took.
+ * deadlocks, Documentation/qemu.rst "Open") is retried, up to @attempts
+ * boots.  Returns the boots it took, or the last boot's -errno (the
+ * guest's QEMU stopped).  boot_source(): the same with BOOT_ATTEMPTS, a
+ * failure if none boots.
  */
-static inline int boot_source(struct __test_metadata *_metadata, gid_t kvm_gid,
-			      const struct qemu_case *c, struct qemu_end *e,
-			      struct heartbeat *hb)
+static inline int boot_source_try(struct __test_metadata *_metadata, gid_t kvm_gid,
+				  const struct qemu_case *c, struct qemu_end *e,
+				  struct heartbeat *hb, int attempts)
 {
 	int attempt, ret;
 
@@ -806,15 +808,27 @@ static inline int boot_source(struct __test_metadata *_metadata, gid_t kvm_gid,
 			return attempt;
 		show_log(e);
 		show_console(e);
-		ASSERT_TRUE(ret == -EAGAIN && attempt < BOOT_ATTEMPTS)
-			TH_LOG("no heartbeat from the %s's guest: %s", e->role,
-			       strerror(-ret));
-		fprintf(stderr, "# %s: the L2 boot stalled or panicked (attempt %d): again\n",
-			c->name, attempt);
+		fprintf(stderr, "# %s: no heartbeat from the %s's guest (boot %d): %s\n",
+			c->name, e->role, attempt, ret == -EAGAIN ?
+			"the L2 boot stalled or panicked" : strerror(-ret));
 		stop_qemu(e);
 		unlink(e->serial);
 		unlink(e->ram);
+		if (ret != -EAGAIN || attempt >= attempts)
+			return ret;
 	}
+	return -EINVAL;	/* not reached: ASSERT_EQ() returns */
+}
+
+static inline int boot_source(struct __test_metadata *_metadata, gid_t kvm_gid,
+			      const struct qemu_case *c, struct qemu_end *e,
+			      struct heartbeat *hb)
+{
+	int ret = boot_source_try(_metadata, kvm_gid, c, e, hb, BOOT_ATTEMPTS);
+
+	ASSERT_LT(0, ret) TH_LOG("no heartbeat from the %s's guest after %d boots: %s",
+				 e->role, BOOT_ATTEMPTS, strerror(-ret));
+	return ret;
 }
 
 /* An empty directory @dir that the QEMU user owns. */
