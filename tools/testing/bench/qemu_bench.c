@@ -78,6 +78,7 @@ FIXTURE_SETUP(bench)
 	self->a.qmp.fd = -1;
 	self->b.qmp.fd = -1;
 	host_prepare(_metadata, &self->host, true);
+	host_allow_uffd(_metadata, &self->host);
 }
 
 FIXTURE_TEARDOWN(bench)

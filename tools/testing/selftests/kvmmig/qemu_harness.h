@@ -862,7 +862,43 @@ struct qemu_host {
 	gid_t kvm_gid;
 	struct stat kvm_st, kvmmig_st;
 	bool perms_saved;
+	char uffd_sysctl[8];	/* its value before host_allow_uffd(), or "" */
 };
+
+#define UFFD_SYSCTL	"/proc/sys/vm/unprivileged_userfaultfd"
+
+static inline int write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, text, strlen(text)) != (ssize_t)strlen(text))
+		ret = -EIO;
+	close(fd);
+	return ret;
+}
+
+/*
+ * Post-copy for the QEMU user: QEMU 7.2 opens userfaultfd without
+ * UFFD_USER_MODE_ONLY, which an unprivileged QEMU may only do with
+ * vm.unprivileged_userfaultfd on (what a host that runs post-copy with
+ * libvirt's unprivileged QEMU sets).  host_cleanup() restores it.
+ */
+static inline void host_allow_uffd(struct __test_metadata *_metadata,
+				   struct qemu_host *h)
+{
+	ssize_t n;
+	int fd;
+
+	fd = open(UFFD_SYSCTL, O_RDONLY);
+	ASSERT_LE(0, fd);
+	n = read(fd, h->uffd_sysctl, sizeof(h->uffd_sysctl) - 1);
+	close(fd);
+	ASSERT_LT(0, n);
+	h->uffd_sysctl[n] = 0;
+	ASSERT_EQ(0, write_file(UFFD_SYSCTL, "1\n"));
+}
 
 /*
  * The QEMU user, /dev/kvm and /dev/kvmmig for its group (when @devices),
@@ -881,7 +917,10 @@ static inline void host_prepare(struct __test_metadata *_metadata,
 	ASSERT_EQ(0, loopback_up());
 }
 
-/* Undo host_prepare(): the directory removed, the devices' owners back. */
+/*
+ * Undo host_prepare() and host_allow_uffd(): the directory removed, the
+ * devices' owners and the sysctl back.
+ */
 static inline void host_cleanup(struct qemu_host *h)
 {
 	char cmd[128];
@@ -893,6 +932,8 @@ static inline void host_cleanup(struct qemu_host *h)
 	}
 	if (h->perms_saved)
 		restore_devices(&h->kvm_st, &h->kvmmig_st);
+	if (h->uffd_sysctl[0] && write_file(UFFD_SYSCTL, h->uffd_sysctl))
+		fprintf(stderr, "# cannot restore %s\n", UFFD_SYSCTL);
 }
 
 #endif /* KVMMIG_QEMU_HARNESS_H */

@@ -41,22 +41,7 @@
 FIXTURE(kvmmig) {
 	struct qemu_host host;
 	struct qemu_end src, dst, next;
-	char uffd_sysctl[8];	/* its value before the test, or "" */
 };
-
-#define UFFD_SYSCTL	"/proc/sys/vm/unprivileged_userfaultfd"
-
-static int write_file(const char *path, const char *text)
-{
-	int fd = open(path, O_WRONLY), ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, text, strlen(text)) != (ssize_t)strlen(text))
-		ret = -EIO;
-	close(fd);
-	return ret;
-}
 
 FIXTURE_SETUP(kvmmig)
 {
@@ -75,8 +60,6 @@ FIXTURE_TEARDOWN(kvmmig)
 	stop_qemu(&self->dst);
 	stop_qemu(&self->next);
 	host_cleanup(&self->host);
-	if (self->uffd_sysctl[0] && write_file(UFFD_SYSCTL, self->uffd_sysctl))
-		fprintf(stderr, "# cannot restore %s\n", UFFD_SYSCTL);
 }
 
 static void use_build(struct __test_metadata *_metadata, struct qemu_end *e,
@@ -449,22 +432,10 @@ TEST_F_TIMEOUT(kvmmig, postcopy, 240)
 	struct heartbeat hb = { 0 }, dhb = { 0 };
 	char uri[64], status[64], *reply = NULL;
 	long long deadline;
-	ssize_t n;
-	int ret, fd;
+	int ret;
 
 	host_prepare(_metadata, &self->host, true);
-	/*
-	 * QEMU 7.2 opens userfaultfd without UFFD_USER_MODE_ONLY, which an
-	 * unprivileged QEMU may only do with this sysctl on (what a host
-	 * that runs post-copy with libvirt's unprivileged QEMU sets).
-	 */
-	fd = open(UFFD_SYSCTL, O_RDONLY);
-	ASSERT_LE(0, fd);
-	n = read(fd, self->uffd_sysctl, sizeof(self->uffd_sysctl) - 1);
-	close(fd);
-	ASSERT_LT(0, n);
-	self->uffd_sysctl[n] = 0;
-	ASSERT_EQ(0, write_file(UFFD_SYSCTL, "1\n"));
+	host_allow_uffd(_metadata, &self->host);
 	end_paths(&self->src, self->host.dir, "src");
 	use_build(_metadata, &self->src, "kvmmig");
 	boot_source(_metadata, self->host.kvm_gid, c, &self->src, &hb);
