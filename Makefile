@@ -4,7 +4,8 @@
 #
 #   make            build kvmmig.ko against KDIR
 #   make demo       boot the test kernel, run a guest, attach, show what
-#                   kvmmig sees (installs what it needs with apt-get)
+#                   kvmmig sees, migrate with the reference VMM, then with
+#                   the patched QEMU (installs what it needs with apt-get)
 #   make check      lint, then boot the test kernel and run the KUnit suites
 #                   and the selftests against real KVM, then the selftests
 #                   with shadow paging and on 6.12, then KUnit and the
@@ -43,7 +44,7 @@ TEST_KVER = $(shell bash -c '. $(TESTBED)/lib.sh && kvmmig_kver')
 TEST_KDIR = $(shell bash -c '. $(TESTBED)/lib.sh && kvmmig_kdir $(TEST_KVER)')
 
 .PHONY: all modules clean deps check check-run test-build debug-kernel demo demo-run lint help \
-	qemu
+	qemu demo-qemu
 
 all: modules
 
@@ -136,6 +137,19 @@ check-run: test-build debug-kernel
 
 demo: deps
 	@$(MAKE) --no-print-directory demo-run
+	@$(MAKE) --no-print-directory demo-qemu
+
+# The same job done by QEMU: Debian's QEMU with tools/qemu's patches boots
+# a Linux guest in the test kernel and live-migrates it to another patched
+# QEMU with x-kvmmig on both ends (qemu_migrate_test, its RAM files
+# compared page by page); it prints what kvmmig did, from query-migrate.
+demo-qemu: test-build
+	@$(TESTBED)/check.sh --kver $(TEST_KVER) --module $(CURDIR)/kvmmig.ko \
+		--selftest $(BUILD_DIR)/selftests/qemu_migrate_test \
+		--qemu kvmmig=$(BUILD_DIR)/qemu/qemu-system-x86_64 \
+		--env KVMMIG_QEMU_SRC=kvmmig --env KVMMIG_QEMU_DST=kvmmig \
+		--env KVMMIG_QEMU_SRC_CAPS=x-kvmmig=on --env KVMMIG_QEMU_DST_CAPS=x-kvmmig=on \
+		--selftest-timeout 900 --timeout 1200 --out $(BUILD_DIR)/demo-qemu-vm
 
 demo-run:
 	$(MAKE) -C $(TEST_KDIR) M=$(CURDIR) modules

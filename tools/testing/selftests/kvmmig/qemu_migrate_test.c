@@ -92,6 +92,9 @@ FIXTURE_TEARDOWN(qemu)
 	host_cleanup(&self->host);
 }
 
+#define KVMMIG_INFO_FMT \
+	"# %s: x-kvmmig: session %llu, %llu passes in kvmmig's order (last: %llu cold pages first, %llu hot last), %llu pages hinted free, %llu stun rounds, stun at most %llu%%\n"
+
 TEST_F_TIMEOUT(qemu, migrate, 200)
 {
 	unsigned long long transferred, total, total_ms, downtime_ms, dup_pages;
@@ -209,6 +212,16 @@ TEST_F_TIMEOUT(qemu, migrate, 200)
 	dup_pages = reply_u64(reply, "return.ram.duplicate");
 	normal_pages = reply_u64(reply, "return.ram.normal");
 	syncs = reply_u64(reply, "return.ram.dirty-sync-count");
+	/* with x-kvmmig (KVMMIG_QEMU_*_CAPS), what kvmmig did */
+	if (strstr(reply, "\"x-kvmmig\""))
+		fprintf(stderr, KVMMIG_INFO_FMT, c->name,
+			reply_u64(reply, "return.x-kvmmig.session"),
+			reply_u64(reply, "return.x-kvmmig.order-passes"),
+			reply_u64(reply, "return.x-kvmmig.order-cold-pages"),
+			reply_u64(reply, "return.x-kvmmig.order-hot-pages"),
+			reply_u64(reply, "return.x-kvmmig.free-hinted-pages"),
+			reply_u64(reply, "return.x-kvmmig.rounds"),
+			reply_u64(reply, "return.x-kvmmig.stun-max-percent"));
 	free(reply);
 	reply = NULL;
 
