@@ -56,7 +56,9 @@ deps:
 	@$(TESTBED)/deps.sh
 
 # kvmmig.ko and kvmmig_kunit.ko for the test kernel, kunit.ko, selftests,
-# the QMP client and the L2 guest that qemu_migrate_test migrates.
+# the QMP client and the L2 guest that qemu_migrate_test migrates, the
+# patched QEMU, and the test bed's own TCG QEMU that run-vm.sh boots the
+# test kernel with.
 test-build:
 	@KVER=$(TEST_KVER) $(TESTBED)/build-kunit.sh
 	$(MAKE) -C $(TEST_KDIR) M=$(CURDIR) KVMMIG_KUNIT=m \
@@ -67,6 +69,7 @@ test-build:
 	$(MAKE) -C tools/kvmmig-migrate
 	$(MAKE) -C tools/kvmmig-stat
 	@tools/qemu/build.sh
+	@tools/qemu/build.sh --tcg
 
 # The patched QEMU: $(BUILD_DIR)/qemu/qemu-system-x86_64, a link into the
 # cache (tools/qemu/build.sh).

@@ -89,6 +89,18 @@ else
 	# TCG_CPU=qemu64,+svm (no NPT) makes KVM use shadow paging.
 	accel=(-accel 'tcg,thread=single' -cpu "${TCG_CPU:-EPYC}")
 fi
+# Under TCG, the test bed's own QEMU when it is built (make test-build:
+# tools/qemu/build.sh --tcg, Debian's QEMU with tools/qemu/tcg-series:
+# without it an L2 guest of the test kernel's KVM takes interrupts twice,
+# with its interrupts off, and deadlocks in about half of its boots);
+# else Debian's.  virtme-ng (--vng) always runs Debian's.
+l0_qemu=qemu-system-x86_64
+l0_data=()
+if [ "${accel[1]}" != kvm ] && [ -x "$BUILD_DIR/tcg-qemu/qemu-system-x86_64" ]; then
+	l0_qemu=$BUILD_DIR/tcg-qemu/qemu-system-x86_64
+	# where Debian's QEMU finds SeaBIOS and the option ROMs
+	l0_data=(-L /usr/share/qemu -L /usr/share/seabios)
+fi
 
 # Guest side, shared by both boot methods: print the shell code that loads
 # KVM, runs the payload from directory $1 with its output going to file $2
@@ -245,7 +257,7 @@ vng_script() {
 # pid of timeout(1).  QEMU's stderr goes to qemu.log: under TCG it warns
 # about each CPUID feature of EPYC that TCG lacks.
 run_qemu() {
-	exec timeout -k 10 "$timeout_s" qemu-system-x86_64 \
+	exec timeout -k 10 "$timeout_s" "$l0_qemu" ${l0_data[@]+"${l0_data[@]}"} \
 		"${accel[@]}" -machine q35 -smp 2 -m 3G \
 		-kernel "$qemu_kernel" -initrd "$out/initramfs.cpio" \
 		-append "console=ttyS0 panic=-1 rdinit=/init" \
@@ -273,7 +285,9 @@ else
 	qemu_kernel=$(qemu_kernel)
 	build_initramfs
 fi
-kvmmig_log "kernel $kver${use_vng:+ (vng)}, accel: ${accel[*]}, timeout ${timeout_s}s, logs in $out"
+qemu_used=$l0_qemu
+[ -n "$use_vng" ] && qemu_used=qemu-system-x86_64
+kvmmig_log "kernel $kver${use_vng:+ (vng)}, accel: ${accel[*]} ($qemu_used), timeout ${timeout_s}s, logs in $out"
 
 start=$SECONDS
 if [ -n "$use_vng" ]; then

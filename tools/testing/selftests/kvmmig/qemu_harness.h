@@ -275,7 +275,9 @@ static inline void start_qemu(struct __test_metadata *_metadata, gid_t kvm_gid,
 	argv[argc++] = "-nodefaults";
 	argv[argc++] = "-display";
 	argv[argc++] = "none";
-	argv[argc++] = "-no-reboot";
+	/* a guest that panics or powers off pauses: its QEMU still answers */
+	argv[argc++] = "-action";
+	argv[argc++] = "reboot=shutdown,shutdown=pause";
 	argv[argc++] = "-L";
 	argv[argc++] = (char *)env_or("KVMMIG_QEMU_DATADIR", DATADIR);
 	argv[argc++] = "-object";
@@ -814,7 +816,8 @@ static inline int boot_source_try(struct __test_metadata *_metadata, gid_t kvm_g
 		stop_qemu(e);
 		unlink(e->serial);
 		unlink(e->ram);
-		if (ret != -EAGAIN || attempt >= attempts)
+		/* -ETIMEDOUT: a boot still going after BOOT_WAIT_S (a loaded host) */
+		if ((ret != -EAGAIN && ret != -ETIMEDOUT) || attempt >= attempts)
 			return ret;
 	}
 	return -EINVAL;	/* not reached: ASSERT_EQ() returns */
