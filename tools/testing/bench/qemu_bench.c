@@ -24,9 +24,8 @@
  * to Debian's (the stock run); the dirtier boots once per run (its
  * destination's guest is not reused: see Documentation/design.rst on the
  * capped dirtier).
- * A chain or a dirtier run whose guest the test bed's fault catches
- * (guest_goes_on(), Documentation/qemu.rst "Open") is run again; a
- * two-vCPU dirtier that does not boot falls back to one vCPU, and
+ * After each migration the destination's guest must go on.  A two-vCPU
+ * dirtier that does not boot falls back to one vCPU, and
  * reader_progress_ratio is then n/a.
  * Last line:
  * qemu: mixed_bytes_ratio=.. idle_bytes_ratio=.. dirty_converged=yes|no
@@ -52,8 +51,6 @@
 #define LINK_BENCH	"\"max-bandwidth\":67108864,\"downtime-limit\":300"
 #define DIRTY_LIMIT_S		90
 #define BASE_S			4
-#define CHAIN_ATTEMPTS		3
-#define DIRTIER_ATTEMPTS	3
 /* Two-vCPU boots tried before the dirtier falls back to one vCPU */
 #define SMP_BOOTS		3
 
@@ -285,10 +282,10 @@ static void bench_migrate(struct __test_metadata *_metadata, struct qemu_end *s,
  * named @name, measured into @r; then the destination is *@s and its guest
  * must go on.
  */
-static int hop(struct __test_metadata *_metadata, struct _test_data_bench *self,
-	       const struct qemu_case *c, struct qemu_end **s, struct qemu_end **d,
-	       const char *build, const char *name, const char *caps,
-	       bool postcopy, struct run *r, struct heartbeat *hb)
+static void hop(struct __test_metadata *_metadata, struct _test_data_bench *self,
+		const struct qemu_case *c, struct qemu_end **s, struct qemu_end **d,
+		const char *build, const char *name, const char *caps,
+		bool postcopy, struct run *r, struct heartbeat *hb)
 {
 	struct qemu_end *t;
 	char uri[64];
@@ -302,11 +299,10 @@ static int hop(struct __test_metadata *_metadata, struct _test_data_bench *self,
 	*s = *d;
 	*d = t;
 	ret = guest_goes_on(*s, c->workload, hb->iter + 2, ~0ULL, hb);
-	ASSERT_LE(0, ret) {
+	ASSERT_EQ(0, ret) {
 		show_log(*s);
 		show_console(*s);
 	}
-	return ret;
 }
 
 /*
@@ -316,10 +312,10 @@ static int hop(struct __test_metadata *_metadata, struct _test_data_bench *self,
  * run).  Debian's QEMU to the patched one is not used: the guest stops on
  * the destination after it (Documentation/qemu.rst, "Open").
  */
-static bool chain_once(struct __test_metadata *_metadata,
-		       struct _test_data_bench *self, const struct qemu_case *c,
-		       const char *stock_caps, const char *caps, bool postcopy,
-		       struct run *stock, struct run *kvmmig)
+static void chain(struct __test_metadata *_metadata, struct _test_data_bench *self,
+		  const struct qemu_case *c, const char *stock_caps,
+		  const char *caps, bool postcopy, struct run *stock,
+		  struct run *kvmmig)
 {
 	struct qemu_end *s = &self->a, *d = &self->b;
 	struct heartbeat hb;
@@ -331,40 +327,12 @@ static bool chain_once(struct __test_metadata *_metadata,
 	ASSERT_EQ(0, wait_heartbeat(s, c->workload, hb.iter + 2, ~0ULL,
 				    PROGRESS_WAIT_S, &hb));
 	set_caps(_metadata, s, caps);
-	if (hop(_metadata, self, c, &s, &d, "kvmmig", "d1", caps, postcopy, kvmmig, &hb))
-		return true;
+	hop(_metadata, self, c, &s, &d, "kvmmig", "d1", caps, postcopy, kvmmig, &hb);
 	ASSERT_EQ(0, qmp_call(&s->qmp, NULL, SET_CAPS,
 			      "{\"capability\":\"x-kvmmig\",\"state\":false}"));
-	if (hop(_metadata, self, c, &s, &d, "stock", "d2", stock_caps, false, &interop, &hb))
-		return true;
-	if (hop(_metadata, self, c, &s, &d, "stock", "d3", stock_caps, postcopy, stock, &hb))
-		return true;
+	hop(_metadata, self, c, &s, &d, "stock", "d2", stock_caps, false, &interop, &hb);
+	hop(_metadata, self, c, &s, &d, "stock", "d3", stock_caps, postcopy, stock, &hb);
 	stop_qemu(s);
-	return false;
-}
-
-/*
- * chain_once() until no migration of it ends with the guest caught by the
- * test bed's fault (guest_goes_on()), which would leave the next one
- * migrating a guest that does nothing: up to CHAIN_ATTEMPTS chains.
- */
-static void chain(struct __test_metadata *_metadata, struct _test_data_bench *self,
-		  const struct qemu_case *c, const char *stock_caps,
-		  const char *caps, bool postcopy, struct run *stock,
-		  struct run *kvmmig)
-{
-	int attempt;
-
-	for (attempt = 1; chain_once(_metadata, self, c, stock_caps, caps, postcopy,
-				     stock, kvmmig); attempt++) {
-		stop_qemu(&self->a);
-		stop_qemu(&self->b);
-		ASSERT_LT(attempt, CHAIN_ATTEMPTS)
-			TH_LOG("%s: the test bed's fault caught the guest in %d attempts",
-			       c->name, attempt);
-		fprintf(stderr, "# %s: the test bed's fault caught the guest (attempt %d): again\n",
-			c->name, attempt);
-	}
 }
 
 /* The dirty rate QEMU's calc-dirty-rate measures, in bytes per second. */
@@ -395,14 +363,13 @@ static unsigned long long dirty_rate(struct __test_metadata *_metadata,
  * migrate over a link of @link bytes/s (0: measure, and set half the dirty
  * rate) with @caps; the reader's rate during the migration over before.
  * A two-vCPU guest that does not boot in SMP_BOOTS boots makes @c a
- * one-vCPU guest, for this run and the next.  True when the test bed's
- * fault caught the guest (its destination's guest then does not go on):
- * the run is void.
+ * one-vCPU guest, for this run and the next.  The destination's guest
+ * must go on after it.
  */
-static bool run_dirtier_once(struct __test_metadata *_metadata,
-			     struct _test_data_bench *self, struct qemu_case *c,
-			     const char *build, const char *caps, const char *history,
-			     unsigned long long *link, struct run *r)
+static void run_dirtier(struct __test_metadata *_metadata,
+			struct _test_data_bench *self, struct qemu_case *c,
+			const char *build, const char *caps, const char *history,
+			unsigned long long *link, struct run *r)
 {
 	struct qemu_end *s = &self->a, *d = &self->b;
 	unsigned long long c0, c1;
@@ -443,34 +410,17 @@ static bool run_dirtier_once(struct __test_metadata *_metadata,
 	read_console(s->serial, c->workload, &hb);
 	bench_migrate(_metadata, s, d, c, uri, DIRTY_LIMIT_S, false, true, r);
 	r->reader_ratio = base > 0 ? r->reader_ratio / base : 0;
-	/* a guest caught by the test bed's fault dirties nothing: void */
 	ret = guest_goes_on(d, c->workload, hb.iter, ~0ULL, &dhb);
-	ASSERT_LE(0, ret) {
+	ASSERT_EQ(0, ret) {
 		show_log(d);
 		show_console(d);
 	}
 	fprintf(stderr,
-		"# dirtier %s: %d vCPU, link %llu B/s, converged %s in %llu ms, downtime %llu ms, %llu bytes, reader %.2f of its rate before%s\n",
+		"# dirtier %s: %d vCPU, link %llu B/s, converged %s in %llu ms, downtime %llu ms, %llu bytes, reader %.2f of its rate before\n",
 		build, c->smp, *link, r->converged ? "yes" : "no", r->total_ms,
-		r->downtime_ms, r->bytes, r->reader_ratio,
-		ret ? " (void: the test bed's fault)" : "");
+		r->downtime_ms, r->bytes, r->reader_ratio);
 	stop_qemu(s);
 	stop_qemu(d);
-	return ret;
-}
-
-static void run_dirtier(struct __test_metadata *_metadata,
-			struct _test_data_bench *self, struct qemu_case *c,
-			const char *build, const char *caps, const char *history,
-			unsigned long long *link, struct run *r)
-{
-	int attempt;
-
-	for (attempt = 1; run_dirtier_once(_metadata, self, c, build, caps, history,
-					   link, r); attempt++)
-		ASSERT_LT(attempt, DIRTIER_ATTEMPTS)
-			TH_LOG("dirtier %s: the test bed's fault caught %d runs",
-			       build, attempt);
 }
 
 static void show(const char *what, const struct run *r)

@@ -475,8 +475,9 @@ static inline int wait_heartbeat(struct qemu_end *e, const char *workload,
 }
 
 /*
- * The nested test bed's L2 deadlock (Documentation/qemu.rst, "Open"):
- * vCPU 0 of @e's guest spins in place with interrupts off.  Sampled
+ * A deadlocked guest (what Debian's TCG below the test kernel made of the
+ * L2 guests, Documentation/qemu.rst "The test bed"): vCPU 0 of @e's guest
+ * spins in place with interrupts off.  Sampled
  * through the monitor DEADLOCK_SAMPLES times a second apart: true if every
  * sample shows the same RIP with RFLAGS.IF clear (*@rip gets it).
  */
@@ -516,16 +517,9 @@ static inline bool l2_deadlocked(struct qemu_end *e, unsigned long long *rip)
 }
 
 /*
- * After cont: wait until @e's guest goes past heartbeat @after (and
- * @compute_after, see wait_heartbeat()).  0 when it does; 1 when it does
- * not because of the test bed's fault (its vCPU in the L2 deadlock,
- * l2_deadlocked(), or the entry-stack panic, entry_stack_overflow();
- * reported); else wait_heartbeat()'s error.
- */
-/*
- * The same fault's other face: interrupts delivered again and again at the
- * first instruction of their handler, interrupts off, until the guest's
- * entry stack overflows (error_entry faulting just below it, CR2
+ * The same TCG fault's other face: interrupts delivered again and again at
+ * the first instruction of their handler, interrupts off, until the
+ * guest's entry stack overflows (error_entry faulting just below it, CR2
  * fffffe0000001ff8: "Fatal exception in interrupt").  True if the console
  * at @path shows that panic.
  */
@@ -548,10 +542,18 @@ static inline bool entry_stack_overflow(const char *path)
 }
 
 #define L2_NESTED_IRQ_FMT \
-	"# the %s's guest panicked on an overflowed entry stack, the test bed's nested-interrupt fault: progress not judged\n"
+	"# the %s's guest panicked on an overflowed entry stack: an interrupt delivered again and again (without tools/qemu/tcg-patches, the test bed's TCG does that)\n"
 #define L2_DEADLOCK_FMT \
-	"# the %s's guest is in the test bed's L2 deadlock (RIP %llx, interrupts off): progress not judged\n"
+	"# the %s's guest is deadlocked: RIP %llx, interrupts off (without tools/qemu/tcg-patches, the test bed's TCG does that)\n"
 
+/*
+ * After cont: wait until @e's guest goes past heartbeat @after (and
+ * @compute_after, see wait_heartbeat()).  0 when it does, else
+ * wait_heartbeat()'s error, or -EDEADLK when the guest's vCPU is found
+ * deadlocked (l2_deadlocked()); the entry-stack panic
+ * (entry_stack_overflow()) and the deadlock are named, as the faults a
+ * test kernel booted with Debian's unfixed TCG shows.
+ */
 static inline int guest_goes_on(struct qemu_end *e, const char *workload,
 				unsigned long long after,
 				unsigned long long compute_after,
@@ -561,14 +563,13 @@ static inline int guest_goes_on(struct qemu_end *e, const char *workload,
 	int ret;
 
 	ret = wait_heartbeat(e, workload, after, compute_after, PROGRESS_WAIT_S, hb);
-	if (ret == -EIO && hb->panicked && entry_stack_overflow(e->serial)) {
+	if (ret == -EIO && hb->panicked && entry_stack_overflow(e->serial))
 		fprintf(stderr, L2_NESTED_IRQ_FMT, e->role);
-		return 1;
+	if (ret == -ETIMEDOUT && l2_deadlocked(e, &rip)) {
+		fprintf(stderr, L2_DEADLOCK_FMT, e->role, rip);
+		ret = -EDEADLK;
 	}
-	if (ret != -ETIMEDOUT || !l2_deadlocked(e, &rip))
-		return ret;
-	fprintf(stderr, L2_DEADLOCK_FMT, e->role, rip);
-	return 1;
+	return ret;
 }
 
 /* The number at @path of a QMP reply, 0 if there is none. */
@@ -786,8 +787,9 @@ static inline void end_paths(struct qemu_end *e, const char *dir, const char *ro
 /*
  * Boot @c's guest in @e (end_paths() and the build set) and wait for the
  * workload's first heartbeat.  A boot that stalls before the guest's init
- * or panics before the first heartbeat (the nested test bed's L2
- * deadlocks, Documentation/qemu.rst "Open") is retried, up to @attempts
+ * or panics before the first heartbeat (the test kernel's QEMU under
+ * load, or Debian's unfixed TCG: Documentation/qemu.rst "The test bed")
+ * is retried, up to @attempts
  * boots.  Returns the boots it took, or the last boot's -errno (the
  * guest's QEMU stopped).  boot_source(): the same with BOOT_ATTEMPTS, a
  * failure if none boots.
