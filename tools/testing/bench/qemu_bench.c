@@ -309,8 +309,7 @@ static void hop(struct __test_metadata *_metadata, struct _test_data_bench *self
  * One guest, booted under the patched QEMU: migrated patched to patched
  * with x-kvmmig and @caps (the kvmmig run), then to Debian's QEMU with the
  * capability off, then Debian's to Debian's with @stock_caps (the stock
- * run).  Debian's QEMU to the patched one is not used: the guest stops on
- * the destination after it (Documentation/qemu.rst, "Open").
+ * run).  (Debian's to the patched QEMU is qemu_kvmmig_test's.)
  */
 static void chain(struct __test_metadata *_metadata, struct _test_data_bench *self,
 		  const struct qemu_case *c, const char *stock_caps,

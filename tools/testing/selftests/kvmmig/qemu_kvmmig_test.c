@@ -407,6 +407,17 @@ TEST_F_TIMEOUT(kvmmig, lifecycle, 600)
 	start_destination(_metadata, self, d, c, "stock", "dst6", false,
 			  uri, sizeof(uri));
 	migrate_whole(_metadata, c, s, d, uri, NULL, &boot);
+	stop_qemu(s);
+	t = s;
+	s = d;
+	d = t;
+
+	/* 8. And from Debian's QEMU to the patched one, capability off. */
+	fprintf(stderr, "# lifecycle: 8. From Debian's QEMU to the patched one\n");
+	ASSERT_EQ(0, qmp_call(&s->qmp, NULL, SET_PARAMS, FAST_LINK));
+	start_destination(_metadata, self, d, c, "kvmmig", "dst7", false,
+			  uri, sizeof(uri));
+	migrate_whole(_metadata, c, s, d, uri, NULL, &boot);
 }
 
 static const struct qemu_case postcopy_case = {
